@@ -1,0 +1,388 @@
+package io.turnstile.verifier;
+
+import io.turnstile.codec.ClientHelloDecoder;
+import io.turnstile.codec.HelloVerifyRequestEncoder;
+import io.turnstile.cookie.CookieCheck;
+import io.turnstile.cookie.CookieGenerator;
+import io.turnstile.cookie.CookieKeys;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+import java.util.Objects;
+
+/**
+ * The stateless ClientHello verifier, RFC 6347 section 4.2.1: one call per datagram, zero allocation.
+ * <p>
+ * A cookie-less hello, or one whose cookie does not check out, is answered with a HelloVerifyRequest written into
+ * the caller's buffer ({@link VerifyOutcome#REPLY}); a hello whose cookie checks out is {@link VerifyOutcome#VERIFIED}
+ * and may start a handshake; anything else is {@link VerifyOutcome#DROP}ped and counted. Bad input never throws,
+ * never creates state and is never answered with more bytes than it had.
+ * <pre>{@code
+ * VerifyOutcome outcome = verifier.verify(datagram, 0, length, address, 0, 4, port, nowMs, reply, 0, reply.capacity());
+ * switch (outcome)
+ * {
+ *     case REPLY -> send(reply, 0, verifier.replyLength(), peer);
+ *     case VERIFIED -> startHandshake(datagram, verifier.helloOffset(), verifier.helloLength(), peer,
+ *         verifier.recordSequenceNumber(), verifier.messageSeq());
+ *     case DROP -> { }
+ * }
+ * }</pre>
+ * <b>Note:</b> not thread safe: use one verifier per thread, all sharing one {@link CookieKeys}.
+ */
+public final class ClientHelloVerifier
+{
+    private final ClientHelloDecoder hello = new ClientHelloDecoder();
+    private final HelloVerifyRequestEncoder encoder = new HelloVerifyRequestEncoder();
+    private final VerifierCounters counters = new VerifierCounters();
+    private final CookieGenerator cookies;
+    private final int maxMessageSeq;
+
+    private DropReason dropReason;
+    private CookieCheck cookieCheck;
+    private int replyLength;
+
+    /**
+     * A verifier with random keys and every default.
+     */
+    public ClientHelloVerifier()
+    {
+        this(new Context());
+    }
+
+    /**
+     * A verifier.
+     *
+     * @param context configuration, concluded here.
+     */
+    public ClientHelloVerifier(final Context context)
+    {
+        context.conclude();
+        this.cookies = new CookieGenerator(context.cookieKeys(), context.maxCookieAgeMs(), context.futureToleranceMs());
+        this.maxMessageSeq = context.maxMessageSeq();
+    }
+
+    /**
+     * Decide what to do with one datagram.
+     *
+     * @param datagram      buffer holding the datagram.
+     * @param offset        of the datagram.
+     * @param length        of the datagram.
+     * @param address       buffer holding the peer's address in network byte order.
+     * @param addressOffset of the address.
+     * @param addressLength 4 for IPv4, 16 for IPv6 (an IPv4-mapped IPv6 address gives the same cookie as its IPv4).
+     * @param port          the peer's UDP port.
+     * @param nowMs         epoch milliseconds, read once per batch by the caller.
+     * @param reply         buffer the HelloVerifyRequest is written into.
+     * @param replyOffset   at which to write.
+     * @param replyCapacity bytes available at replyOffset.
+     * @return the outcome; details through the getters until the next call.
+     * @throws IllegalArgumentException when addressLength is neither 4 nor 16 (API misuse, not bad input).
+     */
+    public VerifyOutcome verify(
+        final DirectBuffer datagram,
+        final int offset,
+        final int length,
+        final DirectBuffer address,
+        final int addressOffset,
+        final int addressLength,
+        final int port,
+        final long nowMs,
+        final MutableDirectBuffer reply,
+        final int replyOffset,
+        final int replyCapacity)
+    {
+        Objects.requireNonNull(datagram, "datagram buffer must not be null");
+        Objects.requireNonNull(address, "peer address must not be null");
+        Objects.requireNonNull(reply, "reply buffer must not be null");
+        if (addressLength != 4 && addressLength != 16)
+        {
+            throw new IllegalArgumentException("address length must be 4 or 16, got " + addressLength);
+        }
+        dropReason = null;
+        cookieCheck = null;
+        replyLength = 0;
+
+        final ClientHelloDecoder hello = this.hello;
+        if (!hello.wrap(datagram, offset, length).decode())
+        {
+            return drop(hello.dropReason());
+        }
+        if (hello.messageSeq() > maxMessageSeq)
+        {
+            return drop(DropReason.MESSAGE_SEQ_OUT_OF_RANGE);
+        }
+
+        if (hello.cookieLength() != 0)
+        {
+            final CookieCheck check = cookies.verify(hello, address, addressOffset, addressLength, port, nowMs);
+            cookieCheck = check;
+            if (check.isValid())
+            {
+                counters.onVerified(check);
+                return VerifyOutcome.VERIFIED;
+            }
+        }
+
+        final int cookieLength = cookies.cookieLength(nowMs);
+        final int hvrLength = HelloVerifyRequestEncoder.encodedLength(cookieLength);
+        if (hvrLength > length)
+        {
+            return drop(DropReason.WOULD_AMPLIFY);
+        }
+        if (hvrLength > replyCapacity)
+        {
+            return drop(DropReason.REPLY_BUFFER_TOO_SMALL);
+        }
+        encoder.wrap(reply, replyOffset).encodeHeader(hello.recordSequenceNumber(), cookieLength);
+        cookies.generate(hello, address, addressOffset, addressLength, port, nowMs, reply, encoder.cookieOffset());
+        replyLength = hvrLength;
+        counters.onReply(cookieCheck, hvrLength);
+        return VerifyOutcome.REPLY;
+    }
+
+    private VerifyOutcome drop(final DropReason reason)
+    {
+        dropReason = reason;
+        counters.onDrop(reason);
+        return VerifyOutcome.DROP;
+    }
+
+    /**
+     * After {@link VerifyOutcome#REPLY}: the length of the HelloVerifyRequest written.
+     *
+     * @return bytes written at the reply offset; 0 otherwise.
+     */
+    public int replyLength()
+    {
+        return replyLength;
+    }
+
+    /**
+     * After {@link VerifyOutcome#DROP}: why.
+     *
+     * @return the reason, or null for other outcomes.
+     */
+    public DropReason dropReason()
+    {
+        return dropReason;
+    }
+
+    /**
+     * What the last hello's cookie checked out as.
+     *
+     * @return the check, or null when the hello had no cookie or was dropped before the check.
+     */
+    public CookieCheck cookieCheck()
+    {
+        return cookieCheck;
+    }
+
+    /**
+     * After {@link VerifyOutcome#VERIFIED}: where the verified hello's record starts in the datagram buffer.
+     *
+     * @return offset of the ClientHello record.
+     */
+    public int helloOffset()
+    {
+        return hello.recordOffset();
+    }
+
+    /**
+     * After {@link VerifyOutcome#VERIFIED}: length of the verified hello's record, header included.
+     *
+     * @return length in bytes.
+     */
+    public int helloLength()
+    {
+        return hello.recordLength();
+    }
+
+    /**
+     * The record sequence number of the last hello, which the HVR repeated and the first ServerHello must repeat.
+     *
+     * @return the 48-bit sequence number.
+     */
+    public long recordSequenceNumber()
+    {
+        return hello.recordSequenceNumber();
+    }
+
+    /**
+     * message_seq of the last hello; the first ServerHello follows it.
+     *
+     * @return the message sequence.
+     */
+    public int messageSeq()
+    {
+        return hello.messageSeq();
+    }
+
+    /**
+     * After {@link VerifyOutcome#VERIFIED}: the key that verified the cookie.
+     *
+     * @return key id, 0 to 255.
+     */
+    public int keyId()
+    {
+        return cookies.lastKeyId();
+    }
+
+    /**
+     * After {@link VerifyOutcome#VERIFIED}: whether the hello is only a first fragment, whose tail follows.
+     *
+     * @return true for a fragment.
+     */
+    public boolean isFragment()
+    {
+        return hello.isFragmented();
+    }
+
+    /**
+     * The decoder over the last datagram: the verified hello's fields after {@link VerifyOutcome#VERIFIED}.
+     *
+     * @return the decoder; valid until the next call.
+     */
+    public ClientHelloDecoder hello()
+    {
+        return hello;
+    }
+
+    /**
+     * Counts of every outcome, drop reason and cookie check.
+     *
+     * @return this verifier's counters.
+     */
+    public VerifierCounters counters()
+    {
+        return counters;
+    }
+
+    /**
+     * Configuration of a verifier: fluent setters, then {@link #conclude()} validates and fills the defaults.
+     */
+    public static final class Context
+    {
+        /** Default bound on message_seq: a first hello is 0, the cookie hello 1, one more for a bad cookie. */
+        public static final int DEFAULT_MAX_MESSAGE_SEQ = 3;
+
+        private CookieKeys cookieKeys;
+        private long maxCookieAgeMs = CookieGenerator.DEFAULT_MAX_AGE_MS;
+        private long futureToleranceMs = 0;
+        private int maxMessageSeq = DEFAULT_MAX_MESSAGE_SEQ;
+
+        /**
+         * Validate and fill defaults.
+         *
+         * @return this.
+         * @throws IllegalArgumentException naming the bad value.
+         */
+        public Context conclude()
+        {
+            if (cookieKeys == null)
+            {
+                cookieKeys = CookieKeys.random();
+            }
+            if (maxCookieAgeMs < 1000 || maxCookieAgeMs > 86_400_000L)
+            {
+                throw new IllegalArgumentException("maxCookieAgeMs must be 1000 to 86400000, got " + maxCookieAgeMs);
+            }
+            if (futureToleranceMs < 0 || futureToleranceMs > 60_000)
+            {
+                throw new IllegalArgumentException("futureToleranceMs must be 0 to 60000, got " + futureToleranceMs);
+            }
+            if (maxMessageSeq < 1 || maxMessageSeq > 0xFFFF)
+            {
+                throw new IllegalArgumentException("maxMessageSeq must be 1 to 65535, got " + maxMessageSeq);
+            }
+            return this;
+        }
+
+        /**
+         * Key source shared by every verifier of a server.
+         *
+         * @param cookieKeys key source.
+         * @return this.
+         */
+        public Context cookieKeys(final CookieKeys cookieKeys)
+        {
+            this.cookieKeys = Objects.requireNonNull(cookieKeys, "cookieKeys must not be null");
+            return this;
+        }
+
+        /**
+         * Key source; random keys with the default MAC unless set.
+         *
+         * @return the key source.
+         */
+        public CookieKeys cookieKeys()
+        {
+            return cookieKeys;
+        }
+
+        /**
+         * Oldest cookie that verifies.
+         *
+         * @param maxCookieAgeMs 1 s to 1 day; default 60 s.
+         * @return this.
+         */
+        public Context maxCookieAgeMs(final long maxCookieAgeMs)
+        {
+            this.maxCookieAgeMs = maxCookieAgeMs;
+            return this;
+        }
+
+        /**
+         * Oldest cookie that verifies.
+         *
+         * @return milliseconds.
+         */
+        public long maxCookieAgeMs()
+        {
+            return maxCookieAgeMs;
+        }
+
+        /**
+         * How far ahead of this server's clock a cookie's timestamp may be: for fleets whose clocks differ.
+         *
+         * @param futureToleranceMs 0 to 60 s; default 0.
+         * @return this.
+         */
+        public Context futureToleranceMs(final long futureToleranceMs)
+        {
+            this.futureToleranceMs = futureToleranceMs;
+            return this;
+        }
+
+        /**
+         * How far ahead of this server's clock a cookie's timestamp may be.
+         *
+         * @return milliseconds.
+         */
+        public long futureToleranceMs()
+        {
+            return futureToleranceMs;
+        }
+
+        /**
+         * Highest message_seq accepted in a hello; hellos above it are dropped.
+         *
+         * @param maxMessageSeq 1 to 65535; default {@value #DEFAULT_MAX_MESSAGE_SEQ}.
+         * @return this.
+         */
+        public Context maxMessageSeq(final int maxMessageSeq)
+        {
+            this.maxMessageSeq = maxMessageSeq;
+            return this;
+        }
+
+        /**
+         * Highest message_seq accepted in a hello.
+         *
+         * @return the bound.
+         */
+        public int maxMessageSeq()
+        {
+            return maxMessageSeq;
+        }
+    }
+}
