@@ -1,0 +1,175 @@
+package io.turnstile;
+
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+import static java.nio.ByteOrder.BIG_ENDIAN;
+
+/**
+ * Test support: the real ClientHello captures from {@code src/test/resources/corpus} and byte surgery on them.
+ */
+public final class Captures
+{
+    /** Every capture that is a whole, cookie-less first ClientHello. */
+    public static final List<String> COOKIELESS = List.of(
+        "openssl-dtls12-ch1-nocookie.bin",
+        "openssl-dtls10-ch1-nocookie.bin",
+        "openssl-dtlsany-ch1-nocookie.bin",
+        "openssl-dtls12-mtu256-ch1-nocookie.bin",
+        "bc-dtls12-bccrypto-ch1-nocookie.bin",
+        "bc-dtls12-jcacrypto-ch1-nocookie.bin");
+
+    /** Every capture that carries another responder's cookie. */
+    public static final List<String> WITH_FOREIGN_COOKIE = List.of(
+        "openssl-dtls12-ch2-cookie.bin",
+        "openssl-dtls10-ch2-cookie.bin",
+        "openssl-dtlsany-ch2-cookie.bin",
+        "openssl-dtls12-mtu256-ch2-cookie-frag1.bin",
+        "bc-dtls12-bccrypto-ch2-cookie.bin",
+        "bc-dtls12-jcacrypto-ch2-cookie.bin");
+
+    /** Every capture. */
+    public static final List<String> ALL = List.of(
+        "openssl-dtls12-ch1-nocookie.bin",
+        "openssl-dtls12-ch2-cookie.bin",
+        "openssl-dtls10-ch1-nocookie.bin",
+        "openssl-dtls10-ch2-cookie.bin",
+        "openssl-dtlsany-ch1-nocookie.bin",
+        "openssl-dtlsany-ch2-cookie.bin",
+        "openssl-dtls12-mtu256-ch1-nocookie.bin",
+        "openssl-dtls12-mtu256-ch2-cookie-frag1.bin",
+        "openssl-dtls12-mtu256-ch2-cookie-frag2.bin",
+        "bc-dtls12-bccrypto-ch1-nocookie.bin",
+        "bc-dtls12-bccrypto-ch2-cookie.bin",
+        "bc-dtls12-jcacrypto-ch1-nocookie.bin",
+        "bc-dtls12-jcacrypto-ch2-cookie.bin");
+
+    private Captures()
+    {
+    }
+
+    /**
+     * Read a capture.
+     *
+     * @param name file name in the corpus.
+     * @return its bytes.
+     */
+    public static byte[] bytes(final String name)
+    {
+        try (InputStream in = Captures.class.getResourceAsStream("/corpus/" + name))
+        {
+            if (in == null)
+            {
+                throw new IllegalArgumentException("no capture " + name);
+            }
+            return in.readAllBytes();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    /**
+     * Copy bytes into a fresh off-heap buffer of exactly their length, so a read past the end faults.
+     *
+     * @param bytes to copy.
+     * @return the buffer.
+     */
+    public static UnsafeBuffer offHeap(final byte[] bytes)
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(ByteBuffer.allocateDirect(Math.max(1, bytes.length)));
+        buffer.putBytes(0, bytes);
+        return buffer;
+    }
+
+    /**
+     * Replace the cookie of a whole (unfragmented) single-record ClientHello, fixing every length field.
+     *
+     * @param hello  datagram holding one ClientHello record.
+     * @param cookie the new cookie, possibly empty.
+     * @return a new datagram.
+     */
+    public static byte[] withCookie(final byte[] hello, final byte[] cookie)
+    {
+        final int sessionIdLengthAt = 25 + 2 + 32;
+        final int cookieLengthAt = sessionIdLengthAt + 1 + (hello[sessionIdLengthAt] & 0xFF);
+        final int oldCookieLength = hello[cookieLengthAt] & 0xFF;
+        final int delta = cookie.length - oldCookieLength;
+
+        final ByteBuffer out = ByteBuffer.allocate(hello.length + delta).order(BIG_ENDIAN);
+        out.put(hello, 0, cookieLengthAt);
+        out.put((byte)cookie.length);
+        out.put(cookie);
+        out.put(hello, cookieLengthAt + 1 + oldCookieLength, hello.length - cookieLengthAt - 1 - oldCookieLength);
+        final byte[] result = out.array();
+
+        final int recordLength = ((result[11] & 0xFF) << 8 | (result[12] & 0xFF)) + delta;
+        result[11] = (byte)(recordLength >>> 8);
+        result[12] = (byte)recordLength;
+        putUint24(result, 14, uint24(result, 14) + delta);
+        putUint24(result, 22, uint24(result, 22) + delta);
+        return result;
+    }
+
+    /**
+     * Set the 48-bit record sequence number and message_seq of a ClientHello record.
+     *
+     * @param hello          datagram.
+     * @param recordSequence new record sequence number.
+     * @param messageSeq     new message_seq.
+     * @return a new datagram.
+     */
+    public static byte[] withSequence(final byte[] hello, final long recordSequence, final int messageSeq)
+    {
+        final byte[] result = hello.clone();
+        for (int i = 0; i < 6; i++)
+        {
+            result[5 + i] = (byte)(recordSequence >>> (8 * (5 - i)));
+        }
+        result[17] = (byte)(messageSeq >>> 8);
+        result[18] = (byte)messageSeq;
+        return result;
+    }
+
+    /**
+     * Read a 24-bit big-endian value.
+     *
+     * @param bytes array.
+     * @param index of the first byte.
+     * @return value.
+     */
+    public static int uint24(final byte[] bytes, final int index)
+    {
+        return (bytes[index] & 0xFF) << 16 | (bytes[index + 1] & 0xFF) << 8 | (bytes[index + 2] & 0xFF);
+    }
+
+    private static void putUint24(final byte[] bytes, final int index, final int value)
+    {
+        bytes[index] = (byte)(value >>> 16);
+        bytes[index + 1] = (byte)(value >>> 8);
+        bytes[index + 2] = (byte)value;
+    }
+
+    /**
+     * Parse hex, ignoring white space.
+     *
+     * @param hex digits.
+     * @return bytes.
+     */
+    public static byte[] hex(final String hex)
+    {
+        final String clean = hex.replaceAll("\\s", "");
+        final byte[] bytes = new byte[clean.length() / 2];
+        for (int i = 0; i < bytes.length; i++)
+        {
+            bytes[i] = (byte)Integer.parseInt(clean.substring(2 * i, 2 * i + 2), 16);
+        }
+        return bytes;
+    }
+}

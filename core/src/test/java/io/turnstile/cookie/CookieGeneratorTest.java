@@ -1,0 +1,146 @@
+package io.turnstile.cookie;
+
+import io.turnstile.Captures;
+import io.turnstile.codec.ClientHelloDecoder;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.nio.ByteBuffer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CookieGeneratorTest
+{
+    private static final long T0 = 1_800_000_000_000L;
+    private static final UnsafeBuffer ADDRESS = new UnsafeBuffer(new byte[]{127, 0, 0, 1});
+    private static final UnsafeBuffer MAPPED_ADDRESS =
+        new UnsafeBuffer(new byte[]{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, -1, 127, 0, 0, 1});
+    private static final int PORT = 40_000;
+
+    private final ClientHelloDecoder decoder = new ClientHelloDecoder();
+
+    @ParameterizedTest
+    @EnumSource(MacAlgorithm.class)
+    void shouldMakeCookiesOfAtMost32BytesThatVerify(final MacAlgorithm algorithm)
+    {
+        final CookieKeys keys = CookieKeys.random(algorithm, 600_000, 60_000, T0);
+        final CookieGenerator generator = new CookieGenerator(keys);
+        final byte[] cookie = cookieFor(generator, "openssl-dtls12-ch1-nocookie.bin", ADDRESS, 4, PORT, T0);
+
+        assertTrue(cookie.length <= CookieGenerator.MAX_COOKIE_LENGTH);
+        assertEquals(keys.ring().current().id(), cookie[0] & 0xFF);
+        assertEquals(T0 / 1000, ByteBuffer.wrap(cookie, 1, 4).getInt() & 0xFFFF_FFFFL);
+        assertEquals(CookieCheck.VALID, check(generator, "openssl-dtls12-ch1-nocookie.bin", cookie, ADDRESS, 4, PORT, T0));
+    }
+
+    @ParameterizedTest
+    @EnumSource(MacAlgorithm.class)
+    void shouldGiveIpv4AndIpv4MappedAddressesTheSameCookie(final MacAlgorithm algorithm)
+    {
+        final CookieGenerator generator = new CookieGenerator(CookieKeys.random(algorithm, 600_000, 60_000, T0));
+        final byte[] cookie = cookieFor(generator, "bc-dtls12-bccrypto-ch1-nocookie.bin", ADDRESS, 4, PORT, T0);
+
+        assertEquals(CookieCheck.VALID,
+            check(generator, "bc-dtls12-bccrypto-ch1-nocookie.bin", cookie, MAPPED_ADDRESS, 16, PORT, T0));
+    }
+
+    @ParameterizedTest
+    @EnumSource(MacAlgorithm.class)
+    void shouldRefuseCookieForAnotherPeerOrAfterMaxAge(final MacAlgorithm algorithm)
+    {
+        final CookieGenerator generator = new CookieGenerator(CookieKeys.random(algorithm, 600_000, 60_000, T0));
+        final String hello = "openssl-dtls12-ch1-nocookie.bin";
+        final byte[] cookie = cookieFor(generator, hello, ADDRESS, 4, PORT, T0);
+
+        assertEquals(CookieCheck.BAD_MAC, check(generator, hello, cookie, ADDRESS, 4, PORT + 1, T0));
+        assertEquals(CookieCheck.BAD_MAC,
+            check(generator, hello, cookie, new UnsafeBuffer(new byte[]{127, 0, 0, 2}), 4, PORT, T0));
+        assertEquals(CookieCheck.VALID, check(generator, hello, cookie, ADDRESS, 4, PORT, T0 + 60_000));
+        assertEquals(CookieCheck.EXPIRED, check(generator, hello, cookie, ADDRESS, 4, PORT, T0 + 61_000));
+        assertEquals(CookieCheck.FROM_FUTURE, check(generator, hello, cookie, ADDRESS, 4, PORT, T0 - 1_001));
+    }
+
+    @ParameterizedTest
+    @EnumSource(MacAlgorithm.class)
+    void shouldVerifyPreviousKeyWithinGraceOnly(final MacAlgorithm algorithm)
+    {
+        final CookieKeys keys = CookieKeys.random(algorithm, 10_000, 5_000, T0);
+        final CookieGenerator generator = new CookieGenerator(keys, 60_000, 0);
+        final String hello = "openssl-dtls12-ch1-nocookie.bin";
+        final byte[] cookie = cookieFor(generator, hello, ADDRESS, 4, PORT, T0 + 9_000);
+
+        assertEquals(CookieCheck.VALID_PREVIOUS_KEY, check(generator, hello, cookie, ADDRESS, 4, PORT, T0 + 10_000));
+        assertEquals(CookieCheck.VALID_PREVIOUS_KEY, check(generator, hello, cookie, ADDRESS, 4, PORT, T0 + 15_000));
+        assertEquals(CookieCheck.UNKNOWN_KEY, check(generator, hello, cookie, ADDRESS, 4, PORT, T0 + 15_001));
+    }
+
+    @ParameterizedTest
+    @EnumSource(MacAlgorithm.class)
+    void shouldVerifyAcrossFleetMembersWithSkewTolerance(final MacAlgorithm algorithm)
+    {
+        final byte[] master = "another fleet master, 32 bytes!!".getBytes();
+        final CookieGenerator a = new CookieGenerator(CookieKeys.fleet(algorithm, master, 60_000, 60_000), 60_000, 2_000);
+        final CookieGenerator b = new CookieGenerator(CookieKeys.fleet(algorithm, master, 60_000, 60_000), 60_000, 2_000);
+        final String hello = "openssl-dtls10-ch1-nocookie.bin";
+        final byte[] cookie = cookieFor(a, hello, ADDRESS, 4, PORT, T0 + 1_500);
+
+        assertEquals(CookieCheck.VALID, check(b, hello, cookie, ADDRESS, 4, PORT, T0));
+        assertEquals(CookieCheck.FROM_FUTURE, check(b, hello, cookie, ADDRESS, 4, PORT, T0 - 2_500));
+        final CookieGenerator stranger = new CookieGenerator(
+            CookieKeys.fleet(algorithm, "a different master key, 32 bytes".getBytes(), 60_000, 60_000), 60_000, 2_000);
+        assertEquals(CookieCheck.BAD_MAC, check(stranger, hello, cookie, ADDRESS, 4, PORT, T0 + 1_500));
+    }
+
+    @ParameterizedTest
+    @EnumSource(MacAlgorithm.class)
+    void shouldRefuseEveryFlippedBit(final MacAlgorithm algorithm)
+    {
+        final CookieGenerator generator = new CookieGenerator(CookieKeys.random(algorithm, 600_000, 60_000, T0));
+        final String hello = "bc-dtls12-jcacrypto-ch1-nocookie.bin";
+        final byte[] cookie = cookieFor(generator, hello, ADDRESS, 4, PORT, T0);
+
+        for (int bit = 0; bit < cookie.length * 8; bit++)
+        {
+            final byte[] flipped = cookie.clone();
+            flipped[bit / 8] ^= (byte)(1 << (bit % 8));
+            final CookieCheck result = check(generator, hello, flipped, ADDRESS, 4, PORT, T0);
+            assertTrue(!result.isValid(), "bit " + bit + " gave " + result);
+        }
+        assertEquals(CookieCheck.WRONG_LENGTH, check(generator, hello, new byte[4], ADDRESS, 4, PORT, T0));
+        assertEquals(CookieCheck.WRONG_LENGTH,
+            check(generator, hello, java.util.Arrays.copyOf(cookie, cookie.length - 1), ADDRESS, 4, PORT, T0));
+    }
+
+    private byte[] cookieFor(
+        final CookieGenerator generator,
+        final String capture,
+        final UnsafeBuffer address,
+        final int addressLength,
+        final int port,
+        final long nowMs)
+    {
+        final byte[] hello = Captures.bytes(capture);
+        assertTrue(decoder.wrap(Captures.offHeap(hello), 0, hello.length).decode());
+        final UnsafeBuffer out = new UnsafeBuffer(new byte[64]);
+        final int length = generator.generate(decoder, address, 0, addressLength, port, nowMs, out, 0);
+        final byte[] cookie = new byte[length];
+        out.getBytes(0, cookie);
+        return cookie;
+    }
+
+    private CookieCheck check(
+        final CookieGenerator generator,
+        final String capture,
+        final byte[] cookie,
+        final UnsafeBuffer address,
+        final int addressLength,
+        final int port,
+        final long nowMs)
+    {
+        final byte[] hello = Captures.withCookie(Captures.bytes(capture), cookie);
+        assertTrue(decoder.wrap(Captures.offHeap(hello), 0, hello.length).decode());
+        return generator.verify(decoder, address, 0, addressLength, port, nowMs);
+    }
+}
