@@ -9,8 +9,9 @@ import java.util.Arrays;
 /**
  * AES-128-CMAC, RFC 4493, on a reused JDK {@code AES/CBC/NoPadding} cipher.
  * <p>
- * CMAC is CBC-MAC with the last block masked by a subkey: so the message is padded in place, its last block XORed
- * with K1 or K2 (RFC 4493 section 2.4), and run through CBC with a zero IV; the last ciphertext block is the MAC.
+ * CMAC is CBC-MAC with the last block masked by a subkey: so the message is copied into a work array, padded, its
+ * last block XORed with K1 or K2 (RFC 4493 section 2.4), and run through CBC with a zero IV; the last ciphertext
+ * block is the MAC. The copy keeps the caller's message intact and costs a memcpy of the message.
  * The JDK's CBC encryption is an AES-NI intrinsic and allocates nothing when input and output arrays differ, which
  * makes this the fastest standard MAC the JDK offers at zero allocation.
  */
@@ -22,7 +23,8 @@ public final class AesCmac implements CookieMac
     private final Cipher cbc;
     private final byte[] k1 = new byte[BLOCK];
     private final byte[] k2 = new byte[BLOCK];
-    private final byte[] cipherText = new byte[CookieGenerator.MAX_MAC_INPUT + SCRATCH_TAIL];
+    private final byte[] work = new byte[CookieGenerator.MAX_MAC_INPUT + BLOCK];
+    private final byte[] cipherText = new byte[CookieGenerator.MAX_MAC_INPUT + BLOCK];
     private boolean keyed;
 
     /**
@@ -85,6 +87,12 @@ public final class AesCmac implements CookieMac
         {
             throw new IllegalStateException("init(key) before compute");
         }
+        if (length > CookieGenerator.MAX_MAC_INPUT)
+        {
+            throw new IllegalArgumentException("message longer than " + CookieGenerator.MAX_MAC_INPUT + " bytes");
+        }
+        final byte[] work = this.work;
+        System.arraycopy(input, offset, work, 0, length);
         final int paddedLength;
         final byte[] subkey;
         if (length > 0 && (length % BLOCK) == 0)
@@ -95,19 +103,19 @@ public final class AesCmac implements CookieMac
         else
         {
             paddedLength = (length / BLOCK + 1) * BLOCK;
-            input[offset + length] = (byte)0x80;
-            Arrays.fill(input, offset + length + 1, offset + paddedLength, (byte)0);
+            work[length] = (byte)0x80;
+            Arrays.fill(work, length + 1, paddedLength, (byte)0);
             subkey = k2;
         }
-        final int last = offset + paddedLength - BLOCK;
+        final int last = paddedLength - BLOCK;
         for (int i = 0; i < BLOCK; i++)
         {
-            input[last + i] ^= subkey[i];
+            work[last + i] ^= subkey[i];
         }
 
         try
         {
-            cbc.doFinal(input, offset, paddedLength, cipherText, 0);
+            cbc.doFinal(work, 0, paddedLength, cipherText, 0);
         }
         catch (final GeneralSecurityException ex)
         {

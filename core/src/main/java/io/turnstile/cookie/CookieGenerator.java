@@ -46,7 +46,7 @@ public final class CookieGenerator
     private final CookieKeys keys;
     private final long maxAgeMs;
     private final long futureToleranceMs;
-    private final byte[] input = new byte[MAX_MAC_INPUT + CookieMac.SCRATCH_TAIL];
+    private final byte[] input = new byte[MAX_MAC_INPUT];
     private final byte[] mac = new byte[64];
 
     private KeyRing ring;

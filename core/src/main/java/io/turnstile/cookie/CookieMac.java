@@ -25,15 +25,11 @@ public interface CookieMac
     /**
      * MAC a message.
      *
-     * @param input       holding the message; implementations may write up to {@link #SCRATCH_TAIL} bytes past
-     *                    {@code offset + length} (padding), so callers leave that room.
+     * @param input       holding the message, at most {@code CookieGenerator.MAX_MAC_INPUT} bytes; not modified.
      * @param offset      of the message.
      * @param length      of the message.
      * @param output      receiving {@link MacAlgorithm#macLength()} bytes.
      * @param outputOffset at which to write.
      */
     void compute(byte[] input, int offset, int length, byte[] output, int outputOffset);
-
-    /** Bytes past the end of the message a MAC may use as scratch for padding. */
-    int SCRATCH_TAIL = 64;
 }
