@@ -78,6 +78,7 @@ public final class MmsgBatchSocket implements BatchSocket
     private final UnsafeBuffer[] receiveBuffers;
     private final int[] receiveLengths;
     private int received;
+    private int receiveSlotsToReset;
 
     private final MemorySegment sendHeaders;
     private final MemorySegment[] sendHeadersFrom;
@@ -132,7 +133,6 @@ public final class MmsgBatchSocket implements BatchSocket
             receiveNames = new UnsafeBuffer(receiveNameMemory.address(), (int)receiveNameMemory.byteSize());
             receiveBuffers = link(receiveHeaders, receiveIovecs, receiveNameMemory, receivePackets);
             receiveLengths = new int[batchSize];
-            received = batchSize;
 
             sendHeaders = arena.allocate((long)MMSGHDR_BYTES * batchSize, CACHE_LINE);
             sendIovecs = arena.allocate((long)IOVEC_BYTES * batchSize, CACHE_LINE);
@@ -255,11 +255,12 @@ public final class MmsgBatchSocket implements BatchSocket
     {
         final MemorySegment headers = receiveHeaders;
         final MemorySegment iovecs = receiveIovecs;
-        for (int i = 0, used = received; i < used; i++)
+        for (int i = 0, used = receiveSlotsToReset; i < used; i++)
         {
             headers.set(JAVA_INT, (long)i * MMSGHDR_BYTES + LibC.MSG_NAMELEN_OFFSET, STORAGE_BYTES);
             iovecs.set(JAVA_LONG, (long)i * IOVEC_BYTES + LibC.IOV_LEN_OFFSET, slotBytes);
         }
+        receiveSlotsToReset = 0;
         received = 0;
 
         final int count = LibC.recvmmsg(errnoState, fd, headers, batchSize, LibC.MSG_DONTWAIT, MemorySegment.NULL);
@@ -284,6 +285,7 @@ public final class MmsgBatchSocket implements BatchSocket
             }
         }
         received = count;
+        receiveSlotsToReset = count;
         return count;
     }
 
