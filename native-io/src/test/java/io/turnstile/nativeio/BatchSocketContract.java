@@ -10,6 +10,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.DatagramChannel;
 import java.util.ArrayList;
 import java.util.List;
@@ -154,7 +155,7 @@ abstract class BatchSocketContract
     {
         sendBuffer.putByte(0, (byte)'R');
         sendBuffer.putBytes(1, socket.receiveBuffer(receiveSlot), 0, 8);
-        sendBuffer.putInt(9, socket.receiveLength(receiveSlot), java.nio.ByteOrder.BIG_ENDIAN);
+        sendBuffer.putInt(9, socket.receiveLength(receiveSlot), ByteOrder.BIG_ENDIAN);
         return 13;
     }
 
@@ -352,7 +353,7 @@ abstract class BatchSocketContract
             for (int i = 0; i < ports.length; i++)
             {
                 final int slot = socket.nextSendSlot();
-                socket.sendBuffer(slot).putInt(0, i, java.nio.ByteOrder.BIG_ENDIAN);
+                socket.sendBuffer(slot).putInt(0, i, ByteOrder.BIG_ENDIAN);
                 socket.stage(slot, 4, destination, 0, 4, ports[i]);
             }
             assertEquals(-1, socket.nextSendSlot(), "every send slot is queued");
