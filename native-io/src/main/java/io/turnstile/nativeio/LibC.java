@@ -3,6 +3,7 @@ package io.turnstile.nativeio;
 import org.agrona.LangUtil;
 
 import java.lang.foreign.AddressLayout;
+import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.GroupLayout;
 import java.lang.foreign.Linker;
@@ -100,6 +101,8 @@ public final class LibC
     public static final int MSG_TRUNC = 0x20;
     /** poll event: data to read. */
     public static final int POLLIN = 1;
+    /** Bytes of a glibc cpu_set_t: room for 1024 CPUs. */
+    public static final int CPU_SET_BYTES = 128;
 
     /** Capture state filled by every handle: a struct whose one field we read is {@code errno}. */
     public static final StructLayout ERRNO_STATE_LAYOUT = Linker.Option.captureStateLayout();
@@ -494,6 +497,29 @@ public final class LibC
         {
             LangUtil.rethrowUnchecked(t);
             return -1;
+        }
+    }
+
+    /**
+     * Pin the calling thread to one CPU, so a worker keeps its caches and stays next to the NIC queue that feeds its
+     * SO_REUSEPORT socket.
+     *
+     * @param cpu 0 to 1023.
+     * @return 0 on success, else the errno (EINVAL when the CPU is not in this process's allowed set).
+     * @throws IllegalArgumentException when cpu is out of range.
+     */
+    public static int pinCurrentThread(final int cpu)
+    {
+        if (cpu < 0 || cpu >= CPU_SET_BYTES * 8)
+        {
+            throw new IllegalArgumentException("cpu must be 0 to " + (CPU_SET_BYTES * 8 - 1) + ", got " + cpu);
+        }
+        try (Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment errnoState = arena.allocate(ERRNO_STATE_LAYOUT);
+            final MemorySegment mask = arena.allocate(CPU_SET_BYTES, Long.BYTES);
+            mask.set(JAVA_LONG, (long)(cpu / Long.SIZE) * Long.BYTES, 1L << (cpu % Long.SIZE));
+            return schedSetaffinity(errnoState, 0, CPU_SET_BYTES, mask) == 0 ? 0 : errno(errnoState);
         }
     }
 }

@@ -16,6 +16,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -149,6 +150,27 @@ class LibCTest
 
         assertEquals(0, everyCpu.get(), () -> Errno.name(everyCpu.get()));
         assertEquals(Errno.EINVAL, noSuchCpu.get(), () -> Errno.name(noSuchCpu.get()));
+    }
+
+    @Test
+    @Timeout(10)
+    void shouldPinAThreadToOneCpuOrNameWhyNot() throws InterruptedException
+    {
+        assumeTrue(LibC.isAvailable());
+        final AtomicInteger firstCpu = new AtomicInteger(-2);
+        final AtomicInteger lastCpu = new AtomicInteger(-2);
+        final Thread thread = new Thread(() ->
+        {
+            firstCpu.set(LibC.pinCurrentThread(0));
+            lastCpu.set(LibC.pinCurrentThread(1023));
+        });
+        thread.start();
+        thread.join();
+
+        assertTrue(firstCpu.get() == 0 || firstCpu.get() == Errno.EINVAL, () -> Errno.name(firstCpu.get()));
+        assertEquals(Errno.EINVAL, lastCpu.get(), "CPU 1023 is not in this process's allowed set");
+        assertThrows(IllegalArgumentException.class, () -> LibC.pinCurrentThread(1024));
+        assertThrows(IllegalArgumentException.class, () -> LibC.pinCurrentThread(-1));
     }
 
     @Test
