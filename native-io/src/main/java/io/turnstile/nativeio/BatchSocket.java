@@ -258,6 +258,13 @@ public interface BatchSocket extends AutoCloseable
         private Consumer<String> notice;
 
         /**
+         * Every value at its default until set.
+         */
+        public Context()
+        {
+        }
+
+        /**
          * Validate and fill defaults.
          *
          * @return this.
@@ -295,7 +302,8 @@ public interface BatchSocket extends AutoCloseable
             }
             if (receiveBufferBytes < 4096)
             {
-                throw new IllegalArgumentException("receiveBufferBytes must be at least 4096, got " + receiveBufferBytes);
+                throw new IllegalArgumentException(
+                    "receiveBufferBytes must be at least 4096, got " + receiveBufferBytes);
             }
             if (sendBufferBytes < 4096)
             {

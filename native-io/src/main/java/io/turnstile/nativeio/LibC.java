@@ -443,7 +443,8 @@ public final class LibC
      * @param timeoutMs  milliseconds to wait; 0 returns at once, -1 waits for ever.
      * @return entries with events, 0 on timeout, or -1 with errno set.
      */
-    public static int poll(final MemorySegment errnoState, final MemorySegment fds, final long count, final int timeoutMs)
+    public static int poll(
+        final MemorySegment errnoState, final MemorySegment fds, final long count, final int timeoutMs)
     {
         try
         {

@@ -273,7 +273,8 @@ public final class MmsgBatchSocket implements BatchSocket
         // The loops live in their own methods: with them inline the JIT stopped inlining the linker's errno-capture
         // slice in this method and allocated 40 bytes per call (seen with JFR, JDK 25).
         resetReceiveSlots();
-        final int count = LibC.recvmmsg(errnoState, fd, receiveHeaders, batchSize, LibC.MSG_DONTWAIT, MemorySegment.NULL);
+        final int count =
+            LibC.recvmmsg(errnoState, fd, receiveHeaders, batchSize, LibC.MSG_DONTWAIT, MemorySegment.NULL);
         if (count < 0)
         {
             final int errno = LibC.errno(errnoState);

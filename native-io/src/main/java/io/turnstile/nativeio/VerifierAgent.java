@@ -224,6 +224,13 @@ public final class VerifierAgent implements Agent
         private int cpu = -1;
 
         /**
+         * Nothing set: the socket factory, verifier and counters must be before {@link #conclude()}.
+         */
+        public Context()
+        {
+        }
+
+        /**
          * Validate and fill defaults.
          *
          * @return this.

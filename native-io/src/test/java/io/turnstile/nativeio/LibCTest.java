@@ -88,7 +88,8 @@ class LibCTest
         try (Arena arena = Arena.ofConfined())
         {
             final MemorySegment errno = arena.allocate(LibC.ERRNO_STATE_LAYOUT);
-            final int fd = LibC.socket(errno, LibC.AF_INET, LibC.SOCK_DGRAM | LibC.SOCK_NONBLOCK | LibC.SOCK_CLOEXEC, 0);
+            final int type = LibC.SOCK_DGRAM | LibC.SOCK_NONBLOCK | LibC.SOCK_CLOEXEC;
+            final int fd = LibC.socket(errno, LibC.AF_INET, type, 0);
             assertTrue(fd >= 0, () -> "socket: " + Errno.name(LibC.errno(errno)));
 
             final MemorySegment one = arena.allocate(JAVA_INT);
