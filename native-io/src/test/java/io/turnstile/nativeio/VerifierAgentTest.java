@@ -38,7 +38,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class VerifierAgentTest
 {
     /** OpenSSL 3.0 {@code s_client -dtls1_2}: a first ClientHello, 205 bytes (core's corpus, openssl-dtls12-ch1). */
-    private static final byte[] HELLO = HexFormat.of().parseHex(
+    static final byte[] HELLO = HexFormat.of().parseHex(
         "16feff000000000000000000c0010000b400000000000000b4fefd5ccf0a10e54e87a8f9894e590eb26df9cfdc90214c94b89fa3" +
         "23667451c3682700000038c02cc030009fcca9cca8ccaac02bc02f009ec024c028006bc023c0270067c00ac0140039c009c013" +
         "0033009d009c003d003c0035002f00ff01000052000b000403000102000a000c000a001d0017001e00190018002300000016" +
