@@ -58,6 +58,12 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * </pre>
  * <b>Note:</b> {@link #isAvailable()} is only true on x86_64 Linux, the only platform these layouts were checked on;
  * elsewhere the handles are null and callers must use NIO.
+ * <p>
+ * <b>Note:</b> the linker slices the errno capture segment on every call (JDK 25). C2 scalar-replaces that slice only
+ * when it inlines the JDK's {@code SharedUtils.checkNative} and slice methods into the call, and its heuristics skip
+ * them when the linker's stub was profiled in tier 2 (a busy compile queue): each call then allocates 40 bytes.
+ * Start JVMs that run sockets on a hot path with {@link #JIT_FLAGS} to make the inlining, and so zero allocation,
+ * deterministic.
  */
 public final class LibC
 {
@@ -103,6 +109,15 @@ public final class LibC
     public static final int POLLIN = 1;
     /** Bytes of a glibc cpu_set_t: room for 1024 CPUs. */
     public static final int CPU_SET_BYTES = 128;
+
+    /**
+     * JVM flags that force the JIT to inline the FFM linker's helpers on the errno-capture path, so that system calls
+     * allocate nothing whatever the profile; see the class note. {@code -XX:CompileCommand=quiet} keeps them silent.
+     */
+    public static final String JIT_FLAGS = "-XX:CompileCommand=quiet " +
+        "-XX:CompileCommand=inline,jdk.internal.foreign.abi.SharedUtils::checkNative " +
+        "-XX:CompileCommand=inline,jdk.internal.foreign.AbstractMemorySegmentImpl::asSlice* " +
+        "-XX:CompileCommand=inline,jdk.internal.foreign.NativeMemorySegmentImpl::dup";
 
     /** Capture state filled by every handle: a struct whose one field we read is {@code errno}. */
     public static final StructLayout ERRNO_STATE_LAYOUT = Linker.Option.captureStateLayout();

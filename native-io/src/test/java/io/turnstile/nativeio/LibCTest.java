@@ -5,7 +5,9 @@ import org.junit.jupiter.api.Timeout;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteOrder;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -172,6 +174,18 @@ class LibCTest
         assertEquals(Errno.EINVAL, lastCpu.get(), "CPU 1023 is not in this process's allowed set");
         assertThrows(IllegalArgumentException.class, () -> LibC.pinCurrentThread(1024));
         assertThrows(IllegalArgumentException.class, () -> LibC.pinCurrentThread(-1));
+    }
+
+    @Test
+    @Timeout(10)
+    void shouldRunTestsWithTheJitFlagsThatKeepSystemCallsAllocationFree()
+    {
+        final List<String> arguments = ManagementFactory.getRuntimeMXBean().getInputArguments();
+        for (final String flag : LibC.JIT_FLAGS.split(" "))
+        {
+            assertTrue(arguments.contains(flag),
+                () -> flag + " missing: native-io/pom.xml turnstile.ffm.jit.flags must match LibC.JIT_FLAGS");
+        }
     }
 
     @Test

@@ -71,7 +71,7 @@ class MmsgBatchSocketAllocationTest
             while (allocated[windows - 1] != 0 && windows < MAX_WINDOWS);
 
             assertEquals(0, allocated[windows - 1], "bytes allocated over " + DATAGRAMS + " datagrams, per window: " +
-                Arrays.toString(allocated));
+                Arrays.toString(allocated) + " (is the JVM running with LibC.JIT_FLAGS?)");
             assertEquals((WARM_UP_RUNS * expectedChecksum(WARM_UP_DATAGRAMS)) + windows * expectedChecksum(DATAGRAMS),
                 checksum);
             assertEquals(0, server.sendFailed());

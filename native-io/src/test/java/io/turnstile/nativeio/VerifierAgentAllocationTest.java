@@ -90,7 +90,7 @@ class VerifierAgentAllocationTest
             while (allocated[windows - 1] != 0 && windows < MAX_WINDOWS);
 
             assertEquals(0, allocated[windows - 1], "bytes allocated over " + HELLOS + " hellos, per window: " +
-                Arrays.toString(allocated));
+                Arrays.toString(allocated) + " (is the JVM running with LibC.JIT_FLAGS?)");
             final long hellos = (long)WARM_UP_RUNS * WARM_UP_HELLOS + (long)windows * HELLOS;
             assertEquals(hellos, received.get());
             assertEquals(hellos, counters[WorkerCounter.REPLIES.ordinal()].get());
