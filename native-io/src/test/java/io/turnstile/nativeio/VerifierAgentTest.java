@@ -7,6 +7,7 @@ import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -22,10 +23,12 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -142,6 +145,26 @@ class VerifierAgentTest
             assertNull(client.receive(ByteBuffer.allocate(2048)), "a dropped datagram gets no reply");
             assertTrue(errors.isEmpty(), errors::toString);
         }
+    }
+
+    @Test
+    @Timeout(10)
+    void shouldRefuseAnIncompleteContext()
+    {
+        final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 2);
+        final Supplier<BatchSocket> sockets = () -> new NioBatchSocket(new BatchSocket.Context());
+
+        assertThrows(NullPointerException.class, () -> new VerifierAgent(new VerifierAgent.Context()
+            .verifier(new ClientHelloVerifier()).counters(counters)));
+        assertThrows(NullPointerException.class, () -> new VerifierAgent(new VerifierAgent.Context()
+            .sockets(sockets).counters(counters)));
+        assertThrows(IllegalArgumentException.class, () -> new VerifierAgent(new VerifierAgent.Context()
+            .sockets(sockets).verifier(new ClientHelloVerifier()).counters(new AtomicCounter[1])));
+        assertThrows(IllegalArgumentException.class, () -> new VerifierAgent(new VerifierAgent.Context()
+            .sockets(sockets).verifier(new ClientHelloVerifier()).counters(counters).cpu(1024)));
+        assertEquals(WorkerCounter.values().length, counters.length);
+        assertEquals("datagrams received: worker=2", countersManager.getCounterLabel(counters[0].id()));
+        assertEquals(WorkerCounter.RECEIVED.typeId(), countersManager.getCounterTypeId(counters[0].id()));
     }
 
     private static ByteBuffer awaitDatagram(final AgentInvoker invoker, final DatagramChannel client)
