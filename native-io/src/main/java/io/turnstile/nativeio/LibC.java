@@ -211,11 +211,12 @@ public final class LibC
 
     static
     {
-        final Linker linker = Linker.nativeLinker();
         final String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
         final String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
         final boolean platform = os.startsWith("linux") && (arch.equals("amd64") || arch.equals("x86_64"));
-        final SymbolLookup libc = platform ? linker.defaultLookup() : null;
+        // Elsewhere the linker may not exist at all: never touch it, so this class still loads and says "no".
+        final Linker linker = platform ? nativeLinker() : null;
+        final SymbolLookup libc = null == linker ? null : linker.defaultLookup();
         final AddressLayout pointer = ADDRESS;
 
         SOCKET = downcall(linker, libc, "socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
@@ -240,6 +241,18 @@ public final class LibC
 
     private LibC()
     {
+    }
+
+    private static Linker nativeLinker()
+    {
+        try
+        {
+            return Linker.nativeLinker();
+        }
+        catch (final UnsupportedOperationException ex)
+        {
+            return null;
+        }
     }
 
     // Linking a downcall is what --enable-native-access grants; it is the point of this class.

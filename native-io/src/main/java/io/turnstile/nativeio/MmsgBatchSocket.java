@@ -716,6 +716,7 @@ public final class MmsgBatchSocket implements BatchSocket
         sendHeaderFields.wrap(EMPTY);
         sendIovecFields.wrap(EMPTY);
         received = 0;
+        receiveSlotsToReset = 0;
         sendCount = 0;
         arena.close();
         // EINTR from close still released the descriptor on Linux; anything else means it was not ours.
