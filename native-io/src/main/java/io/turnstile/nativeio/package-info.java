@@ -1,5 +1,14 @@
 /**
- * Batched UDP I/O through java.lang.foreign bindings to Linux recvmmsg/sendmmsg, and the multi-core server that
- * puts the verifier on real sockets. Not built yet: see the native-io issue.
+ * Puts the verifier on real UDP sockets, a batch per system call.
+ * <ul>
+ *     <li>{@link io.turnstile.nativeio.LibC}: the java.lang.foreign bindings (socket, bind, setsockopt, getsockname,
+ *     recvmmsg, sendmmsg, poll, close, sched_setaffinity) and x86_64 Linux struct layouts; no JNI, no C.</li>
+ *     <li>{@link io.turnstile.nativeio.BatchSocket}: receive a batch into pre-allocated slots, stage replies into
+ *     send slots, flush them; {@link io.turnstile.nativeio.MmsgBatchSocket} does it with recvmmsg/sendmmsg,
+ *     {@link io.turnstile.nativeio.NioBatchSocket} with a DatagramChannel where the bindings are unavailable, and
+ *     {@link io.turnstile.nativeio.BatchSockets#open} picks one.</li>
+ *     <li>{@link io.turnstile.nativeio.VerifierAgent}: the per-core worker's duty cycle, publishing
+ *     {@link io.turnstile.nativeio.WorkerCounter}s once per batch.</li>
+ * </ul>
  */
 package io.turnstile.nativeio;

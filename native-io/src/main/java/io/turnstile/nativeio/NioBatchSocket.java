@@ -1,0 +1,550 @@
+package io.turnstile.nativeio;
+
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.Arrays;
+
+/**
+ * A {@link BatchSocket} over a non-blocking {@link DatagramChannel}: the fallback where {@link LibC} is not
+ * available, and a baseline to measure the native socket against.
+ * <p>
+ * The slots are direct buffers, so the channel copies nothing through the heap, but NIO still costs a system call
+ * per datagram and an {@link InetSocketAddress} per received datagram (the JDK creates one, and it is kept to send
+ * the reply back without creating another). Addresses are copied into a buffer of 16 bytes per slot; Java reports an
+ * IPv4 peer of a dual-stack socket as IPv4, so lengths are 4 or 16 as the peer is. NIO does not say when a datagram
+ * was truncated, so {@link #receiveTruncated()} stays 0.
+ * <p>
+ * <b>Note:</b> not thread safe; use it on one thread.
+ */
+public final class NioBatchSocket implements BatchSocket
+{
+    private static final int ADDRESS_BYTES = 16;
+    private static final byte[] EMPTY = new byte[0];
+
+    private final DatagramChannel channel;
+    private final Selector selector;
+    private final boolean ipv6;
+    private final int batchSize;
+    private final int slotBytes;
+
+    private final ByteBuffer[] receiveSlices;
+    private final UnsafeBuffer[] receiveBuffers;
+    private final int[] receiveLengths;
+    private final int[] addressLengths;
+    private final int[] ports;
+    private final InetSocketAddress[] sources;
+    private final UnsafeBuffer addresses;
+    private int received;
+
+    private final ByteBuffer[] sendSlices;
+    private final UnsafeBuffer[] sendBuffers;
+    private final int[] sendLengths;
+    private final InetSocketAddress[] destinations;
+    private final byte[] address4 = new byte[4];
+    private final byte[] address16 = new byte[16];
+    private int sendHead;
+    private int sendCount;
+
+    private long sendWouldBlock;
+    private long sendFailed;
+    private String lastSendError;
+    private boolean closed;
+
+    /**
+     * Open and bind a socket.
+     *
+     * @param context configuration, concluded here.
+     * @throws UncheckedIOException when the channel cannot be opened, configured or bound.
+     */
+    public NioBatchSocket(final Context context)
+    {
+        context.conclude();
+        final InetAddress bindAddress = context.bindAddress();
+        this.ipv6 = bindAddress instanceof Inet6Address;
+        this.batchSize = context.batchSize();
+        this.slotBytes = context.slotBytes();
+
+        receiveSlices = new ByteBuffer[batchSize];
+        receiveBuffers = slots(receiveSlices);
+        receiveLengths = new int[batchSize];
+        addressLengths = new int[batchSize];
+        ports = new int[batchSize];
+        sources = new InetSocketAddress[batchSize];
+        addresses = new UnsafeBuffer(ByteBuffer.allocateDirect(ADDRESS_BYTES * batchSize));
+        sendSlices = new ByteBuffer[batchSize];
+        sendBuffers = slots(sendSlices);
+        sendLengths = new int[batchSize];
+        destinations = new InetSocketAddress[batchSize];
+
+        DatagramChannel channel = null;
+        Selector selector = null;
+        try
+        {
+            channel = DatagramChannel.open(ipv6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+            channel.configureBlocking(false);
+            if (context.reusePort() && channel.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT))
+            {
+                channel.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+            }
+            channel.setOption(StandardSocketOptions.SO_RCVBUF, context.receiveBufferBytes());
+            channel.setOption(StandardSocketOptions.SO_SNDBUF, context.sendBufferBytes());
+            channel.bind(new InetSocketAddress(bindAddress, context.port()));
+            selector = Selector.open();
+            channel.register(selector, SelectionKey.OP_READ);
+        }
+        catch (final IOException ex)
+        {
+            closeQuietly(channel, selector);
+            throw new UncheckedIOException(
+                "open UDP socket on " + bindAddress.getHostAddress() + " port " + context.port(), ex);
+        }
+        this.channel = channel;
+        this.selector = selector;
+    }
+
+    private UnsafeBuffer[] slots(final ByteBuffer[] slices)
+    {
+        final ByteBuffer memory = ByteBuffer.allocateDirect(slotBytes * batchSize);
+        final UnsafeBuffer[] buffers = new UnsafeBuffer[batchSize];
+        for (int i = 0; i < batchSize; i++)
+        {
+            slices[i] = memory.slice(i * slotBytes, slotBytes);
+            buffers[i] = new UnsafeBuffer(slices[i]);
+        }
+        return buffers;
+    }
+
+    private static void closeQuietly(final DatagramChannel channel, final Selector selector)
+    {
+        try
+        {
+            if (null != selector)
+            {
+                selector.close();
+            }
+            if (null != channel)
+            {
+                channel.close();
+            }
+        }
+        catch (final IOException ignore)
+        {
+            // Already failing with the cause that matters.
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public int receive()
+    {
+        int count = 0;
+        try
+        {
+            while (count < batchSize)
+            {
+                final ByteBuffer slice = receiveSlices[count].clear();
+                final SocketAddress source = channel.receive(slice);
+                if (null == source)
+                {
+                    break;
+                }
+                final InetSocketAddress peer = (InetSocketAddress)source;
+                final byte[] address = peer.getAddress().getAddress();
+                addresses.putBytes(count * ADDRESS_BYTES, address);
+                addressLengths[count] = address.length;
+                ports[count] = peer.getPort();
+                sources[count] = peer;
+                receiveLengths[count] = slice.position();
+                count++;
+            }
+        }
+        catch (final IOException ex)
+        {
+            received = count;
+            throw new UncheckedIOException("receive", ex);
+        }
+        for (int i = count; i < received; i++)
+        {
+            sources[i] = null;
+        }
+        received = count;
+        return count;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public boolean awaitReceive(final int timeoutMs)
+    {
+        try
+        {
+            final int ready = timeoutMs == 0 ? selector.selectNow() :
+                timeoutMs < 0 ? selector.select() : selector.select(timeoutMs);
+            selector.selectedKeys().clear();
+            return ready > 0;
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("select", ex);
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public UnsafeBuffer receiveBuffer(final int slot)
+    {
+        return receiveBuffers[slot];
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public int receiveLength(final int slot)
+    {
+        return receiveLengths[slot];
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public DirectBuffer addressBuffer()
+    {
+        return addresses;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public int addressOffset(final int slot)
+    {
+        return slot * ADDRESS_BYTES;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public int addressLength(final int slot)
+    {
+        return addressLengths[slot];
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public int port(final int slot)
+    {
+        return ports[slot];
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public int nextSendSlot()
+    {
+        if (sendCount == batchSize)
+        {
+            return -1;
+        }
+        final int slot = sendHead + sendCount;
+        return slot < batchSize ? slot : slot - batchSize;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public UnsafeBuffer sendBuffer(final int slot)
+    {
+        return sendBuffers[slot];
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void stageReply(final int slot, final int length, final int receiveSlot)
+    {
+        checkStage(slot, length);
+        if (receiveSlot < 0 || receiveSlot >= received)
+        {
+            throw new IllegalArgumentException("receiveSlot must be 0 to " + (received - 1) + ", got " + receiveSlot);
+        }
+        commit(slot, length, sources[receiveSlot]);
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void stage(
+        final int slot,
+        final int length,
+        final DirectBuffer address,
+        final int addressOffset,
+        final int addressLength,
+        final int port)
+    {
+        checkStage(slot, length);
+        if (port < 0 || port > 0xFFFF)
+        {
+            throw new IllegalArgumentException("port must be 0 to 65535, got " + port);
+        }
+        final byte[] bytes;
+        if (addressLength == 4)
+        {
+            bytes = address4;
+        }
+        else if (addressLength == 16)
+        {
+            bytes = address16;
+        }
+        else
+        {
+            throw new IllegalArgumentException("address length must be 4 or 16, got " + addressLength);
+        }
+        address.getBytes(addressOffset, bytes);
+        final InetAddress destination;
+        try
+        {
+            // A mapped address comes back as IPv4, which an IPv4 channel can send to.
+            destination = InetAddress.getByAddress(bytes);
+        }
+        catch (final UnknownHostException ex)
+        {
+            throw new IllegalArgumentException("not an IP address", ex);
+        }
+        if (!ipv6 && destination instanceof Inet6Address)
+        {
+            throw new IllegalArgumentException("an IPv4 socket sends to 4-byte or IPv4-mapped addresses only");
+        }
+        commit(slot, length, new InetSocketAddress(destination, port));
+    }
+
+    private void checkStage(final int slot, final int length)
+    {
+        if (slot != nextSendSlot() || slot < 0)
+        {
+            throw new IllegalArgumentException("slot must be the next send slot " + nextSendSlot() + ", got " + slot);
+        }
+        if (length < 0 || length > slotBytes)
+        {
+            throw new IllegalArgumentException("length must be 0 to " + slotBytes + ", got " + length);
+        }
+    }
+
+    private void commit(final int slot, final int length, final InetSocketAddress destination)
+    {
+        sendLengths[slot] = length;
+        destinations[slot] = destination;
+        sendCount++;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public int flush()
+    {
+        int sent = 0;
+        while (sendCount > 0)
+        {
+            final int slot = sendHead;
+            final ByteBuffer slice = sendSlices[slot].clear().limit(sendLengths[slot]);
+            try
+            {
+                if (channel.send(slice, destinations[slot]) == 0 && sendLengths[slot] > 0)
+                {
+                    sendWouldBlock++;
+                    break;
+                }
+                sent++;
+            }
+            catch (final ClosedChannelException ex)
+            {
+                throw new UncheckedIOException("send on a closed socket", ex);
+            }
+            catch (final IOException ex)
+            {
+                lastSendError = ex.getMessage();
+                sendFailed++;
+            }
+            destinations[slot] = null;
+            advance();
+        }
+        return sent;
+    }
+
+    private void advance()
+    {
+        sendCount--;
+        if (sendCount == 0)
+        {
+            sendHead = 0;
+        }
+        else
+        {
+            final int head = sendHead + 1;
+            sendHead = head < batchSize ? head : 0;
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public int sendQueued()
+    {
+        return sendCount;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public long sendWouldBlock()
+    {
+        return sendWouldBlock;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public long sendFailed()
+    {
+        return sendFailed;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public String lastSendError()
+    {
+        return lastSendError;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public long receiveTruncated()
+    {
+        return 0;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public int batchSize()
+    {
+        return batchSize;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public int slotBytes()
+    {
+        return slotBytes;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public int localPort()
+    {
+        try
+        {
+            return ((InetSocketAddress)channel.getLocalAddress()).getPort();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("local address", ex);
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public boolean isIpv6()
+    {
+        return ipv6;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public boolean isClosed()
+    {
+        return closed;
+    }
+
+    /**
+     * {@inheritDoc}
+     * <p>
+     * Staged datagrams not yet flushed are discarded.
+     */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        received = 0;
+        sendCount = 0;
+        Arrays.fill(sources, null);
+        Arrays.fill(destinations, null);
+        for (final UnsafeBuffer buffer : receiveBuffers)
+        {
+            buffer.wrap(EMPTY);
+        }
+        for (final UnsafeBuffer buffer : sendBuffers)
+        {
+            buffer.wrap(EMPTY);
+        }
+        addresses.wrap(EMPTY);
+        try
+        {
+            selector.close();
+            channel.close();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("close", ex);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package io.turnstile.nativeio;
+
+import io.turnstile.verifier.ClientHelloVerifier;
+import org.agrona.DirectBuffer;
+
+/**
+ * Told of each ClientHello whose cookie verified: the peer owns its address, so this is where a real handshake, or a
+ * hand-off to the game server, begins.
+ * <p>
+ * <b>Note:</b> called on the worker's thread inside its duty cycle, with buffers that are reused when it returns:
+ * copy what must outlive the call, and do not block.
+ */
+@FunctionalInterface
+public interface VerifiedHelloHandler
+{
+    /** A handler that ignores verified hellos, for servers that only count them. */
+    VerifiedHelloHandler NONE = (datagram, length, address, addressOffset, addressLength, port, verifier) -> {};
+
+    /**
+     * One verified hello.
+     *
+     * @param datagram      the datagram, at offset 0.
+     * @param length        of the datagram.
+     * @param address       buffer holding the peer's address.
+     * @param addressOffset of the address.
+     * @param addressLength 4 or 16.
+     * @param port          the peer's UDP port.
+     * @param verifier      the verifier, whose getters describe the hello (sequence numbers, key id, fragment).
+     */
+    void onVerified(
+        DirectBuffer datagram,
+        int length,
+        DirectBuffer address,
+        int addressOffset,
+        int addressLength,
+        int port,
+        ClientHelloVerifier verifier);
+}

@@ -1,0 +1,422 @@
+package io.turnstile.nativeio;
+
+import io.turnstile.verifier.ClientHelloVerifier;
+import io.turnstile.verifier.VerifyOutcome;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.EpochClock;
+import org.agrona.concurrent.SystemEpochClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+
+import java.nio.ByteBuffer;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * One verifier worker: an Agrona {@link Agent} that owns a {@link BatchSocket} and a {@link ClientHelloVerifier}, and
+ * in each duty cycle receives a batch, verifies every datagram in place, stages the HelloVerifyRequests straight into
+ * send slots and flushes them with one system call.
+ * <pre>
+ *   doWork():  nowMs = clock.time()            once per batch: cookies need millisecond time, not per packet
+ *              n = socket.receive()            recvmmsg: up to batchSize datagrams, 0 on EAGAIN
+ *              for each datagram i:
+ *                  verify(slot i, source i) -> REPLY     HVR written into send slot, staged to source i
+ *                                           -> VERIFIED  handed to the {@link VerifiedHelloHandler}
+ *                                           -> DROP      counted by the verifier
+ *              socket.flush()                  sendmmsg: every staged reply
+ *              counters += batch totals        one release-add per counter per batch
+ * </pre>
+ * A server runs one agent per core, each with its own SO_REUSEPORT socket and verifier, all sharing one
+ * {@link io.turnstile.cookie.CookieKeys}; drive it with an {@code AgentRunner} and an idle strategy, or with an
+ * {@code AgentInvoker} on a thread of your own (as the tests do).
+ * <p>
+ * <b>Note:</b> the socket is opened in {@link #onStart()} and closed in {@link #onClose()}, on the agent's thread,
+ * because {@link MmsgBatchSocket} is confined to the thread that opens it.
+ */
+public final class VerifierAgent implements Agent
+{
+    private final Supplier<? extends BatchSocket> sockets;
+    private final ClientHelloVerifier verifier;
+    private final EpochClock clock;
+    private final VerifiedHelloHandler handler;
+    private final AtomicCounter[] counters;
+    private final int cpu;
+    private final String roleName;
+
+    private BatchSocket socket;
+    private UnsafeBuffer overflowReply;
+    private long publishedSendFailed;
+    private long publishedSendWouldBlock;
+    private long publishedReceiveTruncated;
+
+    /**
+     * A worker, not yet started.
+     *
+     * @param context configuration, concluded here.
+     */
+    public VerifierAgent(final Context context)
+    {
+        context.conclude();
+        this.sockets = context.sockets();
+        this.verifier = context.verifier();
+        this.clock = context.clock();
+        this.handler = context.handler();
+        this.counters = context.counters();
+        this.cpu = context.cpu();
+        this.roleName = "turnstile-verifier-" + context.workerId();
+    }
+
+    /**
+     * Pin the thread if asked, then open the socket on it.
+     *
+     * @throws NativeIoException when pinning or opening the socket fails.
+     */
+    @Override
+    public void onStart()
+    {
+        if (cpu >= 0 && LibC.isAvailable())
+        {
+            final int errno = LibC.pinCurrentThread(cpu);
+            if (errno != 0)
+            {
+                throw new NativeIoException("sched_setaffinity cpu " + cpu, errno);
+            }
+        }
+        socket = Objects.requireNonNull(sockets.get(), "socket factory returned null");
+        overflowReply = new UnsafeBuffer(ByteBuffer.allocateDirect(socket.slotBytes()));
+    }
+
+    /**
+     * One duty cycle.
+     *
+     * @return datagrams received plus datagrams sent: 0 tells the idle strategy there was nothing to do.
+     */
+    @Override
+    public int doWork()
+    {
+        final BatchSocket socket = this.socket;
+        final int received = socket.receive();
+        if (received == 0)
+        {
+            // Replies left queued by an earlier EAGAIN go out as soon as the kernel has room.
+            return socket.sendQueued() > 0 ? socket.flush() : 0;
+        }
+
+        final ClientHelloVerifier verifier = this.verifier;
+        final long nowMs = clock.time();
+        final int slotBytes = socket.slotBytes();
+        int verified = 0;
+        int replies = 0;
+        int dropped = 0;
+        int queueFull = 0;
+        for (int i = 0; i < received; i++)
+        {
+            int slot = socket.nextSendSlot();
+            if (slot < 0)
+            {
+                socket.flush();
+                slot = socket.nextSendSlot();
+            }
+            final UnsafeBuffer reply = slot < 0 ? overflowReply : socket.sendBuffer(slot);
+            final VerifyOutcome outcome = verifier.verify(
+                socket.receiveBuffer(i), 0, socket.receiveLength(i),
+                socket.addressBuffer(), socket.addressOffset(i), socket.addressLength(i), socket.port(i),
+                nowMs, reply, 0, slotBytes);
+            if (outcome == VerifyOutcome.REPLY)
+            {
+                if (slot < 0)
+                {
+                    queueFull++;
+                }
+                else
+                {
+                    socket.stageReply(slot, verifier.replyLength(), i);
+                    replies++;
+                }
+            }
+            else if (outcome == VerifyOutcome.VERIFIED)
+            {
+                verified++;
+                handler.onVerified(socket.receiveBuffer(i), socket.receiveLength(i),
+                    socket.addressBuffer(), socket.addressOffset(i), socket.addressLength(i), socket.port(i), verifier);
+            }
+            else
+            {
+                dropped++;
+            }
+        }
+        final int sent = socket.flush();
+        publish(received, verified, replies, dropped, queueFull);
+        return received + sent;
+    }
+
+    private void publish(final int received, final int verified, final int replies, final int dropped, final int full)
+    {
+        final AtomicCounter[] counters = this.counters;
+        counters[WorkerCounter.RECEIVED.ordinal()].getAndAddRelease(received);
+        add(counters[WorkerCounter.VERIFIED.ordinal()], verified);
+        add(counters[WorkerCounter.REPLIES.ordinal()], replies);
+        add(counters[WorkerCounter.DROPPED.ordinal()], dropped);
+        add(counters[WorkerCounter.REPLY_QUEUE_FULL.ordinal()], full);
+
+        final BatchSocket socket = this.socket;
+        final long sendFailed = socket.sendFailed();
+        add(counters[WorkerCounter.SEND_FAILED.ordinal()], sendFailed - publishedSendFailed);
+        publishedSendFailed = sendFailed;
+        final long sendWouldBlock = socket.sendWouldBlock();
+        add(counters[WorkerCounter.SEND_WOULD_BLOCK.ordinal()], sendWouldBlock - publishedSendWouldBlock);
+        publishedSendWouldBlock = sendWouldBlock;
+        final long receiveTruncated = socket.receiveTruncated();
+        add(counters[WorkerCounter.RECEIVE_TRUNCATED.ordinal()], receiveTruncated - publishedReceiveTruncated);
+        publishedReceiveTruncated = receiveTruncated;
+    }
+
+    private static void add(final AtomicCounter counter, final long delta)
+    {
+        if (delta != 0)
+        {
+            counter.getAndAddRelease(delta);
+        }
+    }
+
+    /**
+     * Close the socket on the agent's thread; replies still queued are discarded.
+     */
+    @Override
+    public void onClose()
+    {
+        if (null != socket)
+        {
+            socket.close();
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public String roleName()
+    {
+        return roleName;
+    }
+
+    /**
+     * The socket, once {@link #onStart()} has opened it: to learn an ephemeral port.
+     *
+     * @return the socket, or null before start.
+     */
+    public BatchSocket socket()
+    {
+        return socket;
+    }
+
+    /**
+     * Configuration of a {@link VerifierAgent}: fluent setters, then {@link #conclude()} validates and fills defaults.
+     */
+    public static final class Context
+    {
+        private int workerId;
+        private Supplier<? extends BatchSocket> sockets;
+        private ClientHelloVerifier verifier;
+        private AtomicCounter[] counters;
+        private EpochClock clock;
+        private VerifiedHelloHandler handler;
+        private int cpu = -1;
+
+        /**
+         * Nothing set: the socket factory, verifier and counters must be before {@link #conclude()}.
+         */
+        public Context()
+        {
+        }
+
+        /**
+         * Validate and fill defaults.
+         *
+         * @return this.
+         * @throws IllegalArgumentException or NullPointerException naming what is missing or wrong.
+         */
+        public Context conclude()
+        {
+            Objects.requireNonNull(sockets, "sockets (a BatchSocket factory) must be set");
+            Objects.requireNonNull(verifier, "verifier must be set: one per worker, all sharing one CookieKeys");
+            Objects.requireNonNull(counters, "counters must be set: WorkerCounter.allocate(countersManager, id)");
+            if (counters.length != WorkerCounter.values().length)
+            {
+                throw new IllegalArgumentException("counters must hold one AtomicCounter per WorkerCounter, got " +
+                    counters.length);
+            }
+            if (workerId < 0)
+            {
+                throw new IllegalArgumentException("workerId must be 0 or more, got " + workerId);
+            }
+            if (cpu < -1 || cpu >= LibC.CPU_SET_BYTES * 8)
+            {
+                throw new IllegalArgumentException("cpu must be -1 (no pinning) to 1023, got " + cpu);
+            }
+            if (null == clock)
+            {
+                clock = SystemEpochClock.INSTANCE;
+            }
+            if (null == handler)
+            {
+                handler = VerifiedHelloHandler.NONE;
+            }
+            return this;
+        }
+
+        /**
+         * Which worker this is, for its role name and counter labels.
+         *
+         * @param workerId 0 or more; default 0.
+         * @return this.
+         */
+        public Context workerId(final int workerId)
+        {
+            this.workerId = workerId;
+            return this;
+        }
+
+        /**
+         * Which worker this is.
+         *
+         * @return the id.
+         */
+        public int workerId()
+        {
+            return workerId;
+        }
+
+        /**
+         * Opens the worker's socket on the agent's thread, e.g. {@code () -> BatchSockets.open(context)}.
+         *
+         * @param sockets factory called once in {@link VerifierAgent#onStart()}.
+         * @return this.
+         */
+        public Context sockets(final Supplier<? extends BatchSocket> sockets)
+        {
+            this.sockets = sockets;
+            return this;
+        }
+
+        /**
+         * Opens the worker's socket.
+         *
+         * @return the factory.
+         */
+        public Supplier<? extends BatchSocket> sockets()
+        {
+            return sockets;
+        }
+
+        /**
+         * The worker's own verifier: verifiers are not thread safe.
+         *
+         * @param verifier used only by this worker.
+         * @return this.
+         */
+        public Context verifier(final ClientHelloVerifier verifier)
+        {
+            this.verifier = verifier;
+            return this;
+        }
+
+        /**
+         * The worker's verifier.
+         *
+         * @return the verifier.
+         */
+        public ClientHelloVerifier verifier()
+        {
+            return verifier;
+        }
+
+        /**
+         * Counters the worker adds its batch totals to.
+         *
+         * @param counters from {@link WorkerCounter#allocate}.
+         * @return this.
+         */
+        public Context counters(final AtomicCounter[] counters)
+        {
+            this.counters = counters;
+            return this;
+        }
+
+        /**
+         * Counters the worker adds to.
+         *
+         * @return one per {@link WorkerCounter}, by ordinal.
+         */
+        public AtomicCounter[] counters()
+        {
+            return counters;
+        }
+
+        /**
+         * Epoch-millisecond clock for cookie timestamps, read once per batch.
+         *
+         * @param clock default {@link SystemEpochClock}.
+         * @return this.
+         */
+        public Context clock(final EpochClock clock)
+        {
+            this.clock = clock;
+            return this;
+        }
+
+        /**
+         * Epoch-millisecond clock.
+         *
+         * @return the clock.
+         */
+        public EpochClock clock()
+        {
+            return clock;
+        }
+
+        /**
+         * Told of every verified hello.
+         *
+         * @param handler default {@link VerifiedHelloHandler#NONE}.
+         * @return this.
+         */
+        public Context handler(final VerifiedHelloHandler handler)
+        {
+            this.handler = handler;
+            return this;
+        }
+
+        /**
+         * Told of every verified hello.
+         *
+         * @return the handler.
+         */
+        public VerifiedHelloHandler handler()
+        {
+            return handler;
+        }
+
+        /**
+         * CPU to pin the worker's thread to in {@link VerifierAgent#onStart()} (Linux only; ignored elsewhere).
+         *
+         * @param cpu -1 for no pinning (default), else 0 to 1023.
+         * @return this.
+         */
+        public Context cpu(final int cpu)
+        {
+            this.cpu = cpu;
+            return this;
+        }
+
+        /**
+         * CPU to pin to.
+         *
+         * @return -1 for none.
+         */
+        public int cpu()
+        {
+            return cpu;
+        }
+    }
+}

@@ -1,0 +1,393 @@
+package io.turnstile.nativeio;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.DatagramChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * What every {@link BatchSocket} must do, run against each implementation by its own test class over real loopback
+ * sockets; peers are plain {@link DatagramChannel}s. Every wait is bounded by a deadline.
+ */
+abstract class BatchSocketContract
+{
+    static final long WAIT_NS = TimeUnit.SECONDS.toNanos(10);
+
+    abstract BatchSocket open(BatchSocket.Context context);
+
+    static InetAddress address(final String host)
+    {
+        try
+        {
+            return InetAddress.getByName(host);
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    static DatagramChannel peer(final String host) throws IOException
+    {
+        final InetAddress address = address(host);
+        final DatagramChannel channel = DatagramChannel.open(
+            address instanceof Inet4Address ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
+        channel.configureBlocking(false);
+        try
+        {
+            channel.bind(new InetSocketAddress(address, 0));
+        }
+        catch (final IOException ex)
+        {
+            channel.close();
+            throw new IOException("bind " + address, ex);
+        }
+        return channel;
+    }
+
+    static int peerPort(final DatagramChannel channel) throws IOException
+    {
+        return ((InetSocketAddress)channel.getLocalAddress()).getPort();
+    }
+
+    static byte[] payload(final int client, final int datagram)
+    {
+        final byte[] bytes = new byte[16 + (client * 7 + datagram * 13) % 1200];
+        final ByteBuffer buffer = ByteBuffer.wrap(bytes).putInt(client).putInt(datagram);
+        for (int i = buffer.position(); i < bytes.length; i++)
+        {
+            bytes[i] = (byte)(client + datagram + i);
+        }
+        return bytes;
+    }
+
+    static byte[] copy(final UnsafeBuffer buffer, final int length)
+    {
+        final byte[] bytes = new byte[length];
+        buffer.getBytes(0, bytes);
+        return bytes;
+    }
+
+    static byte[] address(final BatchSocket socket, final int slot)
+    {
+        final byte[] bytes = new byte[socket.addressLength(slot)];
+        socket.addressBuffer().getBytes(socket.addressOffset(slot), bytes);
+        return bytes;
+    }
+
+    /**
+     * A received datagram copied out of its slot, to check after the slot is reused.
+     */
+    record Received(byte[] payload, byte[] address, int port, int slot)
+    {
+    }
+
+    /**
+     * Receive until count datagrams have arrived, replying to each through {@code reply} when it is not null.
+     */
+    static List<Received> receive(final BatchSocket socket, final int count, final Replier reply)
+    {
+        final List<Received> all = new ArrayList<>(count);
+        final long deadline = System.nanoTime() + WAIT_NS;
+        while (all.size() < count)
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
+                fail("received " + all.size() + " of " + count + " datagrams before the deadline");
+            }
+            socket.awaitReceive(10);
+            final int received = socket.receive();
+            for (int i = 0; i < received; i++)
+            {
+                all.add(new Received(
+                    copy(socket.receiveBuffer(i), socket.receiveLength(i)), address(socket, i), socket.port(i), i));
+                if (null != reply)
+                {
+                    int slot = socket.nextSendSlot();
+                    if (slot < 0)
+                    {
+                        socket.flush();
+                        slot = socket.nextSendSlot();
+                        assertTrue(slot >= 0, "a flush on loopback frees every send slot");
+                    }
+                    socket.stageReply(slot, reply.write(socket, i, socket.sendBuffer(slot)), i);
+                }
+            }
+            if (null != reply)
+            {
+                socket.flush();
+                assertEquals(0, socket.sendQueued());
+            }
+        }
+        return all;
+    }
+
+    /**
+     * Writes a reply to a receive slot into a send buffer.
+     */
+    @FunctionalInterface
+    interface Replier
+    {
+        int write(BatchSocket socket, int receiveSlot, UnsafeBuffer sendBuffer);
+    }
+
+    /** The reply to a datagram: "R", the client and datagram numbers it carried, and its length. */
+    static int echoHeader(final BatchSocket socket, final int receiveSlot, final UnsafeBuffer sendBuffer)
+    {
+        sendBuffer.putByte(0, (byte)'R');
+        sendBuffer.putBytes(1, socket.receiveBuffer(receiveSlot), 0, 8);
+        sendBuffer.putInt(9, socket.receiveLength(receiveSlot), ByteOrder.BIG_ENDIAN);
+        return 13;
+    }
+
+    static ByteBuffer awaitReply(final DatagramChannel channel, final InetSocketAddress expectedFrom) throws IOException
+    {
+        final ByteBuffer buffer = ByteBuffer.allocate(2048);
+        final long deadline = System.nanoTime() + WAIT_NS;
+        while (true)
+        {
+            final InetSocketAddress from = (InetSocketAddress)channel.receive(buffer);
+            if (null != from)
+            {
+                assertEquals(expectedFrom.getPort(), from.getPort(), "reply source port");
+                return buffer.flip();
+            }
+            if (System.nanoTime() - deadline > 0)
+            {
+                fail("no reply before the deadline on " + channel.getLocalAddress());
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    void shouldReceiveAndReplyWithExactContents(final String host) throws IOException
+    {
+        try (BatchSocket socket = open(new BatchSocket.Context().bindAddress(address(host)).batchSize(8));
+            DatagramChannel client = peer(host))
+        {
+            final InetSocketAddress server = new InetSocketAddress(address(host), socket.localPort());
+            final int datagrams = 20;
+            for (int d = 0; d < datagrams; d++)
+            {
+                assertTrue(client.send(ByteBuffer.wrap(payload(7, d)), server) > 0);
+            }
+
+            final List<Received> received = receive(socket, datagrams, BatchSocketContract::echoHeader);
+
+            final byte[] clientAddress = address(host).getAddress();
+            for (int d = 0; d < datagrams; d++)
+            {
+                final Received datagram = received.get(d);
+                assertArrayEquals(payload(7, d), datagram.payload(), "datagram " + d);
+                assertArrayEquals(clientAddress, datagram.address(), "source address of datagram " + d);
+                assertEquals(peerPort(client), datagram.port(), "source port of datagram " + d);
+            }
+            for (int d = 0; d < datagrams; d++)
+            {
+                final ByteBuffer reply = awaitReply(client, server);
+                assertEquals(13, reply.remaining());
+                assertEquals('R', reply.get());
+                assertEquals(7, reply.getInt());
+                assertEquals(d, reply.getInt());
+                assertEquals(payload(7, d).length, reply.getInt());
+            }
+            assertEquals(0, socket.sendFailed());
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldReceiveAndReplyWithExactContentsOverIpv4() throws IOException
+    {
+        shouldReceiveAndReplyWithExactContents("127.0.0.1");
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldReceiveAndReplyWithExactContentsOverIpv6() throws IOException
+    {
+        shouldReceiveAndReplyWithExactContents("::1");
+    }
+
+    @Test
+    @Timeout(120)
+    void shouldAnswerAThousandDistinctSourcesEachAtItsOwnAddress() throws IOException
+    {
+        final int clients = 1000;
+        final int perClient = 10;
+        final int clientsPerRound = 25;
+        try (BatchSocket socket = open(new BatchSocket.Context().bindAddress(address("127.0.0.1")).batchSize(64)))
+        {
+            final InetSocketAddress server = new InetSocketAddress(address("127.0.0.1"), socket.localPort());
+            for (int first = 0; first < clients; first += clientsPerRound)
+            {
+                final DatagramChannel[] round = new DatagramChannel[clientsPerRound];
+                try
+                {
+                    for (int c = 0; c < clientsPerRound; c++)
+                    {
+                        round[c] = peer(sourceAddress(first + c));
+                    }
+                    for (int d = 0; d < perClient; d++)
+                    {
+                        for (int c = 0; c < clientsPerRound; c++)
+                        {
+                            assertTrue(round[c].send(ByteBuffer.wrap(payload(first + c, d)), server) > 0);
+                        }
+                    }
+
+                    final List<Received> received =
+                        receive(socket, clientsPerRound * perClient, BatchSocketContract::echoHeader);
+
+                    final int[] seen = new int[clientsPerRound];
+                    for (final Received datagram : received)
+                    {
+                        final int client = ByteBuffer.wrap(datagram.payload()).getInt();
+                        final int d = ByteBuffer.wrap(datagram.payload()).getInt(4);
+                        assertArrayEquals(payload(client, d), datagram.payload());
+                        assertArrayEquals(address(sourceAddress(client)).getAddress(), datagram.address());
+                        assertEquals(peerPort(round[client - first]), datagram.port());
+                        seen[client - first]++;
+                    }
+                    for (int c = 0; c < clientsPerRound; c++)
+                    {
+                        assertEquals(perClient, seen[c], "datagrams from client " + (first + c));
+                        for (int d = 0; d < perClient; d++)
+                        {
+                            final ByteBuffer reply = awaitReply(round[c], server);
+                            assertEquals('R', reply.get());
+                            assertEquals(first + c, reply.getInt(), "reply delivered to the wrong source");
+                            assertEquals(d, reply.getInt());
+                        }
+                    }
+                }
+                finally
+                {
+                    for (final DatagramChannel channel : round)
+                    {
+                        if (null != channel)
+                        {
+                            channel.close();
+                        }
+                    }
+                }
+            }
+            assertEquals(0, socket.sendFailed());
+            assertEquals(0, socket.receiveTruncated());
+        }
+    }
+
+    /**
+     * Client i's address: 127.0.0.2 onwards, so every client is a distinct source host; the last octet skips 0 and
+     * 255, which Linux will not bind as a source.
+     */
+    static String sourceAddress(final int client)
+    {
+        final int host = client + 1;
+        return "127.0." + (host / 254) + "." + (1 + host % 254);
+    }
+
+    @Test
+    @Timeout(10)
+    void shouldReturnZeroFromAnEmptySocket()
+    {
+        try (BatchSocket socket = open(new BatchSocket.Context().bindAddress(address("127.0.0.1"))))
+        {
+            assertFalse(socket.awaitReceive(0));
+            assertEquals(0, socket.receive());
+            assertEquals(0, socket.receive());
+            assertFalse(socket.awaitReceive(20));
+            assertEquals(0, socket.flush());
+        }
+    }
+
+    @Test
+    @Timeout(10)
+    void shouldCloseIdempotentlyAndReleaseThePortAndSlots()
+    {
+        final BatchSocket socket = open(new BatchSocket.Context().bindAddress(address("127.0.0.1")).reusePort(false));
+        final int port = socket.localPort();
+        final UnsafeBuffer slot = socket.receiveBuffer(0);
+        assertEquals(socket.slotBytes(), slot.capacity());
+
+        socket.close();
+        socket.close();
+
+        assertTrue(socket.isClosed());
+        assertEquals(0, slot.capacity(), "a stale slot buffer no longer points at freed memory");
+        try (BatchSocket again = open(
+            new BatchSocket.Context().bindAddress(address("127.0.0.1")).port(port).reusePort(false)))
+        {
+            assertEquals(port, again.localPort());
+        }
+    }
+
+    @Test
+    @Timeout(10)
+    void shouldDropARefusedDatagramAndSendTheRest() throws IOException
+    {
+        try (BatchSocket socket = open(new BatchSocket.Context().bindAddress(address("127.0.0.1")).batchSize(4));
+            DatagramChannel client = peer("127.0.0.1"))
+        {
+            final UnsafeBuffer destination = new UnsafeBuffer(address("127.0.0.1").getAddress());
+            final int[] ports = {peerPort(client), 0, peerPort(client), peerPort(client)};
+            for (int i = 0; i < ports.length; i++)
+            {
+                final int slot = socket.nextSendSlot();
+                socket.sendBuffer(slot).putInt(0, i, ByteOrder.BIG_ENDIAN);
+                socket.stage(slot, 4, destination, 0, 4, ports[i]);
+            }
+            assertEquals(-1, socket.nextSendSlot(), "every send slot is queued");
+
+            assertEquals(3, socket.flush(), "the datagram to port 0 is refused, the others sent");
+
+            assertEquals(0, socket.sendQueued());
+            assertEquals(1, socket.sendFailed());
+            assertNotNull(socket.lastSendError());
+            final InetSocketAddress server = new InetSocketAddress(address("127.0.0.1"), socket.localPort());
+            for (final int expected : new int[]{0, 2, 3})
+            {
+                assertEquals(expected, awaitReply(client, server).getInt());
+            }
+        }
+    }
+
+    @Test
+    @Timeout(10)
+    void shouldRefuseToStageOutOfTurnOrBeyondASlot()
+    {
+        try (BatchSocket socket = open(new BatchSocket.Context().bindAddress(address("127.0.0.1")).batchSize(2)))
+        {
+            final UnsafeBuffer destination = new UnsafeBuffer(new byte[]{127, 0, 0, 1});
+            assertEquals(0, socket.nextSendSlot());
+            assertThrows(IllegalArgumentException.class, () -> socket.stage(1, 4, destination, 0, 4, 9));
+            assertThrows(IllegalArgumentException.class,
+                () -> socket.stage(0, socket.slotBytes() + 1, destination, 0, 4, 9));
+            assertThrows(IllegalArgumentException.class, () -> socket.stage(0, 4, destination, 0, 5, 9));
+            assertThrows(IllegalArgumentException.class, () -> socket.stageReply(0, 4, 0), "nothing received");
+            assertThrows(IllegalArgumentException.class,
+                () -> socket.stage(0, 4, new UnsafeBuffer(address("::1").getAddress()), 0, 16, 9),
+                "an IPv4 socket cannot reach a native IPv6 address");
+            assertEquals(0, socket.sendQueued());
+        }
+    }
+}
