@@ -18,11 +18,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The hot path allocates nothing in steady state: the thread's allocated-bytes counter does not move over a million
  * mixed calls (cookie-less, valid cookie, bad cookie, malformed) after warm-up.
+ * <p>
+ * Up to {@value #WINDOWS} windows of a million calls are measured and the last must be exactly zero: a one-off JIT
+ * event (a late tier-up or deoptimisation on this thread) can allocate a few hundred bytes once, seen here about
+ * one run in ten, whereas an allocation per call or per cookie would show in every window as megabytes.
  */
 class ClientHelloVerifierAllocationTest
 {
     private static final long T0 = 1_800_000_000_000L;
     private static final int CALLS = 1_000_000;
+    private static final int WINDOWS = 3;
 
     @ParameterizedTest
     @EnumSource(MacAlgorithm.class)
@@ -57,13 +62,21 @@ class ClientHelloVerifierAllocationTest
 
         long sink = run(verifier, datagrams, lengths, expected, address, reply, 200_000);
         final long overhead = measureOverhead(threads);
-        final long before = threads.getCurrentThreadAllocatedBytes();
-        sink += run(verifier, datagrams, lengths, expected, address, reply, CALLS);
-        final long allocated = threads.getCurrentThreadAllocatedBytes() - before - overhead;
+        final StringBuilder windows = new StringBuilder();
+        long allocated = -1;
+        int window = 0;
+        while (window < WINDOWS && allocated != 0)
+        {
+            final long before = threads.getCurrentThreadAllocatedBytes();
+            sink += run(verifier, datagrams, lengths, expected, address, reply, CALLS);
+            allocated = threads.getCurrentThreadAllocatedBytes() - before - overhead;
+            windows.append(allocated).append(' ');
+            window++;
+        }
 
-        assertEquals(0, allocated, "bytes allocated over " + CALLS + " calls with " + algorithm);
+        assertEquals(0, allocated, "bytes allocated per window of " + CALLS + " calls with " + algorithm + ": " + windows);
         assertTrue(sink > 0);
-        assertEquals((200_000 + CALLS) / 4, verifier.counters().verified());
+        assertEquals((200_000 + (long)window * CALLS) / 4, verifier.counters().verified());
     }
 
     private static long run(
