@@ -93,8 +93,7 @@ public final class MmsgBatchSocket implements BatchSocket
     private final UnsafeBuffer sendIovecFields;
     private final UnsafeBuffer sendNames;
     private final UnsafeBuffer[] sendBuffers;
-    private int sendHead;
-    private int sendCount;
+    private final SendSlotRing sendRing;
 
     private final MemorySegment pollFd;
     private final MemorySegment scratchAddress;
@@ -124,6 +123,7 @@ public final class MmsgBatchSocket implements BatchSocket
         this.ipv6 = bindAddress instanceof Inet6Address;
         this.batchSize = context.batchSize();
         this.slotBytes = context.slotBytes();
+        this.sendRing = new SendSlotRing(batchSize, slotBytes);
 
         final Arena arena = Arena.ofConfined();
         this.arena = arena;
@@ -399,12 +399,7 @@ public final class MmsgBatchSocket implements BatchSocket
     @Override
     public int nextSendSlot()
     {
-        if (sendCount == batchSize)
-        {
-            return -1;
-        }
-        final int slot = sendHead + sendCount;
-        return slot < batchSize ? slot : slot - batchSize;
+        return sendRing.next();
     }
 
     /**
@@ -422,7 +417,7 @@ public final class MmsgBatchSocket implements BatchSocket
     @Override
     public void stageReply(final int slot, final int length, final int receiveSlot)
     {
-        checkStage(slot, length);
+        sendRing.checkStage(slot, length);
         if (receiveSlot < 0 || receiveSlot >= received)
         {
             throw new IllegalArgumentException("receiveSlot must be 0 to " + (received - 1) + ", got " + receiveSlot);
@@ -444,7 +439,7 @@ public final class MmsgBatchSocket implements BatchSocket
         final int addressLength,
         final int port)
     {
-        checkStage(slot, length);
+        sendRing.checkStage(slot, length);
         if (port < 0 || port > 0xFFFF)
         {
             throw new IllegalArgumentException("port must be 0 to 65535, got " + port);
@@ -499,23 +494,11 @@ public final class MmsgBatchSocket implements BatchSocket
             address.getShort(offset + 10) == (short)0xFFFF;
     }
 
-    private void checkStage(final int slot, final int length)
-    {
-        if (slot != nextSendSlot() || slot < 0)
-        {
-            throw new IllegalArgumentException("slot must be the next send slot " + nextSendSlot() + ", got " + slot);
-        }
-        if (length < 0 || length > slotBytes)
-        {
-            throw new IllegalArgumentException("length must be 0 to " + slotBytes + ", got " + length);
-        }
-    }
-
     private void commit(final int slot, final int length, final int nameLength)
     {
         sendHeaderFields.putInt(slot * MMSGHDR_BYTES + MSG_NAMELEN, nameLength);
         sendIovecFields.putLong(slot * IOVEC_BYTES + IOV_LEN, length);
-        sendCount++;
+        sendRing.commit();
     }
 
     /**
@@ -525,13 +508,14 @@ public final class MmsgBatchSocket implements BatchSocket
     public int flush()
     {
         int sent = 0;
-        while (sendCount > 0)
+        while (sendRing.count() > 0)
         {
-            final int contiguous = Math.min(sendCount, batchSize - sendHead);
-            final int count = LibC.sendmmsg(errnoState, fd, sendHeadersFrom[sendHead], contiguous, LibC.MSG_DONTWAIT);
+            final int contiguous = sendRing.contiguous();
+            final int count =
+                LibC.sendmmsg(errnoState, fd, sendHeadersFrom[sendRing.head()], contiguous, LibC.MSG_DONTWAIT);
             if (count > 0)
             {
-                advance(count);
+                sendRing.advance(count);
                 sent += count;
             }
             else
@@ -549,24 +533,10 @@ public final class MmsgBatchSocket implements BatchSocket
                 // The head datagram was refused for its own sake: drop it and go on with the rest.
                 lastSendErrno = errno;
                 sendFailed++;
-                advance(1);
+                sendRing.advance(1);
             }
         }
         return sent;
-    }
-
-    private void advance(final int count)
-    {
-        sendCount -= count;
-        if (sendCount == 0)
-        {
-            sendHead = 0;
-        }
-        else
-        {
-            final int head = sendHead + count;
-            sendHead = head < batchSize ? head : head - batchSize;
-        }
     }
 
     /**
@@ -575,7 +545,7 @@ public final class MmsgBatchSocket implements BatchSocket
     @Override
     public int sendQueued()
     {
-        return sendCount;
+        return sendRing.count();
     }
 
     /**
@@ -717,7 +687,7 @@ public final class MmsgBatchSocket implements BatchSocket
         sendIovecFields.wrap(EMPTY);
         received = 0;
         receiveSlotsToReset = 0;
-        sendCount = 0;
+        sendRing.advance(sendRing.count());
         arena.close();
         // EINTR from close still released the descriptor on Linux; anything else means it was not ours.
         if (result < 0 && errno != Errno.EINTR)

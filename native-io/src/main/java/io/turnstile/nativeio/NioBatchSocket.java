@@ -57,8 +57,7 @@ public final class NioBatchSocket implements BatchSocket
     private final InetSocketAddress[] destinations;
     private final byte[] address4 = new byte[4];
     private final byte[] address16 = new byte[16];
-    private int sendHead;
-    private int sendCount;
+    private final SendSlotRing sendRing;
 
     private long sendWouldBlock;
     private long sendFailed;
@@ -78,6 +77,7 @@ public final class NioBatchSocket implements BatchSocket
         this.ipv6 = bindAddress instanceof Inet6Address;
         this.batchSize = context.batchSize();
         this.slotBytes = context.slotBytes();
+        this.sendRing = new SendSlotRing(batchSize, slotBytes);
 
         receiveSlices = new ByteBuffer[batchSize];
         receiveBuffers = slots(receiveSlices);
@@ -267,12 +267,7 @@ public final class NioBatchSocket implements BatchSocket
     @Override
     public int nextSendSlot()
     {
-        if (sendCount == batchSize)
-        {
-            return -1;
-        }
-        final int slot = sendHead + sendCount;
-        return slot < batchSize ? slot : slot - batchSize;
+        return sendRing.next();
     }
 
     /**
@@ -290,7 +285,7 @@ public final class NioBatchSocket implements BatchSocket
     @Override
     public void stageReply(final int slot, final int length, final int receiveSlot)
     {
-        checkStage(slot, length);
+        sendRing.checkStage(slot, length);
         if (receiveSlot < 0 || receiveSlot >= received)
         {
             throw new IllegalArgumentException("receiveSlot must be 0 to " + (received - 1) + ", got " + receiveSlot);
@@ -310,7 +305,7 @@ public final class NioBatchSocket implements BatchSocket
         final int addressLength,
         final int port)
     {
-        checkStage(slot, length);
+        sendRing.checkStage(slot, length);
         if (port < 0 || port > 0xFFFF)
         {
             throw new IllegalArgumentException("port must be 0 to 65535, got " + port);
@@ -346,23 +341,11 @@ public final class NioBatchSocket implements BatchSocket
         commit(slot, length, new InetSocketAddress(destination, port));
     }
 
-    private void checkStage(final int slot, final int length)
-    {
-        if (slot != nextSendSlot() || slot < 0)
-        {
-            throw new IllegalArgumentException("slot must be the next send slot " + nextSendSlot() + ", got " + slot);
-        }
-        if (length < 0 || length > slotBytes)
-        {
-            throw new IllegalArgumentException("length must be 0 to " + slotBytes + ", got " + length);
-        }
-    }
-
     private void commit(final int slot, final int length, final InetSocketAddress destination)
     {
         sendLengths[slot] = length;
         destinations[slot] = destination;
-        sendCount++;
+        sendRing.commit();
     }
 
     /**
@@ -372,9 +355,9 @@ public final class NioBatchSocket implements BatchSocket
     public int flush()
     {
         int sent = 0;
-        while (sendCount > 0)
+        while (sendRing.count() > 0)
         {
-            final int slot = sendHead;
+            final int slot = sendRing.head();
             final ByteBuffer slice = sendSlices[slot].clear().limit(sendLengths[slot]);
             try
             {
@@ -395,23 +378,9 @@ public final class NioBatchSocket implements BatchSocket
                 sendFailed++;
             }
             destinations[slot] = null;
-            advance();
+            sendRing.advance(1);
         }
         return sent;
-    }
-
-    private void advance()
-    {
-        sendCount--;
-        if (sendCount == 0)
-        {
-            sendHead = 0;
-        }
-        else
-        {
-            final int head = sendHead + 1;
-            sendHead = head < batchSize ? head : 0;
-        }
     }
 
     /**
@@ -420,7 +389,7 @@ public final class NioBatchSocket implements BatchSocket
     @Override
     public int sendQueued()
     {
-        return sendCount;
+        return sendRing.count();
     }
 
     /**
@@ -525,7 +494,7 @@ public final class NioBatchSocket implements BatchSocket
         }
         closed = true;
         received = 0;
-        sendCount = 0;
+        sendRing.advance(sendRing.count());
         Arrays.fill(sources, null);
         Arrays.fill(destinations, null);
         for (final UnsafeBuffer buffer : receiveBuffers)
