@@ -1,7 +1,5 @@
 package io.turnstile.cookie;
 
-import java.util.Arrays;
-
 /**
  * One cookie key: its one-byte id, carried in every cookie made with it, its algorithm and its key bytes.
  * Immutable.
@@ -94,10 +92,5 @@ public final class CookieKey
     public String toString()
     {
         return "CookieKey{id=" + id + ", algorithm=" + algorithm.label() + ", key=<" + key.length + " bytes>}";
-    }
-
-    byte[] copyOfKey()
-    {
-        return Arrays.copyOf(key, key.length);
     }
 }
