@@ -10,6 +10,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.Set;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
@@ -68,7 +69,7 @@ class FloodBatchTest
                     assertTrue(decoder.decode());
                     final byte[] random = new byte[32];
                     buffer.getBytes(decoder.randomOffset(), random);
-                    randoms.add(java.util.HexFormat.of().formatHex(random));
+                    randoms.add(HexFormat.of().formatHex(random));
                 }
             }
             assertEquals(50 * 64, randoms.size(), "every stamp draws a new random");

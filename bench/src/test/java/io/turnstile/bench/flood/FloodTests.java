@@ -3,6 +3,8 @@ package io.turnstile.bench.flood;
 import io.turnstile.nativeio.LibC;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.io.UncheckedIOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -34,9 +36,9 @@ final class FloodTests
         {
             return false;
         }
-        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined())
+        try (Arena arena = Arena.ofConfined())
         {
-            final java.lang.foreign.MemorySegment errno = arena.allocate(LibC.ERRNO_STATE_LAYOUT);
+            final MemorySegment errno = arena.allocate(LibC.ERRNO_STATE_LAYOUT);
             final int fd = FloodSockets.openRaw(errno);
             if (fd < 0)
             {

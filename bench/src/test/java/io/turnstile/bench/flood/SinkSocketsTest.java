@@ -1,6 +1,7 @@
 package io.turnstile.bench.flood;
 
 import io.turnstile.nativeio.BatchSocket;
+import io.turnstile.nativeio.LibC;
 import io.turnstile.nativeio.MmsgBatchSocket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -8,6 +9,7 @@ import org.junit.jupiter.api.Timeout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.DatagramPacket;
+import java.net.BindException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -37,7 +39,7 @@ class SinkSocketsTest
     @Timeout(10)
     void shouldOwnDistinctPortsAndDropEverythingSentToThem() throws IOException
     {
-        assumeTrue(io.turnstile.nativeio.LibC.isAvailable());
+        assumeTrue(LibC.isAvailable());
         try (SinkSockets sinks = SinkSockets.open(4);
             DatagramSocket sender = new DatagramSocket(new InetSocketAddress(LOOPBACK, 0)))
         {
@@ -57,7 +59,7 @@ class SinkSocketsTest
             assertTrue(snmp("Udp", "NoPorts") - noPortsBefore < 400, "the sinks owned their ports");
             try (DatagramSocket clash = new DatagramSocket(null))
             {
-                assertThrows(java.net.BindException.class, () -> clash.bind(new InetSocketAddress(LOOPBACK, ports[0])));
+                assertThrows(BindException.class, () -> clash.bind(new InetSocketAddress(LOOPBACK, ports[0])));
             }
         }
     }
@@ -68,7 +70,7 @@ class SinkSocketsTest
     {
         assertThrows(IllegalArgumentException.class, () -> SinkSockets.open(0));
         assertThrows(IllegalArgumentException.class, () -> SinkSockets.open(SinkSockets.MAX_SINKS + 1));
-        assumeTrue(io.turnstile.nativeio.LibC.isAvailable());
+        assumeTrue(LibC.isAvailable());
         final SinkSockets sinks = SinkSockets.open(1);
         final int port = sinks.ports()[0];
         sinks.close();

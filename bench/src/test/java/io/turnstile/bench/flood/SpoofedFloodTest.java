@@ -189,7 +189,8 @@ class SpoofedFloodTest
         assertRefused("targetPort", context().targetPort(0));
         assertRefused("sinkPorts", context().sinkPorts(-1));
         assertRefused("no capture", context().template("missing.bin"));
-        assertRefused("not a well-formed ClientHello", context().template("openssl-dtls12-mtu256-ch2-cookie-frag2.bin"));
+        assertRefused("not a well-formed ClientHello",
+            context().template("openssl-dtls12-mtu256-ch2-cookie-frag2.bin"));
         assertRefused("no usable address", context().sources("127.0.0.255/32"));
         assertRefused("no usable address", context().sources("127.0.0.1/32"));
         if (!SpoofedFlood.inOwnNetworkNamespace())
