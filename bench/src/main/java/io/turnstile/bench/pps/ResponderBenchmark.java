@@ -1,0 +1,279 @@
+package io.turnstile.bench.pps;
+
+import io.turnstile.cookie.CookieKeys;
+import io.turnstile.cookie.MacAlgorithm;
+import io.turnstile.nativeio.LibC;
+
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+
+/**
+ * The packets-per-second harness (plain Java, not JMH: a sustained flood with loss accounting does not fit JMH's
+ * invocation model). Each run starts a responder pinned to one CPU, floods it from another for warm-up + measurement
+ * seconds, samples the counters once a second, and the rates over the measurement window go to a markdown table and
+ * JSON in the output directory.
+ * <pre>
+ * ResponderBenchmark [--mode responders|sweep|workers] [options]
+ *   --mode responders   every responder x batch size at one offered rate (default)
+ *   --mode sweep        one responder at each of --rates: goodput against offered load
+ *   --mode workers      turnstile with 1..--max-workers SO_REUSEPORT workers at max rate
+ *   --responders LIST   default turnstile,mmsg-nocrypto,netty,nio,bc
+ *   --responder NAME    for sweep and workers; default turnstile
+ *   --batches LIST      default 1,8,32,64 (responders that batch)   --batch N   for sweep/workers; default 32
+ *   --rate PPS|max      default max                                  --rates LIST default 50000,100000,200000,400000,max
+ *   --warmup S          default 2                                    --measure S  default 5
+ *   --responder-cpu N   default 0                                    --flood-cpu N default the last CPU
+ *   --max-workers N     default the CPU count                        --sources N  default 256
+ *   --mac NAME          aes-cmac (default), hmac-sha256, hmac-sha1   --max-packets N  flood budget per run
+ *   --out DIR           default bench/results                        --name NAME  file prefix part
+ * </pre>
+ */
+public final class ResponderBenchmark
+{
+    private static final int DEFAULT_BATCH = 32;
+    private static final long MAX_PPS_BUDGET = 5_000_000L;
+
+    private ResponderBenchmark()
+    {
+    }
+
+    /**
+     * Run the harness.
+     *
+     * @param args see the class documentation.
+     */
+    public static void main(final String[] args)
+    {
+        final Options options;
+        try
+        {
+            options = Options.parse(args);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            System.err.println("pps: " + ex.getMessage());
+            System.exit(2);
+            return;
+        }
+        if (!LibC.isAvailable())
+        {
+            System.err.println("pps: the harness needs the native recvmmsg/sendmmsg bindings (x86_64 Linux)");
+            System.exit(1);
+        }
+        final CookieKeys keys = CookieKeys.random(options.mac, CookieKeys.DEFAULT_ROTATION_PERIOD_MS,
+            CookieKeys.DEFAULT_GRACE_MS);
+        final Function<Flood.Context, Flood> floods = LoopbackUdpFlood::new;
+        final List<PpsRun.Settings> plan = plan(options, keys, floods);
+        System.err.printf(Locale.ROOT, "pps: %d runs of %d + %d s, about %d s%n", plan.size(), options.warmupS,
+            options.measureS, plan.size() * (options.warmupS + options.measureS + 2L));
+
+        final List<PpsRun.Result> results = new ArrayList<>();
+        for (final PpsRun.Settings settings : plan)
+        {
+            final PpsRun.Result result = new PpsRun(settings).run();
+            results.add(result);
+            System.err.printf(Locale.ROOT, "pps: %-13s batch %-3d workers %d target %-7s offered %,10.0f " +
+                "received %,10.0f replied %,10.0f dropped %,8.0f kernel drops %,10.0f%s%n",
+                settings.responder(), settings.batchSize(), settings.workers(),
+                settings.ratePps() == 0 ? "max" : Long.toString(settings.ratePps()), result.offeredPps(),
+                result.receivedPps(), result.repliedPps(), result.droppedPps(), result.kernelDropPps(),
+                null == result.error() ? "" : "  FAILED " + result.error());
+            System.gc();
+        }
+
+        final String environment = String.format(Locale.ROOT,
+            "%d CPUs, JDK %s, %s cookies, responder CPU %d, flood CPU %d, warm-up %d s, measured %d s, %s",
+            Runtime.getRuntime().availableProcessors(), Runtime.version(), options.mac, options.responderCpu,
+            options.floodCpu, options.warmupS, options.measureS,
+            options.floodCpu == options.responderCpu || "workers".equals(options.mode) ?
+                "flood shares a CPU with a worker where workers reach its CPU" : "flood on its own CPU");
+        final String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        final Path prefix = Path.of(options.out, "pps-" + options.mode + "-" + options.name + "-" + stamp);
+        final String markdown = new PpsReport(options.mode, environment, results).write(prefix);
+        System.out.print(markdown);
+        System.err.println("pps: results in " + prefix + ".json and " + prefix + ".md");
+        final boolean failed = results.stream().anyMatch(r -> null != r.error());
+        System.exit(failed ? 1 : 0);
+    }
+
+    static List<PpsRun.Settings> plan(
+        final Options o, final CookieKeys keys, final Function<Flood.Context, Flood> floods)
+    {
+        final List<PpsRun.Settings> plan = new ArrayList<>();
+        final long budget = (o.warmupS + o.measureS + 1L) * MAX_PPS_BUDGET;
+        final long maxPackets = o.maxPackets > 0 ? o.maxPackets : budget;
+        switch (o.mode)
+        {
+            case "responders" ->
+            {
+                for (final String responder : o.responders)
+                {
+                    final int[] batches = Responders.batches(responder) ? o.batches : new int[]{1};
+                    for (final int batch : batches)
+                    {
+                        plan.add(new PpsRun.Settings(responder, batch, 1, o.responderCpu, o.floodCpu, o.ratePps,
+                            o.warmupS, o.measureS, maxPackets, keys, floods));
+                    }
+                }
+            }
+            case "sweep" ->
+            {
+                for (final long rate : o.rates)
+                {
+                    plan.add(new PpsRun.Settings(o.responder, o.batch, 1, o.responderCpu, o.floodCpu, rate,
+                        o.warmupS, o.measureS, maxPackets, keys, floods));
+                }
+            }
+            case "workers" ->
+            {
+                for (int workers = 1; workers <= o.maxWorkers; workers++)
+                {
+                    plan.add(new PpsRun.Settings(o.responder, o.batch, workers, o.responderCpu, o.floodCpu,
+                        o.ratePps, o.warmupS, o.measureS, maxPackets, keys, floods));
+                }
+            }
+            default -> throw new IllegalArgumentException("mode must be responders, sweep or workers, got " + o.mode);
+        }
+        return plan;
+    }
+
+    /**
+     * The parsed command line.
+     */
+    static final class Options
+    {
+        String mode = "responders";
+        List<String> responders = Responders.NAMES;
+        String responder = "turnstile";
+        int[] batches = {1, 8, 32, 64};
+        int batch = DEFAULT_BATCH;
+        long ratePps = 0;
+        long[] rates = {50_000, 100_000, 200_000, 400_000, 0};
+        int warmupS = 2;
+        int measureS = 5;
+        int responderCpu = 0;
+        int floodCpu = Runtime.getRuntime().availableProcessors() - 1;
+        int maxWorkers = Runtime.getRuntime().availableProcessors();
+        MacAlgorithm mac = MacAlgorithm.AES_CMAC;
+        long maxPackets = 0;
+        String out = "bench/results";
+        String name = "run";
+
+        static Options parse(final String[] args)
+        {
+            final Options o = new Options();
+            for (int i = 0; i < args.length; i++)
+            {
+                final String option = args[i];
+                if ("-h".equals(option) || "--help".equals(option))
+                {
+                    System.out.println("see the Javadoc of io.turnstile.bench.pps.ResponderBenchmark, or scripts/bench " +
+                        "--help");
+                    System.exit(0);
+                }
+                if (i + 1 >= args.length)
+                {
+                    throw new IllegalArgumentException(option + " needs a value");
+                }
+                final String value = args[++i];
+                switch (option)
+                {
+                    case "--mode" -> o.mode = value;
+                    case "--responders" -> o.responders = names(value);
+                    case "--responder" -> o.responder = names(value).getFirst();
+                    case "--batches" -> o.batches = Arrays.stream(value.split(",")).mapToInt(v -> range(
+                        "--batches", v, 1, 1024)).toArray();
+                    case "--batch" -> o.batch = range(option, value, 1, 1024);
+                    case "--rate" -> o.ratePps = rate(value);
+                    case "--rates" -> o.rates = Arrays.stream(value.split(",")).mapToLong(ResponderBenchmark::rate)
+                        .toArray();
+                    case "--warmup" -> o.warmupS = range(option, value, 0, 600);
+                    case "--measure" -> o.measureS = range(option, value, 1, 3600);
+                    case "--responder-cpu" -> o.responderCpu = range(option, value, -1, 1023);
+                    case "--flood-cpu" -> o.floodCpu = range(option, value, -1, 1023);
+                    case "--max-workers" -> o.maxWorkers = range(option, value, 1, 1024);
+                    case "--mac" -> o.mac = mac(value);
+                    case "--max-packets" -> o.maxPackets = Long.parseLong(value);
+                    case "--out" -> o.out = value;
+                    case "--name" -> o.name = value;
+                    default -> throw new IllegalArgumentException("unknown option " + option);
+                }
+            }
+            if (!List.of("responders", "sweep", "workers").contains(o.mode))
+            {
+                throw new IllegalArgumentException("--mode must be responders, sweep or workers, got " + o.mode);
+            }
+            return o;
+        }
+
+        private static List<String> names(final String value)
+        {
+            final List<String> names = List.of(value.split(","));
+            for (final String name : names)
+            {
+                if (!Responders.NAMES.contains(name))
+                {
+                    throw new IllegalArgumentException("responder must be one of " + Responders.NAMES + ", got " + name);
+                }
+            }
+            return names;
+        }
+
+        private static int range(final String option, final String value, final int min, final int max)
+        {
+            final int parsed;
+            try
+            {
+                parsed = Integer.parseInt(value.trim());
+            }
+            catch (final NumberFormatException ex)
+            {
+                throw new IllegalArgumentException(option + " must be a number, got " + value);
+            }
+            if (parsed < min || parsed > max)
+            {
+                throw new IllegalArgumentException(option + " must be " + min + " to " + max + ", got " + value);
+            }
+            return parsed;
+        }
+
+        private static MacAlgorithm mac(final String value)
+        {
+            return switch (value.toLowerCase(Locale.ROOT))
+            {
+                case "aes-cmac" -> MacAlgorithm.AES_CMAC;
+                case "hmac-sha256" -> MacAlgorithm.HMAC_SHA256;
+                case "hmac-sha1" -> MacAlgorithm.HMAC_SHA1;
+                default -> throw new IllegalArgumentException(
+                    "--mac must be aes-cmac, hmac-sha256 or hmac-sha1, got " + value);
+            };
+        }
+    }
+
+    static long rate(final String value)
+    {
+        if ("max".equalsIgnoreCase(value.trim()))
+        {
+            return 0;
+        }
+        try
+        {
+            final long rate = Long.parseLong(value.trim().replace("_", "").replace("k", "000"));
+            if (rate < 1)
+            {
+                throw new IllegalArgumentException("a rate must be 1 pps or more, or max, got " + value);
+            }
+            return rate;
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException("a rate must be a number of pps or max, got " + value);
+        }
+    }
+}
