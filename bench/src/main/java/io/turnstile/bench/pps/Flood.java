@@ -1,5 +1,7 @@
 package io.turnstile.bench.pps;
 
+import io.turnstile.bench.flood.SpoofedFlood;
+
 import java.net.InetAddress;
 import java.util.Objects;
 
@@ -7,8 +9,8 @@ import java.util.Objects;
  * A bounded flood of cookie-less ClientHellos at a responder, sent from its own pinned thread. Always bounded: it
  * stops by itself at its duration or its packet budget, whichever comes first, or when closed.
  * <p>
- * {@link LoopbackUdpFlood} is the harness's own (real UDP sockets on many 127.x.y.z sources, each a sink); the flood
- * helper's raw-socket {@code SpoofedFlood} plugs in behind the same interface.
+ * {@link SpoofedFloodRunner} runs the project's {@link SpoofedFlood} (raw spoofed sources with sink ports, or UDP
+ * sockets on many 127.x.y.z sources, each a sink) behind it; another flood generator plugs in the same way.
  */
 public interface Flood extends AutoCloseable
 {
@@ -59,9 +61,9 @@ public interface Flood extends AutoCloseable
     final class Context
     {
         /** Most datagrams a flood may send, whatever it is asked. */
-        public static final long MAX_PACKETS = 2_000_000_000L;
+        public static final long MAX_PACKETS = SpoofedFlood.Context.MAX_PACKETS;
         /** Longest a flood may run. */
-        public static final long MAX_DURATION_MS = 3_600_000L;
+        public static final long MAX_DURATION_MS = SpoofedFlood.Context.MAX_DURATION_S * 1000;
 
         private InetAddress target;
         private int port;
@@ -69,11 +71,13 @@ public interface Flood extends AutoCloseable
         private long durationMs = 10_000;
         private long maxPackets = 10_000_000;
         private int cpu = -1;
-        private int sources = 256;
+        private SpoofedFlood.Mode mode = SpoofedFlood.Mode.RAW;
+        private int udpSockets = SpoofedFlood.Context.DEFAULT_UDP_SOCKETS;
+        private int sinkPorts = SpoofedFlood.Context.DEFAULT_SINK_PORTS;
         private String template = "openssl-dtls12-ch1-nocookie.bin";
 
         /**
-         * Target and port must be set; the rest defaults to a 10 s, 10 M datagram, max-rate flood from 256 sources.
+         * Target and port must be set; the rest defaults to a 10 s, 10 M datagram, max-rate raw spoofed flood.
          */
         public Context()
         {
@@ -109,9 +113,15 @@ public interface Flood extends AutoCloseable
             {
                 throw new IllegalArgumentException("maxPackets must be 1 to " + MAX_PACKETS + ", got " + maxPackets);
             }
-            if (sources < 1 || sources > 65_000)
+            Objects.requireNonNull(mode, "mode must be set");
+            if (udpSockets < 1 || udpSockets > SpoofedFlood.Context.MAX_UDP_SOCKETS)
             {
-                throw new IllegalArgumentException("sources must be 1 to 65000, got " + sources);
+                throw new IllegalArgumentException(
+                    "udpSockets must be 1 to " + SpoofedFlood.Context.MAX_UDP_SOCKETS + ", got " + udpSockets);
+            }
+            if (sinkPorts < 1 || sinkPorts > 1024)
+            {
+                throw new IllegalArgumentException("sinkPorts must be 1 to 1024, got " + sinkPorts);
             }
             if (cpu < -1 || cpu > 1023)
             {
@@ -254,25 +264,69 @@ public interface Flood extends AutoCloseable
         }
 
         /**
-         * Distinct source addresses (127.1.0.1 upwards), each a socket of its own.
+         * How to send: raw spoofed sources (needs root or CAP_NET_RAW; falls back to UDP with a notice) or UDP sockets.
          *
-         * @param sources 1 to 65000; default 256.
+         * @param mode default {@link SpoofedFlood.Mode#RAW}.
          * @return this.
          */
-        public Context sources(final int sources)
+        public Context mode(final SpoofedFlood.Mode mode)
         {
-            this.sources = sources;
+            this.mode = mode;
             return this;
         }
 
         /**
-         * Distinct source addresses.
+         * How to send.
+         *
+         * @return the mode.
+         */
+        public SpoofedFlood.Mode mode()
+        {
+            return mode;
+        }
+
+        /**
+         * UDP mode: sockets, each bound to its own 127.x.y.z source and each a sink for the replies.
+         *
+         * @param udpSockets 1 to 4096; default 256.
+         * @return this.
+         */
+        public Context udpSockets(final int udpSockets)
+        {
+            this.udpSockets = udpSockets;
+            return this;
+        }
+
+        /**
+         * UDP mode: sockets.
          *
          * @return count.
          */
-        public int sources()
+        public int udpSockets()
         {
-            return sources;
+            return udpSockets;
+        }
+
+        /**
+         * Raw mode: sink sockets whose ports the spoofed sources use, so replies are dropped, not ICMP-answered.
+         *
+         * @param sinkPorts 1 to 1024; default 16.
+         * @return this.
+         */
+        public Context sinkPorts(final int sinkPorts)
+        {
+            this.sinkPorts = sinkPorts;
+            return this;
+        }
+
+        /**
+         * Raw mode: sink sockets.
+         *
+         * @return count.
+         */
+        public int sinkPorts()
+        {
+            return sinkPorts;
         }
 
         /**

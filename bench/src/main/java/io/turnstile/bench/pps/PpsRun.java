@@ -162,7 +162,6 @@ final class PpsRun
                 .durationMs(TimeUnit.SECONDS.toMillis(s.warmupS() + s.measureS()) + FLOOD_SLACK_MS)
                 .maxPackets(s.maxPackets())
                 .cpu(s.floodCpu()));
-            topology = flood.topology();
 
             final List<long[]> samples = new ArrayList<>();
             final long startNs = System.nanoTime();
@@ -187,10 +186,17 @@ final class PpsRun
             {
                 throw new IllegalStateException("flood stopped during warm-up after " + flood.sent() + " datagrams");
             }
+            flood.close();
+            topology = flood.topology();
             return result(description, topology, loadAverage, samples);
         }
         catch (final RuntimeException ex)
         {
+            if (null != flood)
+            {
+                flood.close();
+                topology = flood.topology();
+            }
             return new Result(s, description, topology, loadAverage, 0, 0, 0, 0, 0, 0, 0, 0, 0, List.of(),
                 ex.toString());
         }

@@ -1,5 +1,6 @@
 package io.turnstile.bench.pps;
 
+import io.turnstile.bench.flood.SpoofedFlood;
 import io.turnstile.cookie.CookieKeys;
 import io.turnstile.cookie.MacAlgorithm;
 import io.turnstile.nativeio.LibC;
@@ -27,9 +28,10 @@ import java.util.function.Function;
  *   --responder NAME    for sweep and workers; default turnstile
  *   --batches LIST      default 1,8,32,64 (responders that batch)   --batch N   for sweep/workers; default 32
  *   --rate PPS|max      default max                                  --rates LIST default 50000,100000,200000,400000,max
- *   --warmup S          default 2                                    --measure S  default 5
+ *   --warmup S          default 2 (at most 60)                       --measure S  default 5 (warm-up + measure <= 590)
  *   --responder-cpu N   default 0                                    --flood-cpu N default the last CPU
- *   --max-workers N     default the CPU count                        --sources N  default 256
+ *   --max-workers N     default the CPU count                        --flood raw|udp  default raw (SpoofedFlood)
+ *   --sink-ports N      raw mode sink sockets, default 16            --udp-sockets N  udp mode sources, default 256
  *   --mac NAME          aes-cmac (default), hmac-sha256, hmac-sha1   --max-packets N  flood budget per run
  *   --out DIR           default bench/results                        --name NAME  file prefix part
  * </pre>
@@ -68,7 +70,8 @@ public final class ResponderBenchmark
         }
         final CookieKeys keys = CookieKeys.random(options.mac, CookieKeys.DEFAULT_ROTATION_PERIOD_MS,
             CookieKeys.DEFAULT_GRACE_MS);
-        final Function<Flood.Context, Flood> floods = LoopbackUdpFlood::new;
+        final Function<Flood.Context, Flood> floods = context -> new SpoofedFloodRunner(context
+            .mode(options.floodMode).sinkPorts(options.sinkPorts).udpSockets(options.udpSockets));
         final List<PpsRun.Settings> plan = plan(options, keys, floods);
         System.err.printf(Locale.ROOT, "pps: %d runs of %d + %d s, about %d s%n", plan.size(), options.warmupS,
             options.measureS, plan.size() * (options.warmupS + options.measureS + 2L));
@@ -161,6 +164,9 @@ public final class ResponderBenchmark
         int floodCpu = Runtime.getRuntime().availableProcessors() - 1;
         int maxWorkers = Runtime.getRuntime().availableProcessors();
         MacAlgorithm mac = MacAlgorithm.AES_CMAC;
+        SpoofedFlood.Mode floodMode = SpoofedFlood.Mode.RAW;
+        int sinkPorts = SpoofedFlood.Context.DEFAULT_SINK_PORTS;
+        int udpSockets = SpoofedFlood.Context.DEFAULT_UDP_SOCKETS;
         long maxPackets = 0;
         String out = "bench/results";
         String name = "run";
@@ -193,17 +199,31 @@ public final class ResponderBenchmark
                     case "--rate" -> o.ratePps = rate(value);
                     case "--rates" -> o.rates = Arrays.stream(value.split(",")).mapToLong(ResponderBenchmark::rate)
                         .toArray();
-                    case "--warmup" -> o.warmupS = range(option, value, 0, 600);
-                    case "--measure" -> o.measureS = range(option, value, 1, 3600);
+                    case "--warmup" -> o.warmupS = range(option, value, 0, 60);
+                    case "--measure" -> o.measureS = range(option, value, 1, 590);
                     case "--responder-cpu" -> o.responderCpu = range(option, value, -1, 1023);
                     case "--flood-cpu" -> o.floodCpu = range(option, value, -1, 1023);
                     case "--max-workers" -> o.maxWorkers = range(option, value, 1, 1024);
                     case "--mac" -> o.mac = mac(value);
+                    case "--flood" -> o.floodMode = switch (value)
+                    {
+                        case "raw" -> SpoofedFlood.Mode.RAW;
+                        case "udp" -> SpoofedFlood.Mode.UDP;
+                        default -> throw new IllegalArgumentException("--flood must be raw or udp, got " + value);
+                    };
+                    case "--sink-ports" -> o.sinkPorts = range(option, value, 1, 1024);
+                    case "--udp-sockets" ->
+                        o.udpSockets = range(option, value, 1, SpoofedFlood.Context.MAX_UDP_SOCKETS);
                     case "--max-packets" -> o.maxPackets = Long.parseLong(value);
                     case "--out" -> o.out = value;
                     case "--name" -> o.name = value;
                     default -> throw new IllegalArgumentException("unknown option " + option);
                 }
+            }
+            if (o.warmupS + o.measureS > 590)
+            {
+                throw new IllegalArgumentException("--warmup + --measure must be at most 590 s (a flood is at most " +
+                    "600 s), got " + (o.warmupS + o.measureS));
             }
             if (!List.of("responders", "sweep", "workers").contains(o.mode))
             {

@@ -1,5 +1,6 @@
 package io.turnstile.bench.pps;
 
+import io.turnstile.bench.flood.SpoofedFlood;
 import io.turnstile.cookie.CookieKeys;
 import io.turnstile.nativeio.BatchSocket;
 import io.turnstile.nativeio.LibC;
@@ -36,7 +37,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The worker's duty cycle as JMH sees it: one {@link VerifierAgent#doWork()} per operation, driven by an Agrona
  * {@link AgentInvoker} on the benchmark thread (pinned to CPU {@code workerCpu}) over a real loopback
- * {@link MmsgBatchSocket}, fed by an in-JVM {@link LoopbackUdpFlood} on another CPU ({@code senderCpu}) at max rate.
+ * {@link MmsgBatchSocket}, fed by an in-JVM {@link SpoofedFlood} on another CPU ({@code senderCpu}) at max rate, raw spoofed sources with
+ * sink ports by default ({@code floodMode}).
  * <p>
  * What is timed is the duty cycle only: recvmmsg of what the kernel has queued, verifying every hello (AES-CMAC
  * cookies by default), staging the HVRs and one sendmmsg (whose loopback delivery to the flood's sink sockets is the
@@ -79,10 +81,14 @@ public class WorkerDutyCycleBenchmark
     @Param({"1"})
     public int senderCpu;
 
+    /** How the in-JVM sender floods: {@code RAW} spoofed sources with sink ports, or {@code UDP} sockets. */
+    @Param({"RAW"})
+    public String floodMode;
+
     private final List<Throwable> errors = new ArrayList<>();
     private AtomicCounter[] counters;
     private AgentInvoker invoker;
-    private LoopbackUdpFlood flood;
+    private SpoofedFloodRunner flood;
     private long received;
     private long replied;
     private long verified;
@@ -163,9 +169,10 @@ public class WorkerDutyCycleBenchmark
         {
             throw new IllegalStateException("agent failed to start: " + errors);
         }
-        flood = new LoopbackUdpFlood(new Flood.Context()
+        flood = new SpoofedFloodRunner(new Flood.Context()
             .target(loopback)
             .port(agent.socket().localPort())
+            .mode(SpoofedFlood.Mode.valueOf(floodMode))
             .durationMs(FLOOD_MS)
             .maxPackets(FLOOD_PACKETS)
             .cpu(senderCpu));

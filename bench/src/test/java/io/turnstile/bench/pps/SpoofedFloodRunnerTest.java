@@ -1,5 +1,6 @@
 package io.turnstile.bench.pps;
 
+import io.turnstile.bench.flood.SpoofedFlood;
 import io.turnstile.cookie.CookieKeys;
 import io.turnstile.nativeio.LibC;
 import io.turnstile.nativeio.WorkerCounter;
@@ -8,25 +9,30 @@ import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The harness's flood: it stops by itself at its packet budget, its hellos are real (Turnstile answers every one it
- * receives, drops none) and come from many sources, and it refuses targets off loopback.
+ * The harness's flood: it stops by itself at its packet budget, Turnstile answers every hello it receives and drops
+ * none (they are real hellos), the topology line names the mode that ran, and targets off loopback are refused.
  */
-class LoopbackUdpFloodTest
+class SpoofedFloodRunnerTest
 {
-    @Test
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(SpoofedFlood.Mode.class)
     @Timeout(60)
-    void shouldStopAtItsPacketBudgetWithHellosTurnstileAnswers() throws InterruptedException
+    void shouldStopAtItsPacketBudgetWithHellosTurnstileAnswers(final SpoofedFlood.Mode mode)
+        throws InterruptedException
     {
         assumeTrue(LibC.isAvailable());
         final CountersManager countersManager = new CountersManager(
@@ -39,8 +45,9 @@ class LoopbackUdpFloodTest
             .cookieKeys(CookieKeys.random()).counters(counters).bindAddress(loopback).batchSize(32)))
         {
             final int port = responder.start();
-            try (LoopbackUdpFlood flood = new LoopbackUdpFlood(new Flood.Context()
-                .target(loopback).port(port).ratePps(50_000).durationMs(30_000).maxPackets(packets).sources(16)))
+            try (SpoofedFloodRunner flood = new SpoofedFloodRunner(new Flood.Context()
+                .target(loopback).port(port).mode(mode).ratePps(50_000).durationMs(30_000).maxPackets(packets)
+                .udpSockets(16)))
             {
                 flood.start();
                 while (!flood.isDone())
@@ -49,7 +56,9 @@ class LoopbackUdpFloodTest
                 }
                 assertNull(flood.failure());
                 assertEquals(packets, flood.sent());
-                assertEquals(0, flood.sendFailed());
+                assertNotNull(flood.report());
+                assertEquals("packets", flood.report().stoppedBy());
+                assertTrue(flood.topology().startsWith(flood.report().mode() + "-sinks"), flood.topology());
             }
             final long deadline = System.nanoTime() + 5_000_000_000L;
             while (counters[WorkerCounter.RECEIVED.ordinal()].get() < packets && System.nanoTime() < deadline)
