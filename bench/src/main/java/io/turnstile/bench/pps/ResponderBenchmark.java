@@ -5,6 +5,9 @@ import io.turnstile.cookie.CookieKeys;
 import io.turnstile.cookie.MacAlgorithm;
 import io.turnstile.nativeio.LibC;
 
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -12,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -34,12 +38,14 @@ import java.util.function.Function;
  *   --sink-ports N      raw mode sink sockets, default 16            --udp-sockets N  udp mode sources, default 256
  *   --mac NAME          aes-cmac (default), hmac-sha256, hmac-sha1   --max-packets N  flood budget per run
  *   --out DIR           default bench/results                        --name NAME  file prefix part
+ *   --fork true|false   each run in a JVM of its own (default true)
  * </pre>
  */
 public final class ResponderBenchmark
 {
     private static final int DEFAULT_BATCH = 32;
     private static final long MAX_PPS_BUDGET = 5_000_000L;
+    private static final long CHILD_GRACE_S = 60;
 
     private ResponderBenchmark()
     {
@@ -73,13 +79,19 @@ public final class ResponderBenchmark
         final Function<Flood.Context, Flood> floods = context -> new SpoofedFloodRunner(context
             .mode(options.floodMode).sinkPorts(options.sinkPorts).udpSockets(options.udpSockets));
         final List<PpsRun.Settings> plan = plan(options, keys, floods);
-        System.err.printf(Locale.ROOT, "pps: %d runs of %d + %d s, about %d s%n", plan.size(), options.warmupS,
-            options.measureS, plan.size() * (options.warmupS + options.measureS + 2L));
+        if ("child".equals(options.mode))
+        {
+            final PpsRun.Result result = new PpsRun(plan.getFirst()).run();
+            ResultFile.write(result, Path.of(options.child));
+            System.exit(0);
+        }
 
+        System.err.printf(Locale.ROOT, "pps: %d runs of %d + %d s, about %d s%n", plan.size(), options.warmupS,
+            options.measureS, plan.size() * (options.warmupS + options.measureS + 3L));
         final List<PpsRun.Result> results = new ArrayList<>();
         for (final PpsRun.Settings settings : plan)
         {
-            final PpsRun.Result result = new PpsRun(settings).run();
+            final PpsRun.Result result = options.fork ? forked(settings, options) : new PpsRun(settings).run();
             results.add(result);
             System.err.printf(Locale.ROOT, "pps: %-13s batch %-3d workers %d target %-7s offered %,10.0f " +
                 "received %,10.0f replied %,10.0f dropped %,8.0f kernel drops %,10.0f%s%n",
@@ -87,7 +99,10 @@ public final class ResponderBenchmark
                 settings.ratePps() == 0 ? "max" : Long.toString(settings.ratePps()), result.offeredPps(),
                 result.receivedPps(), result.repliedPps(), result.droppedPps(), result.kernelDropPps(),
                 null == result.error() ? "" : "  FAILED " + result.error());
-            System.gc();
+            if (!options.fork)
+            {
+                System.gc();
+            }
         }
 
         final String environment = String.format(Locale.ROOT,
@@ -110,9 +125,11 @@ public final class ResponderBenchmark
     {
         final List<PpsRun.Settings> plan = new ArrayList<>();
         final long budget = (o.warmupS + o.measureS + 1L) * MAX_PPS_BUDGET;
-        final long maxPackets = o.maxPackets > 0 ? o.maxPackets : budget;
+        final long maxPackets = o.maxPackets > 0 ? o.maxPackets : Math.min(budget, Flood.Context.MAX_PACKETS);
         switch (o.mode)
         {
+            case "child" -> plan.add(new PpsRun.Settings(o.responder, o.batch, o.workers, o.responderCpu, o.floodCpu,
+                o.ratePps, o.warmupS, o.measureS, maxPackets, keys, floods));
             case "responders" ->
             {
                 for (final String responder : o.responders)
@@ -147,6 +164,82 @@ public final class ResponderBenchmark
     }
 
     /**
+     * Run one measurement in a JVM of its own, with this JVM's flags and class path, so that no responder runs with
+     * code compiled, profiles gathered or garbage left by another (JMH forks for the same reason).
+     *
+     * @param settings the run.
+     * @param o        the options, for the flood and MAC settings the child needs too.
+     * @return what the child measured, or a result carrying the error.
+     */
+    static PpsRun.Result forked(final PpsRun.Settings settings, final Options o)
+    {
+        Path file = null;
+        try
+        {
+            file = Files.createTempFile("pps-run-", ".tsv");
+            final List<String> command = new ArrayList<>();
+            command.add(ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), ResponderBenchmark.class.getName(),
+                "--mode", "child", "--child", file.toString(),
+                "--responder", settings.responder(),
+                "--batch", Integer.toString(settings.batchSize()),
+                "--workers", Integer.toString(settings.workers()),
+                "--responder-cpu", Integer.toString(settings.responderCpu()),
+                "--flood-cpu", Integer.toString(settings.floodCpu()),
+                "--rate", settings.ratePps() == 0 ? "max" : Long.toString(settings.ratePps()),
+                "--warmup", Integer.toString(settings.warmupS()),
+                "--measure", Integer.toString(settings.measureS()),
+                "--max-packets", Long.toString(settings.maxPackets()),
+                "--mac", o.mac.label(),
+                "--flood", o.floodMode.label(),
+                "--sink-ports", Integer.toString(o.sinkPorts),
+                "--udp-sockets", Integer.toString(o.udpSockets)));
+            final Process child = new ProcessBuilder(command)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+            final long timeoutS = settings.warmupS() + settings.measureS() + CHILD_GRACE_S;
+            if (!child.waitFor(timeoutS, TimeUnit.SECONDS))
+            {
+                child.destroyForcibly();
+                throw new IllegalStateException("run did not finish within " + timeoutS + " s");
+            }
+            if (child.exitValue() != 0)
+            {
+                throw new IllegalStateException("run exited with " + child.exitValue());
+            }
+            return ResultFile.read(file, settings);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return new PpsRun.Result(settings, settings.responder(), "", -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, List.of(),
+                ex.toString());
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            return new PpsRun.Result(settings, settings.responder(), "", -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, List.of(),
+                "interrupted");
+        }
+        finally
+        {
+            if (null != file)
+            {
+                try
+                {
+                    Files.deleteIfExists(file);
+                }
+                catch (final IOException ignore)
+                {
+                    // A temporary file left behind is harmless.
+                }
+            }
+        }
+    }
+
+    /**
      * The parsed command line.
      */
     static final class Options
@@ -170,6 +263,9 @@ public final class ResponderBenchmark
         long maxPackets = 0;
         String out = "bench/results";
         String name = "run";
+        boolean fork = true;
+        int workers = 1;
+        String child;
 
         static Options parse(final String[] args)
         {
@@ -216,6 +312,9 @@ public final class ResponderBenchmark
                         o.udpSockets = range(option, value, 1, SpoofedFlood.Context.MAX_UDP_SOCKETS);
                     case "--max-packets" -> o.maxPackets = Long.parseLong(value);
                     case "--out" -> o.out = value;
+                    case "--fork" -> o.fork = Boolean.parseBoolean(value);
+                    case "--workers" -> o.workers = range(option, value, 1, 1024);
+                    case "--child" -> o.child = value;
                     case "--name" -> o.name = value;
                     default -> throw new IllegalArgumentException("unknown option " + option);
                 }
@@ -225,9 +324,13 @@ public final class ResponderBenchmark
                 throw new IllegalArgumentException("--warmup + --measure must be at most 590 s (a flood is at most " +
                     "600 s), got " + (o.warmupS + o.measureS));
             }
-            if (!List.of("responders", "sweep", "workers").contains(o.mode))
+            if (!List.of("responders", "sweep", "workers", "child").contains(o.mode))
             {
                 throw new IllegalArgumentException("--mode must be responders, sweep or workers, got " + o.mode);
+            }
+            if ("child".equals(o.mode) && null == o.child)
+            {
+                throw new IllegalArgumentException("--mode child needs --child FILE");
             }
             return o;
         }
