@@ -6,26 +6,51 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The kernel's UDP counters from {@code /proc/net/snmp}: datagrams dropped because a socket's receive buffer was full
- * (RcvbufErrors) are the flood the responder did not keep up with, which its own counters cannot see. They are
- * machine-wide; a quiet machine has nothing else adding to them.
+ * What the kernel counts that a responder cannot: datagrams dropped at the responder's own sockets because their
+ * receive buffers were full (the {@code drops} column of {@code /proc/net/udp} for the sockets bound to its port), the
+ * flood it did not keep up with; and, machine-wide from {@code /proc/net/snmp}, datagrams to ports nobody listens on
+ * (NoPorts: each an ICMP port-unreachable, which the sink topologies exist to avoid).
  */
 final class KernelUdpStats
 {
     private static final Path SNMP = Path.of("/proc/net/snmp");
+    private static final Path[] SOCKETS = {Path.of("/proc/net/udp"), Path.of("/proc/net/udp6")};
 
     private KernelUdpStats()
     {
     }
 
     /**
-     * Datagrams dropped on full receive buffers since boot.
+     * Datagrams dropped since they opened by every UDP socket bound to a local port (all SO_REUSEPORT workers).
      *
-     * @return the count, or -1 where the file is missing or unreadable (not Linux).
+     * @param port the responder's port.
+     * @return the sum of their drop counters, or -1 where the files are unreadable (not Linux).
      */
-    static long receiveBufferErrors()
+    static long socketDrops(final int port)
     {
-        return field("RcvbufErrors");
+        final String suffix = String.format(java.util.Locale.ROOT, ":%04X", port);
+        long drops = 0;
+        boolean read = false;
+        for (final Path path : SOCKETS)
+        {
+            try
+            {
+                for (final String line : Files.readAllLines(path))
+                {
+                    final String[] fields = line.trim().split("\\s+");
+                    if (fields.length > 12 && fields[1].endsWith(suffix))
+                    {
+                        drops += Long.parseLong(fields[fields.length - 1]);
+                    }
+                }
+                read = true;
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                // udp6 may be absent where IPv6 is disabled.
+            }
+        }
+        return read ? drops : -1;
     }
 
     /**

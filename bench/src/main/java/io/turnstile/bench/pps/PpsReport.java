@@ -110,7 +110,7 @@ final class PpsReport
         results.stream().map(PpsRun.Result::topology).filter(t -> !t.isEmpty()).distinct()
             .forEach(t -> out.append("- topology: ").append(t).append('\n'));
         out.append("\n| responder | batch | workers | target | offered pps | received pps | replied pps | " +
-            "verified pps | dropped pps | kernel rcvbuf drops pps | reply failures | load avg |\n");
+            "verified pps | dropped pps | socket drops pps | reply failures | load avg |\n");
         out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (final PpsRun.Result r : results)
         {
@@ -134,6 +134,9 @@ final class PpsReport
                 .append(" | ").append(String.format(Locale.ROOT, "%.2f", r.loadAverage()))
                 .append(" |\n");
         }
+        out.append("\n_dropped_: the verifier's drops; _socket drops_: datagrams the kernel dropped at the responder's ")
+            .append("full receive buffer (/proc/net/udp), the load it did not keep up with; _reply failures_: replies ")
+            .append("not sent (kernel refused, queue full) in the window.\n");
         ratios(out);
         out.append("\nResponders:\n\n");
         results.stream().map(r -> "- `" + r.settings().responder() + "`: " + r.description()).distinct()

@@ -66,7 +66,7 @@ final class PpsRun
      * @param received   datagrams the responder received.
      * @param replied    replies it sent.
      * @param dropped    datagrams its verifier dropped.
-     * @param kernelDrop datagrams dropped on full receive buffers (machine-wide).
+     * @param kernelDrop datagrams dropped on the responder's full receive buffers.
      * @param seconds    length of the interval.
      */
     record Second(int second, boolean measured, long offered, long received, long replied, long dropped,
@@ -87,9 +87,9 @@ final class PpsRun
      * @param repliedPps        replies per second.
      * @param verifiedPps       verified per second.
      * @param droppedPps        verifier drops per second.
-     * @param kernelDropPps     receive-buffer drops per second.
+     * @param kernelDropPps     drops per second at the responder's full receive buffers.
      * @param replyFailures     replies not sent (kernel refused or queue full) in the window.
-     * @param noPorts           datagrams to closed ports in the window (ICMP port-unreachables).
+     * @param noPorts           datagrams to closed ports in the window, machine-wide (ICMP port-unreachables).
      * @param seconds           per-second series, warm-up included.
      * @param error             why the run failed, or null.
      */
@@ -165,7 +165,7 @@ final class PpsRun
 
             final List<long[]> samples = new ArrayList<>();
             final long startNs = System.nanoTime();
-            samples.add(sample(counters, flood, startNs));
+            samples.add(sample(counters, flood, port, startNs));
             flood.start();
             final int total = s.warmupS() + s.measureS();
             for (int second = 1; second <= total && !flood.isDone(); second++)
@@ -176,7 +176,7 @@ final class PpsRun
                 {
                     LockSupport.parkNanos(dueNs - nowNs);
                 }
-                samples.add(sample(counters, flood, System.nanoTime()));
+                samples.add(sample(counters, flood, port, System.nanoTime()));
             }
             if (null != flood.failure())
             {
@@ -213,7 +213,8 @@ final class PpsRun
         }
     }
 
-    private static long[] sample(final List<AtomicCounter[]> counters, final Flood flood, final long nowNs)
+    private static long[] sample(
+        final List<AtomicCounter[]> counters, final Flood flood, final int port, final long nowNs)
     {
         long received = 0;
         long replied = 0;
@@ -230,7 +231,7 @@ final class PpsRun
                 worker[WorkerCounter.REPLY_QUEUE_FULL.ordinal()].get();
         }
         return new long[]{nowNs, flood.sent(), received, replied, verified, dropped, failures,
-            KernelUdpStats.receiveBufferErrors(), KernelUdpStats.noPorts()};
+            KernelUdpStats.socketDrops(port), KernelUdpStats.noPorts()};
     }
 
     private Result result(

@@ -94,7 +94,7 @@ public final class ResponderBenchmark
             final PpsRun.Result result = options.fork ? forked(settings, options) : new PpsRun(settings).run();
             results.add(result);
             System.err.printf(Locale.ROOT, "pps: %-13s batch %-3d workers %d target %-7s offered %,10.0f " +
-                "received %,10.0f replied %,10.0f dropped %,8.0f kernel drops %,10.0f%s%n",
+                "received %,10.0f replied %,10.0f dropped %,8.0f socket drops %,10.0f%s%n",
                 settings.responder(), settings.batchSize(), settings.workers(),
                 settings.ratePps() == 0 ? "max" : Long.toString(settings.ratePps()), result.offeredPps(),
                 result.receivedPps(), result.repliedPps(), result.droppedPps(), result.kernelDropPps(),
