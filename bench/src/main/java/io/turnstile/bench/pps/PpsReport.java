@@ -53,6 +53,11 @@ final class PpsReport
         return markdown;
     }
 
+    /**
+     * Every run with its settings, rates and per-second series.
+     *
+     * @return a JSON document.
+     */
     String json()
     {
         final StringBuilder out = new StringBuilder(64 * 1024);
@@ -103,6 +108,11 @@ final class PpsReport
         return out.toString();
     }
 
+    /**
+     * The table a person reads, with Turnstile's ratios to the baselines the issues set targets against.
+     *
+     * @return markdown.
+     */
     String markdown()
     {
         final StringBuilder out = new StringBuilder(8 * 1024);

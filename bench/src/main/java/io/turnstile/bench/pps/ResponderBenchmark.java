@@ -120,6 +120,14 @@ public final class ResponderBenchmark
         System.exit(failed ? 1 : 0);
     }
 
+    /**
+     * The runs a mode makes.
+     *
+     * @param o      the options.
+     * @param keys   cookie keys for in-process runs (a forked child makes its own).
+     * @param floods builds each run's flood.
+     * @return the runs, in order.
+     */
     static List<PpsRun.Settings> plan(
         final Options o, final CookieKeys keys, final Function<Flood.Context, Flood> floods)
     {
@@ -267,6 +275,13 @@ public final class ResponderBenchmark
         int workers = 1;
         String child;
 
+        /**
+         * Parse the command line.
+         *
+         * @param args the arguments.
+         * @return the options.
+         * @throws IllegalArgumentException naming the bad option or value.
+         */
         static Options parse(final String[] args)
         {
             final Options o = new Options();
@@ -379,6 +394,12 @@ public final class ResponderBenchmark
         }
     }
 
+    /**
+     * Parse an offered rate.
+     *
+     * @param value packets per second ({@code 50000}, {@code 50k}) or {@code max}.
+     * @return the rate, 0 for max.
+     */
     static long rate(final String value)
     {
         if ("max".equalsIgnoreCase(value.trim()))
