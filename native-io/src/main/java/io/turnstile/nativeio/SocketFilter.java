@@ -19,6 +19,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * on the kernel the tests run on ({@code SocketFilterTest#shouldSeeTheUdpHeaderAtOffsetZero} accepts only datagrams
  * whose bytes 2-3 are the socket's own port, the UDP destination port), not taken from documentation. A load beyond
  * the end of the packet ends the program with 0, which drops: every program here is safe on short datagrams.
+ * A datagram the program drops is counted by the kernel as the socket's {@code drops} (last column of
+ * {@code /proc/net/udp}) and in {@code Udp InErrors} of {@code /proc/net/snmp}, never as a receive.
  * <p>
  * The DTLS programs test the record header, RFC 6347 section 4.1, at offset 8:
  * <pre>

@@ -9,9 +9,13 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 import static io.turnstile.nativeio.SocketFilter.BPF_ABS;
 import static io.turnstile.nativeio.SocketFilter.BPF_H;
@@ -32,9 +36,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Classic BPF programs attached to real loopback sockets: what the kernel lets through is what arrives at
- * {@link BatchSocket#receive()}. Each test sends the datagrams a program must drop, then one it must pass (or, after
- * detaching, any): loopback keeps one sender's datagrams in order, so once that last one has arrived, anything the
- * program passed has arrived too.
+ * {@link BatchSocket#receive()}, and the kernel counts what it dropped. Each test sends the datagrams a program must
+ * drop, then one it must pass (or, after detaching, any): loopback keeps one sender's datagrams in order, so once
+ * that last one has arrived, anything the program passed has arrived too.
  */
 class SocketFilterTest
 {
@@ -94,6 +98,7 @@ class SocketFilterTest
             final List<byte[]> received = receiveUntil(socket, VerifierAgentTest.HELLO.length);
             assertEquals(1, received.size(), "only the hello arrives");
             assertArrayEquals(VerifierAgentTest.HELLO, received.getFirst());
+            assertEquals(notClientHellos().size(), socketDrops(socket.localPort()), "the kernel counts the drops");
         }
     }
 
@@ -126,7 +131,7 @@ class SocketFilterTest
             send(sender, socket, record(26, 0xFE, 40));
             send(sender, socket, record(22, 0x03, 40));
             send(sender, socket, record(23, 0xFE, 12));
-            send(sender, socket, "GET / HTTP/1.1\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            send(sender, socket, "GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             final byte[] changeCipherSpec = record(20, 0xFE, 14);
             final byte[] applicationData = record(23, 0xFE, 60);
             final byte[] cid = record(25, 0xFE, 13);
@@ -146,6 +151,23 @@ class SocketFilterTest
 
     @Test
     @Timeout(10)
+    void shouldFilterIpv4DatagramsOnADualStackSocketAtTheSameOffsets() throws IOException
+    {
+        try (BatchSocket socket = BatchSockets.open(new BatchSocket.Context()
+            .bindAddress(InetAddress.getByName("::")).dtlsFilter(true));
+            DatagramChannel sender = sender())
+        {
+            assertTrue(socket.isIpv6());
+            send(sender, socket, new byte[40]);
+            send(sender, socket, VerifierAgentTest.HELLO);
+
+            final List<byte[]> received = receiveUntil(socket, VerifierAgentTest.HELLO.length);
+            assertEquals(1, received.size());
+        }
+    }
+
+    @Test
+    @Timeout(10)
     void shouldDropEverythingWithDropAllUntilDetached() throws IOException
     {
         try (MmsgBatchSocket socket = open(new BatchSocket.Context());
@@ -157,6 +179,7 @@ class SocketFilterTest
                 send(sender, socket, i % 2 == 0 ? VerifierAgentTest.HELLO : new byte[i]);
             }
             assertEquals(0, socket.receive(), "nothing queued while dropping");
+            assertEquals(100, socketDrops(socket.localPort()), "the kernel dropped and counted all 100");
 
             SocketFilter.detach(socket.fd());
             send(sender, socket, new byte[]{42});
@@ -208,6 +231,28 @@ class SocketFilterTest
         assertEquals(1, SocketFilter.dropAll().length());
     }
 
+    /**
+     * The kernel's count of datagrams dropped for a socket (the last column of /proc/net/udp): a filter's drops are
+     * counted there, and in {@code Udp InErrors} of /proc/net/snmp, as checked on this kernel.
+     */
+    private static long socketDrops(final int port) throws IOException
+    {
+        final String localPort = String.format(Locale.ROOT, ":%04X", port);
+        long drops = 0;
+        for (final String table : new String[]{"/proc/net/udp", "/proc/net/udp6"})
+        {
+            for (final String line : Files.readAllLines(Path.of(table)))
+            {
+                final String[] fields = line.trim().split("\\s+");
+                if (fields.length > 2 && fields[1].endsWith(localPort))
+                {
+                    drops += Long.parseLong(fields[fields.length - 1]);
+                }
+            }
+        }
+        return drops;
+    }
+
     private static List<byte[]> notClientHellos()
     {
         final List<byte[]> junk = new ArrayList<>();
@@ -229,8 +274,7 @@ class SocketFilterTest
 
     private static byte[] hello(final int length)
     {
-        final byte[] bytes = Arrays.copyOf(VerifierAgentTest.HELLO, length);
-        return bytes;
+        return Arrays.copyOf(VerifierAgentTest.HELLO, length);
     }
 
     private static byte[] record(final int type, final int major, final int length)

@@ -12,7 +12,9 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashSet;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -68,7 +70,7 @@ public final class SpoofedFlood
          */
         public String label()
         {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
@@ -184,7 +186,7 @@ public final class SpoofedFlood
         final FloodRandom random = new FloodRandom(ctx.seed());
         final int target = Ipv4Cidr.toInt(ctx.targetAddress());
         final int[] fds = new int[Math.max(1, ctx.udpSockets())];
-        java.util.Arrays.fill(fds, -1);
+        Arrays.fill(fds, -1);
         int fdCount = 0;
         SinkSockets ownSinks = null;
         try (Arena arena = Arena.ofConfined())
@@ -205,7 +207,7 @@ public final class SpoofedFlood
                     final String why = "raw socket refused (" + Errno.name(-fd) + "): it needs root or CAP_NET_RAW";
                     if (!ctx.fallbackToUdp())
                     {
-                        throw new IllegalStateException(why + "; use mode udp");
+                        throw new IllegalStateException(why + "; use Mode.UDP (--mode udp)");
                     }
                     notice = why + "; fell back to mode udp";
                     ctx.notice().accept("flood: " + notice);
@@ -508,8 +510,9 @@ public final class SpoofedFlood
             Objects.requireNonNull(mode, "mode must not be null");
             sourcePrefix = Ipv4Cidr.parse(sources);
             final int target = Ipv4Cidr.toInt(targetAddress);
-            final boolean ownNamespace = !LOOPBACK.contains(target) || !sourcePrefix.isWithin(LOOPBACK) ?
-                inOwnNetworkNamespace() : false;
+            // Only look at /proc when it matters: loopback floods are allowed anywhere.
+            final boolean ownNamespace =
+                (!LOOPBACK.contains(target) || !sourcePrefix.isWithin(LOOPBACK)) && inOwnNetworkNamespace();
             if (!LOOPBACK.contains(target) && !ownNamespace)
             {
                 throw new IllegalArgumentException("targetAddress must be in 127.0.0.0/8 (or the flood must run in a " +
