@@ -4,8 +4,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Writes a harness run as JSON (every run with its per-second series, for plots and later comparison) and as a
@@ -16,6 +20,8 @@ final class PpsReport
     private final String mode;
     private final String environment;
     private final List<PpsRun.Result> results;
+    private final List<PpsRun.Result> medians;
+    private final int repeats;
 
     /**
      * A report.
@@ -29,6 +35,29 @@ final class PpsReport
         this.mode = mode;
         this.environment = environment;
         this.results = results;
+        final Map<String, List<PpsRun.Result>> groups = new LinkedHashMap<>();
+        for (final PpsRun.Result r : results)
+        {
+            groups.computeIfAbsent(key(r.settings()), k -> new ArrayList<>()).add(r);
+        }
+        this.medians = groups.values().stream().map(PpsReport::median).toList();
+        this.repeats = groups.values().stream().mapToInt(List::size).max().orElse(1);
+    }
+
+    private static String key(final PpsRun.Settings s)
+    {
+        return s.responder() + "/" + s.batchSize() + "/" + s.workers() + "/" + s.ratePps();
+    }
+
+    /**
+     * The run whose replied pps is the median of its repeats (the lower middle one for an even count), so every
+     * figure on its row comes from one real run; failed repeats are left out unless all failed.
+     */
+    private static PpsRun.Result median(final List<PpsRun.Result> runs)
+    {
+        final List<PpsRun.Result> ok = runs.stream().filter(r -> null == r.error())
+            .sorted(Comparator.comparingDouble(PpsRun.Result::repliedPps)).toList();
+        return ok.isEmpty() ? runs.getFirst() : ok.get((ok.size() - 1) / 2);
     }
 
     /**
@@ -119,10 +148,35 @@ final class PpsReport
         out.append("# Packets per second: ").append(mode).append("\n\n- ").append(environment).append('\n');
         results.stream().map(PpsRun.Result::topology).filter(t -> !t.isEmpty()).distinct()
             .forEach(t -> out.append("- topology: ").append(t).append('\n'));
+        if (repeats > 1)
+        {
+            out.append("\nEach configuration ran ").append(repeats).append(" times, interleaved; each row is the run ")
+                .append("with the median replied pps (all runs below).\n");
+        }
+        table(out, medians);
+        out.append("\n_dropped_: the verifier's drops; _socket drops_: datagrams the kernel dropped at the responder's ")
+            .append("full receive buffer (/proc/net/udp), the load it did not keep up with; _reply failures_: replies ")
+            .append("not sent (kernel refused, queue full) in the window. UDP NoPorts over the measured windows ")
+            .append("(machine-wide; each is an ICMP port-unreachable, which the sink topologies avoid): ")
+            .append(results.stream().mapToLong(PpsRun.Result::noPorts).sum()).append(".\n");
+        ratios(out);
+        if (repeats > 1)
+        {
+            out.append("\nAll runs:\n");
+            table(out, results);
+        }
+        out.append("\nResponders:\n\n");
+        results.stream().map(r -> "- `" + r.settings().responder() + "`: " + r.description()).distinct()
+            .forEach(line -> out.append(line).append('\n'));
+        return out.toString();
+    }
+
+    private static void table(final StringBuilder out, final List<PpsRun.Result> rows)
+    {
         out.append("\n| responder | batch | workers | target | offered pps | received pps | replied pps | " +
             "verified pps | dropped pps | socket drops pps | reply failures | load avg |\n");
         out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-        for (final PpsRun.Result r : results)
+        for (final PpsRun.Result r : rows)
         {
             final PpsRun.Settings s = r.settings();
             out.append("| ").append(s.responder())
@@ -144,26 +198,18 @@ final class PpsReport
                 .append(" | ").append(String.format(Locale.ROOT, "%.2f", r.loadAverage()))
                 .append(" |\n");
         }
-        out.append("\n_dropped_: the verifier's drops; _socket drops_: datagrams the kernel dropped at the responder's ")
-            .append("full receive buffer (/proc/net/udp), the load it did not keep up with; _reply failures_: replies ")
-            .append("not sent (kernel refused, queue full) in the window.\n");
-        ratios(out);
-        out.append("\nResponders:\n\n");
-        results.stream().map(r -> "- `" + r.settings().responder() + "`: " + r.description()).distinct()
-            .forEach(line -> out.append(line).append('\n'));
-        return out.toString();
     }
 
     private void ratios(final StringBuilder out)
     {
         final StringBuilder lines = new StringBuilder();
-        for (final PpsRun.Result t : results)
+        for (final PpsRun.Result t : medians)
         {
             if (!"turnstile".equals(t.settings().responder()) || null != t.error() || t.settings().workers() != 1)
             {
                 continue;
             }
-            for (final PpsRun.Result b : results)
+            for (final PpsRun.Result b : medians)
             {
                 final String name = b.settings().responder();
                 if ("turnstile".equals(name) || null != b.error() || b.repliedPps() <= 0 ||
@@ -180,7 +226,8 @@ final class PpsReport
         }
         if (!lines.isEmpty())
         {
-            out.append("\nReplied pps, Turnstile over each baseline (same offered load):\n\n")
+            out.append("\nReplied pps, Turnstile over each baseline at the same target rate")
+                .append(repeats > 1 ? " (medians)" : "").append(":\n\n")
                 .append("| ratio | value | issue target |\n|---|---:|---|\n").append(lines);
         }
     }

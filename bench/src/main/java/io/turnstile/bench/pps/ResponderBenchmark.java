@@ -39,6 +39,7 @@ import java.util.function.Function;
  *   --mac NAME          aes-cmac (default), hmac-sha256, hmac-sha1   --max-packets N  flood budget per run
  *   --out DIR           default bench/results                        --name NAME  file prefix part
  *   --fork true|false   each run in a JVM of its own (default true)
+ *   --repeat N          run the plan N times, interleaved; tables show the median run (default 1)
  * </pre>
  */
 public final class ResponderBenchmark
@@ -168,7 +169,14 @@ public final class ResponderBenchmark
             }
             default -> throw new IllegalArgumentException("mode must be responders, sweep or workers, got " + o.mode);
         }
-        return plan;
+        // Repeats are interleaved, so that a machine that gets busier or quieter during the run shifts every
+        // configuration alike rather than the ones that happened to run last.
+        final List<PpsRun.Settings> repeated = new ArrayList<>();
+        for (int i = 0; i < o.repeat; i++)
+        {
+            repeated.addAll(plan);
+        }
+        return repeated;
     }
 
     /**
@@ -272,6 +280,7 @@ public final class ResponderBenchmark
         String out = "bench/results";
         String name = "run";
         boolean fork = true;
+        int repeat = 1;
         int workers = 1;
         String child;
 
@@ -328,6 +337,7 @@ public final class ResponderBenchmark
                     case "--max-packets" -> o.maxPackets = Long.parseLong(value);
                     case "--out" -> o.out = value;
                     case "--fork" -> o.fork = Boolean.parseBoolean(value);
+                    case "--repeat" -> o.repeat = range(option, value, 1, 100);
                     case "--workers" -> o.workers = range(option, value, 1, 1024);
                     case "--child" -> o.child = value;
                     case "--name" -> o.name = value;

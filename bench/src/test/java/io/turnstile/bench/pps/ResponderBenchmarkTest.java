@@ -37,6 +37,15 @@ class ResponderBenchmarkTest
     }
 
     @Test
+    void shouldInterleaveRepeats()
+    {
+        final List<PpsRun.Settings> plan = ResponderBenchmark.plan(ResponderBenchmark.Options.parse(new String[]{
+            "--responders", "turnstile,nio", "--batches", "8", "--repeat", "2"}), CookieKeys.random(), null);
+        assertEquals(List.of("turnstile", "nio", "turnstile", "nio"),
+            plan.stream().map(PpsRun.Settings::responder).toList());
+    }
+
+    @Test
     void shouldRefuseBadValuesNamingThem()
     {
         assertMessage("unknown option --bogus", "--bogus", "1");
