@@ -7,6 +7,8 @@ import org.bouncycastle.tls.DTLSVerifier;
 import org.bouncycastle.tls.DatagramSender;
 import org.bouncycastle.tls.crypto.impl.bc.BcTlsCrypto;
 
+import jdk.net.ExtendedSocketOptions;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.Inet4Address;
@@ -70,7 +72,8 @@ final class BouncyCastleResponder implements Responder
     @Override
     public String description()
     {
-        return "BouncyCastle DTLSVerifier (BcTlsCrypto, HMAC-SHA256 cookies) behind an NIO busy loop";
+        return "BouncyCastle DTLSVerifier (BcTlsCrypto, HMAC-SHA256 cookies) behind an NIO busy loop" +
+            (context.dontFragment() ? ", DF set" : "");
     }
 
     /**
@@ -111,6 +114,10 @@ final class BouncyCastleResponder implements Responder
             channel.setOption(StandardSocketOptions.SO_REUSEPORT, true);
             channel.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER_BYTES);
             channel.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER_BYTES);
+            if (context.dontFragment())
+            {
+                channel.setOption(ExtendedSocketOptions.IP_DONTFRAGMENT, true);
+            }
             channel.configureBlocking(false);
             channel.bind(new InetSocketAddress(bind, context.port()));
             return ((InetSocketAddress)channel.getLocalAddress()).getPort();

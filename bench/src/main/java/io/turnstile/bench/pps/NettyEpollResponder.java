@@ -15,18 +15,22 @@ import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.socket.DatagramPacket;
 import io.turnstile.nativeio.LibC;
+import io.turnstile.nativeio.NativeIoException;
 import io.turnstile.nativeio.WorkerCounter;
 import io.turnstile.verifier.ClientHelloVerifier;
 import io.turnstile.verifier.VerifyOutcome;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.nio.ByteOrder.BIG_ENDIAN;
 
 /**
@@ -121,7 +125,25 @@ final class NettyEpollResponder implements Responder
             close();
             throw ex;
         }
+        if (context.dontFragment())
+        {
+            setDontFragment(((EpollDatagramChannel)channel).fd().intValue());
+        }
         return ((InetSocketAddress)channel.localAddress()).getPort();
+    }
+
+    private static void setDontFragment(final int fd)
+    {
+        try (Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment errnoState = arena.allocate(LibC.ERRNO_STATE_LAYOUT);
+            final MemorySegment value = arena.allocate(JAVA_INT);
+            value.set(JAVA_INT, 0, LibC.IP_PMTUDISC_DO);
+            if (LibC.setsockopt(errnoState, fd, LibC.IPPROTO_IP, LibC.IP_MTU_DISCOVER, value, Integer.BYTES) < 0)
+            {
+                throw new NativeIoException("setsockopt IP_MTU_DISCOVER on the Netty channel", LibC.errno(errnoState));
+            }
+        }
     }
 
     /**
@@ -141,7 +163,8 @@ final class NettyEpollResponder implements Responder
     {
         return "Netty 4.2 epoll DatagramChannel, recvmmsg up to " + Math.max(2, context.batchSize()) +
             " per read, flush per read burst, " + context.cookieKeys().algorithm() + " cookies, " +
-            (handler.copied > 0 ? "content COPIED (no memoryAddress)" : "content read in place via memoryAddress");
+            (handler.copied > 0 ? "content COPIED (no memoryAddress)" : "content read in place via memoryAddress") +
+            (context.dontFragment() ? ", DF set" : "");
     }
 
     /**

@@ -6,6 +6,8 @@ import io.turnstile.verifier.VerifyOutcome;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 
+import jdk.net.ExtendedSocketOptions;
+
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -74,7 +76,7 @@ final class NioResponder implements Responder
     public String description()
     {
         return "NIO DatagramChannel busy loop, receive/verify/send one at a time, direct buffers, " +
-            context.cookieKeys().algorithm() + " cookies";
+            context.cookieKeys().algorithm() + " cookies" + (context.dontFragment() ? ", DF set" : "");
     }
 
     /**
@@ -120,6 +122,10 @@ final class NioResponder implements Responder
             channel.setOption(StandardSocketOptions.SO_REUSEPORT, true);
             channel.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER_BYTES);
             channel.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER_BYTES);
+            if (context.dontFragment())
+            {
+                channel.setOption(ExtendedSocketOptions.IP_DONTFRAGMENT, true);
+            }
             channel.configureBlocking(false);
             channel.bind(new InetSocketAddress(bind, context.port()));
             return ((InetSocketAddress)channel.getLocalAddress()).getPort();

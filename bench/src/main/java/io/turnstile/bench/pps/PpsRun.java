@@ -41,6 +41,7 @@ final class PpsRun
      * @param maxPackets   the flood's packet budget.
      * @param cookieKeys   keys every verifier shares.
      * @param floods       builds the flood.
+     * @param dontFragment whether the NIO, BouncyCastle and Netty baselines set the DF bit as Turnstile does.
      */
     record Settings(
         String responder,
@@ -53,7 +54,8 @@ final class PpsRun
         int measureS,
         long maxPackets,
         CookieKeys cookieKeys,
-        Function<Flood.Context, Flood> floods)
+        Function<Flood.Context, Flood> floods,
+        boolean dontFragment)
     {
     }
 
@@ -149,6 +151,7 @@ final class PpsRun
                     .port(port)
                     .batchSize(s.batchSize())
                     .workerId(w)
+                    .dontFragment(s.dontFragment())
                     .cpu(s.responderCpu() < 0 ? -1 : s.responderCpu() + w));
                 responders.add(responder);
                 port = responder.start();

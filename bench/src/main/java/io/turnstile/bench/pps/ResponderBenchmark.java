@@ -40,6 +40,7 @@ import java.util.function.Function;
  *   --out DIR           default bench/results                        --name NAME  file prefix part
  *   --fork true|false   each run in a JVM of its own (default true)
  *   --repeat N          run the plan N times, interleaved; tables show the median run (default 1)
+ *   --baseline-df B     true: NIO, BC and Netty set the DF bit on replies as Turnstile does (default false: plain)
  * </pre>
  */
 public final class ResponderBenchmark
@@ -107,11 +108,13 @@ public final class ResponderBenchmark
         }
 
         final String environment = String.format(Locale.ROOT,
-            "%d CPUs, JDK %s, %s cookies, responder CPU %d, flood CPU %d, warm-up %d s, measured %d s, %s",
+            "%d CPUs, JDK %s, %s cookies, responder CPU %d, flood CPU %d, warm-up %d s, measured %d s, %s, " +
+                "baselines %s the DF bit",
             Runtime.getRuntime().availableProcessors(), Runtime.version(), options.mac, options.responderCpu,
             options.floodCpu, options.warmupS, options.measureS,
             options.floodCpu == options.responderCpu || "workers".equals(options.mode) ?
-                "flood shares a CPU with a worker where workers reach its CPU" : "flood on its own CPU");
+                "flood shares a CPU with a worker where workers reach its CPU" : "flood on its own CPU",
+            options.baselineDf ? "set" : "do not set");
         final String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         final Path prefix = Path.of(options.out, "pps-" + options.mode + "-" + options.name + "-" + stamp);
         final String markdown = new PpsReport(options.mode, environment, results).write(prefix);
@@ -138,7 +141,7 @@ public final class ResponderBenchmark
         switch (o.mode)
         {
             case "child" -> plan.add(new PpsRun.Settings(o.responder, o.batch, o.workers, o.responderCpu, o.floodCpu,
-                o.ratePps, o.warmupS, o.measureS, maxPackets, keys, floods));
+                o.ratePps, o.warmupS, o.measureS, maxPackets, keys, floods, o.baselineDf));
             case "responders" ->
             {
                 for (final String responder : o.responders)
@@ -147,7 +150,7 @@ public final class ResponderBenchmark
                     for (final int batch : batches)
                     {
                         plan.add(new PpsRun.Settings(responder, batch, 1, o.responderCpu, o.floodCpu, o.ratePps,
-                            o.warmupS, o.measureS, maxPackets, keys, floods));
+                            o.warmupS, o.measureS, maxPackets, keys, floods, o.baselineDf));
                     }
                 }
             }
@@ -156,7 +159,7 @@ public final class ResponderBenchmark
                 for (final long rate : o.rates)
                 {
                     plan.add(new PpsRun.Settings(o.responder, o.batch, 1, o.responderCpu, o.floodCpu, rate,
-                        o.warmupS, o.measureS, maxPackets, keys, floods));
+                        o.warmupS, o.measureS, maxPackets, keys, floods, o.baselineDf));
                 }
             }
             case "workers" ->
@@ -164,7 +167,7 @@ public final class ResponderBenchmark
                 for (int workers = 1; workers <= o.maxWorkers; workers++)
                 {
                     plan.add(new PpsRun.Settings(o.responder, o.batch, workers, o.responderCpu, o.floodCpu,
-                        o.ratePps, o.warmupS, o.measureS, maxPackets, keys, floods));
+                        o.ratePps, o.warmupS, o.measureS, maxPackets, keys, floods, o.baselineDf));
                 }
             }
             default -> throw new IllegalArgumentException("mode must be responders, sweep or workers, got " + o.mode);
@@ -211,7 +214,8 @@ public final class ResponderBenchmark
                 "--mac", o.mac.label(),
                 "--flood", o.floodMode.label(),
                 "--sink-ports", Integer.toString(o.sinkPorts),
-                "--udp-sockets", Integer.toString(o.udpSockets)));
+                "--udp-sockets", Integer.toString(o.udpSockets),
+                "--baseline-df", Boolean.toString(settings.dontFragment())));
             final Process child = new ProcessBuilder(command)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
@@ -281,6 +285,7 @@ public final class ResponderBenchmark
         String name = "run";
         boolean fork = true;
         int repeat = 1;
+        boolean baselineDf = false;
         int workers = 1;
         String child;
 
@@ -338,6 +343,7 @@ public final class ResponderBenchmark
                     case "--out" -> o.out = value;
                     case "--fork" -> o.fork = Boolean.parseBoolean(value);
                     case "--repeat" -> o.repeat = range(option, value, 1, 100);
+                    case "--baseline-df" -> o.baselineDf = Boolean.parseBoolean(value);
                     case "--workers" -> o.workers = range(option, value, 1, 1024);
                     case "--child" -> o.child = value;
                     case "--name" -> o.name = value;

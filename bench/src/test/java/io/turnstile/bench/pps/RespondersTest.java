@@ -72,6 +72,27 @@ class RespondersTest
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"nio", "netty", "bc"})
+    @Timeout(60)
+    void shouldStillAnswerWithTheDontFragmentBitSetOnTheBaselines(final String name) throws Exception
+    {
+        assumeTrue(LibC.isAvailable());
+        final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
+        final InetAddress loopback = InetAddress.getLoopbackAddress();
+        final byte[] hello = Captures.load(HELLO);
+        try (Responder responder = Responders.create(name, context(counters, loopback, 8).dontFragment(true));
+            DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
+        {
+            final InetSocketAddress server = new InetSocketAddress(loopback, responder.start());
+            client.bind(new InetSocketAddress(loopback, 0));
+            client.send(ByteBuffer.wrap(hello), server);
+            final byte[] hvr = receive(client);
+            assertEquals(3, hvr[Captures.RECORD_HEADER_LENGTH], "hello_verify_request");
+            assertTrue(responder.description().contains("DF set"), responder.description());
+        }
+    }
+
     @ParameterizedTest(name = "batch {0}")
     @ValueSource(ints = {1, 32})
     @Timeout(60)

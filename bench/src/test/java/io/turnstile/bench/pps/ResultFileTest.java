@@ -19,7 +19,7 @@ class ResultFileTest
     void shouldReadBackEveryFieldAndSecondItWrote(@TempDir final Path dir) throws Exception
     {
         final PpsRun.Settings settings = new PpsRun.Settings(
-            "turnstile", 32, 1, 0, 1, 0, 2, 5, 1_000_000, CookieKeys.random(), null);
+            "turnstile", 32, 1, 0, 1, 0, 2, 5, 1_000_000, CookieKeys.random(), null, false);
         final List<PpsRun.Second> seconds = List.of(
             new PpsRun.Second(1, false, 1000, 900, 900, 0, 100, 1.0),
             new PpsRun.Second(2, true, 2000, 1900, 1890, 10, 0, 1.001));
@@ -51,7 +51,7 @@ class ResultFileTest
     void shouldCarryAFailedRunsError(@TempDir final Path dir) throws Exception
     {
         final PpsRun.Settings settings = new PpsRun.Settings(
-            "netty", 8, 1, 0, 1, 50_000, 1, 1, 1000, CookieKeys.random(), null);
+            "netty", 8, 1, 0, 1, 50_000, 1, 1, 1000, CookieKeys.random(), null, false);
         final Path file = dir.resolve("failed.tsv");
         ResultFile.write(new PpsRun.Result(settings, "netty", "", -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, List.of(),
             "java.lang.IllegalStateException: Netty epoll is unavailable"), file);
