@@ -3,8 +3,10 @@
 
     scripts/bench-summary.py bench/results/quick-20260101-120000.json > summary.md
 
-For every benchmark: score +- error and gc.alloc.rate.norm (B/op). Then, when the run has both, the ratios of
-Turnstile's VerifierBenchmark to BouncyCastleVerifierBenchmark per MAC and per BouncyCastle crypto provider.
+For every benchmark: score +- error and gc.alloc.rate.norm (B/op); then the @AuxCounters of those that have them
+(e.g. WorkerDutyCycleBenchmark's received/replied/verified/dropped packets per second). Then, when the run has both,
+the ratios of Turnstile's VerifierBenchmark to BouncyCastleVerifierBenchmark per MAC and per BouncyCastle crypto
+provider.
 """
 
 import json
@@ -84,7 +86,29 @@ def main():
               f"{allocation(alloc['score']) if alloc else 'not measured'} |")
         scores[(entry["benchmark"], tuple(sorted((entry.get("params") or {}).items())))] = primary
 
+    aux_counters(entries)
     ratios(scores)
+
+
+def aux_counters(entries):
+    """Secondary metrics that are not profiler output: JMH @AuxCounters (OPERATIONS are per second, EVENTS raw)."""
+    rows = []
+    for entry in entries:
+        for metric, value in sorted((entry.get("secondaryMetrics") or {}).items()):
+            if metric.startswith("gc.") or metric.startswith("·"):
+                continue
+            rows.append(f"| {short_name(entry['benchmark'])} | {params_text(entry)} | {metric} | "
+                        f"{number(value.get('score'))} | {number(value.get('scoreError'))} | "
+                        f"{value.get('scoreUnit', '')} |")
+    if not rows:
+        return
+    print()
+    print("## Aux counters")
+    print()
+    print("| Benchmark | Params | Counter | Score | ± Error | Unit |")
+    print("|---|---|---|---:|---:|---|")
+    for row in rows:
+        print(row)
 
 
 def ratios(scores):

@@ -17,20 +17,24 @@ import java.util.Arrays;
  * (section 4.2.1). They are parsed here by hand, not with Turnstile's decoder, so that the inputs of both the
  * Turnstile and the BouncyCastle benchmarks are built without trusting the code under test.
  */
-final class Captures
+public final class Captures
 {
     /** Record header length, RFC 6347 section 4.1. */
-    static final int RECORD_HEADER_LENGTH = 13;
+    public static final int RECORD_HEADER_LENGTH = 13;
     /** Offset of the record's uint16 length. */
-    static final int RECORD_LENGTH_OFFSET = 11;
+    public static final int RECORD_LENGTH_OFFSET = 11;
     /** Offset of the handshake header's uint24 length. */
-    static final int HANDSHAKE_LENGTH_OFFSET = 14;
+    public static final int HANDSHAKE_LENGTH_OFFSET = 14;
     /** Offset of the handshake header's uint24 fragment_length. */
-    static final int FRAGMENT_LENGTH_OFFSET = 22;
+    public static final int FRAGMENT_LENGTH_OFFSET = 22;
     /** Where the ClientHello or HelloVerifyRequest body starts. */
-    static final int BODY_OFFSET = 25;
+    public static final int BODY_OFFSET = 25;
     /** Offset of the cookie length byte in a HelloVerifyRequest record (after server_version). */
-    static final int HVR_COOKIE_LENGTH_OFFSET = BODY_OFFSET + 2;
+    public static final int HVR_COOKIE_LENGTH_OFFSET = BODY_OFFSET + 2;
+    /** Offset of the ClientHello's 32-byte random (after client_version), which floods re-draw per datagram. */
+    public static final int RANDOM_OFFSET = BODY_OFFSET + 2;
+    /** Length of the ClientHello random. */
+    public static final int RANDOM_LENGTH = 32;
 
     private Captures()
     {
@@ -42,7 +46,7 @@ final class Captures
      * @param name file name in {@code corpus/}, e.g. {@code openssl-dtls12-ch1-nocookie.bin}.
      * @return the datagram bytes.
      */
-    static byte[] load(final String name)
+    public static byte[] load(final String name)
     {
         final String resource = "/corpus/" + name;
         try (InputStream in = Captures.class.getResourceAsStream(resource))
@@ -65,7 +69,7 @@ final class Captures
      * @param bytes to copy.
      * @return a buffer over direct memory.
      */
-    static UnsafeBuffer offHeap(final byte[] bytes)
+    public static UnsafeBuffer offHeap(final byte[] bytes)
     {
         final UnsafeBuffer buffer = new UnsafeBuffer(ByteBuffer.allocateDirect(bytes.length));
         buffer.putBytes(0, bytes);
@@ -79,7 +83,7 @@ final class Captures
      * @param length of the record.
      * @return a copy of the cookie.
      */
-    static byte[] hvrCookie(final byte[] hvr, final int length)
+    public static byte[] hvrCookie(final byte[] hvr, final int length)
     {
         if (length < HVR_COOKIE_LENGTH_OFFSET + 1 || hvr[0] != 22 || hvr[RECORD_HEADER_LENGTH] != 3)
         {
@@ -101,7 +105,7 @@ final class Captures
      * @param cookie the new cookie, 0 to 255 bytes.
      * @return the edited datagram.
      */
-    static byte[] withCookie(final byte[] hello, final byte[] cookie)
+    public static byte[] withCookie(final byte[] hello, final byte[] cookie)
     {
         checkSingleUnfragmentedRecord(hello);
         final int cookieLengthOffset = cookieLengthOffset(hello);
@@ -125,7 +129,7 @@ final class Captures
      * @param hello a single-record, unfragmented hello with extensions (not modified).
      * @return the truncated datagram.
      */
-    static byte[] truncatedInExtensions(final byte[] hello)
+    public static byte[] truncatedInExtensions(final byte[] hello)
     {
         checkSingleUnfragmentedRecord(hello);
         int index = cookieLengthOffset(hello);
@@ -151,7 +155,7 @@ final class Captures
      * @param port    UDP port.
      * @return address and port.
      */
-    static byte[] clientId(final byte[] address, final int port)
+    public static byte[] clientId(final byte[] address, final int port)
     {
         final byte[] id = Arrays.copyOf(address, address.length + 2);
         id[address.length] = (byte)(port >>> 8);
@@ -166,7 +170,7 @@ final class Captures
      * @param length how many.
      * @return lower-case hex.
      */
-    static String hex(final byte[] bytes, final int length)
+    public static String hex(final byte[] bytes, final int length)
     {
         final StringBuilder sb = new StringBuilder(length * 2);
         for (int i = 0; i < length; i++)

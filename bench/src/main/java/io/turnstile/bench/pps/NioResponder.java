@@ -1,0 +1,225 @@
+package io.turnstile.bench.pps;
+
+import io.turnstile.nativeio.WorkerCounter;
+import io.turnstile.verifier.ClientHelloVerifier;
+import io.turnstile.verifier.VerifyOutcome;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+
+import jdk.net.ExtendedSocketOptions;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+
+import static java.nio.ByteOrder.BIG_ENDIAN;
+
+/**
+ * The plain-JDK baseline: a non-blocking NIO {@link DatagramChannel} in a busy loop, one {@code receive} → verify with
+ * the same {@link ClientHelloVerifier} and keys as Turnstile → one {@code send} per datagram. Buffers are direct and
+ * allocated once; the verifier reads the received bytes in place through an {@link UnsafeBuffer} and writes the HVR
+ * straight into the send buffer. The one allocation per datagram is the JDK's {@link InetSocketAddress} that
+ * {@code receive} returns.
+ * <p>
+ * The peer's IPv4 address is read from {@link Inet4Address#hashCode()}, which is the address as an int, rather than
+ * {@code getAddress()}, which would add a byte[] per datagram of our own. Counters are published, and the clock read,
+ * every {@value #PUBLISH_EVERY} datagrams and whenever the socket is empty.
+ */
+final class NioResponder implements Responder
+{
+    private static final int PUBLISH_EVERY = 64;
+    private static final int SLOT_BYTES = 2048;
+    private static final int SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+
+    private final Context context;
+    private final LoopThread thread;
+
+    /**
+     * A responder, not yet started.
+     *
+     * @param context configuration, concluded here.
+     */
+    NioResponder(final Context context)
+    {
+        this.context = context.conclude();
+        this.thread = new LoopThread("pps-nio-" + context.workerId(), context.cpu(), new NioLoop(context));
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public int start()
+    {
+        return thread.start();
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public String name()
+    {
+        return "nio";
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public String description()
+    {
+        return "NIO DatagramChannel busy loop, receive/verify/send one at a time, direct buffers, " +
+            context.cookieKeys().algorithm() + " cookies" + (context.dontFragment() ? ", DF set" : "");
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public void close()
+    {
+        thread.close();
+    }
+
+    private static final class NioLoop implements LoopThread.Loop
+    {
+        private final Context context;
+        private final ClientHelloVerifier verifier;
+        private final ByteBuffer receive = ByteBuffer.allocateDirect(SLOT_BYTES);
+        private final ByteBuffer send = ByteBuffer.allocateDirect(SLOT_BYTES);
+        private final UnsafeBuffer receiveView = new UnsafeBuffer(receive);
+        private final UnsafeBuffer sendView = new UnsafeBuffer(send);
+        private final UnsafeBuffer address = new UnsafeBuffer(new byte[16]);
+        private final AtomicCounter[] counters;
+        private DatagramChannel channel;
+        private int received;
+        private int replies;
+        private int verified;
+        private int dropped;
+        private int sendFailed;
+        private long nowMs = System.currentTimeMillis();
+
+        NioLoop(final Context context)
+        {
+            this.context = context;
+            this.counters = context.counters();
+            this.verifier = new ClientHelloVerifier(new ClientHelloVerifier.Context().cookieKeys(context.cookieKeys()));
+        }
+
+        @Override
+        public int open() throws IOException
+        {
+            final InetAddress bind = context.bindAddress();
+            channel = DatagramChannel.open(
+                bind instanceof Inet4Address ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
+            channel.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+            channel.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER_BYTES);
+            channel.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER_BYTES);
+            if (context.dontFragment())
+            {
+                channel.setOption(ExtendedSocketOptions.IP_DONTFRAGMENT, true);
+            }
+            channel.configureBlocking(false);
+            channel.bind(new InetSocketAddress(bind, context.port()));
+            return ((InetSocketAddress)channel.getLocalAddress()).getPort();
+        }
+
+        @Override
+        public void poll() throws IOException
+        {
+            receive.clear();
+            final SocketAddress source = channel.receive(receive);
+            if (null == source)
+            {
+                publish();
+                return;
+            }
+            final InetSocketAddress peer = (InetSocketAddress)source;
+            final InetAddress peerAddress = peer.getAddress();
+            final int addressLength;
+            if (peerAddress instanceof Inet4Address)
+            {
+                address.putInt(0, peerAddress.hashCode(), BIG_ENDIAN);
+                addressLength = 4;
+            }
+            else
+            {
+                address.putBytes(0, peerAddress.getAddress());
+                addressLength = 16;
+            }
+            final VerifyOutcome outcome = verifier.verify(
+                receiveView, 0, receive.position(), address, 0, addressLength, peer.getPort(),
+                nowMs, sendView, 0, SLOT_BYTES);
+            received++;
+            if (outcome == VerifyOutcome.REPLY)
+            {
+                send.clear().limit(verifier.replyLength());
+                if (channel.send(send, peer) > 0)
+                {
+                    replies++;
+                }
+                else
+                {
+                    sendFailed++;
+                }
+            }
+            else if (outcome == VerifyOutcome.VERIFIED)
+            {
+                verified++;
+            }
+            else
+            {
+                dropped++;
+            }
+            if (received >= PUBLISH_EVERY)
+            {
+                publish();
+            }
+        }
+
+        private void publish()
+        {
+            // The clock is read once per published batch, as Turnstile reads it once per recvmmsg batch.
+            nowMs = System.currentTimeMillis();
+            if (received == 0)
+            {
+                return;
+            }
+            final AtomicCounter[] counters = this.counters;
+            counters[WorkerCounter.RECEIVED.ordinal()].getAndAddRelease(received);
+            counters[WorkerCounter.REPLIES.ordinal()].getAndAddRelease(replies);
+            counters[WorkerCounter.VERIFIED.ordinal()].getAndAddRelease(verified);
+            counters[WorkerCounter.DROPPED.ordinal()].getAndAddRelease(dropped);
+            counters[WorkerCounter.SEND_FAILED.ordinal()].getAndAddRelease(sendFailed);
+            received = 0;
+            replies = 0;
+            verified = 0;
+            dropped = 0;
+            sendFailed = 0;
+        }
+
+        @Override
+        public void close()
+        {
+            publish();
+            if (null != channel)
+            {
+                try
+                {
+                    channel.close();
+                }
+                catch (final IOException ignore)
+                {
+                    // Closing at the end of a run: nothing left to lose.
+                }
+            }
+        }
+    }
+}
