@@ -1,8 +1,10 @@
 package io.turnstile.nativeio;
 
 import io.turnstile.codec.HelloVerifyRequestEncoder;
+import io.turnstile.cookie.CookieKeys;
 import io.turnstile.verifier.ClientHelloVerifier;
 import io.turnstile.verifier.DropReason;
+import io.turnstile.verifier.VerifyOutcome;
 import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
@@ -19,8 +21,10 @@ import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -279,6 +283,254 @@ class VerifierAgentTest
         }
     }
 
+    /**
+     * Issue 3's "10 000 datagrams from 1 000 distinct source addresses in 127.0.0.0/8 each get their HVR back at the
+     * right address": every client is a socket bound to its own 127.x.y.z address, and each reply must be exactly
+     * the HelloVerifyRequest a verifier with the same keys and clock computes for that client's address and port.
+     */
+    @ParameterizedTest(name = "nio={0}")
+    @ValueSource(booleans = {false, true})
+    @Timeout(120)
+    void shouldAnswerTenThousandHellosFromAThousandSourcesEachWithItsOwnCookie(final boolean nio) throws IOException
+    {
+        assumeTrue(nio || LibC.isAvailable());
+        final long nowMs = 1_800_000_000_000L;
+        final CookieKeys keys = CookieKeys.random();
+        final ClientHelloVerifier reference = new ClientHelloVerifier(new ClientHelloVerifier.Context().cookieKeys(keys));
+        final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
+        final InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
+            .sockets(() -> BatchSockets.open(new BatchSocket.Context().bindAddress(loopback).forceNio(nio)))
+            .verifier(new ClientHelloVerifier(new ClientHelloVerifier.Context().cookieKeys(keys)))
+            .clock(() -> nowMs)
+            .counters(counters));
+        final int clients = 1000;
+        final int perClient = 10;
+        final int clientsPerRound = 50;
+        final UnsafeBuffer hello = new UnsafeBuffer(HELLO);
+        final UnsafeBuffer expected = new UnsafeBuffer(new byte[2048]);
+        final ByteBuffer reply = ByteBuffer.allocate(2048);
+
+        try (AgentInvoker invoker = new AgentInvoker(errors::add, null, agent))
+        {
+            invoker.start();
+            final InetSocketAddress server = new InetSocketAddress(loopback, agent.socket().localPort());
+            for (int first = 0; first < clients; first += clientsPerRound)
+            {
+                final DatagramChannel[] round = new DatagramChannel[clientsPerRound];
+                try
+                {
+                    for (int c = 0; c < clientsPerRound; c++)
+                    {
+                        round[c] = BatchSocketContract.peer(BatchSocketContract.sourceAddress(first + c));
+                    }
+                    for (int d = 0; d < perClient; d++)
+                    {
+                        for (final DatagramChannel client : round)
+                        {
+                            assertEquals(HELLO.length, client.send(ByteBuffer.wrap(HELLO), server));
+                        }
+                    }
+                    final long target = (long)(first + clientsPerRound) * perClient;
+                    invokeUntil(invoker, () -> counters[WorkerCounter.RECEIVED.ordinal()].get() == target);
+
+                    for (final DatagramChannel client : round)
+                    {
+                        final InetSocketAddress local = (InetSocketAddress)client.getLocalAddress();
+                        final UnsafeBuffer address = new UnsafeBuffer(local.getAddress().getAddress());
+                        assertEquals(VerifyOutcome.REPLY, reference.verify(hello, 0, HELLO.length, address, 0, 4,
+                            local.getPort(), nowMs, expected, 0, expected.capacity()));
+                        final byte[] expectedBytes = new byte[reference.replyLength()];
+                        expected.getBytes(0, expectedBytes);
+                        for (int d = 0; d < perClient; d++)
+                        {
+                            reply.clear();
+                            final InetSocketAddress from = awaitFrom(invoker, client, reply);
+                            assertEquals(server, from, "the reply comes from the server's address and port");
+                            final byte[] bytes = new byte[reply.flip().remaining()];
+                            reply.get(bytes);
+                            assertArrayEquals(expectedBytes, bytes, "the HelloVerifyRequest for " + local);
+                        }
+                    }
+                }
+                finally
+                {
+                    for (final DatagramChannel channel : round)
+                    {
+                        if (null != channel)
+                        {
+                            channel.close();
+                        }
+                    }
+                }
+            }
+            assertEquals(clients * perClient, counters[WorkerCounter.REPLIES.ordinal()].get());
+            assertEquals(0, counters[WorkerCounter.DROPPED.ordinal()].get());
+            assertEquals(0, counters[WorkerCounter.SEND_FAILED.ordinal()].get());
+            assertEquals(0, counters[WorkerCounter.REPLY_QUEUE_FULL.ordinal()].get());
+            assertTrue(errors.isEmpty(), errors::toString);
+        }
+    }
+
+    /**
+     * Malformed datagrams at full rate: 200 000 truncated, mutated and random datagrams, sent in windows of 1024 as
+     * fast as a native socket sends them, are each received, dropped and counted, with no reply and no exception.
+     * Every distinct datagram is first checked to be a drop by a verifier of its own, so the flood is known to hold
+     * nothing that deserves an answer.
+     */
+    @Test
+    @Timeout(120)
+    void shouldDropTwoHundredThousandMalformedDatagramsAtFullRateWithoutAReply()
+    {
+        assumeTrue(LibC.isAvailable());
+        final int total = 200_000;
+        final int window = 1024;
+        final int batch = 64;
+        final UnsafeBuffer[] malformed = malformedDatagrams(2048);
+        final InetAddress loopback = InetAddress.getLoopbackAddress();
+        final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
+        final ClientHelloVerifier verifier = new ClientHelloVerifier();
+        final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
+            .sockets(() -> new MmsgBatchSocket(new BatchSocket.Context().bindAddress(loopback).batchSize(batch)))
+            .verifier(verifier)
+            .counters(counters));
+
+        try (AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
+            MmsgBatchSocket client = new MmsgBatchSocket(
+                new BatchSocket.Context().bindAddress(loopback).batchSize(batch)))
+        {
+            invoker.start();
+            final UnsafeBuffer server = new UnsafeBuffer(loopback.getAddress());
+            final int serverPort = agent.socket().localPort();
+            final AtomicCounter received = counters[WorkerCounter.RECEIVED.ordinal()];
+            int sent = 0;
+            while (sent < total)
+            {
+                final int windowEnd = Math.min(total, sent + window);
+                while (sent < windowEnd)
+                {
+                    for (int slot = client.nextSendSlot(); slot >= 0 && sent < windowEnd; slot = client.nextSendSlot())
+                    {
+                        final UnsafeBuffer datagram = malformed[sent % malformed.length];
+                        client.sendBuffer(slot).putBytes(0, datagram, 0, datagram.capacity());
+                        client.stage(slot, datagram.capacity(), server, 0, 4, serverPort);
+                        sent++;
+                    }
+                    final long deadline = System.nanoTime() + WAIT_NS;
+                    while (client.sendQueued() > 0)
+                    {
+                        assertTrue(System.nanoTime() - deadline < 0, "client flush stalled");
+                        client.flush();
+                    }
+                }
+                final long target = sent;
+                invokeUntil(invoker, () -> received.get() == target);
+                assertEquals(0, client.receive(), "no reply to a malformed datagram");
+            }
+            for (int i = 0; i < 100; i++)
+            {
+                invoker.invoke();
+            }
+
+            assertEquals(0, client.receive(), "no reply to a malformed datagram");
+            assertEquals(total, received.get());
+            assertEquals(total, counters[WorkerCounter.DROPPED.ordinal()].get());
+            assertEquals(0, counters[WorkerCounter.REPLIES.ordinal()].get());
+            assertEquals(0, counters[WorkerCounter.VERIFIED.ordinal()].get());
+            assertEquals(0, counters[WorkerCounter.SEND_FAILED.ordinal()].get());
+            assertEquals(total, verifier.counters().dropped(), "every drop counted by its reason");
+            assertTrue(errors.isEmpty(), errors::toString);
+        }
+    }
+
+    /**
+     * Distinct datagrams that must all be dropped: truncations of a real hello, single-byte changes to its header
+     * fields, and random bytes; each is checked to be a drop before it is used.
+     */
+    private static UnsafeBuffer[] malformedDatagrams(final int count)
+    {
+        final Random random = new Random(6347);
+        final ClientHelloVerifier check = new ClientHelloVerifier();
+        final UnsafeBuffer address = new UnsafeBuffer(new byte[]{127, 0, 0, 1});
+        final UnsafeBuffer reply = new UnsafeBuffer(new byte[2048]);
+        final UnsafeBuffer[] datagrams = new UnsafeBuffer[count];
+        final int[] headerFields = {0, 1, 2, 3, 4, 13, 14, 15, 16, 19, 20, 21, 22, 23, 24, 25, 26};
+        int made = 0;
+        while (made < count)
+        {
+            final byte[] bytes;
+            switch (made % 3)
+            {
+                case 0 -> bytes = Arrays.copyOf(HELLO, random.nextInt(HELLO.length));
+                case 1 ->
+                {
+                    bytes = HELLO.clone();
+                    final int at = headerFields[random.nextInt(headerFields.length)];
+                    bytes[at] = (byte)(bytes[at] + 1 + random.nextInt(255));
+                }
+                default ->
+                {
+                    bytes = new byte[1 + random.nextInt(1400)];
+                    random.nextBytes(bytes);
+                }
+            }
+            final UnsafeBuffer datagram = new UnsafeBuffer(bytes);
+            if (check.verify(datagram, 0, bytes.length, address, 0, 4, 9, 1L, reply, 0, reply.capacity()) ==
+                VerifyOutcome.DROP)
+            {
+                datagrams[made++] = datagram;
+            }
+        }
+        return datagrams;
+    }
+
+    /**
+     * Shutdown frees everything: closing the agent closes its socket, so the port can be bound again by a socket
+     * that does not share it (SO_REUSEPORT off), and the slot buffers it handed out no longer point at memory.
+     */
+    @ParameterizedTest(name = "nio={0}")
+    @ValueSource(booleans = {false, true})
+    @Timeout(30)
+    void shouldReleaseThePortAndSlotMemoryWhenClosed(final boolean nio) throws IOException
+    {
+        assumeTrue(nio || LibC.isAvailable());
+        final InetAddress loopback = InetAddress.getLoopbackAddress();
+        final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
+        final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
+            .sockets(() -> BatchSockets.open(new BatchSocket.Context().bindAddress(loopback).forceNio(nio)))
+            .verifier(new ClientHelloVerifier())
+            .counters(counters)
+            .acceptedPeers(new AcceptedPeers(4))
+            .peerHandler((datagram, length, address, addressOffset, addressLength, port) -> {})
+            .outbox(new Outbox(64 * 1024)));
+        final AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
+        invoker.start();
+        final BatchSocket socket = agent.socket();
+        final int port = socket.localPort();
+        final UnsafeBuffer receiveSlot = socket.receiveBuffer(0);
+        final UnsafeBuffer sendSlot = socket.sendBuffer(0);
+        try (DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
+        {
+            client.configureBlocking(false);
+            client.bind(new InetSocketAddress(loopback, 0));
+            client.send(ByteBuffer.wrap(HELLO), new InetSocketAddress(loopback, port));
+            assertEquals(3, awaitDatagram(invoker, client).get(13));
+        }
+
+        invoker.close();
+
+        assertTrue(invoker.isClosed());
+        assertTrue(socket.isClosed());
+        assertEquals(0, receiveSlot.capacity(), "a stale receive slot no longer points at freed memory");
+        assertEquals(0, sendSlot.capacity(), "nor does a stale send slot");
+        try (BatchSocket again = BatchSockets.open(
+            new BatchSocket.Context().bindAddress(loopback).port(port).reusePort(false).forceNio(nio)))
+        {
+            assertEquals(port, again.localPort(), "the port is free: the agent's descriptor is closed");
+        }
+        assertTrue(errors.isEmpty(), errors::toString);
+    }
+
     @Test
     @Timeout(10)
     void shouldRefuseAnIncompleteContext()
@@ -313,6 +565,25 @@ class VerifierAgentTest
             invoker.invoke();
         }
         return buffer.flip();
+    }
+
+    private static InetSocketAddress awaitFrom(
+        final AgentInvoker invoker, final DatagramChannel client, final ByteBuffer buffer) throws IOException
+    {
+        final long deadline = System.nanoTime() + WAIT_NS;
+        while (true)
+        {
+            final InetSocketAddress from = (InetSocketAddress)client.receive(buffer);
+            if (null != from)
+            {
+                return from;
+            }
+            if (System.nanoTime() - deadline > 0)
+            {
+                fail("no reply before the deadline on " + client.getLocalAddress());
+            }
+            invoker.invoke();
+        }
     }
 
     private static void invokeUntil(final AgentInvoker invoker, final BooleanSupplier done)
