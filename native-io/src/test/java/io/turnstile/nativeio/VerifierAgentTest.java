@@ -283,6 +283,53 @@ class VerifierAgentTest
         }
     }
 
+    @ParameterizedTest(name = "nio={0}")
+    @ValueSource(booleans = {false, true})
+    @Timeout(30)
+    void shouldKnowAnIpv4PeerAcceptedByItsFourByteAddressOnADualStackSocket(final boolean nio) throws IOException
+    {
+        assumeTrue(nio || LibC.isAvailable());
+        final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
+        final AcceptedPeers acceptedPeers = new AcceptedPeers(4);
+        final Outbox outbox = new Outbox(64 * 1024);
+        final List<Integer> addressLengths = new ArrayList<>();
+        final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
+            .sockets(() -> BatchSockets.open(new BatchSocket.Context()
+                .bindAddress(BatchSocketContract.address("::")).forceNio(nio)))
+            .verifier(new ClientHelloVerifier())
+            .counters(counters)
+            .acceptedPeers(acceptedPeers)
+            .peerHandler((datagram, length, address, addressOffset, addressLength, port) ->
+            {
+                addressLengths.add(addressLength);
+                // Echo from the worker thread, to the address as the socket reported it.
+                assertTrue(outbox.offerSend(address, addressOffset, addressLength, port, datagram, 0, length));
+            })
+            .outbox(outbox));
+        final InetAddress loopback = InetAddress.getByName("127.0.0.1");
+
+        try (AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
+            DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
+        {
+            invoker.start();
+            client.configureBlocking(false);
+            client.bind(new InetSocketAddress(loopback, 0));
+            final int clientPort = ((InetSocketAddress)client.getLocalAddress()).getPort();
+            assertTrue(acceptedPeers.add(new UnsafeBuffer(loopback.getAddress()), 0, 4, clientPort));
+
+            client.send(ByteBuffer.wrap(HELLO), new InetSocketAddress(loopback, agent.socket().localPort()));
+            final ByteBuffer echo = awaitDatagram(invoker, client);
+
+            assertEquals(HELLO.length, echo.remaining(), "the echo, not a HelloVerifyRequest");
+            // recvmmsg reports ::ffff:127.0.0.1 on a dual-stack socket, the JDK 127.0.0.1: the same key either way.
+            assertEquals(List.of(nio ? 4 : 16), addressLengths);
+            assertEquals(1, counters[WorkerCounter.PEER_DATAGRAMS.ordinal()].get());
+            assertEquals(1, counters[WorkerCounter.OUTBOX_SENT.ordinal()].get());
+            assertEquals(0, counters[WorkerCounter.REPLIES.ordinal()].get());
+            assertTrue(errors.isEmpty(), errors::toString);
+        }
+    }
+
     /**
      * Issue 3's "10 000 datagrams from 1 000 distinct source addresses in 127.0.0.0/8 each get their HVR back at the
      * right address": every client is a socket bound to its own 127.x.y.z address, and each reply must be exactly
@@ -546,6 +593,18 @@ class VerifierAgentTest
             .sockets(sockets).verifier(new ClientHelloVerifier()).counters(new AtomicCounter[1])));
         assertThrows(IllegalArgumentException.class, () -> new VerifierAgent(new VerifierAgent.Context()
             .sockets(sockets).verifier(new ClientHelloVerifier()).counters(counters).cpu(1024)));
+        assertThrows(IllegalArgumentException.class, () -> new VerifierAgent(new VerifierAgent.Context()
+            .sockets(sockets).verifier(new ClientHelloVerifier()).counters(counters)
+            .acceptedPeers(new AcceptedPeers(1))), "accepted peers with nobody to hand their datagrams to");
+        assertThrows(IllegalArgumentException.class, () -> new VerifierAgent(new VerifierAgent.Context()
+            .sockets(sockets).verifier(new ClientHelloVerifier()).counters(counters)
+            .peerHandler((datagram, length, address, addressOffset, addressLength, port) -> {})));
+        final VerifierAgent smallSlots = new VerifierAgent(new VerifierAgent.Context()
+            .sockets(() -> new NioBatchSocket(new BatchSocket.Context().slotBytes(512)))
+            .verifier(new ClientHelloVerifier()).counters(counters).outbox(new Outbox(64 * 1024)));
+        assertEquals("outbox takes payloads up to 2048 bytes but the socket's slots are 512: build it with " +
+            "new Outbox(capacity, 512)", assertThrows(IllegalStateException.class, smallSlots::onStart).getMessage());
+        assertTrue(smallSlots.socket().isClosed(), "the refused socket is not left open");
         assertEquals(WorkerCounter.values().length, counters.length);
         assertEquals("datagrams received: worker=2", countersManager.getCounterLabel(counters[0].id()));
         assertEquals(WorkerCounter.RECEIVED.typeId(), countersManager.getCounterTypeId(counters[0].id()));
