@@ -343,7 +343,8 @@ class VerifierAgentTest
         assumeTrue(nio || LibC.isAvailable());
         final long nowMs = 1_800_000_000_000L;
         final CookieKeys keys = CookieKeys.random();
-        final ClientHelloVerifier reference = new ClientHelloVerifier(new ClientHelloVerifier.Context().cookieKeys(keys));
+        final ClientHelloVerifier reference =
+            new ClientHelloVerifier(new ClientHelloVerifier.Context().cookieKeys(keys));
         final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
         final InetAddress loopback = InetAddress.getByName("127.0.0.1");
         final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
