@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.util.ArrayList;
@@ -326,6 +327,91 @@ class VerifierAgentTest
             assertEquals(1, counters[WorkerCounter.PEER_DATAGRAMS.ordinal()].get());
             assertEquals(1, counters[WorkerCounter.OUTBOX_SENT.ordinal()].get());
             assertEquals(0, counters[WorkerCounter.REPLIES.ordinal()].get());
+            assertTrue(errors.isEmpty(), errors::toString);
+        }
+    }
+
+    /**
+     * The agent under real EAGAIN (see {@link BatchSocketContract}'s partial-send test for how a {@link PrivateNetwork}
+     * with a rate-limited loopback and a 4 KiB send buffer makes it): 1000 hellos arrive faster than their replies
+     * can leave. Replies that found a send slot are sent, late but exactly once; those that found every slot still
+     * queued are dropped and counted; the EAGAINs are counted without waiting for more datagrams to arrive.
+     */
+    @Test
+    @Timeout(60)
+    void shouldSendEveryStagedReplyOnceThroughEagainAndCountTheRest() throws Exception
+    {
+        assumeTrue(LibC.isAvailable());
+        final PrivateNetwork network = PrivateNetwork.create("tbf rate 8mbit burst 16kb latency 500ms");
+        assumeTrue(null != network, "needs root, iproute2 and the tbf qdisc to make a namespace with a slow loopback");
+        try (network)
+        {
+            network.run(() ->
+            {
+                sendThroughEagain();
+                return null;
+            }, 45);
+        }
+    }
+
+    private void sendThroughEagain() throws IOException
+    {
+        final int hellos = 1000;
+        final InetAddress loopback = BatchSocketContract.address("127.0.0.1");
+        final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
+        final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
+            .sockets(() -> new MmsgBatchSocket(new BatchSocket.Context().bindAddress(loopback).batchSize(32)
+                .sendBufferBytes(4096)))
+            .verifier(new ClientHelloVerifier())
+            .counters(counters));
+        try (AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
+            DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
+        {
+            invoker.start();
+            client.configureBlocking(false);
+            // The client's hellos pass the same qdisc: a small send buffer keeps them within its limit (so none is
+            // dropped there), and a full one makes send return 0, when the hello is tried again later.
+            client.setOption(StandardSocketOptions.SO_SNDBUF, 16 * 1024);
+            client.setOption(StandardSocketOptions.SO_RCVBUF, 4 * 1024 * 1024);
+            client.bind(new InetSocketAddress(loopback, 0));
+            final InetSocketAddress server = new InetSocketAddress(loopback, agent.socket().localPort());
+
+            final AtomicCounter replies = counters[WorkerCounter.REPLIES.ordinal()];
+            final ByteBuffer buffer = ByteBuffer.allocate(2048);
+            int sent = 0;
+            int answered = 0;
+            final long deadline = System.nanoTime() + 4 * WAIT_NS;
+            while (counters[WorkerCounter.RECEIVED.ordinal()].get() < hellos || agent.socket().sendQueued() > 0 ||
+                answered < replies.get())
+            {
+                assertTrue(System.nanoTime() - deadline < 0, "sent " + sent + ", received " +
+                    counters[WorkerCounter.RECEIVED.ordinal()].get() + ", answered " + answered + " of " +
+                    replies.get());
+                while (sent < hellos && client.send(ByteBuffer.wrap(HELLO), server) > 0)
+                {
+                    sent++;
+                }
+                invoker.invoke();
+                for (buffer.clear(); null != client.receive(buffer); buffer.clear())
+                {
+                    assertEquals(3, buffer.get(13), "a HelloVerifyRequest");
+                    answered++;
+                }
+            }
+            for (int i = 0; i < 200; i++)
+            {
+                invoker.invoke();
+                buffer.clear();
+                assertNull(client.receive(buffer), "no reply sent twice");
+            }
+
+            assertEquals(hellos, counters[WorkerCounter.RECEIVED.ordinal()].get());
+            assertEquals(replies.get(), answered);
+            assertEquals(hellos, replies.get() + counters[WorkerCounter.REPLY_QUEUE_FULL.ordinal()].get());
+            assertTrue(counters[WorkerCounter.SEND_WOULD_BLOCK.ordinal()].get() > 0, "EAGAIN counted");
+            assertEquals(agent.socket().sendWouldBlock(), counters[WorkerCounter.SEND_WOULD_BLOCK.ordinal()].get(),
+                "published without waiting for another datagram");
+            assertEquals(0, counters[WorkerCounter.SEND_FAILED.ordinal()].get());
             assertTrue(errors.isEmpty(), errors::toString);
         }
     }
