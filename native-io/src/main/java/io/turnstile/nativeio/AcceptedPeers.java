@@ -33,8 +33,8 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  * <p>
  * Collisions are resolved by linear probing, and removal by backward-shift deletion (no tombstones): the entries
  * after the removed one are moved back towards their home slots until an empty slot or an entry already at home,
- * so the table after any sequence of adds and removes is exactly what adding the survivors would have built, and
- * lookups never slow down with churn. No entry is ever placed more than {@value #MAX_PROBE} slots past its home:
+ * so no deleted markers pile up, a lookup still stops at the first empty slot, and lookups do not slow down with
+ * churn. No entry is ever placed more than {@value #MAX_PROBE} slots past its home:
  * an add that would have to is refused like an add to a full set, so {@link #contains} reads at most
  * {@value #MAX_PROBE} + 1 slots whatever the input. At half load with a random seed that refusal is a theoretical
  * bound, not something seen in practice (the expected longest run is a few tens of slots for millions of keys).
