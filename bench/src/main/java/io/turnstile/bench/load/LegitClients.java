@@ -110,6 +110,7 @@ public final class LegitClients
             slots[i] = new Attempt(template.length() + 256);
         }
         final long periodNs = context.rate() == 0 ? 0 : TimeUnit.SECONDS.toNanos(1) / context.rate();
+        final long startEpochMs = System.currentTimeMillis();
         final long startNs = System.nanoTime();
         final long endNs = startNs + TimeUnit.MILLISECONDS.toNanos(context.durationMs());
         long nextStartNs = startNs;
@@ -209,6 +210,7 @@ public final class LegitClients
             context.target().getAddress().getHostAddress() + ":" + context.target().getPort(),
             context.bindAddress().getHostAddress(),
             template.name(),
+            startEpochMs,
             durationNs,
             attempts,
             succeeded,

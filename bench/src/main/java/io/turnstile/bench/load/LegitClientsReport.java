@@ -14,7 +14,8 @@ import java.util.Map;
  * <p>
  * <b>Note:</b> without a handshake behind the server, an attempt succeeds when its HVR came back well formed and its
  * cookie hello was sent: the client cannot see the server accept the cookie, so the server's {@code verified}
- * counter is the cross-check. {@link #successCriterion()} says which definition a run used.
+ * counter is the cross-check. {@link #successCriterion()} says which definition a run used. Interval times count
+ * from {@code start_epoch_ms}, so that other per-second series (a server's statistics) can be lined up with them.
  */
 public final class LegitClientsReport
 {
@@ -27,6 +28,7 @@ public final class LegitClientsReport
     private final String target;
     private final String source;
     private final String template;
+    private final long startEpochMs;
     private final long durationNs;
     private final long attempts;
     private final long succeeded;
@@ -64,6 +66,7 @@ public final class LegitClientsReport
         final String target,
         final String source,
         final String template,
+        final long startEpochMs,
         final long durationNs,
         final long attempts,
         final long succeeded,
@@ -82,6 +85,7 @@ public final class LegitClientsReport
         this.target = target;
         this.source = source;
         this.template = template;
+        this.startEpochMs = startEpochMs;
         this.durationNs = durationNs;
         this.attempts = attempts;
         this.succeeded = succeeded;
@@ -248,6 +252,7 @@ public final class LegitClientsReport
         field(sb, "target", target).append(',');
         field(sb, "source", source).append(',');
         field(sb, "template", template).append(',');
+        sb.append("\"start_epoch_ms\":").append(startEpochMs).append(',');
         sb.append("\"duration_s\":").append(format(durationNs / 1e9)).append(',');
         sb.append("\"attempts\":").append(attempts).append(',');
         sb.append("\"succeeded\":").append(succeeded).append(',');
