@@ -255,6 +255,7 @@ public interface BatchSocket extends AutoCloseable
         private int sendBufferBytes = DEFAULT_SEND_BUFFER_BYTES;
         private boolean reusePort = true;
         private boolean forceNio = false;
+        private boolean dtlsFilter = false;
         private Consumer<String> notice;
 
         /**
@@ -490,6 +491,34 @@ public interface BatchSocket extends AutoCloseable
         public boolean forceNio()
         {
             return forceNio;
+        }
+
+        /**
+         * Whether to attach the kernel-side DTLS pre-filter, {@link SocketFilter#dtlsRecord()}, when the socket
+         * opens: datagrams that cannot be a DTLS record are then dropped before they reach user space, and never
+         * show in the socket's counters.
+         * <p>
+         * <b>Note:</b> only {@link MmsgBatchSocket} attaches it. {@link NioBatchSocket} cannot reach the channel's
+         * descriptor without opening JDK internals, so it ignores the setting and says so once through
+         * {@link #notice(Consumer)}; the verifier still drops such datagrams, in user space.
+         *
+         * @param dtlsFilter default false.
+         * @return this.
+         */
+        public Context dtlsFilter(final boolean dtlsFilter)
+        {
+            this.dtlsFilter = dtlsFilter;
+            return this;
+        }
+
+        /**
+         * Whether the kernel-side DTLS pre-filter is attached.
+         *
+         * @return true to attach it.
+         */
+        public boolean dtlsFilter()
+        {
+            return dtlsFilter;
         }
 
         /**

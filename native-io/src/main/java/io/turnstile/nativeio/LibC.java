@@ -53,8 +53,11 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  *                                    48  int     msg_flags
  *                                    52  -- 4 bytes padding --
  *
- * struct pollfd (8)
- *   0  int fd    4  short events    6  short revents
+ * struct pollfd (8)                 struct sock_filter (8)            struct sock_fprog (16)
+ *   0  int fd                         0  u16 code                       0  u16 len (instructions)
+ *   4  short events                   2  u8  jt                         2  -- 6 bytes padding --
+ *   6  short revents                  3  u8  jf                         8  sock_filter* filter
+ *                                     4  u32 k
  * </pre>
  * <b>Note:</b> {@link #isAvailable()} is only true on x86_64 Linux, the only platform these layouts were checked on;
  * elsewhere the handles are null and callers must use NIO.
@@ -109,6 +112,18 @@ public final class LibC
     public static final int POLLIN = 1;
     /** Bytes of a glibc cpu_set_t: room for 1024 CPUs. */
     public static final int CPU_SET_BYTES = 128;
+    /** Raw socket type: the caller writes the headers above the one named by the protocol. */
+    public static final int SOCK_RAW = 3;
+    /** UDP protocol number, as in an IPv4 header's protocol field. */
+    public static final int IPPROTO_UDP = 17;
+    /** Raw IPv4 protocol: a socket(AF_INET, SOCK_RAW, IPPROTO_RAW) sends whole IPv4 packets (implies IP_HDRINCL). */
+    public static final int IPPROTO_RAW = 255;
+    /** The caller writes the IPv4 header; the kernel fills only the checksum, total length and a zero id. */
+    public static final int IP_HDRINCL = 3;
+    /** Attach a classic BPF program (a {@link #SOCK_FPROG}) that the kernel runs on every datagram for the socket. */
+    public static final int SO_ATTACH_FILTER = 26;
+    /** Remove the socket's classic BPF program. */
+    public static final int SO_DETACH_FILTER = 27;
 
     /**
      * JVM flags that force the JIT to inline the FFM linker's helpers on the errno-capture path, so that system calls
@@ -167,6 +182,18 @@ public final class LibC
         JAVA_SHORT.withName("events"),
         JAVA_SHORT.withName("revents"));
 
+    /** {@code struct sock_filter}: one classic BPF instruction. */
+    public static final StructLayout SOCK_FILTER = MemoryLayout.structLayout(
+        JAVA_SHORT.withName("code"),
+        JAVA_BYTE.withName("jt"),
+        JAVA_BYTE.withName("jf"),
+        JAVA_INT.withName("k"));
+    /** {@code struct sock_fprog}: a classic BPF program, the value of {@link #SO_ATTACH_FILTER}. */
+    public static final StructLayout SOCK_FPROG = MemoryLayout.structLayout(
+        JAVA_SHORT.withName("len"),
+        MemoryLayout.paddingLayout(6),
+        ADDRESS.withName("filter"));
+
     /** Offset of {@code sin_port} in either address struct. */
     public static final long SIN_PORT_OFFSET = SOCKADDR_IN.byteOffset(groupElement("sin_port"));
     /** Offset of {@code sin_addr}. */
@@ -197,6 +224,14 @@ public final class LibC
     public static final long POLL_REVENTS_OFFSET = POLLFD.byteOffset(groupElement("revents"));
     /** Offset of {@code events} in a pollfd. */
     public static final long POLL_EVENTS_OFFSET = POLLFD.byteOffset(groupElement("events"));
+    /** Offset of {@code jt} in a sock_filter. */
+    public static final long SOCK_FILTER_JT_OFFSET = SOCK_FILTER.byteOffset(groupElement("jt"));
+    /** Offset of {@code jf} in a sock_filter. */
+    public static final long SOCK_FILTER_JF_OFFSET = SOCK_FILTER.byteOffset(groupElement("jf"));
+    /** Offset of {@code k} in a sock_filter. */
+    public static final long SOCK_FILTER_K_OFFSET = SOCK_FILTER.byteOffset(groupElement("k"));
+    /** Offset of {@code filter} in a sock_fprog. */
+    public static final long SOCK_FPROG_FILTER_OFFSET = SOCK_FPROG.byteOffset(groupElement("filter"));
 
     private static final MethodHandle SOCKET;
     private static final MethodHandle BIND;
@@ -278,8 +313,9 @@ public final class LibC
 
     private static boolean checkLayouts()
     {
-        final GroupLayout[] layouts = {SOCKADDR_IN, SOCKADDR_IN6, SOCKADDR_STORAGE, IOVEC, MSGHDR, MMSGHDR, POLLFD};
-        final long[] sizes = {16, 28, 128, 16, 56, 64, 8};
+        final GroupLayout[] layouts =
+            {SOCKADDR_IN, SOCKADDR_IN6, SOCKADDR_STORAGE, IOVEC, MSGHDR, MMSGHDR, POLLFD, SOCK_FILTER, SOCK_FPROG};
+        final long[] sizes = {16, 28, 128, 16, 56, 64, 8, 8, 16};
         for (int i = 0; i < layouts.length; i++)
         {
             if (layouts[i].byteSize() != sizes[i])
@@ -287,7 +323,7 @@ public final class LibC
                 return false;
             }
         }
-        return MSG_LEN_OFFSET == 56 && ADDRESS.byteSize() == 8;
+        return MSG_LEN_OFFSET == 56 && SOCK_FPROG_FILTER_OFFSET == 8 && ADDRESS.byteSize() == 8;
     }
 
     /**
@@ -316,8 +352,8 @@ public final class LibC
      *
      * @param errnoState capture segment.
      * @param domain     {@link #AF_INET} or {@link #AF_INET6}.
-     * @param type       {@link #SOCK_DGRAM} or'ed with flags.
-     * @param protocol   0 for the default.
+     * @param type       {@link #SOCK_DGRAM} or {@link #SOCK_RAW}, or'ed with flags.
+     * @param protocol   0 for the default, or e.g. {@link #IPPROTO_RAW} for a raw socket.
      * @return the file descriptor, or -1 with errno set.
      */
     public static int socket(final MemorySegment errnoState, final int domain, final int type, final int protocol)

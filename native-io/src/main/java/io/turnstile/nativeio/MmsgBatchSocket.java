@@ -228,6 +228,11 @@ public final class MmsgBatchSocket implements BatchSocket
         }
         setOption(LibC.SOL_SOCKET, LibC.SO_RCVBUF, context.receiveBufferBytes(), "SO_RCVBUF");
         setOption(LibC.SOL_SOCKET, LibC.SO_SNDBUF, context.sendBufferBytes(), "SO_SNDBUF");
+        if (context.dtlsFilter())
+        {
+            // Before bind: no datagram can be queued to the socket before the filter would have seen it.
+            SocketFilter.dtlsRecord().attach(fd);
+        }
     }
 
     private void setOption(final int level, final int option, final int value, final String name)

@@ -18,6 +18,7 @@ import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A {@link BatchSocket} over a non-blocking {@link DatagramChannel}: the fallback where {@link LibC} is not
@@ -27,7 +28,8 @@ import java.util.Arrays;
  * per datagram and an {@link InetSocketAddress} per received datagram (the JDK creates one, and it is kept to send
  * the reply back without creating another). Addresses are copied into a buffer of 16 bytes per slot; Java reports an
  * IPv4 peer of a dual-stack socket as IPv4, so lengths are 4 or 16 as the peer is. NIO does not say when a datagram
- * was truncated, so {@link #receiveTruncated()} stays 0.
+ * was truncated, so {@link #receiveTruncated()} stays 0. Nor does it expose the descriptor, so
+ * {@link Context#dtlsFilter(boolean)} is ignored here (with one notice per process).
  * <p>
  * <b>Note:</b> not thread safe; use it on one thread.
  */
@@ -35,6 +37,7 @@ public final class NioBatchSocket implements BatchSocket
 {
     private static final int ADDRESS_BYTES = 16;
     private static final byte[] EMPTY = new byte[0];
+    private static final AtomicBoolean FILTER_NOTICED = new AtomicBoolean();
 
     private final DatagramChannel channel;
     private final Selector selector;
@@ -78,6 +81,11 @@ public final class NioBatchSocket implements BatchSocket
         this.batchSize = context.batchSize();
         this.slotBytes = context.slotBytes();
         this.sendRing = new SendSlotRing(batchSize, slotBytes);
+        if (context.dtlsFilter() && FILTER_NOTICED.compareAndSet(false, true))
+        {
+            context.notice().accept("turnstile: the kernel DTLS pre-filter (SO_ATTACH_FILTER) needs the native " +
+                "socket; NIO ignores it and the verifier drops non-DTLS datagrams in user space");
+        }
 
         receiveSlices = new ByteBuffer[batchSize];
         receiveBuffers = slots(receiveSlices);

@@ -63,6 +63,12 @@ class LibCTest
         assertEquals(56, LibC.MSG_LEN_OFFSET);
         assertEquals(4, LibC.POLL_EVENTS_OFFSET);
         assertEquals(6, LibC.POLL_REVENTS_OFFSET);
+        assertEquals(8, LibC.SOCK_FILTER.byteSize());
+        assertEquals(2, LibC.SOCK_FILTER_JT_OFFSET);
+        assertEquals(3, LibC.SOCK_FILTER_JF_OFFSET);
+        assertEquals(4, LibC.SOCK_FILTER_K_OFFSET);
+        assertEquals(16, LibC.SOCK_FPROG.byteSize());
+        assertEquals(8, LibC.SOCK_FPROG_FILTER_OFFSET);
     }
 
     @Test

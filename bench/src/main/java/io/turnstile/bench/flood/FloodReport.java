@@ -1,0 +1,112 @@
+package io.turnstile.bench.flood;
+
+import java.util.Locale;
+
+/**
+ * What a {@link SpoofedFlood} did: packets and bytes sent, for how long, why it stopped, and what went wrong.
+ * Immutable; {@link #toJson()} is the one-line summary {@code scripts/flood} prints.
+ *
+ * @param mode          {@code raw} or {@code udp}: the mode that actually ran (after any fallback).
+ * @param target        {@code HOST:PORT}.
+ * @param sources       the source prefix.
+ * @param sourceCount   distinct source addresses in use: the UDP sockets, or the usable hosts of the prefix (capped
+ *                      at 2^24 when counted).
+ * @param sinkPorts     sink sockets whose ports sources were drawn from (0: random ports, or UDP mode).
+ * @param template      the hello capture's name.
+ * @param payloadBytes  UDP payload per packet.
+ * @param batchSize     packets per sendmmsg.
+ * @param targetRate    packets per second aimed at; 0 for max.
+ * @param sent          packets the kernel accepted.
+ * @param bytes         UDP payload bytes of those packets.
+ * @param wireBytes     the same with IPv4 and UDP headers (28 bytes a packet).
+ * @param durationNs    from the first send to the last.
+ * @param errors        packets refused by the kernel for their own sake (e.g. EPERM from a firewall).
+ * @param wouldBlock    sendmmsg calls that found the socket buffer full (EAGAIN, ENOBUFS) and were retried.
+ * @param lastError     errno name of the last refusal, or null.
+ * @param stoppedBy     {@code packets}, {@code duration}, {@code stop} (asked to), or {@code errors} (nothing got
+ *                      through).
+ * @param notice        what the flood had to change (e.g. raw sockets refused, fell back to UDP), or null.
+ */
+public record FloodReport(
+    String mode,
+    String target,
+    String sources,
+    long sourceCount,
+    int sinkPorts,
+    String template,
+    int payloadBytes,
+    int batchSize,
+    long targetRate,
+    long sent,
+    long bytes,
+    long wireBytes,
+    long durationNs,
+    long errors,
+    long wouldBlock,
+    String lastError,
+    String stoppedBy,
+    String notice)
+{
+    /**
+     * Seconds from the first send to the last.
+     *
+     * @return duration in seconds.
+     */
+    public double durationSeconds()
+    {
+        return durationNs / 1e9;
+    }
+
+    /**
+     * Packets per second achieved.
+     *
+     * @return sent over duration; 0 when nothing was timed.
+     */
+    public double pps()
+    {
+        return durationNs <= 0 ? 0 : sent * 1e9 / durationNs;
+    }
+
+    /**
+     * The summary as one line of JSON, keys in snake case.
+     *
+     * @return e.g. {@code {"sent":150000,"bytes":30750000,"duration_s":3.000,"pps":50000,"mode":"raw",...}}.
+     */
+    public String toJson()
+    {
+        return String.format(Locale.ROOT,
+            "{\"sent\":%d,\"bytes\":%d,\"duration_s\":%.3f,\"pps\":%.0f,\"mode\":\"%s\",\"target\":\"%s\"," +
+            "\"sources\":\"%s\",\"source_addresses\":%d,\"sink_ports\":%d,\"template\":\"%s\",\"payload_bytes\":%d," +
+            "\"wire_bytes\":%d,\"batch\":%d,\"rate\":%s,\"errors\":%d,\"would_block\":%d,\"last_error\":%s," +
+            "\"stopped_by\":\"%s\",\"notice\":%s}",
+            sent, bytes, durationSeconds(), pps(), mode, target, sources, sourceCount, sinkPorts, template,
+            payloadBytes, wireBytes, batchSize, 0 == targetRate ? "\"max\"" : Long.toString(targetRate), errors,
+            wouldBlock, quote(lastError), stoppedBy, quote(notice));
+    }
+
+    private static String quote(final String text)
+    {
+        if (null == text)
+        {
+            return "null";
+        }
+        final StringBuilder sb = new StringBuilder(text.length() + 2).append('"');
+        for (int i = 0; i < text.length(); i++)
+        {
+            final char c = text.charAt(i);
+            if (c == '"' || c == '\\')
+            {
+                sb.append('\\').append(c);
+            }
+            else if (c < 0x20)
+            {
+                sb.append(String.format(Locale.ROOT, "\\u%04x", (int)c));
+            }
+            else
+            {
+                sb.append(c);
+            }
+        }
+        return sb.append('"').toString();
+    }
+}
