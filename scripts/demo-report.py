@@ -222,6 +222,8 @@ def main():
             "attacker_tx_bytes": a_bytes, "attacker_tx_packets": a_packets,
             "victim_rx_bytes": v_bytes, "victim_rx_packets": v_packets,
             "factor_wire_bytes": round(v_bytes / a_bytes, 4) if a_bytes else None,
+            "factor_per_reply_wire": round(v_bytes * a_packets / (a_bytes * v_packets), 4)
+            if a_bytes and v_packets else None,
             "factor_udp_payload": round((v_bytes - 42 * v_packets) / (a_bytes - 42 * a_packets), 4)
             if a_bytes - 42 * a_packets > 0 else None}
 
@@ -356,7 +358,8 @@ def main():
         md.append(f"- at the victim (netns counters): {fmt_int(victim['victim_rx_bytes'])} bytes arrived "
                   f"({fmt_int(victim['victim_rx_packets'])} packets) for {fmt_int(victim['attacker_tx_bytes'])} "
                   f"bytes the attacker sent ({fmt_int(victim['attacker_tx_packets'])} packets): "
-                  f"**{victim['factor_wire_bytes']}** on the wire, {victim['factor_udp_payload']} in UDP payload")
+                  f"**{victim['factor_wire_bytes']}** on the wire, {victim['factor_udp_payload']} in UDP payload; "
+                  f"{victim['factor_per_reply_wire']} per answered hello")
     elif not meta.get("netns"):
         md.append("- at a victim: not measured on loopback (run `scripts/demo --netns` or `scripts/amplification`)")
     md.append("")

@@ -29,6 +29,7 @@
 #   source scripts/lib/netns.sh
 #   netns_up            # builds the topology, sets the trap that tears it down on exit
 #   netns_exec server CMD...   /   netns_exec_bg client CMD... (prints nothing; sets NETNS_LAST_PID)
+#   netns_exec_pidns attacker scripts/flood ...   (see the function for why the flood needs its own PID namespace)
 #   netns_counters victim      # "rx_bytes rx_packets tx_bytes tx_packets" of the namespace's eth0
 #   netns_down          # idempotent; also run by the EXIT trap
 
@@ -113,6 +114,18 @@ netns_exec() {
   local role="$1"
   shift
   ip netns exec "$(netns_name "$role")" "$@"
+}
+
+# netns_exec_pidns ROLE CMD...: like netns_exec, in a PID namespace of its own whose PID 1 (a bash waiting for the
+# command) stays in the host's network namespace. SpoofedFlood allows non-loopback targets only when it sees that it
+# runs in a network namespace of its own, by comparing /proc/self/ns/net with /proc/1/ns/net; where the host's PID 1
+# cannot be read (containers, sandboxes) it cannot tell, and refuses. Here PID 1 is ours and readable, and the
+# comparison tells the truth: the flood is in the attacker's namespace, not the host's.
+netns_exec_pidns() {
+  local role="$1"
+  shift
+  unshare --pid --fork --mount-proc -- bash -c '"$@"; exit $?' netns-pid1 \
+    ip netns exec "$(netns_name "$role")" "$@"
 }
 
 # netns_exec_bg ROLE CMD...: start a command in a role's namespace in the background; NETNS_LAST_PID is its PID
