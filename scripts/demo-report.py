@@ -63,6 +63,22 @@ def jstat(path):
     }
 
 
+def heap_info(path):
+    """jcmd GC.heap_info: the sum of 'total NK, used MK' over the heap's generations (Serial, Parallel, G1)."""
+    used = total = 0
+    found = False
+    for line in read(path).splitlines():
+        if line.startswith(" "):
+            continue
+        m = re.search(r"total (\d+)K, used (\d+)K", line)
+        if m:
+            total += int(m.group(1))
+            used += int(m.group(2))
+            found = True
+    gc = next((line.split()[0] for line in read(path).splitlines()[1:2]), None)
+    return {"heap_used_kib": used, "heap_total_kib": total, "heap_kind": gc} if found else None
+
+
 def status(path):
     result = {}
     for line in read(path).splitlines():
@@ -77,11 +93,32 @@ def counters(path):
     return [int(p) for p in parts] if len(parts) == 4 else None
 
 
+def openssl_messages(text):
+    """(direction, handshake msg_type) of every handshake record in an `openssl s_client -msg` trace. OpenSSL 3.0
+    prints DTLS records as 'Not TLS data or unknown version (version=65277, content_type=22) [length 00c0]' followed
+    by the hex of the handshake message, whose first byte is msg_type; newer releases name the message instead."""
+    messages = []
+    lines = text.splitlines()
+    names = {"ClientHello": 1, "ServerHello": 2, "HelloVerifyRequest": 3}
+    for i, line in enumerate(lines):
+        m = re.match(r"(>>>|<<<) .*content_type=22\) \[length [0-9a-f]+\]", line)
+        if m and i + 1 < len(lines):
+            first = lines[i + 1].split()
+            if first and re.fullmatch(r"[0-9a-f]{2}", first[0]):
+                messages.append((m.group(1), int(first[0], 16)))
+            continue
+        m = re.match(r"(>>>|<<<) DTLS.* Handshake \[length [0-9a-f]+\], (\w+)", line)
+        if m and m.group(2) in names:
+            messages.append((m.group(1), names[m.group(2)]))
+    return messages
+
+
 def openssl_run(text, echo):
     """What one `openssl s_client -msg` trace shows: hellos sent, HVRs and ServerHellos received."""
-    sent_hellos = len(re.findall(r">>> .*ClientHello", text))
-    hvrs = len(re.findall(r"<<< .*HelloVerifyRequest", text))
-    server_hellos = len(re.findall(r"<<< .*ServerHello", text))
+    messages = openssl_messages(text)
+    sent_hellos = sum(1 for d, t in messages if d == ">>>" and t == 1)
+    hvrs = sum(1 for d, t in messages if d == "<<<" and t == 3)
+    server_hellos = sum(1 for d, t in messages if d == "<<<" and t == 2)
     handshake_done = bool(re.search(r"^(New|Reused), ", text, re.M)) and "Cipher is (NONE)" not in text
     if echo:
         ok = server_hellos > 0
@@ -173,8 +210,10 @@ def main():
     legit = load_json(f"{run}/legit.json", {}) or {}
     flood_start = int(read(f"{run}/flood-start-epoch.txt", "0").strip() or 0)
     flood_end = int(read(f"{run}/flood-end-epoch.txt", "0").strip() or 0)
-    before = {"jvm": jstat(f"{run}/before-jstat.txt"), "proc": status(f"{run}/before-status.txt")}
-    after = {"jvm": jstat(f"{run}/after-jstat.txt"), "proc": status(f"{run}/after-status.txt")}
+    before = {"jvm": jstat(f"{run}/before-jstat.txt"), "heap": heap_info(f"{run}/before-heap.txt"),
+              "proc": status(f"{run}/before-status.txt")}
+    after = {"jvm": jstat(f"{run}/after-jstat.txt"), "heap": heap_info(f"{run}/after-heap.txt"),
+             "proc": status(f"{run}/after-status.txt")}
 
     last = stats[-1] if stats else {}
     in_flood = [s for s in stats if flood_start + 1000 <= s.get("epoch_ms", 0) <= flood_end + 500]
@@ -378,13 +417,18 @@ def main():
                 change += f" ({pct(a - b, b):+.1f} %)"
             md.append(f"| {name} | {fmt_int(b)}{unit} | {fmt_int(a)}{unit} | {change} |")
     row("RSS (KiB)", bp.get("vmrss_kib"), ap.get("vmrss_kib"))
-    row("heap used (KiB)", bj.get("heap_used_kib"), aj.get("heap_used_kib"))
+    bh, ah = before["heap"] or {}, after["heap"] or {}
+    row("heap used (KiB)", bh.get("heap_used_kib"), ah.get("heap_used_kib"))
+    row("heap committed (KiB)", bh.get("heap_total_kib"), ah.get("heap_total_kib"))
     row("young GCs", bj.get("young_gc"), aj.get("young_gc"))
     row("full GCs", bj.get("full_gc"), aj.get("full_gc"))
     row("concurrent GC cycles", bj.get("concurrent_gc"), aj.get("concurrent_gc"))
     md.append("")
-    md.append("(jstat -gc and /proc/PID/status of the server JVM, read 1 s after it listened and 1 s after the "
-              "legit clients finished.)")
+    md.append(f"(/proc/PID/status, `jstat -gc` and `jcmd GC.heap_info` of the server JVM"
+              f"{' (' + bh['heap_kind'] + ' heap)' if bh.get('heap_kind') else ''}, read 1 s after it listened and "
+              f"1 s after the legit clients finished. Heap used counts everything allocated since the last GC, the "
+              f"once-a-second stats lines and log lines of the server included, so its growth bounds what the "
+              f"flood's packets allocated from above.)")
     md.append("")
     md.append(f"Files: `{os.path.basename(out)}.json` (these figures and the per-second series), "
               f"`{os.path.basename(out)}.svg` (pps and latency over time).")
