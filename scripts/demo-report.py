@@ -183,7 +183,7 @@ def svg_plot(series_top, series_bottom, flood_window, title, path):
         out.append(f'<text x="{x(t):.1f}" y="{panels[1][1] + 16}" text-anchor="middle">{t}</text>')
         t += step
     out.append(f'<text x="{(left + width - right) / 2}" y="{panels[1][1] + 34}" text-anchor="middle">'
-               f'seconds from the start of the flood (shaded: flood running)</text>')
+               f"seconds from the flood's first packet (shaded: flood running)</text>")
     out.append("</svg>")
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")
@@ -208,8 +208,10 @@ def main():
     stats = stats_lines(f"{run}/stats.jsonl")
     flood = load_json(f"{run}/flood.json", {}) or {}
     legit = load_json(f"{run}/legit.json", {}) or {}
-    flood_start = int(read(f"{run}/flood-start-epoch.txt", "0").strip() or 0)
+    flood_launch = int(read(f"{run}/flood-start-epoch.txt", "0").strip() or 0)
     flood_end = int(read(f"{run}/flood-end-epoch.txt", "0").strip() or 0)
+    # The flood's JVM takes a moment to start: its sending began duration_s before it ended, not at its launch.
+    flood_start = max(flood_launch, flood_end - int(1000 * (flood.get("duration_s") or 0)))
     before = {"jvm": jstat(f"{run}/before-jstat.txt"), "heap": heap_info(f"{run}/before-heap.txt"),
               "proc": status(f"{run}/before-status.txt")}
     after = {"jvm": jstat(f"{run}/after-jstat.txt"), "heap": heap_info(f"{run}/after-heap.txt"),
@@ -223,7 +225,7 @@ def main():
         prior = [s for s in stats if s.get("epoch_ms", 0) <= epoch]
         return prior[-1] if prior else (stats[0] if stats else {})
     s0, s1 = at(flood_start), at(flood_end + 1000)
-    flood_seconds = max(1e-3, (flood_end - flood_start) / 1000.0)
+    flood_seconds = max(1e-3, flood.get("duration_s") or (flood_end - flood_start) / 1000.0)
     rx_in_flood = s1.get("rx", 0) - s0.get("rx", 0)
 
     snmp = []
@@ -280,7 +282,8 @@ def main():
                    "rx_pps_peak": max(rx_pps) if rx_pps else None, "tx_pps_mean": round(sum(tx_pps) / len(tx_pps))
                    if tx_pps else None,
                    "socket_buffer_drops_during_flood": rcvbuf_drops,
-                   "summary": [l for l in read(f"{run}/server.err").splitlines() if l.startswith(("turnstile: stopped", "  "))]},
+                   "summary": [line for line in read(f"{run}/server.err").splitlines()
+                               if line.startswith(("turnstile: stopped", "  "))]},
         "legit": legit and {k: legit.get(k) for k in ("success_criterion", "attempts", "succeeded", "failed",
                                                         "success_ratio", "retransmits", "failures",
                                                         "malformed_replies", "hvr_latency_us",
@@ -329,7 +332,8 @@ def main():
               f"{meta.get('jdk')}, {meta.get('openssl')}")
     md.append(f"- **Server:** `turnstile serve --workers 1 --cpus {meta.get('server_cpu')}` on "
               f"{meta.get('server')}, whole JVM under `taskset -c {meta.get('server_cpu')}`"
-              f"{', with --echo (BouncyCastle handshake behind the verifier)' if echo else ', verifier only (no --echo)'}")
+              + (", with --echo (BouncyCastle handshake behind the verifier)" if echo else
+                 ", verifier only (no --echo)"))
     md.append(f"- **Flood:** `scripts/flood --mode {flood.get('mode', meta.get('flood_mode'))}` pinned to CPU "
               f"{meta.get('flood_cpu')}, rate {meta.get('rate')}, {meta.get('duration_s')} s, template "
               f"{flood.get('template')}, sources {flood.get('sources')}, sink ports {flood.get('sink_ports')}"
@@ -342,9 +346,11 @@ def main():
     md.append("")
     md.append("| | |")
     md.append("|---|---:|")
-    md.append(f"| offered: hellos the flood sent | {fmt_int(flood.get('sent', 0))} in {flood.get('duration_s', 0):.1f} s"
+    md.append(f"| offered: hellos the flood sent | {fmt_int(flood.get('sent', 0))} in "
+              f"{flood.get('duration_s', 0):.1f} s"
               f" = **{fmt_int(flood.get('pps', 0))} pps** |")
-    md.append(f"| handled: datagrams the server received during the flood | {fmt_int(rx_in_flood)} = "
+    md.append(f"| handled: datagrams the server received during the flood (legit ones included) | "
+              f"{fmt_int(rx_in_flood)} = "
               f"**{fmt_int(report['server']['handled_pps_mean'])} pps** mean, peak "
               f"{fmt_int(report['server']['rx_pps_peak'] or 0)} |")
     if rcvbuf_drops is not None:
@@ -370,7 +376,8 @@ def main():
         md.append(f"- failures by reason: {', '.join(f'{k} {v}' for k, v in failures.items()) or 'none'}; "
                   f"retransmits {legit.get('retransmits', 0)}")
         md.append(f"- latency first hello → HVR: **p50 {h.get('p50', 0) / 1000:.2f} ms, p99 "
-                  f"{h.get('p99', 0) / 1000:.2f} ms, max {h.get('max', 0) / 1000:.2f} ms** ({h.get('count', 0)} values)")
+                  f"{h.get('p99', 0) / 1000:.2f} ms, max {h.get('max', 0) / 1000:.2f} ms** "
+                  f"({h.get('count', 0)} values)")
         sh = legit.get("server_hello_latency_us", {})
         if sh.get("count"):
             md.append(f"- latency first hello → ServerHello: p50 {sh['p50'] / 1000:.2f} ms, p99 "
