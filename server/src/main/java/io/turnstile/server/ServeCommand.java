@@ -6,6 +6,7 @@ import io.turnstile.cookie.MacAlgorithm;
 import io.turnstile.nativeio.BatchSocket;
 import io.turnstile.nativeio.VerifiedHelloHandler;
 import io.turnstile.nativeio.VerifierServer;
+import org.agrona.ErrorHandler;
 
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -454,6 +455,33 @@ public final class ServeCommand
     }
 
     /**
+     * Prints the first few worker errors, one line each, then only lets the {@code errors} count grow: a worker
+     * whose socket broke fails every cycle.
+     */
+    static final class WorkerErrorLog implements ErrorHandler
+    {
+        private static final int PRINTED = 10;
+
+        private final AtomicInteger remaining = new AtomicInteger(PRINTED);
+        private final PrintStream err;
+
+        WorkerErrorLog(final PrintStream err)
+        {
+            this.err = err;
+        }
+
+        public void onError(final Throwable throwable)
+        {
+            final int left = remaining.getAndDecrement();
+            if (left > 0)
+            {
+                err.println("turnstile: worker error: " + throwable +
+                    (1 == left ? " (further errors are counted in \"errors\", not printed)" : ""));
+            }
+        }
+    }
+
+    /**
      * The parsed command line.
      */
     public static final class Options
@@ -793,7 +821,7 @@ public final class ServeCommand
                 .forceNio(nio)
                 .handlerFactory(log::forWorker)
                 .notice(err::println)
-                .errorHandler((throwable) -> err.println("turnstile: worker error: " + throwable));
+                .errorHandler(new WorkerErrorLog(err));
             if (null != cpus)
             {
                 context.cpus(cpus);
