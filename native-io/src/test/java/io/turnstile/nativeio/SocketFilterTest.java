@@ -146,6 +146,23 @@ class SocketFilterTest
 
     @Test
     @Timeout(10)
+    void shouldFilterIpv4DatagramsOnADualStackSocketAtTheSameOffsets() throws IOException
+    {
+        try (BatchSocket socket = BatchSockets.open(new BatchSocket.Context()
+            .bindAddress(InetAddress.getByName("::")).dtlsFilter(true));
+            DatagramChannel sender = sender())
+        {
+            assertTrue(socket.isIpv6());
+            send(sender, socket, new byte[40]);
+            send(sender, socket, VerifierAgentTest.HELLO);
+
+            final List<byte[]> received = receiveUntil(socket, VerifierAgentTest.HELLO.length);
+            assertEquals(1, received.size());
+        }
+    }
+
+    @Test
+    @Timeout(10)
     void shouldDropEverythingWithDropAllUntilDetached() throws IOException
     {
         try (MmsgBatchSocket socket = open(new BatchSocket.Context());
