@@ -1,0 +1,449 @@
+#!/usr/bin/env python3
+"""Turns the raw outputs of one scripts/demo run into the report: markdown on stdout and in OUT.md, the same
+figures as OUT.json, and OUT.svg plotting packets per second and legit-client latency over time.
+
+    demo-report.py RUN_DIR OUT_PREFIX
+
+RUN_DIR holds what scripts/demo collected: meta.json, stats.jsonl (the server's once-a-second JSON), server.err,
+flood.json, legit.json, openssl-N.{txt,time}, {before,after}-{status,jstat}.txt, snmp.txt and, in namespace mode,
+{attacker,victim}-{before,after}.txt. Python 3 standard library only.
+"""
+import glob
+import json
+import os
+import re
+import sys
+
+
+def load_json(path, default=None):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return default
+
+
+def read(path, default=""):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return default
+
+
+def stats_lines(path):
+    lines = []
+    for line in read(path).splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                lines.append(json.loads(line))
+            except ValueError:
+                pass
+    return lines
+
+
+def jstat(path):
+    """jstat -gc: header row then value row; returns heap used (KiB), young/full/concurrent GC counts."""
+    rows = [r.split() for r in read(path).splitlines() if r.strip()]
+    if len(rows) < 2:
+        return None
+    values = dict(zip(rows[0], rows[1]))
+    def num(key):
+        try:
+            return float(values.get(key, "0").replace(",", "."))
+        except ValueError:
+            return 0.0
+    used = sum(num(k) for k in ("S0U", "S1U", "EU", "OU"))
+    return {
+        "heap_used_kib": round(used),
+        "heap_committed_kib": round(sum(num(k) for k in ("S0C", "S1C", "EC", "OC"))),
+        "young_gc": int(num("YGC")), "full_gc": int(num("FGC")), "concurrent_gc": int(num("CGC")),
+        "gc_time_s": num("GCT"),
+    }
+
+
+def heap_info(path):
+    """jcmd GC.heap_info: the sum of 'total NK, used MK' over the heap's generations (Serial, Parallel, G1)."""
+    used = total = 0
+    found = False
+    for line in read(path).splitlines():
+        if line.startswith(" "):
+            continue
+        m = re.search(r"total (\d+)K, used (\d+)K", line)
+        if m:
+            total += int(m.group(1))
+            used += int(m.group(2))
+            found = True
+    gc = next((line.split()[0] for line in read(path).splitlines()[1:2]), None)
+    return {"heap_used_kib": used, "heap_total_kib": total, "heap_kind": gc} if found else None
+
+
+def status(path):
+    result = {}
+    for line in read(path).splitlines():
+        m = re.match(r"(VmRSS|VmHWM):\s+(\d+) kB", line)
+        if m:
+            result[m.group(1).lower() + "_kib"] = int(m.group(2))
+    return result or None
+
+
+def counters(path):
+    parts = read(path).split()
+    return [int(p) for p in parts] if len(parts) == 4 else None
+
+
+def openssl_messages(text):
+    """(direction, handshake msg_type) of every handshake record in an `openssl s_client -msg` trace. OpenSSL 3.0
+    prints DTLS records as 'Not TLS data or unknown version (version=65277, content_type=22) [length 00c0]' followed
+    by the hex of the handshake message, whose first byte is msg_type; newer releases name the message instead."""
+    messages = []
+    lines = text.splitlines()
+    names = {"ClientHello": 1, "ServerHello": 2, "HelloVerifyRequest": 3}
+    for i, line in enumerate(lines):
+        m = re.match(r"(>>>|<<<) .*content_type=22\) \[length [0-9a-f]+\]", line)
+        if m and i + 1 < len(lines):
+            first = lines[i + 1].split()
+            if first and re.fullmatch(r"[0-9a-f]{2}", first[0]):
+                messages.append((m.group(1), int(first[0], 16)))
+            continue
+        m = re.match(r"(>>>|<<<) DTLS.* Handshake \[length [0-9a-f]+\], (\w+)", line)
+        if m and m.group(2) in names:
+            messages.append((m.group(1), names[m.group(2)]))
+    return messages
+
+
+def openssl_run(text, echo):
+    """What one `openssl s_client -msg` trace shows: hellos sent, HVRs and ServerHellos received."""
+    messages = openssl_messages(text)
+    sent_hellos = sum(1 for d, t in messages if d == ">>>" and t == 1)
+    hvrs = sum(1 for d, t in messages if d == "<<<" and t == 3)
+    server_hellos = sum(1 for d, t in messages if d == "<<<" and t == 2)
+    handshake_done = bool(re.search(r"^(New|Reused), ", text, re.M)) and "Cipher is (NONE)" not in text
+    if echo:
+        ok = server_hellos > 0
+    else:
+        ok = hvrs > 0 and sent_hellos >= 2
+    return {"client_hellos_sent": sent_hellos, "hvrs": hvrs, "server_hellos": server_hellos,
+            "handshake_completed": handshake_done, "ok": ok}
+
+
+def pct(a, b):
+    return 100.0 * a / b if b else 0.0
+
+
+def fmt_int(n):
+    return f"{int(round(n)):,}".replace(",", " ")
+
+
+def svg_plot(series_top, series_bottom, flood_window, title, path):
+    """Two stacked panels sharing the time axis: pps (top) and latency in ms (bottom)."""
+    width, height, left, right = 900, 560, 80, 170
+    panels = [(40, 250), (320, 500)]
+    all_t = [t for _, _, pts in series_top + series_bottom for t, _ in pts] + list(flood_window)
+    t_min, t_max = (min(all_t), max(all_t)) if all_t else (0, 1)
+    if t_max <= t_min:
+        t_max = t_min + 1
+    def x(t):
+        return left + (width - left - right) * (t - t_min) / (t_max - t_min)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'font-family="sans-serif" font-size="12">',
+           f'<rect width="{width}" height="{height}" fill="white"/>',
+           f'<text x="{left}" y="22" font-size="15">{escape(title)}</text>']
+    fs, fe = flood_window
+    out.append(f'<rect x="{x(fs):.1f}" y="{panels[0][0]}" width="{max(0.0, x(fe) - x(fs)):.1f}" '
+               f'height="{panels[1][1] - panels[0][0]}" fill="#fbe9e7"/>')
+    for (top, bottom), series, label in ((panels[0], series_top, "packets / s"),
+                                         (panels[1], series_bottom, "latency, ms")):
+        values = [v for _, _, pts in series for _, v in pts]
+        v_max = max(values) if values else 1
+        v_max = v_max * 1.1 if v_max > 0 else 1
+        def y(v, top=top, bottom=bottom, v_max=v_max):
+            return bottom - (bottom - top) * v / v_max
+        out.append(f'<line x1="{left}" y1="{bottom}" x2="{width - right}" y2="{bottom}" stroke="black"/>')
+        out.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="black"/>')
+        out.append(f'<text x="12" y="{(top + bottom) / 2}" transform="rotate(-90 12 {(top + bottom) / 2})" '
+                   f'text-anchor="middle">{label}</text>')
+        for i in range(5):
+            v = v_max * i / 4
+            out.append(f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{short(v)}</text>')
+            out.append(f'<line x1="{left}" y1="{y(v):.1f}" x2="{width - right}" y2="{y(v):.1f}" '
+                       f'stroke="#ddd"/>')
+        for n, (name, colour, pts) in enumerate(series):
+            if pts:
+                d = " ".join(f"{x(t):.1f},{y(v):.1f}" for t, v in pts)
+                out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{d}"/>')
+            ly = top + 14 + 16 * n
+            out.append(f'<line x1="{width - right + 10}" y1="{ly - 4}" x2="{width - right + 30}" y2="{ly - 4}" '
+                       f'stroke="{colour}" stroke-width="2"/>')
+            out.append(f'<text x="{width - right + 35}" y="{ly}">{escape(name)}</text>')
+    step = max(1, int((t_max - t_min) / 10))
+    t = int(t_min)
+    while t <= t_max:
+        out.append(f'<text x="{x(t):.1f}" y="{panels[1][1] + 16}" text-anchor="middle">{t}</text>')
+        t += step
+    out.append(f'<text x="{(left + width - right) / 2}" y="{panels[1][1] + 34}" text-anchor="middle">'
+               f"seconds from the flood's first packet (shaded: flood running)</text>")
+    out.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+def short(v):
+    if v >= 1e6:
+        return f"{v / 1e6:.1f}M"
+    if v >= 1e3:
+        return f"{v / 1e3:.0f}k"
+    return f"{v:.1f}" if v < 10 else f"{v:.0f}"
+
+
+def escape(s):
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def main():
+    run, out = sys.argv[1], sys.argv[2]
+    meta = load_json(f"{run}/meta.json", {})
+    echo = meta.get("echo", False)
+    stats = stats_lines(f"{run}/stats.jsonl")
+    flood = load_json(f"{run}/flood.json", {}) or {}
+    legit = load_json(f"{run}/legit.json", {}) or {}
+    flood_launch = int(read(f"{run}/flood-start-epoch.txt", "0").strip() or 0)
+    flood_end = int(read(f"{run}/flood-end-epoch.txt", "0").strip() or 0)
+    # The flood's JVM takes a moment to start: its sending began duration_s before it ended, not at its launch.
+    flood_start = max(flood_launch, flood_end - int(1000 * (flood.get("duration_s") or 0)))
+    before = {"jvm": jstat(f"{run}/before-jstat.txt"), "heap": heap_info(f"{run}/before-heap.txt"),
+              "proc": status(f"{run}/before-status.txt")}
+    after = {"jvm": jstat(f"{run}/after-jstat.txt"), "heap": heap_info(f"{run}/after-heap.txt"),
+             "proc": status(f"{run}/after-status.txt")}
+
+    last = stats[-1] if stats else {}
+    in_flood = [s for s in stats if flood_start + 1000 <= s.get("epoch_ms", 0) <= flood_end + 500]
+    rx_pps = [s.get("rx_pps", 0) for s in in_flood]
+    tx_pps = [s.get("tx_pps", 0) for s in in_flood]
+    def at(epoch):
+        prior = [s for s in stats if s.get("epoch_ms", 0) <= epoch]
+        return prior[-1] if prior else (stats[0] if stats else {})
+    s0, s1 = at(flood_start), at(flood_end + 1000)
+    flood_seconds = max(1e-3, flood.get("duration_s") or (flood_end - flood_start) / 1000.0)
+    rx_in_flood = s1.get("rx", 0) - s0.get("rx", 0)
+
+    snmp = []
+    for line in read(f"{run}/snmp.txt").splitlines():
+        parts = line.split()
+        if len(parts) == 5 and all(p.isdigit() for p in parts):
+            snmp.append([int(p) for p in parts])
+    def snmp_at(epoch):
+        prior = [r for r in snmp if r[0] <= epoch]
+        return prior[-1] if prior else (snmp[0] if snmp else None)
+    r0, r1 = snmp_at(flood_start), snmp_at(flood_end + 1000)
+    rcvbuf_drops = (r1[4] - r0[4]) if r0 and r1 else None
+
+    openssl = []
+    for path in sorted(glob.glob(f"{run}/openssl-*.txt"), key=lambda p: int(re.findall(r"(\d+)\.txt$", p)[0])):
+        n = re.findall(r"(\d+)\.txt$", path)[0]
+        result = openssl_run(read(path), echo)
+        times = read(f"{run}/openssl-{n}.time").split()
+        if len(times) == 3:
+            result["t_s"] = round((int(times[0]) - flood_start) / 1000.0, 1)
+            result["elapsed_ms"] = int(times[1]) - int(times[0])
+            result["exit"] = int(times[2])
+        openssl.append(result)
+
+    hello_bytes = flood.get("payload_bytes") or (flood.get("bytes", 0) / flood["sent"] if flood.get("sent") else 0)
+    hvr_bytes = legit.get("hvr_bytes_received", 0) / legit["hvrs_received"] if legit.get("hvrs_received") else 0
+    amplification = {"hvr_bytes": round(hvr_bytes, 1), "hello_bytes": hello_bytes,
+                     "factor_payload": round(hvr_bytes / hello_bytes, 4) if hello_bytes and hvr_bytes else None}
+    a0, a1 = counters(f"{run}/attacker-before.txt"), counters(f"{run}/attacker-after.txt")
+    v0, v1 = counters(f"{run}/victim-before.txt"), counters(f"{run}/victim-after.txt")
+    if a0 and a1 and v0 and v1:
+        a_bytes, a_packets = a1[2] - a0[2], a1[3] - a0[3]
+        v_bytes, v_packets = v1[0] - v0[0], v1[1] - v0[1]
+        amplification["victim"] = {
+            "attacker_tx_bytes": a_bytes, "attacker_tx_packets": a_packets,
+            "victim_rx_bytes": v_bytes, "victim_rx_packets": v_packets,
+            "factor_wire_bytes": round(v_bytes / a_bytes, 4) if a_bytes else None,
+            "factor_per_reply_wire": round(v_bytes * a_packets / (a_bytes * v_packets), 4)
+            if a_bytes and v_packets else None,
+            "factor_udp_payload": round((v_bytes - 42 * v_packets) / (a_bytes - 42 * a_packets), 4)
+            if a_bytes - 42 * a_packets > 0 else None}
+
+    report = {
+        "meta": meta,
+        "offered": {"sent": flood.get("sent"), "pps": flood.get("pps"), "duration_s": flood.get("duration_s"),
+                    "mode": flood.get("mode"), "stopped_by": flood.get("stopped_by"), "notice": flood.get("notice"),
+                    "errors": flood.get("errors"), "would_block": flood.get("would_block")},
+        "server": {"rx_total": last.get("rx"), "hvr_total": last.get("hvr"), "verified_total": last.get("verified"),
+                   "dropped_total": last.get("dropped"), "drop_reasons": last.get("drop_reasons", {}),
+                   "cookie_checks": last.get("cookie_checks", {}),
+                   "send_failed": last.get("send_failed"), "send_eagain": last.get("send_eagain"),
+                   "reply_queue_full": last.get("reply_queue_full"),
+                   "rx_during_flood": rx_in_flood, "handled_pps_mean": round(rx_in_flood / flood_seconds),
+                   "rx_pps_peak": max(rx_pps) if rx_pps else None, "tx_pps_mean": round(sum(tx_pps) / len(tx_pps))
+                   if tx_pps else None,
+                   "socket_buffer_drops_during_flood": rcvbuf_drops,
+                   "summary": [line for line in read(f"{run}/server.err").splitlines()
+                               if line.startswith(("turnstile: stopped", "  "))]},
+        "legit": legit and {k: legit.get(k) for k in ("success_criterion", "attempts", "succeeded", "failed",
+                                                        "success_ratio", "retransmits", "failures",
+                                                        "malformed_replies", "hvr_latency_us",
+                                                        "server_hello_latency_us", "source")},
+        "openssl": openssl,
+        "amplification": amplification,
+        "memory": {"before": before, "after": after},
+        "series": {"server": [{"t": round((s["epoch_ms"] - flood_start) / 1000.0, 3), "rx_pps": s.get("rx_pps"),
+                               "tx_pps": s.get("tx_pps"), "verified_ps": s.get("verified_ps")}
+                              for s in stats if "epoch_ms" in s],
+                   "legit": legit.get("intervals", [])},
+    }
+    with open(out + ".json", "w") as f:
+        json.dump(report, f, indent=1)
+        f.write("\n")
+
+    # --- plot ----------------------------------------------------------------------------------------------------
+    srv = report["series"]["server"]
+    legit_start = legit.get("start_epoch_ms", flood_start)
+    shift = (legit_start - flood_start) / 1000.0
+    drops_series = []
+    for prev, cur in zip(snmp, snmp[1:]):
+        dt = (cur[0] - prev[0]) / 1000.0
+        if dt > 0:
+            drops_series.append(((cur[0] - flood_start) / 1000.0, (cur[4] - prev[4]) / dt))
+    top = [("received (rx/s)", "#1565c0", [(p["t"], p["rx_pps"] or 0) for p in srv]),
+           ("HVRs sent (/s)", "#2e7d32", [(p["t"], p["tx_pps"] or 0) for p in srv]),
+           ("socket-buffer drops (/s)", "#c62828", drops_series)]
+    if flood.get("pps"):
+        top.append(("offered (flood mean)", "#ef6c00",
+                    [(0, flood["pps"]), ((flood_end - flood_start) / 1000.0, flood["pps"])]))
+    bottom = [("legit HVR p50", "#6a1b9a", [(i["t"] + shift, i["hvr_p50_us"] / 1000.0)
+                                            for i in legit.get("intervals", []) if i.get("succeeded")]),
+              ("legit HVR p99", "#00838f", [(i["t"] + shift, i["hvr_p99_us"] / 1000.0)
+                                            for i in legit.get("intervals", []) if i.get("succeeded")])]
+    svg_plot(top, bottom, (0, (flood_end - flood_start) / 1000.0),
+             f"Turnstile demo {meta.get('timestamp', '')}: {meta.get('duration_s')} s flood, "
+             f"{'netns' if meta.get('netns') else 'loopback'}", out + ".svg")
+
+    # --- markdown ------------------------------------------------------------------------------------------------
+    md = []
+    md.append(f"# Turnstile demo {meta.get('timestamp', '')}")
+    md.append("")
+    md.append(f"- **Topology:** {meta.get('topology')}")
+    md.append(f"- **Machine:** {meta.get('cpus')} CPUs ({meta.get('cpu_model')}), kernel {meta.get('kernel')}, "
+              f"{meta.get('jdk')}, {meta.get('openssl')}")
+    md.append(f"- **Server:** `turnstile serve --workers 1 --cpus {meta.get('server_cpu')}` on "
+              f"{meta.get('server')}, whole JVM under `taskset -c {meta.get('server_cpu')}`"
+              + (", with --echo (BouncyCastle handshake behind the verifier)" if echo else
+                 ", verifier only (no --echo)"))
+    md.append(f"- **Flood:** `scripts/flood --mode {flood.get('mode', meta.get('flood_mode'))}` pinned to CPU "
+              f"{meta.get('flood_cpu')}, rate {meta.get('rate')}, {meta.get('duration_s')} s, template "
+              f"{flood.get('template')}, sources {flood.get('sources')}, sink ports {flood.get('sink_ports')}"
+              + (f"; notice: {flood.get('notice')}" if flood.get("notice") else ""))
+    md.append(f"- **Legit clients:** `scripts/legit-clients` from {legit.get('source')}, {meta.get('legit_rate')} "
+              f"exchanges/s started, 500 ms first retransmission timeout, 2 retransmissions; "
+              f"{meta.get('openssl_runs')} × `openssl s_client -dtls1_2`; both unpinned")
+    md.append("")
+    md.append("## Flood and server")
+    md.append("")
+    md.append("| | |")
+    md.append("|---|---:|")
+    md.append(f"| offered: hellos the flood sent | {fmt_int(flood.get('sent', 0))} in "
+              f"{flood.get('duration_s', 0):.1f} s"
+              f" = **{fmt_int(flood.get('pps', 0))} pps** |")
+    md.append(f"| handled: datagrams the server received during the flood (legit ones included) | "
+              f"{fmt_int(rx_in_flood)} = "
+              f"**{fmt_int(report['server']['handled_pps_mean'])} pps** mean, peak "
+              f"{fmt_int(report['server']['rx_pps_peak'] or 0)} |")
+    if rcvbuf_drops is not None:
+        scope = "server namespace" if meta.get("netns") else "whole host, all sockets"
+        md.append(f"| dropped by the kernel, receive buffer full ({scope}) | {fmt_int(rcvbuf_drops)} |")
+    md.append(f"| HelloVerifyRequests sent (total) | {fmt_int(last.get('hvr', 0))}, "
+              f"{fmt_int(report['server']['tx_pps_mean'] or 0)}/s mean in the flood |")
+    md.append(f"| verified (total) | {fmt_int(last.get('verified', 0))} |")
+    md.append(f"| dropped by the verifier (total) | {fmt_int(last.get('dropped', 0))} |")
+    reasons = {k: v for k, v in (last.get("drop_reasons") or {}).items() if v}
+    md.append(f"| drops by reason | {', '.join(f'{k} {fmt_int(v)}' for k, v in reasons.items()) or 'none'} |")
+    md.append(f"| send failures / EAGAIN / reply queue full | {last.get('send_failed', 0)} / "
+              f"{last.get('send_eagain', 0)} / {last.get('reply_queue_full', 0)} |")
+    md.append("")
+    md.append("## Legit clients under the flood")
+    md.append("")
+    if legit:
+        h = legit.get("hvr_latency_us", {})
+        md.append(f"- **Success: {legit.get('succeeded', 0)} / {legit.get('attempts', 0)} = "
+                  f"{100.0 * legit.get('success_ratio', 0):.2f} %** ({legit.get('success_criterion')}"
+                  f"{'; the server counts them as verified' if not echo else ''})")
+        failures = legit.get("failures") or {}
+        md.append(f"- failures by reason: {', '.join(f'{k} {v}' for k, v in failures.items()) or 'none'}; "
+                  f"retransmits {legit.get('retransmits', 0)}")
+        md.append(f"- latency first hello → HVR: **p50 {h.get('p50', 0) / 1000:.2f} ms, p99 "
+                  f"{h.get('p99', 0) / 1000:.2f} ms, max {h.get('max', 0) / 1000:.2f} ms** "
+                  f"({h.get('count', 0)} values)")
+        sh = legit.get("server_hello_latency_us", {})
+        if sh.get("count"):
+            md.append(f"- latency first hello → ServerHello: p50 {sh['p50'] / 1000:.2f} ms, p99 "
+                      f"{sh['p99'] / 1000:.2f} ms, max {sh['max'] / 1000:.2f} ms")
+    else:
+        md.append("- the legit-client load produced no report (see its stderr)")
+    ok = sum(1 for r in openssl if r["ok"])
+    what = "got a ServerHello" if echo else "got an HVR and sent the cookie hello"
+    md.append(f"- `openssl s_client -dtls1_2`: **{ok} / {len(openssl)} {what}**"
+              + ("" if echo else " (no handshake behind the verifier, so s_client then waits and is stopped by "
+                 "timeout(1))"))
+    for i, r in enumerate(openssl, 1):
+        md.append(f"  - run {i} at t={r.get('t_s', '?')} s: {r['client_hellos_sent']} ClientHellos sent, "
+                  f"{r['hvrs']} HVRs, {r['server_hellos']} ServerHellos"
+                  f"{', handshake completed' if r['handshake_completed'] else ''}")
+    md.append("")
+    md.append("## Amplification")
+    md.append("")
+    if amplification.get("factor_payload") is not None:
+        md.append(f"- HVR bytes / hello bytes (UDP payloads): {amplification['hvr_bytes']:.0f} / "
+                  f"{amplification['hello_bytes']:.0f} = **{amplification['factor_payload']:.3f}**")
+    victim = amplification.get("victim")
+    if victim:
+        md.append(f"- at the victim (netns counters): {fmt_int(victim['victim_rx_bytes'])} bytes arrived "
+                  f"({fmt_int(victim['victim_rx_packets'])} packets) for {fmt_int(victim['attacker_tx_bytes'])} "
+                  f"bytes the attacker sent ({fmt_int(victim['attacker_tx_packets'])} packets): "
+                  f"**{victim['factor_wire_bytes']}** on the wire, {victim['factor_udp_payload']} in UDP payload; "
+                  f"{victim['factor_per_reply_wire']} per answered hello")
+    elif not meta.get("netns"):
+        md.append("- at a victim: not measured on loopback (run `scripts/demo --netns` or `scripts/amplification`)")
+    md.append("")
+    md.append("## Memory and GC of the server JVM")
+    md.append("")
+    md.append("| | before the flood | after | change |")
+    md.append("|---|---:|---:|---:|")
+    bj, aj = before["jvm"] or {}, after["jvm"] or {}
+    bp, ap = before["proc"] or {}, after["proc"] or {}
+    def row(name, b, a, unit=""):
+        if b is None or a is None:
+            md.append(f"| {name} | {b if b is not None else 'n/a'} | {a if a is not None else 'n/a'} | |")
+        else:
+            change = f"{a - b:+,}".replace(",", " ") + unit
+            if b:
+                change += f" ({pct(a - b, b):+.1f} %)"
+            md.append(f"| {name} | {fmt_int(b)}{unit} | {fmt_int(a)}{unit} | {change} |")
+    row("RSS (KiB)", bp.get("vmrss_kib"), ap.get("vmrss_kib"))
+    bh, ah = before["heap"] or {}, after["heap"] or {}
+    row("heap used (KiB)", bh.get("heap_used_kib"), ah.get("heap_used_kib"))
+    row("heap committed (KiB)", bh.get("heap_total_kib"), ah.get("heap_total_kib"))
+    row("young GCs", bj.get("young_gc"), aj.get("young_gc"))
+    row("full GCs", bj.get("full_gc"), aj.get("full_gc"))
+    row("concurrent GC cycles", bj.get("concurrent_gc"), aj.get("concurrent_gc"))
+    md.append("")
+    md.append(f"(/proc/PID/status, `jstat -gc` and `jcmd GC.heap_info` of the server JVM"
+              f"{' (' + bh['heap_kind'] + ' heap)' if bh.get('heap_kind') else ''}, read 1 s after it listened and "
+              f"1 s after the legit clients finished. Heap used counts everything allocated since the last GC, the "
+              f"once-a-second stats lines and log lines of the server included, so its growth bounds what the "
+              f"flood's packets allocated from above.)")
+    md.append("")
+    md.append(f"Files: `{os.path.basename(out)}.json` (these figures and the per-second series), "
+              f"`{os.path.basename(out)}.svg` (pps and latency over time).")
+    text = "\n".join(md) + "\n"
+    with open(out + ".md", "w") as f:
+        f.write(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
