@@ -20,15 +20,23 @@ import java.util.function.Supplier;
  *   doWork():  nowMs = clock.time()            once per batch: cookies need millisecond time, not per packet
  *              n = socket.receive()            recvmmsg: up to batchSize datagrams, 0 on EAGAIN
  *              for each datagram i:
+ *                  source i accepted?       -> yes       handed to the {@link PeerDatagramHandler}, not verified
  *                  verify(slot i, source i) -> REPLY     HVR written into send slot, staged to source i
  *                                           -> VERIFIED  handed to the {@link VerifiedHelloHandler}
  *                                           -> DROP      counted by the verifier
+ *              outbox.drain(batchSize)         even when nothing arrived: SENDs staged, RELEASEs applied
  *              socket.flush()                  sendmmsg: every staged reply
  *              counters += batch totals        one release-add per counter per batch
  * </pre>
  * A server runs one agent per core, each with its own SO_REUSEPORT socket and verifier, all sharing one
  * {@link io.turnstile.cookie.CookieKeys}; drive it with an {@code AgentRunner} and an idle strategy, or with an
  * {@code AgentInvoker} on a thread of your own (as the tests do).
+ * <p>
+ * With an {@link AcceptedPeers} set, every datagram's source is looked up first (no allocation): datagrams from a
+ * peer the application accepted, typically from its {@link VerifiedHelloHandler}, skip the verifier and go to the
+ * {@link PeerDatagramHandler}. With an {@link Outbox}, other threads send through the worker's socket and release
+ * peers; the worker drains at most {@link BatchSocket#batchSize()} messages per cycle, so a busy outbox cannot
+ * starve the receive side. Without them the cycle is exactly the verifier loop above.
  * <p>
  * <b>Note:</b> the socket is opened in {@link #onStart()} and closed in {@link #onClose()}, on the agent's thread,
  * because {@link MmsgBatchSocket} is confined to the thread that opens it.
@@ -39,6 +47,9 @@ public final class VerifierAgent implements Agent
     private final ClientHelloVerifier verifier;
     private final EpochClock clock;
     private final VerifiedHelloHandler handler;
+    private final AcceptedPeers acceptedPeers;
+    private final PeerDatagramHandler peerHandler;
+    private final Outbox outbox;
     private final AtomicCounter[] counters;
     private final int cpu;
     private final String roleName;
@@ -61,6 +72,9 @@ public final class VerifierAgent implements Agent
         this.verifier = context.verifier();
         this.clock = context.clock();
         this.handler = context.handler();
+        this.acceptedPeers = context.acceptedPeers();
+        this.peerHandler = context.peerHandler();
+        this.outbox = context.outbox();
         this.counters = context.counters();
         this.cpu = context.cpu();
         this.roleName = "turnstile-verifier-" + context.workerId();
@@ -83,13 +97,21 @@ public final class VerifierAgent implements Agent
             }
         }
         socket = Objects.requireNonNull(sockets.get(), "socket factory returned null");
+        if (null != outbox && outbox.maxPayloadLength() > socket.slotBytes())
+        {
+            socket.close();
+            throw new IllegalStateException("outbox takes payloads up to " + outbox.maxPayloadLength() +
+                " bytes but the socket's slots are " + socket.slotBytes() + ": build it with new Outbox(capacity, " +
+                socket.slotBytes() + ")");
+        }
         overflowReply = new UnsafeBuffer(ByteBuffer.allocateDirect(socket.slotBytes()));
     }
 
     /**
      * One duty cycle.
      *
-     * @return datagrams received plus datagrams sent: 0 tells the idle strategy there was nothing to do.
+     * @return datagrams received, plus outbox messages taken, plus datagrams sent: 0 tells the idle strategy there
+     *         was nothing to do.
      */
     @Override
     public int doWork()
@@ -98,8 +120,18 @@ public final class VerifierAgent implements Agent
         final int received = socket.receive();
         if (received == 0)
         {
-            // Replies left queued by an earlier EAGAIN go out as soon as the kernel has room.
-            return socket.sendQueued() > 0 ? socket.flush() : 0;
+            if (null == outbox)
+            {
+                // Replies left queued by an earlier EAGAIN go out as soon as the kernel has room.
+                return socket.sendQueued() > 0 ? socket.flush() : 0;
+            }
+            final int drained = drainOutbox(socket);
+            final int sent = socket.sendQueued() > 0 ? socket.flush() : 0;
+            if (drained > 0)
+            {
+                publish(0, 0, 0, 0, 0);
+            }
+            return drained + sent;
         }
 
         final ClientHelloVerifier verifier = this.verifier;
@@ -109,8 +141,19 @@ public final class VerifierAgent implements Agent
         int replies = 0;
         int dropped = 0;
         int queueFull = 0;
+        int peerDatagrams = 0;
+        final AcceptedPeers acceptedPeers = this.acceptedPeers;
         for (int i = 0; i < received; i++)
         {
+            if (null != acceptedPeers &&
+                acceptedPeers.contains(socket.addressBuffer(), socket.addressOffset(i), socket.addressLength(i),
+                socket.port(i)))
+            {
+                peerDatagrams++;
+                peerHandler.onPeerDatagram(socket.receiveBuffer(i), socket.receiveLength(i),
+                    socket.addressBuffer(), socket.addressOffset(i), socket.addressLength(i), socket.port(i));
+                continue;
+            }
             int slot = socket.nextSendSlot();
             if (slot < 0)
             {
@@ -145,9 +188,22 @@ public final class VerifierAgent implements Agent
                 dropped++;
             }
         }
+        if (peerDatagrams > 0)
+        {
+            counters[WorkerCounter.PEER_DATAGRAMS.ordinal()].getAndAddRelease(peerDatagrams);
+        }
+        final int drained = null == outbox ? 0 : drainOutbox(socket);
         final int sent = socket.flush();
         publish(received, verified, replies, dropped, queueFull);
-        return received + sent;
+        return received + drained + sent;
+    }
+
+    private int drainOutbox(final BatchSocket socket)
+    {
+        final Outbox outbox = this.outbox;
+        final int drained = outbox.drain(socket, acceptedPeers, socket.batchSize());
+        add(counters[WorkerCounter.OUTBOX_SENT.ordinal()], outbox.lastDrainSent());
+        return drained;
     }
 
     private void publish(final int received, final int verified, final int replies, final int dropped, final int full)
@@ -221,6 +277,9 @@ public final class VerifierAgent implements Agent
         private AtomicCounter[] counters;
         private EpochClock clock;
         private VerifiedHelloHandler handler;
+        private AcceptedPeers acceptedPeers;
+        private PeerDatagramHandler peerHandler;
+        private Outbox outbox;
         private int cpu = -1;
 
         /**
@@ -261,6 +320,11 @@ public final class VerifierAgent implements Agent
             if (null == handler)
             {
                 handler = VerifiedHelloHandler.NONE;
+            }
+            if ((null == acceptedPeers) != (null == peerHandler))
+            {
+                throw new IllegalArgumentException("acceptedPeers and peerHandler go together: acceptedPeers=" +
+                    acceptedPeers + ", peerHandler=" + peerHandler);
             }
             return this;
         }
@@ -395,6 +459,72 @@ public final class VerifierAgent implements Agent
         public VerifiedHelloHandler handler()
         {
             return handler;
+        }
+
+        /**
+         * The peers whose datagrams bypass the verifier and go to the {@link #peerHandler(PeerDatagramHandler)}.
+         *
+         * @param acceptedPeers used only by this worker; default null, every datagram is verified.
+         * @return this.
+         */
+        public Context acceptedPeers(final AcceptedPeers acceptedPeers)
+        {
+            this.acceptedPeers = acceptedPeers;
+            return this;
+        }
+
+        /**
+         * The peers whose datagrams bypass the verifier.
+         *
+         * @return the set, or null.
+         */
+        public AcceptedPeers acceptedPeers()
+        {
+            return acceptedPeers;
+        }
+
+        /**
+         * Told of every datagram from an accepted peer; required with {@link #acceptedPeers(AcceptedPeers)}.
+         *
+         * @param peerHandler default null.
+         * @return this.
+         */
+        public Context peerHandler(final PeerDatagramHandler peerHandler)
+        {
+            this.peerHandler = peerHandler;
+            return this;
+        }
+
+        /**
+         * Told of every datagram from an accepted peer.
+         *
+         * @return the handler, or null.
+         */
+        public PeerDatagramHandler peerHandler()
+        {
+            return peerHandler;
+        }
+
+        /**
+         * Datagrams to send and peers to release, offered by other threads and drained by this worker each cycle.
+         *
+         * @param outbox drained only by this worker, its payload limit within the socket's slot size; default null.
+         * @return this.
+         */
+        public Context outbox(final Outbox outbox)
+        {
+            this.outbox = outbox;
+            return this;
+        }
+
+        /**
+         * Datagrams to send and peers to release.
+         *
+         * @return the outbox, or null.
+         */
+        public Outbox outbox()
+        {
+            return outbox;
         }
 
         /**

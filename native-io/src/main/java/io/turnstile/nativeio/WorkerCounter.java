@@ -27,7 +27,11 @@ public enum WorkerCounter
     /** Flushes cut short by a full socket send buffer (EAGAIN): the rest waited for the next cycle. */
     SEND_WOULD_BLOCK(4007, "flushes cut short by EAGAIN"),
     /** Datagrams longer than a slot, delivered truncated (and then dropped by the verifier). */
-    RECEIVE_TRUNCATED(4008, "datagrams truncated");
+    RECEIVE_TRUNCATED(4008, "datagrams truncated"),
+    /** Datagrams from accepted peers, handed to the {@link PeerDatagramHandler} without verification. */
+    PEER_DATAGRAMS(4009, "datagrams from accepted peers"),
+    /** Datagrams taken from the {@link Outbox} and staged for sending. */
+    OUTBOX_SENT(4010, "outbox datagrams staged");
 
     private static final WorkerCounter[] VALUES = values();
 

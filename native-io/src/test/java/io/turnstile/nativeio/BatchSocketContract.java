@@ -23,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * What every {@link BatchSocket} must do, run against each implementation by its own test class over real loopback
@@ -304,6 +305,99 @@ abstract class BatchSocketContract
     {
         final int host = client + 1;
         return "127.0." + (host / 254) + "." + (1 + host % 254);
+    }
+
+    /**
+     * Partial sends and EAGAIN, for real: in a {@link PrivateNetwork} whose loopback lets 8 Mbit/s out through a
+     * token-bucket qdisc, a sender with the smallest send buffer (4 KiB asked, about 8 KiB granted) keeps all 64 send
+     * slots staged with 1200-byte datagrams. Each datagram waits in the qdisc, charged to the sender's buffer, so a
+     * flush gets a few out (sendmmsg returns fewer than it was given) and then EAGAIN; the rest must stay staged and
+     * leave, in order, on later flushes. The qdisc's own limit (500 ms at the rate, 500 KB) is far above the send
+     * buffer, so the kernel never drops one silently: every datagram must arrive exactly once. On the host's loopback
+     * this cannot happen, since delivery there releases the send-buffer charge inside the send call.
+     */
+    @Test
+    @Timeout(60)
+    void shouldResumeFlushesCutShortByAFullSendBufferLosingAndRepeatingNothing() throws Exception
+    {
+        final PrivateNetwork network = PrivateNetwork.create("tbf rate 8mbit burst 16kb latency 500ms");
+        assumeTrue(null != network, "needs root, iproute2 and the tbf qdisc to make a namespace with a slow loopback");
+        try (network)
+        {
+            network.run(() ->
+            {
+                resumeFlushesCutShort();
+                return null;
+            }, 45);
+        }
+    }
+
+    private void resumeFlushesCutShort()
+    {
+        final int total = 400;
+        final int length = 1200;
+        final InetAddress loopback = address("127.0.0.1");
+        try (BatchSocket sender = open(new BatchSocket.Context().bindAddress(loopback).batchSize(64)
+            .sendBufferBytes(4096));
+            BatchSocket receiver = open(new BatchSocket.Context().bindAddress(loopback).batchSize(64)))
+        {
+            final UnsafeBuffer destination = new UnsafeBuffer(loopback.getAddress());
+            final int port = receiver.localPort();
+            final int[] seen = new int[total];
+            int staged = 0;
+            int received = 0;
+            int expected = 0;
+            int partialFlushes = 0;
+            final long deadline = System.nanoTime() + 4 * WAIT_NS;
+            while (received < total)
+            {
+                if (System.nanoTime() - deadline > 0)
+                {
+                    fail("received " + received + " of " + total + ", staged " + staged + ", queued " +
+                        sender.sendQueued() + ", EAGAIN flushes " + sender.sendWouldBlock());
+                }
+                for (int slot = sender.nextSendSlot(); slot >= 0 && staged < total; slot = sender.nextSendSlot())
+                {
+                    final UnsafeBuffer buffer = sender.sendBuffer(slot);
+                    buffer.putInt(0, staged, ByteOrder.BIG_ENDIAN);
+                    buffer.setMemory(4, length - 4, (byte)staged);
+                    sender.stage(slot, length, destination, 0, 4, port);
+                    staged++;
+                }
+                final int queued = sender.sendQueued();
+                final int sent = sender.flush();
+                if (sent > 0 && sent < queued)
+                {
+                    partialFlushes++;
+                }
+                receiver.awaitReceive(1);
+                final int count = receiver.receive();
+                for (int i = 0; i < count; i++)
+                {
+                    final UnsafeBuffer datagram = receiver.receiveBuffer(i);
+                    final int seq = datagram.getInt(0, ByteOrder.BIG_ENDIAN);
+                    assertEquals(length, receiver.receiveLength(i));
+                    assertEquals(expected, seq, "datagrams leave in the order they were staged");
+                    assertEquals((byte)seq, datagram.getByte(length - 1), "payload of " + seq);
+                    seen[seq]++;
+                    expected++;
+                }
+                received += count;
+            }
+            for (int seq = 0; seq < total; seq++)
+            {
+                assertEquals(1, seen[seq], "datagram " + seq);
+            }
+            assertEquals(0, sender.sendQueued());
+            assertEquals(0, sender.sendFailed());
+            assertTrue(sender.sendWouldBlock() > 0, "a flush stopped on EAGAIN");
+            assertTrue(partialFlushes > 0, "a flush sent part of what was staged and left the rest");
+            for (int i = 0; i < 20; i++)
+            {
+                receiver.awaitReceive(1);
+                assertEquals(0, receiver.receive(), "nothing sent twice");
+            }
+        }
     }
 
     @Test

@@ -147,6 +147,138 @@ class VerifierAgentTest
         }
     }
 
+    @ParameterizedTest(name = "nio={0}")
+    @ValueSource(booleans = {false, true})
+    @Timeout(30)
+    void shouldHandAnAcceptedPeersDatagramsToThePeerHandlerNotTheVerifier(final boolean nio) throws IOException
+    {
+        assumeTrue(nio || LibC.isAvailable());
+        final InetAddress loopback = InetAddress.getLoopbackAddress();
+        final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
+        final AcceptedPeers acceptedPeers = new AcceptedPeers(16);
+        final List<byte[]> peerDatagrams = new ArrayList<>();
+        final List<Integer> peerPorts = new ArrayList<>();
+        final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
+            .sockets(() -> BatchSockets.open(new BatchSocket.Context().bindAddress(loopback).forceNio(nio)))
+            .verifier(new ClientHelloVerifier())
+            .counters(counters)
+            .acceptedPeers(acceptedPeers)
+            .peerHandler((datagram, length, address, addressOffset, addressLength, port) ->
+            {
+                final byte[] bytes = new byte[length];
+                datagram.getBytes(0, bytes);
+                peerDatagrams.add(bytes);
+                peerPorts.add(port);
+            })
+            // What an application does: a peer that proved its address is accepted on the worker thread.
+            .handler((datagram, length, address, addressOffset, addressLength, port, verifier) ->
+                assertTrue(acceptedPeers.add(address, addressOffset, addressLength, port))));
+
+        try (AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
+            DatagramChannel accepted = DatagramChannel.open(StandardProtocolFamily.INET);
+            DatagramChannel stranger = DatagramChannel.open(StandardProtocolFamily.INET))
+        {
+            invoker.start();
+            accepted.configureBlocking(false);
+            accepted.bind(new InetSocketAddress(loopback, 0));
+            stranger.configureBlocking(false);
+            stranger.bind(new InetSocketAddress(loopback, 0));
+            final InetSocketAddress server = new InetSocketAddress(loopback, agent.socket().localPort());
+
+            accepted.send(ByteBuffer.wrap(HELLO), server);
+            final ByteBuffer hvr = awaitDatagram(invoker, accepted);
+            final byte[] cookie = new byte[hvr.get(HelloVerifyRequestEncoder.COOKIE_LENGTH_OFFSET) & 0xFF];
+            hvr.get(HelloVerifyRequestEncoder.COOKIE_OFFSET, cookie);
+            accepted.send(ByteBuffer.wrap(withCookie(HELLO, cookie)), server);
+            invokeUntil(invoker, () -> acceptedPeers.size() == 1);
+
+            final byte[] applicationData = {23, (byte)0xFE, (byte)0xFD, 0, 1, 0, 0, 0, 0, 0, 1, 0, 3, 'a', 'b', 'c'};
+            accepted.send(ByteBuffer.wrap(HELLO), server);
+            accepted.send(ByteBuffer.wrap(applicationData), server);
+            invokeUntil(invoker, () -> peerDatagrams.size() == 2);
+            stranger.send(ByteBuffer.wrap(HELLO), server);
+            assertEquals(3, awaitDatagram(invoker, stranger).get(13), "a stranger still gets a HelloVerifyRequest");
+            for (int i = 0; i < 100; i++)
+            {
+                invoker.invoke();
+            }
+
+            assertArrayEquals(HELLO, peerDatagrams.get(0), "a hello from an accepted peer is the application's");
+            assertArrayEquals(applicationData, peerDatagrams.get(1), "and so is what the verifier would drop");
+            final int acceptedPort = ((InetSocketAddress)accepted.getLocalAddress()).getPort();
+            assertEquals(List.of(acceptedPort, acceptedPort), peerPorts);
+            assertNull(accepted.receive(ByteBuffer.allocate(2048)), "no HelloVerifyRequest for an accepted peer");
+            assertEquals(5, counters[WorkerCounter.RECEIVED.ordinal()].get());
+            assertEquals(2, counters[WorkerCounter.PEER_DATAGRAMS.ordinal()].get());
+            assertEquals(2, counters[WorkerCounter.REPLIES.ordinal()].get());
+            assertEquals(1, counters[WorkerCounter.VERIFIED.ordinal()].get());
+            assertEquals(0, counters[WorkerCounter.DROPPED.ordinal()].get());
+            assertTrue(errors.isEmpty(), errors::toString);
+        }
+    }
+
+    @ParameterizedTest(name = "nio={0}")
+    @ValueSource(booleans = {false, true})
+    @Timeout(30)
+    void shouldSendOutboxDatagramsAndVerifyAReleasedPeerAgain(final boolean nio) throws Exception
+    {
+        assumeTrue(nio || LibC.isAvailable());
+        final InetAddress loopback = InetAddress.getLoopbackAddress();
+        final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
+        final AcceptedPeers acceptedPeers = new AcceptedPeers(16);
+        final Outbox outbox = new Outbox(64 * 1024);
+        final List<Integer> peerPorts = new ArrayList<>();
+        final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
+            .sockets(() -> BatchSockets.open(new BatchSocket.Context().bindAddress(loopback).forceNio(nio)))
+            .verifier(new ClientHelloVerifier())
+            .counters(counters)
+            .acceptedPeers(acceptedPeers)
+            .peerHandler((datagram, length, address, addressOffset, addressLength, port) -> peerPorts.add(port))
+            .outbox(outbox));
+
+        try (AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
+            DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
+        {
+            invoker.start();
+            client.configureBlocking(false);
+            client.bind(new InetSocketAddress(loopback, 0));
+            final int clientPort = ((InetSocketAddress)client.getLocalAddress()).getPort();
+            final InetSocketAddress server = new InetSocketAddress(loopback, agent.socket().localPort());
+            final UnsafeBuffer clientAddress = new UnsafeBuffer(loopback.getAddress());
+            assertTrue(acceptedPeers.add(clientAddress, 0, 4, clientPort));
+
+            final byte[] payload = new byte[1200];
+            for (int i = 0; i < payload.length; i++)
+            {
+                payload[i] = (byte)(i * 31 + 7);
+            }
+            final Thread application = new Thread(() ->
+                assertTrue(outbox.offerSend(loopback.getAddress(), clientPort, new UnsafeBuffer(payload), 0, 1200)));
+            application.start();
+            application.join();
+            final ByteBuffer sent = awaitDatagram(invoker, client);
+            final byte[] bytes = new byte[sent.remaining()];
+            sent.get(bytes);
+            assertArrayEquals(payload, bytes, "the outbox datagram arrives byte for byte");
+            assertEquals(1, counters[WorkerCounter.OUTBOX_SENT.ordinal()].get());
+            assertEquals(0, counters[WorkerCounter.RECEIVED.ordinal()].get(), "sent on a cycle that received nothing");
+
+            client.send(ByteBuffer.wrap(HELLO), server);
+            invokeUntil(invoker, () -> peerPorts.size() == 1);
+            assertTrue(outbox.offerRelease(loopback.getAddress(), clientPort));
+            invokeUntil(invoker, () -> acceptedPeers.size() == 0);
+            client.send(ByteBuffer.wrap(HELLO), server);
+            assertEquals(3, awaitDatagram(invoker, client).get(13), "a released peer is verified again");
+
+            assertEquals(List.of(clientPort), peerPorts);
+            assertEquals(1, counters[WorkerCounter.PEER_DATAGRAMS.ordinal()].get());
+            assertEquals(1, counters[WorkerCounter.REPLIES.ordinal()].get());
+            assertEquals(1, counters[WorkerCounter.OUTBOX_SENT.ordinal()].get());
+            assertEquals(0, outbox.rejected());
+            assertTrue(errors.isEmpty(), errors::toString);
+        }
+    }
+
     @Test
     @Timeout(10)
     void shouldRefuseAnIncompleteContext()

@@ -1,0 +1,361 @@
+package io.turnstile.nativeio;
+
+import org.agrona.BitUtil;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.ControlledMessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+
+import java.nio.ByteBuffer;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static java.nio.ByteOrder.BIG_ENDIAN;
+
+/**
+ * What other threads ask one worker to do with its socket and its {@link AcceptedPeers}: send a datagram to a peer
+ * from the worker's socket, or release a peer so that its datagrams go through the verifier again.
+ * <p>
+ * Any number of threads offer; the one worker drains, a bounded number of messages per duty cycle, straight into its
+ * socket's send slots (see {@link VerifierAgent}). The queue is an Agrona {@link ManyToOneRingBuffer}, so offers are
+ * lock-free, never block, and copy the payload once, into the ring; a full ring refuses the offer, which returns false
+ * and is counted in {@link #rejected()}. Each message is one ring record:
+ * <pre>
+ *  0                   1                   2                   3
+ *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ * +---------------+---------------+-------------------------------+
+ * | address length| reserved (0)  | port (uint16, big-endian)     |  msgTypeId SEND (1) or RELEASE (2)
+ * +---------------+---------------+-------------------------------+
+ * |                                                               |
+ * +       address: 16 bytes as given, an IPv4 one in the          +
+ * |       first 4 and the rest zero                               |
+ * +                                                               +
+ * |                                                               |
+ * +---------------------------------------------------------------+
+ * |       payload (SEND only): the datagram, as many bytes        |
+ * |       as the record length says                            ...|
+ * +---------------------------------------------------------------+
+ * </pre>
+ * The longest payload is {@link #maxPayloadLength()}: the smaller of the socket slot size given at construction and
+ * what one ring record can hold (an eighth of the ring, less the header). A longer one is API misuse and refused
+ * with an {@link IllegalArgumentException}, as are an address not 4 or 16 bytes long and a port out of range.
+ * <p>
+ * <b>Note:</b> one outbox per worker: a RELEASE changes the {@link AcceptedPeers} of the worker that drains it,
+ * and sends leave from that worker's socket, so offer to the worker whose peer it is.
+ */
+public final class Outbox
+{
+    /** Message type of a datagram to send. */
+    public static final int SEND = 1;
+    /** Message type of a peer to remove from the worker's {@link AcceptedPeers}. */
+    public static final int RELEASE = 2;
+    /** Offset of the address length in a record. */
+    public static final int ADDRESS_LENGTH_OFFSET = 0;
+    /** Offset of the port in a record. */
+    public static final int PORT_OFFSET = 2;
+    /** Offset of the address in a record. */
+    public static final int ADDRESS_OFFSET = 4;
+    /** Offset of the payload in a SEND record; also the length of a RELEASE record. */
+    public static final int PAYLOAD_OFFSET = ADDRESS_OFFSET + 16;
+    /** Smallest ring: big enough for a few default-slot datagrams, since one record may use an eighth of it. */
+    public static final int MIN_CAPACITY_BYTES = 1024;
+
+    private final ManyToOneRingBuffer ring;
+    private final int maxPayloadLength;
+    private final AtomicLong rejected = new AtomicLong();
+    private final AtomicLong undeliverable = new AtomicLong();
+    private final ControlledMessageHandler drainer = this::onMessage;
+
+    private BatchSocket drainSocket;
+    private AcceptedPeers drainPeers;
+    private int drainSent;
+
+    /**
+     * An empty outbox for payloads up to the default socket slot, {@value BatchSocket.Context#DEFAULT_SLOT_BYTES}.
+     *
+     * @param capacityBytes ring size, a power of two of at least {@value #MIN_CAPACITY_BYTES}.
+     * @throws IllegalArgumentException when capacityBytes is not.
+     */
+    public Outbox(final int capacityBytes)
+    {
+        this(capacityBytes, BatchSocket.Context.DEFAULT_SLOT_BYTES);
+    }
+
+    /**
+     * An empty outbox for payloads up to a given size, for workers whose sockets have larger or smaller slots.
+     *
+     * @param capacityBytes  ring size, a power of two of at least {@value #MIN_CAPACITY_BYTES}.
+     * @param slotBytes      slot size of the socket that will drain it: the longest payload accepted, unless a ring
+     *                       record is smaller.
+     * @throws IllegalArgumentException when a value is out of range.
+     */
+    public Outbox(final int capacityBytes, final int slotBytes)
+    {
+        if (capacityBytes < MIN_CAPACITY_BYTES || !BitUtil.isPowerOfTwo(capacityBytes) || capacityBytes > 1 << 30)
+        {
+            throw new IllegalArgumentException(
+                "capacityBytes must be a power of two from " + MIN_CAPACITY_BYTES + " to 2^30, got " + capacityBytes);
+        }
+        if (slotBytes < 1 || slotBytes > BatchSocket.Context.MAX_SLOT_BYTES)
+        {
+            throw new IllegalArgumentException(
+                "slotBytes must be 1 to " + BatchSocket.Context.MAX_SLOT_BYTES + ", got " + slotBytes);
+        }
+        this.ring = new ManyToOneRingBuffer(new UnsafeBuffer(
+            ByteBuffer.allocateDirect(capacityBytes + RingBufferDescriptor.TRAILER_LENGTH)));
+        this.maxPayloadLength = Math.min(slotBytes, ring.maxMsgLength() - PAYLOAD_OFFSET);
+    }
+
+    /**
+     * Ask the worker to send a datagram to a peer; callable from any thread, never blocks.
+     *
+     * @param address peer address in network byte order, 4 or 16 bytes.
+     * @param port    peer UDP port, 0 to 65535.
+     * @param payload buffer holding the datagram; copied before this returns.
+     * @param offset  of the datagram in payload.
+     * @param length  of the datagram, 0 to {@link #maxPayloadLength()}.
+     * @return true when queued; false when the outbox is full (counted in {@link #rejected()}).
+     * @throws IllegalArgumentException when the address, port or length is out of range.
+     */
+    public boolean offerSend(
+        final byte[] address, final int port, final DirectBuffer payload, final int offset, final int length)
+    {
+        checkAddress(address.length, port);
+        checkPayload(payload, offset, length);
+        final int index = claim(SEND, PAYLOAD_OFFSET + length);
+        if (index < 0)
+        {
+            return false;
+        }
+        final MutableDirectBuffer buffer = ring.buffer();
+        putHeader(buffer, index, address.length, port);
+        buffer.putBytes(index + ADDRESS_OFFSET, address);
+        buffer.putBytes(index + PAYLOAD_OFFSET, payload, offset, length);
+        ring.commit(index);
+        return true;
+    }
+
+    /**
+     * Ask the worker to send a datagram to a peer, taking the address from a buffer (e.g. a received datagram's
+     * source); callable from any thread, never blocks, allocates nothing.
+     *
+     * @param address       buffer holding the peer address in network byte order.
+     * @param addressOffset of the address.
+     * @param addressLength 4 or 16.
+     * @param port          peer UDP port, 0 to 65535.
+     * @param payload       buffer holding the datagram; copied before this returns.
+     * @param offset        of the datagram in payload.
+     * @param length        of the datagram, 0 to {@link #maxPayloadLength()}.
+     * @return true when queued; false when the outbox is full (counted in {@link #rejected()}).
+     * @throws IllegalArgumentException when the address, port or length is out of range.
+     */
+    public boolean offerSend(
+        final DirectBuffer address,
+        final int addressOffset,
+        final int addressLength,
+        final int port,
+        final DirectBuffer payload,
+        final int offset,
+        final int length)
+    {
+        checkAddress(addressLength, port);
+        checkPayload(payload, offset, length);
+        final int index = claim(SEND, PAYLOAD_OFFSET + length);
+        if (index < 0)
+        {
+            return false;
+        }
+        final MutableDirectBuffer buffer = ring.buffer();
+        putHeader(buffer, index, addressLength, port);
+        buffer.putBytes(index + ADDRESS_OFFSET, address, addressOffset, addressLength);
+        buffer.putBytes(index + PAYLOAD_OFFSET, payload, offset, length);
+        ring.commit(index);
+        return true;
+    }
+
+    /**
+     * Ask the worker to remove a peer from its {@link AcceptedPeers}, so its next datagrams are verified again;
+     * callable from any thread, never blocks.
+     *
+     * @param address peer address in network byte order, 4 or 16 bytes.
+     * @param port    peer UDP port, 0 to 65535.
+     * @return true when queued; false when the outbox is full (counted in {@link #rejected()}).
+     * @throws IllegalArgumentException when the address or port is out of range.
+     */
+    public boolean offerRelease(final byte[] address, final int port)
+    {
+        checkAddress(address.length, port);
+        final int index = claim(RELEASE, PAYLOAD_OFFSET);
+        if (index < 0)
+        {
+            return false;
+        }
+        final MutableDirectBuffer buffer = ring.buffer();
+        putHeader(buffer, index, address.length, port);
+        buffer.putBytes(index + ADDRESS_OFFSET, address);
+        ring.commit(index);
+        return true;
+    }
+
+    /**
+     * Offers refused because the outbox was full.
+     *
+     * @return count since construction; readable from any thread.
+     */
+    public long rejected()
+    {
+        return rejected.get();
+    }
+
+    /**
+     * SEND messages the worker dropped because its socket cannot send them: a native IPv6 address on an IPv4 socket,
+     * or a payload longer than the socket's slot (an outbox built for larger slots). The worker never throws on them.
+     *
+     * @return count since construction; readable from any thread.
+     */
+    public long undeliverable()
+    {
+        return undeliverable.get();
+    }
+
+    /**
+     * The longest payload {@link #offerSend} accepts.
+     *
+     * @return bytes.
+     */
+    public int maxPayloadLength()
+    {
+        return maxPayloadLength;
+    }
+
+    /**
+     * Bytes queued and not yet drained, approximately when producers are active.
+     *
+     * @return bytes, records and their headers.
+     */
+    public int size()
+    {
+        return ring.size();
+    }
+
+    /**
+     * Worker side: move up to {@code limit} messages into the socket's send slots (SEND) or apply them to the peer
+     * set (RELEASE), flushing the socket when its send slots run out. When a flush cannot free a slot (EAGAIN) the
+     * message stays queued for the next call, so nothing is lost or sent twice. Allocates nothing.
+     * <p>
+     * <b>Note:</b> only the one worker thread that owns the socket may call this.
+     *
+     * @param socket        the worker's socket, whose slot size is at least {@link #maxPayloadLength()}.
+     * @param acceptedPeers the worker's peer set, or null when it has none (RELEASE is then a no-op).
+     * @param limit         most messages to take.
+     * @return messages taken, sent or released: 0 when the outbox was empty or the socket is full.
+     */
+    public int drain(final BatchSocket socket, final AcceptedPeers acceptedPeers, final int limit)
+    {
+        drainSocket = socket;
+        drainPeers = acceptedPeers;
+        drainSent = 0;
+        return ring.controlledRead(drainer, limit);
+    }
+
+    /**
+     * Datagrams the last {@link #drain} staged into send slots, for the worker's {@link WorkerCounter#OUTBOX_SENT}.
+     *
+     * @return 0 to the limit given to that drain.
+     */
+    public int lastDrainSent()
+    {
+        return drainSent;
+    }
+
+    private ControlledMessageHandler.Action onMessage(
+        final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+    {
+        final int addressLength = buffer.getByte(index + ADDRESS_LENGTH_OFFSET);
+        final int port = buffer.getShort(index + PORT_OFFSET, BIG_ENDIAN) & 0xFFFF;
+        if (msgTypeId == RELEASE)
+        {
+            if (null != drainPeers)
+            {
+                drainPeers.remove(buffer, index + ADDRESS_OFFSET, addressLength, port);
+            }
+            return ControlledMessageHandler.Action.CONTINUE;
+        }
+
+        final BatchSocket socket = drainSocket;
+        final int payloadLength = length - PAYLOAD_OFFSET;
+        if ((addressLength == 16 && !socket.isIpv6() && !isIpv4Mapped(buffer, index + ADDRESS_OFFSET)) ||
+            payloadLength > socket.slotBytes())
+        {
+            undeliverable.lazySet(undeliverable.get() + 1);
+            return ControlledMessageHandler.Action.CONTINUE;
+        }
+        int slot = socket.nextSendSlot();
+        if (slot < 0)
+        {
+            socket.flush();
+            slot = socket.nextSendSlot();
+            if (slot < 0)
+            {
+                return ControlledMessageHandler.Action.ABORT;
+            }
+        }
+        socket.sendBuffer(slot).putBytes(0, buffer, index + PAYLOAD_OFFSET, payloadLength);
+        socket.stage(slot, payloadLength, buffer, index + ADDRESS_OFFSET, addressLength, port);
+        drainSent++;
+        return ControlledMessageHandler.Action.CONTINUE;
+    }
+
+    private int claim(final int msgTypeId, final int recordLength)
+    {
+        final int index = ring.tryClaim(msgTypeId, recordLength);
+        if (index < 0)
+        {
+            rejected.getAndIncrement();
+        }
+        return index;
+    }
+
+    private static void putHeader(
+        final MutableDirectBuffer buffer, final int index, final int addressLength, final int port)
+    {
+        buffer.putByte(index + ADDRESS_LENGTH_OFFSET, (byte)addressLength);
+        buffer.putByte(index + ADDRESS_LENGTH_OFFSET + 1, (byte)0);
+        buffer.putShort(index + PORT_OFFSET, (short)port, BIG_ENDIAN);
+        buffer.setMemory(index + ADDRESS_OFFSET, 16, (byte)0);
+    }
+
+    private static boolean isIpv4Mapped(final DirectBuffer address, final int offset)
+    {
+        return address.getLong(offset) == 0 && address.getShort(offset + 8) == 0 &&
+            address.getShort(offset + 10) == (short)0xFFFF;
+    }
+
+    private static void checkAddress(final int addressLength, final int port)
+    {
+        if (addressLength != 4 && addressLength != 16)
+        {
+            throw new IllegalArgumentException("address length must be 4 or 16, got " + addressLength);
+        }
+        if (port < 0 || port > 0xFFFF)
+        {
+            throw new IllegalArgumentException("port must be 0 to 65535, got " + port);
+        }
+    }
+
+    private void checkPayload(final DirectBuffer payload, final int offset, final int length)
+    {
+        Objects.requireNonNull(payload, "payload must not be null");
+        if (length < 0 || length > maxPayloadLength)
+        {
+            throw new IllegalArgumentException("payload length must be 0 to " + maxPayloadLength + ", got " + length);
+        }
+        if (offset < 0 || offset > payload.capacity() - length)
+        {
+            throw new IllegalArgumentException("payload [" + offset + ", " + offset + " + " + length +
+                ") is outside a buffer of " + payload.capacity() + " bytes");
+        }
+    }
+}

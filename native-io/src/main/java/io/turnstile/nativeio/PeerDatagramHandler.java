@@ -1,0 +1,33 @@
+package io.turnstile.nativeio;
+
+import org.agrona.DirectBuffer;
+
+/**
+ * Told of each datagram from a peer in the worker's {@link AcceptedPeers}: such a peer has already proved its address
+ * with a cookie, so its datagrams skip the verifier and go to the application (a DTLS handshake in progress, or
+ * application data), counted as {@link WorkerCounter#PEER_DATAGRAMS}.
+ * <p>
+ * <b>Note:</b> called on the worker's thread inside its duty cycle, with buffers that are reused when it returns:
+ * copy what must outlive the call, and do not block. Replies go through the worker's {@link Outbox}.
+ */
+@FunctionalInterface
+public interface PeerDatagramHandler
+{
+    /**
+     * One datagram from an accepted peer.
+     *
+     * @param datagram      the datagram, at offset 0.
+     * @param length        of the datagram.
+     * @param address       buffer holding the peer's address in network byte order.
+     * @param addressOffset of the address.
+     * @param addressLength 4 or 16 (an IPv4 peer of a dual-stack socket shows as a 16-byte mapped address).
+     * @param port          the peer's UDP port.
+     */
+    void onPeerDatagram(
+        DirectBuffer datagram,
+        int length,
+        DirectBuffer address,
+        int addressOffset,
+        int addressLength,
+        int port);
+}

@@ -1,0 +1,239 @@
+package io.turnstile.nativeio;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.DatagramChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The outbox between application threads and one worker: real producer threads, drained into a real loopback
+ * socket (NIO, so the test runs everywhere) and received by another; every wait is bounded.
+ */
+class OutboxTest
+{
+    private static final long WAIT_NS = TimeUnit.SECONDS.toNanos(20);
+    private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+
+    @Test
+    @Timeout(60)
+    void shouldDrainEveryOfferFromFourProducersExactlyOnce() throws Exception
+    {
+        final int producers = 4;
+        final int perProducer = 5000;
+        final Outbox outbox = new Outbox(64 * 1024);
+        try (BatchSocket sender = new NioBatchSocket(new BatchSocket.Context().bindAddress(LOOPBACK).batchSize(32));
+            BatchSocket receiver = new NioBatchSocket(new BatchSocket.Context().bindAddress(LOOPBACK).batchSize(64)))
+        {
+            final byte[] destination = LOOPBACK.getAddress();
+            final int port = receiver.localPort();
+            final CountDownLatch start = new CountDownLatch(1);
+            final AtomicLong fullRetries = new AtomicLong();
+            final List<Thread> threads = new ArrayList<>();
+            final List<Throwable> failures = new ArrayList<>();
+            for (int p = 0; p < producers; p++)
+            {
+                final int producer = p;
+                final Thread thread = new Thread(() ->
+                {
+                    final UnsafeBuffer payload = new UnsafeBuffer(new byte[64]);
+                    try
+                    {
+                        start.await();
+                        for (int seq = 0; seq < perProducer; seq++)
+                        {
+                            payload.putInt(0, producer, ByteOrder.BIG_ENDIAN);
+                            payload.putInt(4, seq, ByteOrder.BIG_ENDIAN);
+                            final int length = 8 + seq % 50;
+                            while (!outbox.offerSend(destination, port, payload, 0, length))
+                            {
+                                fullRetries.incrementAndGet();
+                                Thread.onSpinWait();
+                            }
+                        }
+                    }
+                    catch (final Throwable t)
+                    {
+                        synchronized (failures)
+                        {
+                            failures.add(t);
+                        }
+                    }
+                }, "producer-" + p);
+                thread.start();
+                threads.add(thread);
+            }
+            start.countDown();
+
+            final int total = producers * perProducer;
+            final int[][] seen = new int[producers][perProducer];
+            int received = 0;
+            int drained = 0;
+            final long deadline = System.nanoTime() + WAIT_NS;
+            while (received < total)
+            {
+                if (System.nanoTime() - deadline > 0)
+                {
+                    fail("received " + received + " of " + total + ", drained " + drained);
+                }
+                drained += outbox.drain(sender, null, sender.batchSize());
+                sender.flush();
+                final int count = receiver.receive();
+                for (int i = 0; i < count; i++)
+                {
+                    final UnsafeBuffer datagram = receiver.receiveBuffer(i);
+                    final int producer = datagram.getInt(0, ByteOrder.BIG_ENDIAN);
+                    final int seq = datagram.getInt(4, ByteOrder.BIG_ENDIAN);
+                    assertEquals(8 + seq % 50, receiver.receiveLength(i), "payload length of " + producer + "/" + seq);
+                    seen[producer][seq]++;
+                }
+                received += count;
+            }
+            for (final Thread thread : threads)
+            {
+                thread.join(TimeUnit.SECONDS.toMillis(10));
+            }
+
+            assertTrue(failures.isEmpty(), failures::toString);
+            assertEquals(total, drained);
+            for (int p = 0; p < producers; p++)
+            {
+                for (int seq = 0; seq < perProducer; seq++)
+                {
+                    assertEquals(1, seen[p][seq], "datagram " + p + "/" + seq);
+                }
+            }
+            assertEquals(fullRetries.get(), outbox.rejected(), "every refused offer counted");
+            assertEquals(0, outbox.drain(sender, null, 64));
+            assertEquals(0, outbox.size());
+        }
+    }
+
+    @Test
+    @Timeout(10)
+    void shouldRefuseAndCountOffersWhenFull()
+    {
+        final Outbox outbox = new Outbox(Outbox.MIN_CAPACITY_BYTES);
+        final byte[] address = {127, 0, 0, 1};
+        int accepted = 0;
+        while (outbox.offerRelease(address, accepted))
+        {
+            accepted++;
+        }
+        assertTrue(accepted > 0);
+        assertEquals(1, outbox.rejected());
+        assertFalse(outbox.offerSend(address, 1, new UnsafeBuffer(new byte[8]), 0, 8));
+        assertFalse(outbox.offerRelease(address, 1));
+        assertEquals(3, outbox.rejected());
+
+        final AcceptedPeers peers = new AcceptedPeers(1024);
+        final UnsafeBuffer key = new UnsafeBuffer(address);
+        for (int port = 0; port < accepted; port++)
+        {
+            assertTrue(peers.add(key, 0, 4, port));
+        }
+        try (BatchSocket socket = new NioBatchSocket(new BatchSocket.Context().bindAddress(LOOPBACK)))
+        {
+            assertEquals(accepted, outbox.drain(socket, peers, accepted + 1));
+        }
+        assertEquals(0, peers.size(), "every RELEASE drained removed its peer");
+        assertTrue(outbox.offerRelease(address, 1), "room again once drained");
+        assertEquals(3, outbox.rejected());
+    }
+
+    @Test
+    @Timeout(10)
+    void shouldRefuseMisuseByName()
+    {
+        final Outbox outbox = new Outbox(64 * 1024);
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[4096]);
+        assertEquals(BatchSocket.Context.DEFAULT_SLOT_BYTES, outbox.maxPayloadLength());
+        assertEquals("payload length must be 0 to 2048, got 2049", assertThrows(IllegalArgumentException.class,
+            () -> outbox.offerSend(new byte[4], 1, payload, 0, 2049)).getMessage());
+        assertEquals("address length must be 4 or 16, got 5", assertThrows(IllegalArgumentException.class,
+            () -> outbox.offerSend(new byte[5], 1, payload, 0, 1)).getMessage());
+        assertEquals("port must be 0 to 65535, got 65536", assertThrows(IllegalArgumentException.class,
+            () -> outbox.offerRelease(new byte[16], 65_536)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> outbox.offerSend(new byte[4], 1, payload, 4000, 200));
+        assertThrows(IllegalArgumentException.class,
+            () -> outbox.offerSend(payload, 0, 6, 1, payload, 0, 1), "address length from a buffer too");
+        assertThrows(IllegalArgumentException.class, () -> new Outbox(1000), "not a power of two");
+        assertThrows(IllegalArgumentException.class, () -> new Outbox(512), "too small");
+        assertEquals(Outbox.MIN_CAPACITY_BYTES / 8 - Outbox.PAYLOAD_OFFSET,
+            new Outbox(Outbox.MIN_CAPACITY_BYTES).maxPayloadLength(), "a record is at most an eighth of the ring");
+        assertEquals(512, new Outbox(64 * 1024, 512).maxPayloadLength());
+        assertEquals(0, outbox.rejected(), "misuse is not counted as full");
+    }
+
+    @Test
+    @Timeout(10)
+    void shouldSendExactBytesToIpv4AndMappedAddressesAndDropUnreachableIpv6() throws IOException
+    {
+        final Outbox outbox = new Outbox(64 * 1024);
+        try (BatchSocket socket = new NioBatchSocket(new BatchSocket.Context().bindAddress(LOOPBACK));
+            DatagramChannel peer = DatagramChannel.open())
+        {
+            peer.bind(new InetSocketAddress(LOOPBACK, 0));
+            peer.configureBlocking(false);
+            final int port = ((InetSocketAddress)peer.getLocalAddress()).getPort();
+            final byte[] first = {1, 2, 3, 4, 5};
+            final byte[] mapped = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte)0xFF, (byte)0xFF, 127, 0, 0, 1};
+            final UnsafeBuffer second = new UnsafeBuffer(new byte[2048]);
+            second.setMemory(0, 2048, (byte)0x5A);
+            final UnsafeBuffer addresses = new UnsafeBuffer(new byte[32]);
+            addresses.putBytes(3, mapped);
+
+            assertTrue(outbox.offerSend(LOOPBACK.getAddress(), port, new UnsafeBuffer(first), 0, first.length));
+            assertTrue(outbox.offerSend(InetAddress.getByName("::1").getAddress(), port, second, 0, 10));
+            assertTrue(outbox.offerSend(addresses, 3, 16, port, second, 0, 2048));
+            assertEquals(3, outbox.drain(socket, null, 16));
+            assertEquals(2, outbox.lastDrainSent());
+            assertEquals(1, outbox.undeliverable(), "::1 cannot be reached from an IPv4 socket");
+            assertEquals(2, socket.flush());
+
+            final ByteBuffer buffer = ByteBuffer.allocate(4096);
+            assertArrayEquals(first, receive(peer, buffer));
+            final byte[] big = receive(peer, buffer);
+            assertEquals(2048, big.length);
+            for (final byte b : big)
+            {
+                assertEquals(0x5A, b);
+            }
+        }
+    }
+
+    private static byte[] receive(final DatagramChannel channel, final ByteBuffer buffer) throws IOException
+    {
+        buffer.clear();
+        final long deadline = System.nanoTime() + WAIT_NS;
+        while (null == channel.receive(buffer))
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
+                fail("nothing received");
+            }
+            Thread.onSpinWait();
+        }
+        buffer.flip();
+        final byte[] bytes = new byte[buffer.remaining()];
+        buffer.get(bytes);
+        return bytes;
+    }
+}
