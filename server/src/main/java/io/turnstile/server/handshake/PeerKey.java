@@ -23,6 +23,7 @@ public final class PeerKey
     private final byte[] address = new byte[ADDRESS_BYTES];
     private int port;
     private int hash;
+    private int givenLength = ADDRESS_BYTES;
 
     /**
      * An empty key (::, port 0) to {@link #set} later.
@@ -85,6 +86,7 @@ public final class PeerKey
             throw new IllegalArgumentException("address length must be 4 or 16, got " + length);
         }
         this.port = port;
+        this.givenLength = length;
         this.hash = 31 * Arrays.hashCode(address) + port;
         return this;
     }
@@ -100,6 +102,7 @@ public final class PeerKey
         System.arraycopy(address, 0, copy.address, 0, ADDRESS_BYTES);
         copy.port = port;
         copy.hash = hash;
+        copy.givenLength = givenLength;
         return copy;
     }
 
@@ -127,13 +130,14 @@ public final class PeerKey
     }
 
     /**
-     * The address as it should be given to a socket or the worker's outbox: 4 bytes for an IPv4-mapped address.
+     * The address in the form it was given to {@link #set} (4 or 16 bytes): the form the worker's socket reported,
+     * so the form its outbox and accepted-peer set expect back. Equality ignores the form.
      *
      * @return a new array of 4 or 16 bytes.
      */
     public byte[] socketAddressBytes()
     {
-        if (isIpv4Mapped())
+        if (givenLength == 4 && isIpv4Mapped())
         {
             return Arrays.copyOfRange(address, 12, 16);
         }
