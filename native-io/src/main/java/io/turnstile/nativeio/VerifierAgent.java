@@ -9,6 +9,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.function.Supplier;
 
@@ -51,6 +52,9 @@ public final class VerifierAgent implements Agent
     private final PeerDatagramHandler peerHandler;
     private final Outbox outbox;
     private final AtomicCounter[] counters;
+    private final AtomicCounter[] verifierCounters;
+    private final long[] verifierTotals;
+    private final long[] publishedVerifierTotals;
     private final int cpu;
     private final String roleName;
 
@@ -76,6 +80,9 @@ public final class VerifierAgent implements Agent
         this.peerHandler = context.peerHandler();
         this.outbox = context.outbox();
         this.counters = context.counters();
+        this.verifierCounters = context.verifierCounters();
+        this.verifierTotals = null == verifierCounters ? null : new long[VerifierCounterSet.LENGTH];
+        this.publishedVerifierTotals = null == verifierCounters ? null : new long[VerifierCounterSet.LENGTH];
         this.cpu = context.cpu();
         this.roleName = "turnstile-verifier-" + context.workerId();
     }
@@ -225,6 +232,30 @@ public final class VerifierAgent implements Agent
         final long receiveTruncated = socket.receiveTruncated();
         add(counters[WorkerCounter.RECEIVE_TRUNCATED.ordinal()], receiveTruncated - publishedReceiveTruncated);
         publishedReceiveTruncated = receiveTruncated;
+
+        if (null != verifierCounters)
+        {
+            publishVerifierCounters();
+        }
+    }
+
+    private void publishVerifierCounters()
+    {
+        // The verifier's counts are plain fields of this thread: copy them out, then publish only what changed.
+        final long[] totals = verifierTotals;
+        final long[] published = publishedVerifierTotals;
+        final AtomicCounter[] verifierCounters = this.verifierCounters;
+        Arrays.fill(totals, 0);
+        verifier.counters().addTo(totals);
+        for (int i = 0; i < totals.length; i++)
+        {
+            final long delta = totals[i] - published[i];
+            if (delta != 0)
+            {
+                verifierCounters[i].getAndAddRelease(delta);
+                published[i] = totals[i];
+            }
+        }
     }
 
     private static void add(final AtomicCounter counter, final long delta)
@@ -275,6 +306,7 @@ public final class VerifierAgent implements Agent
         private Supplier<? extends BatchSocket> sockets;
         private ClientHelloVerifier verifier;
         private AtomicCounter[] counters;
+        private AtomicCounter[] verifierCounters;
         private EpochClock clock;
         private VerifiedHelloHandler handler;
         private AcceptedPeers acceptedPeers;
@@ -304,6 +336,11 @@ public final class VerifierAgent implements Agent
             {
                 throw new IllegalArgumentException("counters must hold one AtomicCounter per WorkerCounter, got " +
                     counters.length);
+            }
+            if (null != verifierCounters && verifierCounters.length != VerifierCounterSet.LENGTH)
+            {
+                throw new IllegalArgumentException("verifierCounters must hold " + VerifierCounterSet.LENGTH +
+                    " counters (VerifierCounterSet.allocate), got " + verifierCounters.length);
             }
             if (workerId < 0)
             {
@@ -415,6 +452,29 @@ public final class VerifierAgent implements Agent
         public AtomicCounter[] counters()
         {
             return counters;
+        }
+
+        /**
+         * Optional counters the worker publishes its verifier's own counts to (drop reasons, cookie checks) once per
+         * batch, so they can be read from another thread: the verifier's counters are plain single-writer fields.
+         *
+         * @param verifierCounters from {@link VerifierCounterSet#allocate}, or null (default) for none.
+         * @return this.
+         */
+        public Context verifierCounters(final AtomicCounter[] verifierCounters)
+        {
+            this.verifierCounters = verifierCounters;
+            return this;
+        }
+
+        /**
+         * Counters the verifier's own counts are published to.
+         *
+         * @return the counters by {@link VerifierCounterSet} index, or null.
+         */
+        public AtomicCounter[] verifierCounters()
+        {
+            return verifierCounters;
         }
 
         /**

@@ -1,22 +1,72 @@
 package io.turnstile.server;
 
+import java.io.PrintStream;
+import java.util.Arrays;
+
 /**
- * Entry point of {@code scripts/turnstile}: dispatches to the sub-command named first on the command line.
+ * Entry point of {@code scripts/turnstile} and of {@code java -jar turnstile.jar}: dispatches to the sub-command
+ * named first on the command line.
+ * <pre>
+ *   turnstile serve --bind HOST:PORT [options]    the verifier server (see {@link ServeCommand#USAGE})
+ *   turnstile help | --help                       the commands
+ * </pre>
  */
 public final class TurnstileMain
 {
+    /** Shown for {@code help} and for a missing or unknown command. */
+    public static final String USAGE = """
+        usage: turnstile COMMAND [options]
+
+        commands:
+          serve --bind HOST:PORT [options]   answer DTLS ClientHellos with cookies, count verified ones
+                                             ('turnstile serve --help' for the options)
+          help                               this text
+        """;
+
     private TurnstileMain()
     {
     }
 
     /**
-     * Run a sub-command.
+     * Run a sub-command and exit with its code.
      *
      * @param args the sub-command and its options.
      */
     public static void main(final String[] args)
     {
-        System.err.println("usage: turnstile serve --bind HOST:PORT [options]  (not built yet)");
-        System.exit(2);
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /**
+     * Run a sub-command without exiting, for tests and embedding.
+     *
+     * @param args the sub-command and its options.
+     * @param out  standard output.
+     * @param err  standard error.
+     * @return the exit code: 0, 1 for a failure while running, 2 for bad usage.
+     */
+    public static int run(final String[] args, final PrintStream out, final PrintStream err)
+    {
+        if (args.length == 0)
+        {
+            err.print(USAGE);
+            return UsageException.EXIT_CODE;
+        }
+        final String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        return switch (args[0])
+        {
+            case "serve" -> new ServeCommand(out, err).run(rest);
+            case "help", "--help", "-h" ->
+            {
+                out.print(USAGE);
+                yield 0;
+            }
+            default ->
+            {
+                err.println("turnstile: unknown command '" + args[0] + "'");
+                err.print(USAGE);
+                yield UsageException.EXIT_CODE;
+            }
+        };
     }
 }

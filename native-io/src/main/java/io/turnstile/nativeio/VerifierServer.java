@@ -1,0 +1,1104 @@
+package io.turnstile.nativeio;
+
+import io.turnstile.cookie.CookieCheck;
+import io.turnstile.cookie.CookieGenerator;
+import io.turnstile.cookie.CookieKeys;
+import io.turnstile.cookie.MacAlgorithm;
+import io.turnstile.verifier.ClientHelloVerifier;
+import io.turnstile.verifier.DropReason;
+import org.agrona.BufferUtil;
+import org.agrona.ErrorHandler;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersManager;
+import org.agrona.concurrent.status.CountersReader;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
+
+/**
+ * The multi-core verifier: N {@link VerifierAgent} workers, each on its own thread with its own SO_REUSEPORT socket
+ * and its own {@link ClientHelloVerifier} (verifiers are not thread safe), all sharing one {@link CookieKeys}, so a
+ * cookie made by one worker verifies on any other (the kernel may hash the cookie hello to a different socket).
+ * <pre>
+ *   start():   worker 0 binds HOST:PORT (PORT 0: the kernel picks one, learnt from its socket)
+ *              workers 1..N-1 bind HOST:that port, SO_REUSEPORT: the kernel spreads peers over the sockets
+ *              returns once every socket is bound, or throws the first bind error
+ *   running:   each worker: recvmmsg -> verify -> sendmmsg, counters published once per batch
+ *   snapshot:  any thread sums the workers' counters (off-heap, in a {@link CountersManager})
+ *   close():   workers stop, sockets close on their threads, counter memory is freed
+ * </pre>
+ * Where the native socket is unavailable the workers use NIO ({@link BatchSockets#open}), and say so once.
+ * <p>
+ * <b>Note:</b> workers idle with the {@link Context#idleStrategy(Supplier)} strategy, by default a backoff that
+ * spins briefly, yields, then parks up to a millisecond: a quiet server costs next to no CPU, at the price of up to a
+ * millisecond of extra latency for the first datagram after a quiet spell.
+ */
+public final class VerifierServer implements AutoCloseable
+{
+    /** How long {@link #start()} waits for each worker's socket. */
+    public static final long BIND_TIMEOUT_MS = 10_000;
+    /** Type id of the server's error counter. */
+    public static final int ERRORS_TYPE_ID = 4000;
+
+    private enum State
+    {
+        NEW, STARTED, CLOSED
+    }
+
+    private final Context context;
+    private final ByteBuffer metadataMemory;
+    private final ByteBuffer valuesMemory;
+    private final CountersManager countersManager;
+    private final AtomicCounter errors;
+    private final Worker[] workers;
+
+    private State state = State.NEW;
+    private volatile int localPort = -1;
+
+    /**
+     * A server, not yet started: the workers' agents are built (calling the configurators) but nothing is bound.
+     *
+     * @param context configuration, concluded here.
+     */
+    public VerifierServer(final Context context)
+    {
+        this.context = context.conclude();
+        final int workerCount = context.workers();
+        final int counterCount =
+            workerCount * (WorkerCounter.values().length + VerifierCounterSet.LENGTH) + context.spareCounters() + 1;
+        this.valuesMemory = ByteBuffer.allocateDirect(counterCount * CountersReader.COUNTER_LENGTH);
+        this.metadataMemory = ByteBuffer.allocateDirect(counterCount * CountersReader.METADATA_LENGTH);
+        this.countersManager = new CountersManager(new UnsafeBuffer(metadataMemory), new UnsafeBuffer(valuesMemory));
+        this.errors = countersManager.newCounter("worker errors", ERRORS_TYPE_ID);
+        this.workers = new Worker[workerCount];
+        try
+        {
+            for (int i = 0; i < workerCount; i++)
+            {
+                workers[i] = new Worker(i);
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            freeMemory();
+            throw ex;
+        }
+    }
+
+    /**
+     * Bind every worker's socket and start the workers.
+     *
+     * @return this.
+     * @throws IllegalStateException when already started or closed, or when a socket cannot be bound (the message
+     *                               names the address, the port and the error); the server is closed then.
+     */
+    public VerifierServer start()
+    {
+        synchronized (this)
+        {
+            if (state != State.NEW)
+            {
+                throw new IllegalStateException("server was already " + (state == State.STARTED ? "started" : "closed"));
+            }
+            state = State.STARTED;
+        }
+        try
+        {
+            workers[0].start();
+            localPort = workers[0].awaitBound(context.port());
+            for (int i = 1; i < workers.length; i++)
+            {
+                workers[i].start();
+            }
+            for (int i = 1; i < workers.length; i++)
+            {
+                workers[i].awaitBound(localPort);
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            close();
+            throw ex;
+        }
+        return this;
+    }
+
+    /**
+     * The port every worker is bound to, to learn an ephemeral one.
+     *
+     * @return the port, or -1 before {@link #start()} has bound it.
+     */
+    public int localPort()
+    {
+        return localPort;
+    }
+
+    /**
+     * The bound address and port.
+     *
+     * @return the local socket address; port -1 before {@link #start()}.
+     */
+    public InetSocketAddress localAddress()
+    {
+        return new InetSocketAddress(context.bindAddress(), Math.max(localPort, 0));
+    }
+
+    /**
+     * Number of workers.
+     *
+     * @return workers, each a thread and a socket.
+     */
+    public int workerCount()
+    {
+        return workers.length;
+    }
+
+    /**
+     * Whether the workers use the recvmmsg/sendmmsg socket rather than NIO.
+     *
+     * @return true when every bound worker's socket is native; false before {@link #start()}.
+     */
+    public boolean isNative()
+    {
+        for (final Worker worker : workers)
+        {
+            if (!worker.isNative)
+            {
+                return false;
+            }
+        }
+        return localPort >= 0;
+    }
+
+    /**
+     * The worker's agent, e.g. to read its socket once started.
+     *
+     * @param workerId 0 to {@link #workerCount()} - 1.
+     * @return the agent.
+     */
+    public VerifierAgent agent(final int workerId)
+    {
+        return workers[workerId].agent;
+    }
+
+    /**
+     * The counters, for a monitor that reads them by type id and label.
+     * <p>
+     * <b>Note:</b> backed by memory {@link #close()} frees: do not read it after close.
+     *
+     * @return the reader.
+     */
+    public CountersReader countersReader()
+    {
+        return countersManager;
+    }
+
+    /**
+     * The counters manager, so an {@link Context#agentConfigurator(BiConsumer)} can allocate counters of its own next
+     * to the workers' (up to {@link Context#spareCounters(int)} of them).
+     *
+     * @return the manager.
+     */
+    public CountersManager countersManager()
+    {
+        return countersManager;
+    }
+
+    /**
+     * Sum every worker's counters into a holder, from any thread, while the server runs.
+     *
+     * @param into holder reused from call to call.
+     * @return into.
+     * @throws IllegalStateException once closed: the counter memory is gone.
+     */
+    public synchronized Snapshot snapshot(final Snapshot into)
+    {
+        if (state == State.CLOSED)
+        {
+            throw new IllegalStateException("server is closed: its counters are freed");
+        }
+        into.clear();
+        into.workers = workers.length;
+        into.errors = errors.get();
+        for (final Worker worker : workers)
+        {
+            final AtomicCounter[] counters = worker.counters;
+            for (int i = 0; i < counters.length; i++)
+            {
+                into.workerTotals[i] += counters[i].get();
+            }
+            final AtomicCounter[] verifierCounters = worker.verifierCounters;
+            for (int i = 0; i < verifierCounters.length; i++)
+            {
+                into.verifierTotals[i] += verifierCounters[i].get();
+            }
+        }
+        return into;
+    }
+
+    /**
+     * Stop the workers (each closes its socket on its own thread), then free the counters' memory. Idempotent.
+     */
+    @Override
+    public void close()
+    {
+        synchronized (this)
+        {
+            if (state == State.CLOSED)
+            {
+                return;
+            }
+            state = State.CLOSED;
+            try
+            {
+                for (final Worker worker : workers)
+                {
+                    if (null != worker)
+                    {
+                        worker.runner.close();
+                    }
+                }
+            }
+            finally
+            {
+                freeMemory();
+            }
+        }
+    }
+
+    /**
+     * Whether {@link #close()} has run.
+     *
+     * @return true once closed.
+     */
+    public synchronized boolean isClosed()
+    {
+        return state == State.CLOSED;
+    }
+
+    private void freeMemory()
+    {
+        BufferUtil.free(metadataMemory);
+        BufferUtil.free(valuesMemory);
+    }
+
+    /**
+     * One worker: its counters, agent, runner, and how its bind went.
+     */
+    private final class Worker
+    {
+        private final int id;
+        private final AtomicCounter[] counters;
+        private final AtomicCounter[] verifierCounters;
+        private final VerifierAgent agent;
+        private final AgentRunner runner;
+        private final CountDownLatch bound = new CountDownLatch(1);
+        private volatile Throwable startFailure;
+        private volatile int port = -1;
+        private volatile boolean isNative;
+
+        Worker(final int id)
+        {
+            this.id = id;
+            this.counters = WorkerCounter.allocate(countersManager, id);
+            this.verifierCounters = VerifierCounterSet.allocate(countersManager, id);
+            final ClientHelloVerifier verifier = new ClientHelloVerifier(new ClientHelloVerifier.Context()
+                .cookieKeys(context.cookieKeys())
+                .maxCookieAgeMs(context.maxCookieAgeMs()));
+            final VerifierAgent.Context agentContext = new VerifierAgent.Context()
+                .workerId(id)
+                .sockets(this::openSocket)
+                .verifier(verifier)
+                .counters(counters)
+                .verifierCounters(verifierCounters)
+                .handler(context.handlerFactory().apply(id))
+                .cpu(null == context.cpus() ? -1 : context.cpus()[id]);
+            context.agentConfigurator().accept(id, agentContext);
+            this.agent = new VerifierAgent(agentContext);
+            this.runner = new AgentRunner(context.idleStrategy().get(), this::onError, null, agent);
+        }
+
+        void start()
+        {
+            AgentRunner.startOnThread(runner, (runnable) ->
+            {
+                final Thread thread = new Thread(runnable, agent.roleName());
+                thread.setDaemon(true);
+                return thread;
+            });
+        }
+
+        int awaitBound(final int requestedPort)
+        {
+            final String where = context.bindAddress().getHostAddress() + " port " + requestedPort;
+            try
+            {
+                if (!bound.await(BIND_TIMEOUT_MS, TimeUnit.MILLISECONDS))
+                {
+                    throw new IllegalStateException(
+                        "worker " + id + " did not bind UDP " + where + " within " + BIND_TIMEOUT_MS + " ms");
+                }
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted waiting for worker " + id + " to bind UDP " + where, ex);
+            }
+            final Throwable failure = startFailure;
+            if (null != failure)
+            {
+                throw new IllegalStateException(
+                    "cannot start worker " + id + " on UDP " + where + ": " + failure.getMessage(), failure);
+            }
+            return port;
+        }
+
+        private BatchSocket openSocket()
+        {
+            final BatchSocket.Context socketContext = new BatchSocket.Context()
+                .bindAddress(context.bindAddress())
+                .port(0 == id ? context.port() : localPort)
+                .batchSize(context.batchSize())
+                .receiveBufferBytes(context.receiveBufferBytes())
+                .sendBufferBytes(context.sendBufferBytes())
+                .reusePort(true)
+                .forceNio(context.forceNio())
+                .notice(context.notice());
+            context.socketConfigurator().accept(id, socketContext);
+            final BatchSocket socket = BatchSockets.open(socketContext);
+            isNative = socket instanceof MmsgBatchSocket;
+            port = socket.localPort();
+            bound.countDown();
+            return socket;
+        }
+
+        private void onError(final Throwable throwable)
+        {
+            if (bound.getCount() > 0)
+            {
+                // Failed before its socket was bound (pinning, bind): start() reports it, with the address.
+                startFailure = throwable;
+                bound.countDown();
+                return;
+            }
+            errors.increment();
+            context.errorHandler().onError(throwable);
+        }
+    }
+
+    /**
+     * The server's counters summed over its workers at one moment: a holder reused from snapshot to snapshot.
+     */
+    public static final class Snapshot
+    {
+        private final long[] workerTotals = new long[WorkerCounter.values().length];
+        private final long[] verifierTotals = new long[VerifierCounterSet.LENGTH];
+        private int workers;
+        private long errors;
+
+        /**
+         * An empty holder.
+         */
+        public Snapshot()
+        {
+        }
+
+        void clear()
+        {
+            Arrays.fill(workerTotals, 0);
+            Arrays.fill(verifierTotals, 0);
+            workers = 0;
+            errors = 0;
+        }
+
+        /**
+         * A worker counter summed over the workers.
+         *
+         * @param counter which.
+         * @return the total.
+         */
+        public long get(final WorkerCounter counter)
+        {
+            return workerTotals[counter.ordinal()];
+        }
+
+        /**
+         * Datagrams received.
+         *
+         * @return the total.
+         */
+        public long received()
+        {
+            return get(WorkerCounter.RECEIVED);
+        }
+
+        /**
+         * Hellos whose cookie verified.
+         *
+         * @return the total.
+         */
+        public long verified()
+        {
+            return get(WorkerCounter.VERIFIED);
+        }
+
+        /**
+         * HelloVerifyRequests staged for sending.
+         *
+         * @return the total.
+         */
+        public long replies()
+        {
+            return get(WorkerCounter.REPLIES);
+        }
+
+        /**
+         * Datagrams the verifiers dropped.
+         *
+         * @return the total.
+         */
+        public long dropped()
+        {
+            return get(WorkerCounter.DROPPED);
+        }
+
+        /**
+         * Datagrams dropped for one reason.
+         *
+         * @param reason which.
+         * @return the total.
+         */
+        public long dropped(final DropReason reason)
+        {
+            return verifierTotals[VerifierCounterSet.index(reason)];
+        }
+
+        /**
+         * Cookies that checked out one way.
+         *
+         * @param check which.
+         * @return the total.
+         */
+        public long cookieChecks(final CookieCheck check)
+        {
+            return verifierTotals[VerifierCounterSet.index(check)];
+        }
+
+        /**
+         * One of the verifiers' counts by {@link VerifierCounterSet} index, e.g. {@link VerifierCounterSet#REPLY_BYTES}.
+         *
+         * @param index 0 to {@link VerifierCounterSet#LENGTH} - 1.
+         * @return the total.
+         */
+        public long verifierCount(final int index)
+        {
+            return verifierTotals[index];
+        }
+
+        /**
+         * Number of workers summed.
+         *
+         * @return workers.
+         */
+        public int workers()
+        {
+            return workers;
+        }
+
+        /**
+         * Errors the workers reported after starting (a broken socket, a throwing handler).
+         *
+         * @return the count.
+         */
+        public long errors()
+        {
+            return errors;
+        }
+
+        /**
+         * Copy another snapshot's values into this one, e.g. to keep the previous second's for rates.
+         *
+         * @param other to copy.
+         * @return this.
+         */
+        public Snapshot copyFrom(final Snapshot other)
+        {
+            System.arraycopy(other.workerTotals, 0, workerTotals, 0, workerTotals.length);
+            System.arraycopy(other.verifierTotals, 0, verifierTotals, 0, verifierTotals.length);
+            workers = other.workers;
+            errors = other.errors;
+            return this;
+        }
+    }
+
+    /**
+     * Configuration of a {@link VerifierServer}: fluent setters, then {@link #conclude()} validates and fills
+     * defaults, naming the bad value.
+     */
+    public static final class Context
+    {
+        /** Most workers a server runs. */
+        public static final int MAX_WORKERS = 1024;
+
+        private InetAddress bindAddress;
+        private int port = 0;
+        private int workers = 0;
+        private int batchSize = BatchSocket.Context.DEFAULT_BATCH_SIZE;
+        private CookieKeys cookieKeys;
+        private MacAlgorithm macAlgorithm;
+        private long maxCookieAgeMs = CookieGenerator.DEFAULT_MAX_AGE_MS;
+        private int[] cpus;
+        private Supplier<? extends IdleStrategy> idleStrategy;
+        private boolean forceNio = false;
+        private int receiveBufferBytes = BatchSocket.Context.DEFAULT_RECEIVE_BUFFER_BYTES;
+        private int sendBufferBytes = BatchSocket.Context.DEFAULT_SEND_BUFFER_BYTES;
+        private IntFunction<? extends VerifiedHelloHandler> handlerFactory;
+        private BiConsumer<Integer, VerifierAgent.Context> agentConfigurator;
+        private BiConsumer<Integer, BatchSocket.Context> socketConfigurator;
+        private ErrorHandler errorHandler;
+        private Consumer<String> notice;
+        private int spareCounters = 64;
+        private boolean concluded;
+
+        /**
+         * Every value at its default until set.
+         */
+        public Context()
+        {
+        }
+
+        /**
+         * Validate and fill defaults; a second call does nothing.
+         *
+         * @return this.
+         * @throws IllegalArgumentException naming the bad value.
+         */
+        public Context conclude()
+        {
+            if (concluded)
+            {
+                return this;
+            }
+            if (null == bindAddress)
+            {
+                try
+                {
+                    bindAddress = InetAddress.getByAddress(new byte[4]);
+                }
+                catch (final UnknownHostException ex)
+                {
+                    throw new IllegalStateException("the IPv4 wildcard address is always valid", ex);
+                }
+            }
+            if (port < 0 || port > 65_535)
+            {
+                throw new IllegalArgumentException("port must be 0 (ephemeral) to 65535, got " + port);
+            }
+            if (null != cpus)
+            {
+                if (cpus.length == 0)
+                {
+                    throw new IllegalArgumentException("cpus must list at least one CPU, or be null for no pinning");
+                }
+                for (final int cpu : cpus)
+                {
+                    if (cpu < 0 || cpu >= LibC.CPU_SET_BYTES * 8)
+                    {
+                        throw new IllegalArgumentException("cpus must be 0 to 1023, got " + cpu + " in " +
+                            Arrays.toString(cpus));
+                    }
+                }
+            }
+            if (0 == workers)
+            {
+                workers = null != cpus ? cpus.length : Runtime.getRuntime().availableProcessors();
+            }
+            if (workers < 1 || workers > MAX_WORKERS)
+            {
+                throw new IllegalArgumentException("workers must be 1 to " + MAX_WORKERS + ", got " + workers);
+            }
+            if (null != cpus && cpus.length != workers)
+            {
+                throw new IllegalArgumentException("cpus must name one CPU per worker: " + Arrays.toString(cpus) +
+                    " for " + workers + " workers");
+            }
+            if (batchSize < 1 || batchSize > BatchSocket.Context.MAX_BATCH_SIZE)
+            {
+                throw new IllegalArgumentException(
+                    "batchSize must be 1 to " + BatchSocket.Context.MAX_BATCH_SIZE + ", got " + batchSize);
+            }
+            if (maxCookieAgeMs < 1000 || maxCookieAgeMs > 86_400_000L)
+            {
+                throw new IllegalArgumentException("maxCookieAgeMs must be 1000 to 86400000, got " + maxCookieAgeMs);
+            }
+            if (receiveBufferBytes < 4096)
+            {
+                throw new IllegalArgumentException(
+                    "receiveBufferBytes must be at least 4096, got " + receiveBufferBytes);
+            }
+            if (sendBufferBytes < 4096)
+            {
+                throw new IllegalArgumentException("sendBufferBytes must be at least 4096, got " + sendBufferBytes);
+            }
+            if (spareCounters < 0 || spareCounters > 65_536)
+            {
+                throw new IllegalArgumentException("spareCounters must be 0 to 65536, got " + spareCounters);
+            }
+            if (null == cookieKeys)
+            {
+                cookieKeys = CookieKeys.random(
+                    null == macAlgorithm ? MacAlgorithm.defaultAlgorithm() : macAlgorithm,
+                    CookieKeys.DEFAULT_ROTATION_PERIOD_MS, CookieKeys.DEFAULT_GRACE_MS);
+            }
+            else if (null != macAlgorithm && macAlgorithm != cookieKeys.algorithm())
+            {
+                throw new IllegalArgumentException("macAlgorithm " + macAlgorithm.label() +
+                    " disagrees with cookieKeys, which use " + cookieKeys.algorithm().label());
+            }
+            macAlgorithm = cookieKeys.algorithm();
+            if (null == idleStrategy)
+            {
+                idleStrategy = () -> new BackoffIdleStrategy(
+                    64, 16, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1));
+            }
+            if (null == handlerFactory)
+            {
+                handlerFactory = (workerId) -> VerifiedHelloHandler.NONE;
+            }
+            if (null == agentConfigurator)
+            {
+                agentConfigurator = (workerId, agentContext) -> {};
+            }
+            if (null == socketConfigurator)
+            {
+                socketConfigurator = (workerId, socketContext) -> {};
+            }
+            if (null == errorHandler)
+            {
+                errorHandler = (throwable) -> throwable.printStackTrace(System.err);
+            }
+            if (null == notice)
+            {
+                notice = System.err::println;
+            }
+            concluded = true;
+            return this;
+        }
+
+        /**
+         * Address every worker binds: an IPv6 one makes IPv6 sockets, dual-stack when it is {@code ::}.
+         *
+         * @param bindAddress local address; default 0.0.0.0.
+         * @return this.
+         */
+        public Context bindAddress(final InetAddress bindAddress)
+        {
+            this.bindAddress = Objects.requireNonNull(bindAddress, "bindAddress must not be null");
+            return this;
+        }
+
+        /**
+         * Address every worker binds.
+         *
+         * @return the address.
+         */
+        public InetAddress bindAddress()
+        {
+            return bindAddress;
+        }
+
+        /**
+         * Port every worker binds.
+         *
+         * @param port 0 for an ephemeral port, learnt from the first worker (see {@link VerifierServer#localPort()});
+         *             default 0.
+         * @return this.
+         */
+        public Context port(final int port)
+        {
+            this.port = port;
+            return this;
+        }
+
+        /**
+         * Port every worker binds.
+         *
+         * @return the port asked for.
+         */
+        public int port()
+        {
+            return port;
+        }
+
+        /**
+         * Number of workers, each a thread, a socket and a verifier.
+         *
+         * @param workers 1 to {@value #MAX_WORKERS}; default the number of {@link #cpus(int...)} given, else the
+         *                available processors.
+         * @return this.
+         */
+        public Context workers(final int workers)
+        {
+            this.workers = workers;
+            return this;
+        }
+
+        /**
+         * Number of workers.
+         *
+         * @return workers; 0 until concluded when left to the default.
+         */
+        public int workers()
+        {
+            return workers;
+        }
+
+        /**
+         * Datagrams per batch, each way.
+         *
+         * @param batchSize 1 to {@value BatchSocket.Context#MAX_BATCH_SIZE}; default
+         *                  {@value BatchSocket.Context#DEFAULT_BATCH_SIZE}.
+         * @return this.
+         */
+        public Context batchSize(final int batchSize)
+        {
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        /**
+         * Datagrams per batch.
+         *
+         * @return the batch size.
+         */
+        public int batchSize()
+        {
+            return batchSize;
+        }
+
+        /**
+         * Key source shared by every worker's verifier.
+         *
+         * @param cookieKeys default {@link CookieKeys#random(MacAlgorithm, long, long)} with {@link #macAlgorithm}.
+         * @return this.
+         */
+        public Context cookieKeys(final CookieKeys cookieKeys)
+        {
+            this.cookieKeys = cookieKeys;
+            return this;
+        }
+
+        /**
+         * Key source shared by every worker's verifier.
+         *
+         * @return the keys.
+         */
+        public CookieKeys cookieKeys()
+        {
+            return cookieKeys;
+        }
+
+        /**
+         * MAC of the default random keys; when {@link #cookieKeys(CookieKeys)} is set too, it must agree with them.
+         *
+         * @param macAlgorithm default {@link MacAlgorithm#defaultAlgorithm()}.
+         * @return this.
+         */
+        public Context macAlgorithm(final MacAlgorithm macAlgorithm)
+        {
+            this.macAlgorithm = macAlgorithm;
+            return this;
+        }
+
+        /**
+         * MAC the cookies are made with.
+         *
+         * @return the algorithm; null until concluded when left to the default.
+         */
+        public MacAlgorithm macAlgorithm()
+        {
+            return macAlgorithm;
+        }
+
+        /**
+         * Oldest cookie that verifies.
+         *
+         * @param maxCookieAgeMs 1 s to 1 day; default 60 s.
+         * @return this.
+         */
+        public Context maxCookieAgeMs(final long maxCookieAgeMs)
+        {
+            this.maxCookieAgeMs = maxCookieAgeMs;
+            return this;
+        }
+
+        /**
+         * Oldest cookie that verifies.
+         *
+         * @return milliseconds.
+         */
+        public long maxCookieAgeMs()
+        {
+            return maxCookieAgeMs;
+        }
+
+        /**
+         * CPUs to pin the workers to, worker i on {@code cpus[i]} (Linux only; ignored elsewhere).
+         *
+         * @param cpus one per worker, 0 to 1023; null (default) for no pinning.
+         * @return this.
+         */
+        public Context cpus(final int... cpus)
+        {
+            this.cpus = null == cpus ? null : cpus.clone();
+            return this;
+        }
+
+        /**
+         * CPUs to pin the workers to.
+         *
+         * @return one per worker, or null.
+         */
+        public int[] cpus()
+        {
+            return cpus;
+        }
+
+        /**
+         * Makes each worker's idle strategy (strategies keep state, so one each).
+         *
+         * @param idleStrategy default a {@link BackoffIdleStrategy} parking up to 1 ms.
+         * @return this.
+         */
+        public Context idleStrategy(final Supplier<? extends IdleStrategy> idleStrategy)
+        {
+            this.idleStrategy = idleStrategy;
+            return this;
+        }
+
+        /**
+         * Makes each worker's idle strategy.
+         *
+         * @return the supplier.
+         */
+        public Supplier<? extends IdleStrategy> idleStrategy()
+        {
+            return idleStrategy;
+        }
+
+        /**
+         * Use NIO even where the native socket is available.
+         *
+         * @param forceNio default false.
+         * @return this.
+         */
+        public Context forceNio(final boolean forceNio)
+        {
+            this.forceNio = forceNio;
+            return this;
+        }
+
+        /**
+         * Whether NIO is forced.
+         *
+         * @return true to skip the native socket.
+         */
+        public boolean forceNio()
+        {
+            return forceNio;
+        }
+
+        /**
+         * SO_RCVBUF each socket asks for.
+         *
+         * @param receiveBufferBytes at least 4096; default 4 MiB.
+         * @return this.
+         */
+        public Context receiveBufferBytes(final int receiveBufferBytes)
+        {
+            this.receiveBufferBytes = receiveBufferBytes;
+            return this;
+        }
+
+        /**
+         * SO_RCVBUF each socket asks for.
+         *
+         * @return bytes.
+         */
+        public int receiveBufferBytes()
+        {
+            return receiveBufferBytes;
+        }
+
+        /**
+         * SO_SNDBUF each socket asks for.
+         *
+         * @param sendBufferBytes at least 4096; default 4 MiB.
+         * @return this.
+         */
+        public Context sendBufferBytes(final int sendBufferBytes)
+        {
+            this.sendBufferBytes = sendBufferBytes;
+            return this;
+        }
+
+        /**
+         * SO_SNDBUF each socket asks for.
+         *
+         * @return bytes.
+         */
+        public int sendBufferBytes()
+        {
+            return sendBufferBytes;
+        }
+
+        /**
+         * Makes each worker's handler of verified hellos, called with the worker id; it runs on that worker's thread.
+         *
+         * @param handlerFactory default: every worker gets {@link VerifiedHelloHandler#NONE}.
+         * @return this.
+         */
+        public Context handlerFactory(final IntFunction<? extends VerifiedHelloHandler> handlerFactory)
+        {
+            this.handlerFactory = handlerFactory;
+            return this;
+        }
+
+        /**
+         * Makes each worker's handler of verified hellos.
+         *
+         * @return the factory.
+         */
+        public IntFunction<? extends VerifiedHelloHandler> handlerFactory()
+        {
+            return handlerFactory;
+        }
+
+        /**
+         * Called once per worker id with its agent's context, after the server has filled it and before the agent is
+         * built: to attach what the server does not know about (accepted peers, an outbox, handlers).
+         *
+         * @param agentConfigurator default does nothing.
+         * @return this.
+         */
+        public Context agentConfigurator(final BiConsumer<Integer, VerifierAgent.Context> agentConfigurator)
+        {
+            this.agentConfigurator = agentConfigurator;
+            return this;
+        }
+
+        /**
+         * Called once per worker with its agent's context.
+         *
+         * @return the configurator.
+         */
+        public BiConsumer<Integer, VerifierAgent.Context> agentConfigurator()
+        {
+            return agentConfigurator;
+        }
+
+        /**
+         * Called with each worker's socket context on the worker's thread, after the server has filled it and just
+         * before the socket is opened: for socket options the server does not set itself (e.g. a kernel filter).
+         *
+         * @param socketConfigurator default does nothing.
+         * @return this.
+         */
+        public Context socketConfigurator(final BiConsumer<Integer, BatchSocket.Context> socketConfigurator)
+        {
+            this.socketConfigurator = socketConfigurator;
+            return this;
+        }
+
+        /**
+         * Called with each worker's socket context.
+         *
+         * @return the configurator.
+         */
+        public BiConsumer<Integer, BatchSocket.Context> socketConfigurator()
+        {
+            return socketConfigurator;
+        }
+
+        /**
+         * Told of errors a running worker hits (a broken socket, a handler that throws); counted either way.
+         * Errors before a worker is bound are thrown by {@link VerifierServer#start()} instead.
+         *
+         * @param errorHandler default prints the stack trace to System.err; must not throw.
+         * @return this.
+         */
+        public Context errorHandler(final ErrorHandler errorHandler)
+        {
+            this.errorHandler = errorHandler;
+            return this;
+        }
+
+        /**
+         * Told of errors a running worker hits.
+         *
+         * @return the handler.
+         */
+        public ErrorHandler errorHandler()
+        {
+            return errorHandler;
+        }
+
+        /**
+         * Where to say that NIO is used because the native socket is unavailable.
+         *
+         * @param notice receives one line; default System.err.
+         * @return this.
+         */
+        public Context notice(final Consumer<String> notice)
+        {
+            this.notice = notice;
+            return this;
+        }
+
+        /**
+         * Where notices go.
+         *
+         * @return the callback.
+         */
+        public Consumer<String> notice()
+        {
+            return notice;
+        }
+
+        /**
+         * Room in the counters for ones an {@link #agentConfigurator(BiConsumer)} allocates itself.
+         *
+         * @param spareCounters 0 to 65536; default 64.
+         * @return this.
+         */
+        public Context spareCounters(final int spareCounters)
+        {
+            this.spareCounters = spareCounters;
+            return this;
+        }
+
+        /**
+         * Room for extra counters.
+         *
+         * @return counters.
+         */
+        public int spareCounters()
+        {
+            return spareCounters;
+        }
+    }
+}

@@ -1,0 +1,364 @@
+package io.turnstile.nativeio;
+
+import io.turnstile.codec.HelloVerifyRequestEncoder;
+import io.turnstile.cookie.CookieCheck;
+import io.turnstile.cookie.CookieKeys;
+import io.turnstile.cookie.GeneratorParameters;
+import io.turnstile.cookie.MacAlgorithm;
+import io.turnstile.verifier.DropReason;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The multi-core server on real loopback sockets: two workers share one ephemeral port through SO_REUSEPORT,
+ * cookie-less hellos from the corpus sent from many client sockets all get HelloVerifyRequests, a cookie hello
+ * verifies, garbage is dropped by reason, the summed counters add up, bad configuration is refused by name, and
+ * close frees the port and the counter memory, twice without harm.
+ */
+class VerifierServerTest
+{
+    /** core's corpus, from native-io's directory (surefire's working directory). */
+    private static final Path CORPUS = Path.of("..", "core", "src", "test", "resources", "corpus");
+    private static final List<String> COOKIELESS = List.of(
+        "openssl-dtls12-ch1-nocookie.bin",
+        "openssl-dtls10-ch1-nocookie.bin",
+        "openssl-dtlsany-ch1-nocookie.bin",
+        "openssl-dtls12-mtu256-ch1-nocookie.bin",
+        "bc-dtls12-bccrypto-ch1-nocookie.bin",
+        "bc-dtls12-jcacrypto-ch1-nocookie.bin");
+    private static final int CLIENTS = 32;
+    private static final long WAIT_NS = TimeUnit.SECONDS.toNanos(10);
+
+    @ParameterizedTest(name = "nio={0}")
+    @ValueSource(booleans = {false, true})
+    @Timeout(30)
+    void shouldAnswerEveryClientFromTwoWorkersSharingOnePort(final boolean nio) throws Exception
+    {
+        assumeTrue(nio || LibC.isAvailable());
+        final InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        final List<byte[]> hellos = new ArrayList<>();
+        for (final String name : COOKIELESS)
+        {
+            hellos.add(capture(name));
+        }
+        final List<Integer> configured = Collections.synchronizedList(new ArrayList<>());
+        final List<Integer> verifiedBy = new CopyOnWriteArrayList<>();
+        final List<Integer> verifiedPorts = new CopyOnWriteArrayList<>();
+        final List<DatagramChannel> clients = new ArrayList<>();
+
+        try (VerifierServer server = new VerifierServer(new VerifierServer.Context()
+            .bindAddress(loopback)
+            .port(0)
+            .workers(2)
+            .batchSize(8)
+            .forceNio(nio)
+            .macAlgorithm(MacAlgorithm.HMAC_SHA256)
+            .agentConfigurator((workerId, agentContext) -> configured.add(workerId))
+            .handlerFactory((workerId) -> (datagram, length, address, addressOffset, addressLength, port, verifier) ->
+            {
+                verifiedBy.add(workerId);
+                verifiedPorts.add(port);
+            })))
+        {
+            assertEquals(List.of(0, 1), configured, "the configurator runs once per worker, before start");
+            assertEquals(-1, server.localPort());
+            server.start();
+            final int port = server.localPort();
+            assertTrue(port > 0, "an ephemeral port was learnt: " + port);
+            assertEquals(!nio, server.isNative());
+            final InetSocketAddress serverAddress = new InetSocketAddress(loopback, port);
+
+            for (int i = 0; i < CLIENTS; i++)
+            {
+                final DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET);
+                clients.add(client);
+                client.bind(new InetSocketAddress(loopback, 0));
+                client.configureBlocking(false);
+                client.send(ByteBuffer.wrap(hellos.get(i % hellos.size())), serverAddress);
+            }
+
+            byte[] firstCookie = null;
+            for (int i = 0; i < CLIENTS; i++)
+            {
+                final ByteBuffer hvr = awaitDatagram(clients.get(i));
+                assertEquals(22, hvr.get(0), "a handshake record to client " + i);
+                assertEquals(3, hvr.get(13), "hello_verify_request to client " + i);
+                final int cookieLength = hvr.get(HelloVerifyRequestEncoder.COOKIE_LENGTH_OFFSET) & 0xFF;
+                assertEquals(32, cookieLength, "an HMAC-SHA256 cookie");
+                if (0 == i)
+                {
+                    firstCookie = new byte[cookieLength];
+                    hvr.get(HelloVerifyRequestEncoder.COOKIE_OFFSET, firstCookie);
+                }
+            }
+            assertNotNull(firstCookie);
+
+            final DatagramChannel first = clients.getFirst();
+            first.send(ByteBuffer.wrap(VerifierAgentTest.withCookie(hellos.getFirst(), firstCookie)), serverAddress);
+            first.send(ByteBuffer.wrap(new byte[]{22, (byte)0xFE, (byte)0xFD, 0, 0}), serverAddress);
+            first.send(ByteBuffer.wrap(new byte[]{23, (byte)0xFE, (byte)0xFD, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0}),
+                serverAddress);
+
+            final VerifierServer.Snapshot snapshot = new VerifierServer.Snapshot();
+            final long expected = CLIENTS + 3;
+            awaitCondition(() -> server.snapshot(snapshot).received() == expected &&
+                snapshot.verifierCount(VerifierCounterSet.DATAGRAMS) == expected);
+
+            assertEquals(2, snapshot.workers());
+            assertEquals(CLIENTS, snapshot.replies());
+            assertEquals(1, snapshot.verified());
+            assertEquals(2, snapshot.dropped());
+            assertEquals(1, snapshot.dropped(DropReason.RECORD_TOO_SHORT));
+            assertEquals(1, snapshot.dropped(DropReason.NOT_HANDSHAKE));
+            long droppedByReason = 0;
+            for (final DropReason reason : DropReason.values())
+            {
+                droppedByReason += snapshot.dropped(reason);
+            }
+            assertEquals(snapshot.dropped(), droppedByReason, "drop reasons add up to the drops");
+            assertEquals(snapshot.replies(), snapshot.verifierCount(VerifierCounterSet.REPLIES));
+            assertEquals(snapshot.verified(), snapshot.verifierCount(VerifierCounterSet.VERIFIED));
+            assertEquals(1, snapshot.cookieChecks(CookieCheck.VALID));
+            assertEquals(snapshot.received(), snapshot.replies() + snapshot.verified() + snapshot.dropped());
+            assertEquals(0, snapshot.get(WorkerCounter.SEND_FAILED));
+            assertEquals(0, snapshot.errors());
+
+            assertEquals(1, verifiedBy.size());
+            assertEquals(List.of(((InetSocketAddress)first.getLocalAddress()).getPort()), verifiedPorts);
+            final long[] perWorker = receivedPerWorker(server);
+            assertEquals(expected, perWorker[0] + perWorker[1]);
+            assertTrue(perWorker[0] > 0 && perWorker[1] > 0,
+                "SO_REUSEPORT spreads " + CLIENTS + " clients over both workers: " + perWorker[0] + " and " +
+                perWorker[1]);
+        }
+        finally
+        {
+            for (final DatagramChannel client : clients)
+            {
+                client.close();
+            }
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldVerifyOnOneWorkerACookieAnotherWorkerMade() throws Exception
+    {
+        // Keys from one fixed secret: two servers on two ports stand in for two workers the kernel might pick.
+        final CookieKeys keys = CookieKeys.fixed(new GeneratorParameters(MacAlgorithm.AES_CMAC, new byte[32]));
+        final InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        final byte[] hello = capture("openssl-dtls12-ch1-nocookie.bin");
+        try (VerifierServer maker = new VerifierServer(serverContext(loopback).cookieKeys(keys));
+            VerifierServer checker = new VerifierServer(serverContext(loopback).cookieKeys(keys));
+            DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
+        {
+            maker.start();
+            checker.start();
+            client.bind(new InetSocketAddress(loopback, 0));
+            client.configureBlocking(false);
+            client.send(ByteBuffer.wrap(hello), new InetSocketAddress(loopback, maker.localPort()));
+            final ByteBuffer hvr = awaitDatagram(client);
+            final byte[] cookie = new byte[hvr.get(HelloVerifyRequestEncoder.COOKIE_LENGTH_OFFSET) & 0xFF];
+            hvr.get(HelloVerifyRequestEncoder.COOKIE_OFFSET, cookie);
+
+            client.send(ByteBuffer.wrap(VerifierAgentTest.withCookie(hello, cookie)),
+                new InetSocketAddress(loopback, checker.localPort()));
+            final VerifierServer.Snapshot snapshot = new VerifierServer.Snapshot();
+            awaitCondition(() -> checker.snapshot(snapshot).verified() == 1);
+            assertEquals(0, snapshot.replies());
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldThrowTheBindErrorNamingTheAddressAndClose() throws Exception
+    {
+        final InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        try (DatagramChannel squatter = DatagramChannel.open(StandardProtocolFamily.INET))
+        {
+            squatter.bind(new InetSocketAddress(loopback, 0));
+            final int port = ((InetSocketAddress)squatter.getLocalAddress()).getPort();
+            final VerifierServer server = new VerifierServer(serverContext(loopback).port(port).workers(2));
+
+            final IllegalStateException ex = assertThrows(IllegalStateException.class, server::start);
+            assertTrue(ex.getMessage().contains("127.0.0.1 port " + port), ex.getMessage());
+            if (LibC.isAvailable())
+            {
+                assertTrue(ex.getMessage().contains("EADDRINUSE"), ex.getMessage());
+            }
+            assertTrue(server.isClosed(), "a server that failed to start is closed");
+            assertThrows(IllegalStateException.class, server::start);
+            server.close();
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldCloseOnceFreeingThePortAndTheCounterMemory() throws Exception
+    {
+        final InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        final BufferPoolMXBean direct = directPool();
+        final int spareCounters = 4096;
+        final long counterBytes = (long)spareCounters * 640;
+        final long before = direct.getMemoryUsed();
+
+        final VerifierServer server = new VerifierServer(
+            serverContext(loopback).workers(2).spareCounters(spareCounters));
+        server.start();
+        final int port = server.localPort();
+        assertTrue(direct.getMemoryUsed() - before >= counterBytes, "counters live off-heap while running");
+        assertEquals(0, server.snapshot(new VerifierServer.Snapshot()).received());
+
+        server.close();
+        server.close();
+        assertTrue(server.isClosed());
+        assertTrue(direct.getMemoryUsed() - before < counterBytes / 4,
+            "close frees the counters: " + (direct.getMemoryUsed() - before) + " bytes still held");
+        assertThrows(IllegalStateException.class, () -> server.snapshot(new VerifierServer.Snapshot()));
+        assertThrows(IllegalStateException.class, server::start);
+        try (DatagramChannel rebind = DatagramChannel.open(StandardProtocolFamily.INET))
+        {
+            rebind.bind(new InetSocketAddress(loopback, port));
+        }
+        catch (final BindException ex)
+        {
+            fail("close did not release port " + port + ": " + ex);
+        }
+    }
+
+    @Test
+    @Timeout(10)
+    void shouldRefuseBadValuesByName()
+    {
+        assertRefused("workers", () -> new VerifierServer.Context().workers(-1).conclude());
+        assertRefused("workers", () -> new VerifierServer.Context().workers(5000).conclude());
+        assertRefused("port", () -> new VerifierServer.Context().port(65_536).conclude());
+        assertRefused("batchSize", () -> new VerifierServer.Context().batchSize(0).conclude());
+        assertRefused("batchSize", () -> new VerifierServer.Context().batchSize(4096).conclude());
+        assertRefused("cpus", () -> new VerifierServer.Context().cpus(2000).conclude());
+        assertRefused("cpus", () -> new VerifierServer.Context().cpus(new int[0]).conclude());
+        assertRefused("cpus", () -> new VerifierServer.Context().workers(3).cpus(0, 1).conclude());
+        assertRefused("maxCookieAgeMs", () -> new VerifierServer.Context().maxCookieAgeMs(10).conclude());
+        assertRefused("receiveBufferBytes", () -> new VerifierServer.Context().receiveBufferBytes(1).conclude());
+        assertRefused("sendBufferBytes", () -> new VerifierServer.Context().sendBufferBytes(1).conclude());
+        assertRefused("spareCounters", () -> new VerifierServer.Context().spareCounters(-1).conclude());
+        assertRefused("macAlgorithm", () -> new VerifierServer.Context()
+            .cookieKeys(CookieKeys.random())
+            .macAlgorithm(MacAlgorithm.HMAC_SHA1)
+            .conclude());
+
+        final VerifierServer.Context defaults = new VerifierServer.Context().cpus(0, 1).conclude();
+        assertEquals(2, defaults.workers(), "one worker per CPU listed");
+        assertEquals(MacAlgorithm.defaultAlgorithm(), defaults.macAlgorithm());
+        assertEquals(Runtime.getRuntime().availableProcessors(), new VerifierServer.Context().conclude().workers());
+        assertArrayEquals(new byte[4], defaults.bindAddress().getAddress(), "the wildcard by default");
+    }
+
+    private static VerifierServer.Context serverContext(final InetAddress loopback)
+    {
+        return new VerifierServer.Context().bindAddress(loopback).workers(1).batchSize(8);
+    }
+
+    private static void assertRefused(final String name, final Executable conclude)
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, conclude::execute);
+        assertTrue(ex.getMessage().contains(name), "the message names " + name + ": " + ex.getMessage());
+    }
+
+    private static long[] receivedPerWorker(final VerifierServer server)
+    {
+        final long[] received = new long[server.workerCount()];
+        final AtomicInteger found = new AtomicInteger();
+        server.countersReader().forEach((counterId, typeId, keyBuffer, label) ->
+        {
+            if (typeId == WorkerCounter.RECEIVED.typeId())
+            {
+                final int worker = Integer.parseInt(label.substring(label.indexOf("worker=") + 7));
+                received[worker] = server.countersReader().getCounterValue(counterId);
+                found.incrementAndGet();
+            }
+        });
+        assertEquals(server.workerCount(), found.get(), "one received counter per worker");
+        return received;
+    }
+
+    private static BufferPoolMXBean directPool()
+    {
+        for (final BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class))
+        {
+            if ("direct".equals(pool.getName()))
+            {
+                return pool;
+            }
+        }
+        return fail("no direct buffer pool MXBean");
+    }
+
+    private static byte[] capture(final String name) throws IOException
+    {
+        final Path path = CORPUS.resolve(name);
+        assertTrue(Files.isRegularFile(path), "corpus capture missing: " + path.toAbsolutePath());
+        return Files.readAllBytes(path);
+    }
+
+    private static ByteBuffer awaitDatagram(final DatagramChannel client) throws IOException, InterruptedException
+    {
+        final ByteBuffer buffer = ByteBuffer.allocate(2048);
+        final long deadline = System.nanoTime() + WAIT_NS;
+        while (null == client.receive(buffer))
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
+                fail("no reply before the deadline");
+            }
+            Thread.sleep(1);
+        }
+        return buffer.flip();
+    }
+
+    private static void awaitCondition(final BooleanSupplier condition) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + WAIT_NS;
+        while (!condition.getAsBoolean())
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
+                fail("condition not met before the deadline");
+            }
+            Thread.sleep(1);
+        }
+        assertFalse(Thread.currentThread().isInterrupted());
+    }
+}

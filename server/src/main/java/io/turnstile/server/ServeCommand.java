@@ -1,0 +1,997 @@
+package io.turnstile.server;
+
+import io.turnstile.cookie.CookieKeys;
+import io.turnstile.cookie.GeneratorParameters;
+import io.turnstile.cookie.MacAlgorithm;
+import io.turnstile.nativeio.BatchSocket;
+import io.turnstile.nativeio.VerifiedHelloHandler;
+import io.turnstile.nativeio.VerifierServer;
+
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * {@code turnstile serve}: run a {@link VerifierServer} on an address, print a JSON line of statistics every second
+ * and a summary when it stops (duration elapsed, SIGINT, SIGTERM).
+ * <p>
+ * Exit codes: 0 after a clean stop, {@value UsageException#EXIT_CODE} for a bad command line or an address that
+ * cannot be bound, 1 when the server fails while running. {@code turnstile: listening on HOST:PORT} goes to stderr
+ * once every worker is bound: scripts wait for that line.
+ * <p>
+ * One instance runs once. {@link #run(String[])} blocks; {@link #stop(String)} from any thread ends it, which is how
+ * a test (or an embedding program) drives it without signals.
+ */
+public final class ServeCommand
+{
+    /** Shown by {@code --help}. */
+    public static final String USAGE = """
+        usage: turnstile serve --bind HOST:PORT [options]
+
+        Answers cookie-less DTLS ClientHellos with a HelloVerifyRequest (RFC 6347 section 4.2.1) and counts the
+        hellos that return with a valid cookie as verified. One worker thread and one SO_REUSEPORT socket per CPU.
+
+          --bind HOST:PORT        address to listen on (required): 127.0.0.1:4433, [::1]:4433, 0.0.0.0:4433,
+                                  [::]:4433 (dual stack); port 0 picks a free port, printed once bound
+          --workers N             worker threads, each with its own socket (default: one per --cpus entry, else
+                                  the available processors, here %d)
+          --batch N               datagrams per recvmmsg/sendmmsg, 1 to 1024 (default 64)
+          --mac NAME              cookie MAC: aes-cmac (default), hmac-sha256, hmac-sha1
+          --secret-file F         fixed cookie secret: F holds at least 16 bytes, either raw bytes or hex text
+                                  (only hex digits, surrounding whitespace ignored), e.g. openssl rand -hex 32 > F;
+                                  it does not rotate
+          --master-key-file F     fleet keys: every server with the same master key (same format, at least 16
+                                  bytes) verifies every other's cookies; key = HKDF(master, epoch), epoch = now/period
+          --rotate SECONDS        key rotation period for random (default) and fleet keys, at least 1 (default
+                                  3600); the previous key still verifies for min(60 s, period)
+          --max-cookie-age SECONDS  oldest cookie that verifies, 1 to 86400 (default 60)
+          --duration SECONDS      stop after this long (default: run until SIGINT or SIGTERM)
+          --stats FILE|-          where the JSON statistics lines go, one per second (default - : stdout)
+          --cpus LIST             pin worker i to the i-th CPU of LIST, e.g. 1,2 or 0-3 (Linux)
+          --bpf-filter            attach a classic BPF filter that drops datagrams which cannot be DTLS
+                                  handshakes in the kernel
+          --nio                   use NIO DatagramChannels even where recvmmsg/sendmmsg are available
+          --log-verified N        log the first N verified hellos (peer, record and message sequence numbers)
+                                  to stderr (default 5)
+          --help                  this text
+
+        Each stats line: {"t":seconds since start,"epoch_ms":..,"workers":..,"rx":..,"hvr":..,"verified":..,
+        "dropped":..,"rx_pps":..,"tx_pps":..,"verified_ps":..,"dropped_pps":..,"send_eagain":..,"send_failed":..,
+        "reply_queue_full":..,"rx_truncated":..,"errors":..,"drop_reasons":{..},"cookie_checks":{..}}
+        Counts are cumulative, *_pps and *_ps per second since the previous line. Exit code 2: bad usage or an
+        address that cannot be bound.
+        """;
+
+    private static final long REPORT_INTERVAL_NS = TimeUnit.SECONDS.toNanos(1);
+    private static final long HOOK_WAIT_MS = 5_000;
+
+    private final PrintStream out;
+    private final PrintStream err;
+    private final AtomicReference<String> stopReason = new AtomicReference<>();
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private final CountDownLatch listening = new CountDownLatch(1);
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private volatile VerifierServer server;
+
+    /**
+     * A command writing to the given streams.
+     *
+     * @param out standard output: help, and the statistics when {@code --stats -}.
+     * @param err standard error: the listening line, errors, logged hellos, the summary.
+     */
+    public ServeCommand(final PrintStream out, final PrintStream err)
+    {
+        this.out = out;
+        this.err = err;
+    }
+
+    /**
+     * Run until the duration elapses or SIGINT/SIGTERM arrives, which this method handles itself.
+     *
+     * @param args the options after {@code serve}.
+     * @return the exit code.
+     */
+    public int run(final String[] args)
+    {
+        return run(args, true);
+    }
+
+    /**
+     * Run until the duration elapses or {@link #stop(String)} is called.
+     *
+     * @param args           the options after {@code serve}.
+     * @param installSignals whether to handle SIGINT and SIGTERM (and add a shutdown hook); false when embedded.
+     * @return the exit code.
+     */
+    public int run(final String[] args, final boolean installSignals)
+    {
+        try
+        {
+            return serve(args, installSignals);
+        }
+        catch (final UsageException ex)
+        {
+            err.println("turnstile serve: " + ex.getMessage());
+            err.println("try 'turnstile serve --help'");
+            return UsageException.EXIT_CODE;
+        }
+        catch (final RuntimeException ex)
+        {
+            err.println("turnstile serve: failed: " + ex);
+            return 1;
+        }
+        finally
+        {
+            listening.countDown();
+            finished.countDown();
+        }
+    }
+
+    /**
+     * Ask a running command to stop; the first reason given is the one reported.
+     *
+     * @param reason e.g. "SIGTERM".
+     */
+    public void stop(final String reason)
+    {
+        stopReason.compareAndSet(null, reason);
+        stopRequested.countDown();
+    }
+
+    /**
+     * Wait until the server is bound (or failed to start).
+     *
+     * @param timeoutMs how long to wait.
+     * @return the bound port, or -1 when the server is not running.
+     * @throws InterruptedException when interrupted.
+     */
+    public int awaitListening(final long timeoutMs) throws InterruptedException
+    {
+        listening.await(timeoutMs, TimeUnit.MILLISECONDS);
+        final VerifierServer server = this.server;
+        return null == server || server.isClosed() ? -1 : server.localPort();
+    }
+
+    /**
+     * Sum the running server's counters, for a caller that embeds the command.
+     *
+     * @param into holder.
+     * @return into, or null when the server is not running.
+     */
+    public VerifierServer.Snapshot snapshot(final VerifierServer.Snapshot into)
+    {
+        final VerifierServer server = this.server;
+        if (null == server)
+        {
+            return null;
+        }
+        try
+        {
+            return server.snapshot(into);
+        }
+        catch (final IllegalStateException ex)
+        {
+            return null;
+        }
+    }
+
+    private int serve(final String[] args, final boolean installSignals)
+    {
+        final Options options = Options.parse(args);
+        if (options.help)
+        {
+            out.print(usage());
+            out.flush();
+            return 0;
+        }
+        final VerifierServer.Context context = options.serverContext(err);
+        final PrintStream stats = options.openStats(out);
+        try
+        {
+            final VerifierServer server;
+            try
+            {
+                server = new VerifierServer(context);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new UsageException(ex.getMessage(), ex);
+            }
+            try
+            {
+                server.start();
+            }
+            catch (final IllegalStateException ex)
+            {
+                final Throwable cause = null != ex.getCause() ? ex.getCause() : ex;
+                throw new UsageException("cannot listen on " + options.bindText() + ": " + cause.getMessage(), ex);
+            }
+            this.server = server;
+            try
+            {
+                return runStarted(server, options, stats, installSignals);
+            }
+            finally
+            {
+                server.close();
+            }
+        }
+        finally
+        {
+            if (stats != out)
+            {
+                stats.close();
+            }
+        }
+    }
+
+    private int runStarted(
+        final VerifierServer server, final Options options, final PrintStream stats, final boolean installSignals)
+    {
+        final long startNs = System.nanoTime();
+        final StatsReporter reporter = new StatsReporter(server, stats, startNs);
+        Thread hook = null;
+        if (installSignals)
+        {
+            if (!StopSignals.install(this::stop))
+            {
+                err.println("turnstile: this JVM cannot handle signals; SIGINT and SIGTERM stop it via shutdown hook");
+            }
+            hook = new Thread(this::onShutdown, "turnstile-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+        }
+        err.println("turnstile: " + server.workerCount() + " worker" + (server.workerCount() == 1 ? "" : "s") +
+            ", " + (server.isNative() ? "recvmmsg/sendmmsg" : "NIO DatagramChannel") +
+            ", batch " + options.batch + ", mac " + options.keys.algorithm().label() + ", " + options.keysText());
+        err.println("turnstile: listening on " + hostText(server.localAddress().getAddress()) + ":" +
+            server.localPort());
+        err.flush();
+        listening.countDown();
+
+        String reason;
+        final long deadlineNs = options.durationNs > 0 ? startNs + options.durationNs : Long.MAX_VALUE;
+        long nextReportNs = startNs + REPORT_INTERVAL_NS;
+        try
+        {
+            while (true)
+            {
+                final long nowNs = System.nanoTime();
+                if (nowNs - deadlineNs >= 0)
+                {
+                    reason = "duration elapsed";
+                    break;
+                }
+                if (nowNs - nextReportNs >= 0)
+                {
+                    reporter.report(nowNs, System.currentTimeMillis());
+                    nextReportNs = Math.max(nextReportNs + REPORT_INTERVAL_NS, nowNs + 1);
+                }
+                final long waitNs = Math.min(nextReportNs, deadlineNs) - nowNs;
+                if (stopRequested.await(Math.max(waitNs, 0), TimeUnit.NANOSECONDS))
+                {
+                    reason = stopReason.get();
+                    break;
+                }
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            reason = "interrupted";
+        }
+
+        final long stopNs = System.nanoTime();
+        reporter.report(stopNs, System.currentTimeMillis());
+        server.close();
+        err.println(reporter.summary(reason, stopNs));
+        err.flush();
+        if (null != hook)
+        {
+            try
+            {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            }
+            catch (final IllegalStateException ignore)
+            {
+                // the JVM is already shutting down: the hook is waiting for this summary
+            }
+        }
+        return 0;
+    }
+
+    private void onShutdown()
+    {
+        stop("shutdown");
+        try
+        {
+            finished.await(HOOK_WAIT_MS, TimeUnit.MILLISECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * The help text, with this machine's processor count.
+     *
+     * @return the text.
+     */
+    public static String usage()
+    {
+        return String.format(Locale.ROOT, USAGE, Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * Whether this build can attach the kernel DTLS filter {@code --bpf-filter} asks for: it needs
+     * {@code BatchSocket.Context#dtlsFilter(boolean)}, looked up by reflection so the option lights up as soon as
+     * the native-io build has it.
+     *
+     * @return true when {@code --bpf-filter} can be used.
+     */
+    public static boolean isDtlsFilterAvailable()
+    {
+        return null != dtlsFilterMethod();
+    }
+
+    private static Method dtlsFilterMethod()
+    {
+        try
+        {
+            return BatchSocket.Context.class.getMethod("dtlsFilter", boolean.class);
+        }
+        catch (final NoSuchMethodException ex)
+        {
+            return null;
+        }
+    }
+
+    /**
+     * An address as it goes before {@code :PORT}: IPv6 in brackets, its longest run of zero groups as {@code ::}
+     * (RFC 5952), so {@code ::1} prints as {@code [::1]}.
+     */
+    static String hostText(final InetAddress address)
+    {
+        if (!(address instanceof Inet6Address))
+        {
+            return address.getHostAddress();
+        }
+        final byte[] bytes = address.getAddress();
+        final int[] groups = new int[8];
+        for (int i = 0; i < 8; i++)
+        {
+            groups[i] = (bytes[2 * i] & 0xFF) << 8 | (bytes[2 * i + 1] & 0xFF);
+        }
+        int bestStart = -1;
+        int bestLength = 1;
+        for (int i = 0; i < 8; i++)
+        {
+            int j = i;
+            while (j < 8 && groups[j] == 0)
+            {
+                j++;
+            }
+            if (j - i > bestLength)
+            {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = Math.max(i, j);
+        }
+        final StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < 8; i++)
+        {
+            if (i == bestStart)
+            {
+                sb.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (sb.length() > 1 && sb.charAt(sb.length() - 1) != ':')
+            {
+                sb.append(':');
+            }
+            sb.append(Integer.toHexString(groups[i]));
+        }
+        return sb.append(']').toString();
+    }
+
+    /**
+     * Logs the first few verified hellos to stderr, then only lets the counters count them.
+     */
+    static final class VerifiedHelloLog
+    {
+        private final AtomicInteger remaining;
+        private final PrintStream err;
+
+        VerifiedHelloLog(final int limit, final PrintStream err)
+        {
+            this.remaining = new AtomicInteger(limit);
+            this.err = err;
+        }
+
+        VerifiedHelloHandler forWorker(final int workerId)
+        {
+            return (datagram, length, address, addressOffset, addressLength, port, verifier) ->
+            {
+                // One read per verified hello once the limit is reached: no allocation, no lock.
+                if (remaining.get() > 0 && remaining.getAndDecrement() > 0)
+                {
+                    final byte[] bytes = new byte[addressLength];
+                    address.getBytes(addressOffset, bytes);
+                    String peer;
+                    try
+                    {
+                        peer = hostText(InetAddress.getByAddress(bytes));
+                    }
+                    catch (final UnknownHostException ex)
+                    {
+                        peer = HexFormat.of().formatHex(bytes);
+                    }
+                    err.println("turnstile: verified hello from " + peer + ":" + port +
+                        " message_seq=" + verifier.messageSeq() + " record_seq=" + verifier.recordSequenceNumber() +
+                        " length=" + length + (verifier.isFragment() ? " (first fragment)" : "") +
+                        " worker=" + workerId);
+                }
+            };
+        }
+    }
+
+    /**
+     * The parsed command line.
+     */
+    public static final class Options
+    {
+        /** The options that take a value; {@code --bpf-filter}, {@code --nio} and {@code --help} do not. */
+        static final List<String> VALUE_OPTIONS = List.of(
+            "--bind", "--workers", "--batch", "--mac", "--secret-file", "--master-key-file", "--rotate",
+            "--max-cookie-age", "--duration", "--stats", "--cpus", "--log-verified");
+
+        private boolean help;
+        private InetAddress host;
+        private int port = -1;
+        private String bindText;
+        private int workers;
+        private int batch = BatchSocket.Context.DEFAULT_BATCH_SIZE;
+        private MacAlgorithm mac;
+        private Path secretFile;
+        private Path masterKeyFile;
+        private long rotateSeconds;
+        private long maxCookieAgeSeconds = 60;
+        private long durationNs;
+        private String stats = "-";
+        private int[] cpus;
+        private boolean bpfFilter;
+        private boolean nio;
+        private int logVerified = 5;
+        private CookieKeys keys;
+
+        private Options()
+        {
+        }
+
+        /**
+         * Parse and check the options after {@code serve}, reading any key file.
+         *
+         * @param args the options.
+         * @return the options.
+         * @throws UsageException naming the option and the bad value.
+         */
+        public static Options parse(final String... args)
+        {
+            final Options options = new Options();
+            final List<String> given = new ArrayList<>();
+            for (int i = 0; i < args.length; i++)
+            {
+                final String arg = args[i];
+                final int equals = arg.indexOf('=');
+                final String name = arg.startsWith("--") && equals > 0 ? arg.substring(0, equals) : arg;
+                final String inline = arg.startsWith("--") && equals > 0 ? arg.substring(equals + 1) : null;
+                if (name.equals("--help") || name.equals("-h"))
+                {
+                    options.help = true;
+                    return options;
+                }
+                if (!name.startsWith("--"))
+                {
+                    throw new UsageException("unexpected argument '" + arg + "': options start with --");
+                }
+                if (!isFlag(name) && !VALUE_OPTIONS.contains(name))
+                {
+                    throw new UsageException("unknown option '" + name + "'");
+                }
+                if (given.contains(name))
+                {
+                    throw new UsageException(name + " is given twice");
+                }
+                given.add(name);
+                if (isFlag(name))
+                {
+                    if (null != inline)
+                    {
+                        throw new UsageException(name + " takes no value, got '" + inline + "'");
+                    }
+                    options.setFlag(name);
+                    continue;
+                }
+                final String value;
+                if (null != inline)
+                {
+                    value = inline;
+                }
+                else if (i + 1 < args.length && !args[i + 1].startsWith("--"))
+                {
+                    value = args[++i];
+                }
+                else
+                {
+                    throw new UsageException(name + " needs a value");
+                }
+                options.set(name, value);
+            }
+            options.check();
+            return options;
+        }
+
+        private static boolean isFlag(final String name)
+        {
+            return name.equals("--bpf-filter") || name.equals("--nio");
+        }
+
+        private void setFlag(final String name)
+        {
+            switch (name)
+            {
+                case "--bpf-filter" -> bpfFilter = true;
+                case "--nio" -> nio = true;
+                default -> throw new IllegalStateException(name);
+            }
+        }
+
+        private void set(final String name, final String value)
+        {
+            switch (name)
+            {
+                case "--bind" -> bind(value);
+                case "--workers" -> workers = (int)integer(name, value, 1, VerifierServer.Context.MAX_WORKERS);
+                case "--batch" -> batch = (int)integer(name, value, 1, BatchSocket.Context.MAX_BATCH_SIZE);
+                case "--mac" ->
+                {
+                    try
+                    {
+                        mac = MacAlgorithm.fromLabel(value);
+                    }
+                    catch (final IllegalArgumentException ex)
+                    {
+                        throw new UsageException("--mac: " + ex.getMessage(), ex);
+                    }
+                }
+                case "--secret-file" -> secretFile = Path.of(value);
+                case "--master-key-file" -> masterKeyFile = Path.of(value);
+                case "--rotate" -> rotateSeconds = integer(name, value, 1, Long.MAX_VALUE / 1000);
+                case "--max-cookie-age" -> maxCookieAgeSeconds = integer(name, value, 1, 86_400);
+                case "--duration" -> durationNs = duration(value);
+                case "--stats" -> stats = value;
+                case "--cpus" -> cpus = cpuList(value);
+                case "--log-verified" -> logVerified = (int)integer(name, value, 0, 1_000_000);
+                default -> throw new UsageException("unknown option '" + name + "'");
+            }
+        }
+
+        private void check()
+        {
+            if (null == host)
+            {
+                throw new UsageException("--bind HOST:PORT is required, e.g. --bind 127.0.0.1:4433");
+            }
+            if (null != secretFile && null != masterKeyFile)
+            {
+                throw new UsageException("--secret-file and --master-key-file are exclusive: pick one key source");
+            }
+            if (null != secretFile && rotateSeconds > 0)
+            {
+                throw new UsageException("--rotate applies to random and fleet keys: a --secret-file key does not " +
+                    "rotate");
+            }
+            if (null != cpus && workers > 0 && cpus.length != workers)
+            {
+                throw new UsageException("--cpus lists " + cpus.length + " CPUs for --workers " + workers +
+                    ": give one CPU per worker");
+            }
+            if (bpfFilter && !isDtlsFilterAvailable())
+            {
+                throw new UsageException("--bpf-filter is not available in this build (native-io has no " +
+                    "BatchSocket.Context#dtlsFilter)");
+            }
+            keys = cookieKeys();
+        }
+
+        private CookieKeys cookieKeys()
+        {
+            final MacAlgorithm algorithm = null == mac ? MacAlgorithm.defaultAlgorithm() : mac;
+            final long periodMs = rotateSeconds > 0 ? rotateSeconds * 1000 : CookieKeys.DEFAULT_ROTATION_PERIOD_MS;
+            final long graceMs = Math.min(CookieKeys.DEFAULT_GRACE_MS, periodMs);
+            try
+            {
+                if (null != secretFile)
+                {
+                    return CookieKeys.fixed(new GeneratorParameters(algorithm, readKey("--secret-file", secretFile)));
+                }
+                if (null != masterKeyFile)
+                {
+                    return CookieKeys.fleet(algorithm, readKey("--master-key-file", masterKeyFile), periodMs, graceMs);
+                }
+                return CookieKeys.random(algorithm, periodMs, graceMs);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new UsageException(
+                    (null != secretFile ? "--secret-file " + secretFile + ": " :
+                    null != masterKeyFile ? "--master-key-file " + masterKeyFile + ": " : "") + ex.getMessage(), ex);
+            }
+        }
+
+        /**
+         * Read a key file: hex text when it holds only hex digits (an even number, whitespace around ignored),
+         * else the raw bytes.
+         */
+        static byte[] readKey(final String option, final Path file)
+        {
+            final byte[] bytes;
+            try
+            {
+                bytes = Files.readAllBytes(file);
+            }
+            catch (final IOException ex)
+            {
+                throw new UsageException(option + ": cannot read " + file + ": " + ex, ex);
+            }
+            final String text = new String(bytes, StandardCharsets.ISO_8859_1).strip();
+            if (!text.isEmpty() && text.length() % 2 == 0 && text.chars().allMatch(Options::isHexDigit))
+            {
+                return HexFormat.of().parseHex(text);
+            }
+            return bytes;
+        }
+
+        private static boolean isHexDigit(final int c)
+        {
+            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        }
+
+        private void bind(final String value)
+        {
+            final String hostPart;
+            final String portPart;
+            if (value.startsWith("["))
+            {
+                final int close = value.indexOf(']');
+                if (close < 0 || close + 1 >= value.length() || value.charAt(close + 1) != ':')
+                {
+                    throw new UsageException("--bind must be HOST:PORT or [IPV6]:PORT, got '" + value + "'");
+                }
+                hostPart = value.substring(1, close);
+                portPart = value.substring(close + 2);
+            }
+            else
+            {
+                final int colon = value.lastIndexOf(':');
+                if (colon <= 0 || value.indexOf(':') != colon)
+                {
+                    throw new UsageException("--bind must be HOST:PORT or [IPV6]:PORT, got '" + value + "'");
+                }
+                hostPart = value.substring(0, colon);
+                portPart = value.substring(colon + 1);
+            }
+            port = (int)integer("--bind port", portPart, 0, 65_535);
+            try
+            {
+                host = InetAddress.getByName(hostPart);
+            }
+            catch (final UnknownHostException ex)
+            {
+                throw new UsageException("--bind: unknown host '" + hostPart + "'", ex);
+            }
+            bindText = value;
+        }
+
+        private static long integer(final String name, final String value, final long min, final long max)
+        {
+            final long parsed;
+            try
+            {
+                parsed = Long.parseLong(value.trim());
+            }
+            catch (final NumberFormatException ex)
+            {
+                throw new UsageException(name + " must be a whole number from " + min + " to " + max + ", got '" +
+                    value + "'", ex);
+            }
+            if (parsed < min || parsed > max)
+            {
+                throw new UsageException(name + " must be " + min + " to " + max + ", got " + parsed);
+            }
+            return parsed;
+        }
+
+        private static long duration(final String value)
+        {
+            final double seconds;
+            try
+            {
+                seconds = Double.parseDouble(value.trim());
+            }
+            catch (final NumberFormatException ex)
+            {
+                throw new UsageException("--duration must be seconds, e.g. 10 or 2.5, got '" + value + "'", ex);
+            }
+            if (!(seconds > 0) || seconds > 31_536_000)
+            {
+                throw new UsageException("--duration must be more than 0 and at most a year of seconds, got " +
+                    value);
+            }
+            return Math.max(1, Math.round(seconds * 1e9));
+        }
+
+        private static int[] cpuList(final String value)
+        {
+            final List<Integer> list = new ArrayList<>();
+            for (final String part : value.split(",", -1))
+            {
+                final int dash = part.indexOf('-');
+                if (dash > 0)
+                {
+                    final int from = (int)integer("--cpus", part.substring(0, dash), 0, 1023);
+                    final int to = (int)integer("--cpus", part.substring(dash + 1), 0, 1023);
+                    if (to < from)
+                    {
+                        throw new UsageException("--cpus range " + part + " runs backwards");
+                    }
+                    for (int cpu = from; cpu <= to; cpu++)
+                    {
+                        list.add(cpu);
+                    }
+                }
+                else
+                {
+                    list.add((int)integer("--cpus", part, 0, 1023));
+                }
+            }
+            if (list.size() > VerifierServer.Context.MAX_WORKERS)
+            {
+                throw new UsageException("--cpus lists more than " + VerifierServer.Context.MAX_WORKERS + " CPUs");
+            }
+            return list.stream().mapToInt(Integer::intValue).toArray();
+        }
+
+        VerifierServer.Context serverContext(final PrintStream err)
+        {
+            final VerifiedHelloLog log = new VerifiedHelloLog(logVerified, err);
+            final VerifierServer.Context context = new VerifierServer.Context()
+                .bindAddress(host)
+                .port(port)
+                .workers(workers)
+                .batchSize(batch)
+                .cookieKeys(keys)
+                .maxCookieAgeMs(maxCookieAgeSeconds * 1000)
+                .forceNio(nio)
+                .handlerFactory(log::forWorker)
+                .notice(err::println)
+                .errorHandler((throwable) -> err.println("turnstile: worker error: " + throwable));
+            if (null != cpus)
+            {
+                context.cpus(cpus);
+            }
+            if (bpfFilter)
+            {
+                final Method dtlsFilter = dtlsFilterMethod();
+                context.socketConfigurator((workerId, socketContext) -> enableDtlsFilter(dtlsFilter, socketContext));
+            }
+            return context;
+        }
+
+        private static void enableDtlsFilter(final Method dtlsFilter, final BatchSocket.Context socketContext)
+        {
+            try
+            {
+                dtlsFilter.invoke(socketContext, true);
+            }
+            catch (final IllegalAccessException ex)
+            {
+                throw new IllegalStateException("BatchSocket.Context#dtlsFilter is not accessible", ex);
+            }
+            catch (final InvocationTargetException ex)
+            {
+                throw ex.getCause() instanceof RuntimeException re ? re : new IllegalStateException(ex.getCause());
+            }
+        }
+
+        PrintStream openStats(final PrintStream out)
+        {
+            if ("-".equals(stats))
+            {
+                return out;
+            }
+            try
+            {
+                return new PrintStream(new FileOutputStream(stats), true, StandardCharsets.UTF_8);
+            }
+            catch (final IOException ex)
+            {
+                throw new UsageException("--stats: cannot write " + stats + ": " + ex.getMessage(), ex);
+            }
+        }
+
+        String bindText()
+        {
+            return bindText;
+        }
+
+        String keysText()
+        {
+            if (null != secretFile)
+            {
+                return "fixed secret from " + secretFile;
+            }
+            final long period = rotateSeconds > 0 ? rotateSeconds : CookieKeys.DEFAULT_ROTATION_PERIOD_MS / 1000;
+            return (null != masterKeyFile ? "fleet keys from " + masterKeyFile : "random keys") +
+                " rotating every " + period + " s";
+        }
+
+        /**
+         * Whether {@code --help} was asked for.
+         *
+         * @return true for help.
+         */
+        public boolean help()
+        {
+            return help;
+        }
+
+        /**
+         * The address to bind.
+         *
+         * @return the host.
+         */
+        public InetAddress host()
+        {
+            return host;
+        }
+
+        /**
+         * The port to bind.
+         *
+         * @return 0 to 65535.
+         */
+        public int port()
+        {
+            return port;
+        }
+
+        /**
+         * Workers asked for.
+         *
+         * @return 0 for the default.
+         */
+        public int workers()
+        {
+            return workers;
+        }
+
+        /**
+         * Datagrams per batch.
+         *
+         * @return the batch size.
+         */
+        public int batch()
+        {
+            return batch;
+        }
+
+        /**
+         * The cookie keys the options describe.
+         *
+         * @return the keys.
+         */
+        public CookieKeys keys()
+        {
+            return keys;
+        }
+
+        /**
+         * Rotation period asked for.
+         *
+         * @return seconds, 0 for the default.
+         */
+        public long rotateSeconds()
+        {
+            return rotateSeconds;
+        }
+
+        /**
+         * How long to run.
+         *
+         * @return nanoseconds, 0 until stopped.
+         */
+        public long durationNs()
+        {
+            return durationNs;
+        }
+
+        /**
+         * Where the statistics go.
+         *
+         * @return a file name, or "-" for stdout.
+         */
+        public String stats()
+        {
+            return stats;
+        }
+
+        /**
+         * CPUs to pin to.
+         *
+         * @return one per worker, or null.
+         */
+        public int[] cpus()
+        {
+            return null == cpus ? null : cpus.clone();
+        }
+
+        /**
+         * Whether the kernel filter is asked for.
+         *
+         * @return true for {@code --bpf-filter}.
+         */
+        public boolean bpfFilter()
+        {
+            return bpfFilter;
+        }
+
+        /**
+         * Whether NIO is forced.
+         *
+         * @return true for {@code --nio}.
+         */
+        public boolean nio()
+        {
+            return nio;
+        }
+
+        /**
+         * Oldest cookie that verifies.
+         *
+         * @return seconds.
+         */
+        public long maxCookieAgeSeconds()
+        {
+            return maxCookieAgeSeconds;
+        }
+
+        /**
+         * Verified hellos logged.
+         *
+         * @return how many.
+         */
+        public int logVerified()
+        {
+            return logVerified;
+        }
+    }
+}
