@@ -98,7 +98,7 @@ public final class PeerSession implements Runnable
             }
             catch (final IOException | RuntimeException ex)
             {
-                outcome = transport.isClosed() ? End.SHUTDOWN : End.HANDSHAKE_FAILED;
+                outcome = table.isClosed() ? End.SHUTDOWN : End.HANDSHAKE_FAILED;
                 return;
             }
             established = true;
@@ -107,7 +107,7 @@ public final class PeerSession implements Runnable
         }
         catch (final IOException | RuntimeException ex)
         {
-            outcome = transport.isClosed() ? End.SHUTDOWN : End.CLOSED;
+            outcome = table.isClosed() ? End.SHUTDOWN : End.CLOSED;
         }
         finally
         {
@@ -158,9 +158,14 @@ public final class PeerSession implements Runnable
             final int length = dtls.receive(buffer, 0, buffer.length, idleTimeoutMillis);
             if (length < 0)
             {
-                if (transport.isClosed())
+                if (table.isClosed())
                 {
                     return End.SHUTDOWN;
+                }
+                // BouncyCastle closes the transport itself when the peer sends close_notify.
+                if (transport.isClosed())
+                {
+                    return End.CLOSED;
                 }
                 return System.currentTimeMillis() - startMs >= idleTimeoutMillis ? End.IDLE_TIMED_OUT : End.CLOSED;
             }

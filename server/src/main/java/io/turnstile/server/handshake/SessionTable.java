@@ -213,6 +213,16 @@ public final class SessionTable implements AutoCloseable
     }
 
     /**
+     * Whether {@link #close()} was called.
+     *
+     * @return true once closed.
+     */
+    public synchronized boolean isClosed()
+    {
+        return closed;
+    }
+
+    /**
      * Sessions now in the table, handshaking or established.
      *
      * @return the count.

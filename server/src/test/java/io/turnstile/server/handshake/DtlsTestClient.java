@@ -61,6 +61,23 @@ final class DtlsTestClient implements AutoCloseable
         }
     }
 
+    static DtlsTestClient connectFrom(
+        final InetAddress local, final InetAddress server, final int port, final TlsClient client) throws IOException
+    {
+        final DatagramSocket socket = new DatagramSocket(new InetSocketAddress(local, 0));
+        try
+        {
+            socket.connect(server, port);
+            return new DtlsTestClient(socket,
+                new DTLSClientProtocol().connect(client, new UDPTransport(socket, MTU)));
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            socket.close();
+            throw ex;
+        }
+    }
+
     static DtlsTestClient connect(final int port, final TlsClient client) throws IOException
     {
         return connect(InetAddress.getLoopbackAddress(), port, client);
@@ -152,6 +169,11 @@ final class DtlsTestClient implements AutoCloseable
 
     static TlsClient pskClient(final byte[] identity, final byte[] key)
     {
+        return pskClient(identity, key, HANDSHAKE_TIMEOUT_MS);
+    }
+
+    static TlsClient pskClient(final byte[] identity, final byte[] key, final int handshakeTimeoutMillis)
+    {
         return new PSKTlsClient(CRYPTO, new BasicTlsPSKIdentity(identity, key))
         {
             @Override
@@ -163,7 +185,7 @@ final class DtlsTestClient implements AutoCloseable
             @Override
             public int getHandshakeTimeoutMillis()
             {
-                return HANDSHAKE_TIMEOUT_MS;
+                return handshakeTimeoutMillis;
             }
         };
     }
