@@ -133,6 +133,11 @@ final class DtlsTestClient implements AutoCloseable
 
     static TlsClient certificateClient()
     {
+        return certificateClient(HANDSHAKE_TIMEOUT_MS);
+    }
+
+    static TlsClient certificateClient(final int handshakeTimeoutMillis)
+    {
         return new DefaultTlsClient(CRYPTO)
         {
             @Override
@@ -144,7 +149,7 @@ final class DtlsTestClient implements AutoCloseable
             @Override
             public int getHandshakeTimeoutMillis()
             {
-                return HANDSHAKE_TIMEOUT_MS;
+                return handshakeTimeoutMillis;
             }
 
             @Override

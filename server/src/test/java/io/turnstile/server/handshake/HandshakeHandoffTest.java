@@ -12,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
 import java.io.File;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.DatagramSocket;
@@ -28,6 +29,7 @@ import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -57,9 +59,14 @@ class HandshakeHandoffTest
 
     private int start(final SessionTable.Context context)
     {
+        return start(context, InetAddress.getLoopbackAddress());
+    }
+
+    private int start(final SessionTable.Context context, final InetAddress bind)
+    {
         echo = new EchoServer(context);
         server = new VerifierServer(new VerifierServer.Context()
-            .bindAddress(InetAddress.getLoopbackAddress())
+            .bindAddress(bind)
             .port(0)
             .workers(1)
             .agentConfigurator(echo::configure))
@@ -126,6 +133,124 @@ class HandshakeHandoffTest
             "the duplicate went to the session, not through the verifier again");
         assertEquals(1, echo.table().created());
         assertEquals(1, echo.table().completed());
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void shouldHandshakeAndEchoOverIpv6() throws Exception
+    {
+        final InetAddress ipv6 = InetAddress.getByName("::1");
+        try (DatagramSocket probe = new DatagramSocket(new InetSocketAddress(ipv6, 0)))
+        {
+            assertTrue(probe.getLocalPort() > 0);
+        }
+        catch (final IOException ex)
+        {
+            org.junit.jupiter.api.Assumptions.assumeTrue(false, "no IPv6 loopback here: " + ex);
+        }
+        final int port = start(new SessionTable.Context().credentials(certificate), ipv6);
+        try (DtlsTestClient client = DtlsTestClient.connectFrom(ipv6, ipv6, port, DtlsTestClient.certificateClient()))
+        {
+            assertEquals("over ::1", client.echo("over ::1"));
+        }
+        assertEquals(1, echo.table().completed());
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void shouldForgetAPeerRefusedByACapSoItsRetriesGoThroughTheVerifier() throws Exception
+    {
+        final int port = start(new SessionTable.Context().credentials(certificate).maxSessionsPerAddress(1));
+        try (DtlsTestClient first = DtlsTestClient.connect(port, DtlsTestClient.certificateClient()))
+        {
+            assertEquals("first", first.echo("first"));
+            final long verifiedBefore = server.snapshot(new VerifierServer.Snapshot()).verified();
+            try (DatagramSocket socket = new DatagramSocket(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)))
+            {
+                socket.connect(InetAddress.getLoopbackAddress(), port);
+                final org.bouncycastle.tls.TlsClient refused = DtlsTestClient.certificateClient(2_500);
+                assertThrows(IOException.class,
+                    () -> new DTLSClientProtocol().connect(refused, new UDPTransport(socket, 1500)));
+            }
+            final long verifiedAfter = server.snapshot(new VerifierServer.Snapshot()).verified();
+            assertTrue(verifiedAfter - verifiedBefore >= 2,
+                "the refused peer was not left accepted: its retransmitted cookie hello was verified again (" +
+                (verifiedAfter - verifiedBefore) + " times)");
+            assertTrue(echo.handoffs().get(0).refused() >= 2);
+            assertEquals(1, echo.table().created());
+            assertEquals("still here", first.echo("still here"));
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldCompleteHandshakesWhileABoundedFloodHitsTheSamePort() throws Exception
+    {
+        final int port = start(new SessionTable.Context().credentials(certificate));
+        final byte[] hello = Corpus.load("openssl-dtls12-ch1-nocookie.bin");
+        final byte[] badCookie = Corpus.load("openssl-dtls12-ch2-cookie.bin");
+        final long maxPackets = 200_000;
+        final long deadline = System.currentTimeMillis() + 8_000;
+        final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        final Thread flood = new Thread(() ->
+        {
+            // Bounded in packets and time: 16 sources, cookie-less hellos and hellos with a stale foreign cookie.
+            final List<DatagramSocket> sources = new ArrayList<>();
+            try
+            {
+                for (int i = 0; i < 16; i++)
+                {
+                    final DatagramSocket source = new DatagramSocket(
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                    source.connect(InetAddress.getLoopbackAddress(), port);
+                    sources.add(source);
+                }
+                final java.net.DatagramPacket a = new java.net.DatagramPacket(hello, hello.length);
+                final java.net.DatagramPacket b = new java.net.DatagramPacket(badCookie, badCookie.length);
+                for (long n = 0; n < maxPackets && !stop.get() && System.currentTimeMillis() < deadline; n++)
+                {
+                    sources.get((int)(n & 15)).send((n & 1) == 0 ? a : b);
+                    sent.incrementAndGet();
+                }
+            }
+            catch (final IOException ignore)
+            {
+                // a source socket may see ICMP errors; the flood just ends early
+            }
+            finally
+            {
+                for (final DatagramSocket source : sources)
+                {
+                    source.close();
+                }
+            }
+        }, "bounded-flood");
+        flood.start();
+        try
+        {
+            while (sent.get() < 5_000 && flood.isAlive())
+            {
+                Thread.sleep(5);
+            }
+            for (int i = 0; i < 3; i++)
+            {
+                try (DtlsTestClient client = DtlsTestClient.connect(port, DtlsTestClient.certificateClient(20_000)))
+                {
+                    assertEquals("under flood " + i, client.echo("under flood " + i));
+                }
+            }
+        }
+        finally
+        {
+            stop.set(true);
+            flood.join(10_000);
+        }
+        final VerifierServer.Snapshot snapshot = server.snapshot(new VerifierServer.Snapshot());
+        assertTrue(snapshot.replies() > 1_000, "the flood was answered statelessly: " + snapshot.replies());
+        assertEquals(3, echo.table().created(), "the flood created no sessions");
+        assertEquals(3, echo.table().completed());
     }
 
     @Test
