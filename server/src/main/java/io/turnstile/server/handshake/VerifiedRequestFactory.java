@@ -149,7 +149,8 @@ public final class VerifiedRequestFactory
             final byte[] cookie = factory.expectedCookie();
             if (null == cookie)
             {
-                throw new IllegalStateException("the verifier's MAC is only used inside VerifiedRequestFactory.request");
+                throw new IllegalStateException(
+                    "the verifier's MAC is only used inside VerifiedRequestFactory.request");
             }
             return new VerifiedCookieMac(cookie);
         }

@@ -291,10 +291,34 @@ class HandshakeHandoffTest
     {
         final String gnutls = requireBinary("gnutls-cli", "gnutls-bin");
         final int port = start(new SessionTable.Context().credentials(certificate));
-        final String echoed = runLineClient(List.of(gnutls, "--udp", "--insecure", "--logfile",
+        final String echoed = runLineClient(List.of(gnutls, "--udp", "--insecure", "-d", "9", "--logfile",
             tempDir.resolve("gnutls.log").toString(), "-p", Integer.toString(port), "127.0.0.1"), "echo me, gnutls");
         assertEquals("echo me, gnutls", echoed);
         assertEquals(1, echo.table().completed());
+        assertGnuTlsDebugContinuity(Files.readString(tempDir.resolve("client-stderr.txt"), StandardCharsets.UTF_8));
+    }
+
+    private static final Pattern GNUTLS_SENT = Pattern.compile("Sent Packet\\[(\\d+)\\] Handshake\\(22\\) in epoch 0");
+    private static final Pattern GNUTLS_SERVER_HELLO = Pattern.compile(
+        "Decrypted Packet\\[0\\.(\\d+)\\] Handshake\\(22\\)[^\\n]*\\n" +
+        "[^\\n]*SERVER HELLO \\(2\\) was received\\.[^\\n]*sequence: (\\d+)");
+
+    /**
+     * GnuTLS's {@code -d 9} log: "Sent Packet[n]" numbers records from 1 (n = sequence number + 1; the HVR, which
+     * repeats the first hello's sequence number, arrives as "Decrypted Packet[0.0]"), and the ServerHello's line gives
+     * its epoch.sequence and its message_seq. The second hello sent (the cookie hello) fixes what the ServerHello
+     * must carry.
+     */
+    static void assertGnuTlsDebugContinuity(final String log)
+    {
+        final Matcher sent = GNUTLS_SENT.matcher(log);
+        assertTrue(sent.find() && sent.find(), "two hellos sent\n" + log);
+        final long cookieHelloSeq = Long.parseLong(sent.group(1)) - 1;
+        final Matcher serverHello = GNUTLS_SERVER_HELLO.matcher(log);
+        assertTrue(serverHello.find(), "a ServerHello was received\n" + log);
+        assertEquals(cookieHelloSeq, Long.parseLong(serverHello.group(1)),
+            "ServerHello repeats the cookie hello's record sequence number");
+        assertEquals(1, Integer.parseInt(serverHello.group(2)), "ServerHello message_seq 1");
     }
 
     /**

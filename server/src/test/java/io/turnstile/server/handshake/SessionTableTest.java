@@ -137,8 +137,8 @@ class SessionTableTest
             assertEquals(0, table.handshakesInProgress());
             assertEquals(0, table.liveAddresses());
             assertEquals(sessions + 50, table.ended(PeerSession.End.IDLE_TIMED_OUT) +
-                table.ended(PeerSession.End.CLOSED), () -> "every session ended by idling out or by the client's close: " +
-                ends(table));
+                table.ended(PeerSession.End.CLOSED),
+                () -> "every session ended by idling out or by the client's close: " + ends(table));
             assertEquals(sessions + 50, server.released(), "every peer was released to the worker");
             assertNull(server.failure());
             final long grownBytes = after - baseline;

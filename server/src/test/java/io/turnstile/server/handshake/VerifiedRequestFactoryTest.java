@@ -20,7 +20,8 @@ class VerifiedRequestFactoryTest
     void shouldBuildRequestsFromCookieHellosOfEveryClient()
     {
         for (final String name : new String[]{ "openssl-dtls12-ch2-cookie.bin", "openssl-dtls10-ch2-cookie.bin",
-            "bc-dtls12-bccrypto-ch2-cookie.bin", "bc-dtls12-jcacrypto-ch2-cookie.bin", "openssl-dtlsany-ch2-cookie.bin" })
+            "bc-dtls12-bccrypto-ch2-cookie.bin", "bc-dtls12-jcacrypto-ch2-cookie.bin",
+            "openssl-dtlsany-ch2-cookie.bin" })
         {
             final byte[] hello = Corpus.load(name);
             assertNotNull(factory.request(hello, 0, hello.length), name);
