@@ -71,6 +71,7 @@ public final class Outbox
     private BatchSocket drainSocket;
     private AcceptedPeers drainPeers;
     private int drainSent;
+    private boolean drainBlocked;
 
     /**
      * An empty outbox for payloads up to the default socket slot, {@value BatchSocket.Context#DEFAULT_SLOT_BYTES}.
@@ -257,7 +258,14 @@ public final class Outbox
         drainSocket = socket;
         drainPeers = acceptedPeers;
         drainSent = 0;
-        return ring.controlledRead(drainer, limit);
+        drainBlocked = false;
+        int taken = ring.controlledRead(drainer, limit);
+        if (taken < limit && !drainBlocked)
+        {
+            // One read stops at the end of the ring's buffer; what wrapped round to the start is the second read's.
+            taken += ring.controlledRead(drainer, limit - taken);
+        }
+        return taken;
     }
 
     /**
@@ -299,6 +307,7 @@ public final class Outbox
             slot = socket.nextSendSlot();
             if (slot < 0)
             {
+                drainBlocked = true;
                 return ControlledMessageHandler.Action.ABORT;
             }
         }

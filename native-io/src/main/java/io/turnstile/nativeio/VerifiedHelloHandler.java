@@ -8,7 +8,9 @@ import org.agrona.DirectBuffer;
  * hand-off to the game server, begins.
  * <p>
  * <b>Note:</b> called on the worker's thread inside its duty cycle, with buffers that are reused when it returns:
- * copy what must outlive the call, and do not block.
+ * copy what must outlive the call, and do not block. Being on the worker's thread, it may accept the peer into the
+ * worker's {@link AcceptedPeers} ({@code acceptedPeers.add(address, addressOffset, addressLength, port)}), so that
+ * the peer's next datagrams go to the {@link PeerDatagramHandler} instead of the verifier.
  */
 @FunctionalInterface
 public interface VerifiedHelloHandler

@@ -127,17 +127,15 @@ public final class VerifierAgent implements Agent
         final int received = socket.receive();
         if (received == 0)
         {
-            if (null == outbox)
+            final int drained = null == outbox ? 0 : drainOutbox(socket);
+            if (socket.sendQueued() == 0)
             {
-                // Replies left queued by an earlier EAGAIN go out as soon as the kernel has room.
-                return socket.sendQueued() > 0 ? socket.flush() : 0;
+                return drained;
             }
-            final int drained = drainOutbox(socket);
-            final int sent = socket.sendQueued() > 0 ? socket.flush() : 0;
-            if (drained > 0)
-            {
-                publish(0, 0, 0, 0, 0);
-            }
+            // Replies left queued by an earlier EAGAIN go out as soon as the kernel has room; the socket's
+            // EAGAIN and refusal counts are published now, not at the next datagram, which may be long coming.
+            final int sent = socket.flush();
+            publish(0, 0, 0, 0, 0);
             return drained + sent;
         }
 

@@ -9,6 +9,9 @@
  *     {@link io.turnstile.nativeio.BatchSockets#open} picks one.</li>
  *     <li>{@link io.turnstile.nativeio.VerifierAgent}: the per-core worker's duty cycle, publishing
  *     {@link io.turnstile.nativeio.WorkerCounter}s once per batch.</li>
+ *     <li>{@link io.turnstile.nativeio.AcceptedPeers}, {@link io.turnstile.nativeio.PeerDatagramHandler} and
+ *     {@link io.turnstile.nativeio.Outbox}: datagrams from peers the application accepted bypass the verifier, and
+ *     other threads send through a worker's socket or release its peers.</li>
  * </ul>
  */
 package io.turnstile.nativeio;

@@ -22,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The outbox between application threads and one worker: real producer threads, drained into a real loopback
@@ -126,6 +127,90 @@ class OutboxTest
         }
     }
 
+    /**
+     * When the socket cannot take more (every send slot staged and the kernel answering EAGAIN), a drain must leave
+     * the rest in the outbox rather than lose it. In a {@link PrivateNetwork} whose loopback is rate limited, a
+     * 4 KiB send buffer fills after a few datagrams (see {@link BatchSocketContract}); 400 queued messages must still
+     * all arrive, once each and in order, with drains that stopped short while messages were waiting.
+     */
+    @Test
+    @Timeout(60)
+    void shouldKeepMessagesQueuedWhileTheSocketCannotSend() throws Exception
+    {
+        final PrivateNetwork network = PrivateNetwork.create("tbf rate 8mbit burst 16kb latency 500ms");
+        assumeTrue(null != network, "needs root, iproute2 and the tbf qdisc to make a namespace with a slow loopback");
+        try (network)
+        {
+            network.run(() ->
+            {
+                drainThroughAFullSocket(LibC.isAvailable());
+                drainThroughAFullSocket(false);
+                return null;
+            }, 45);
+        }
+    }
+
+    private static void drainThroughAFullSocket(final boolean nativeSocket)
+    {
+        final int total = 400;
+        final int length = 1200;
+        final Outbox outbox = new Outbox(1 << 20);
+        final byte[] destination = LOOPBACK.getAddress();
+        final BatchSocket.Context senderContext =
+            new BatchSocket.Context().bindAddress(LOOPBACK).batchSize(32).sendBufferBytes(4096);
+        try (BatchSocket sender = nativeSocket ? new MmsgBatchSocket(senderContext) : new NioBatchSocket(senderContext);
+            BatchSocket receiver = new NioBatchSocket(new BatchSocket.Context().bindAddress(LOOPBACK)))
+        {
+            final UnsafeBuffer payload = new UnsafeBuffer(new byte[length]);
+            for (int seq = 0; seq < total; seq++)
+            {
+                payload.putInt(0, seq, ByteOrder.BIG_ENDIAN);
+                payload.setMemory(4, length - 4, (byte)seq);
+                assertTrue(outbox.offerSend(destination, receiver.localPort(), payload, 0, length));
+            }
+
+            int drained = 0;
+            int shortDrains = 0;
+            int expected = 0;
+            final long deadline = System.nanoTime() + 4 * WAIT_NS;
+            while (expected < total)
+            {
+                if (System.nanoTime() - deadline > 0)
+                {
+                    fail("received " + expected + " of " + total + ", drained " + drained);
+                }
+                final int taken = outbox.drain(sender, null, 64);
+                drained += taken;
+                if (taken < 64 && outbox.size() > 0)
+                {
+                    shortDrains++;
+                }
+                sender.flush();
+                receiver.awaitReceive(1);
+                final int count = receiver.receive();
+                for (int i = 0; i < count; i++)
+                {
+                    final UnsafeBuffer datagram = receiver.receiveBuffer(i);
+                    assertEquals(length, receiver.receiveLength(i));
+                    assertEquals(expected, datagram.getInt(0, ByteOrder.BIG_ENDIAN), "in order, none lost");
+                    assertEquals((byte)expected, datagram.getByte(length - 1));
+                    expected++;
+                }
+            }
+
+            assertEquals(total, drained, "each message taken once");
+            assertEquals(0, outbox.size());
+            assertEquals(0, sender.sendQueued());
+            assertTrue(sender.sendWouldBlock() > 0, "the socket did refuse with EAGAIN");
+            assertTrue(shortDrains > 0, "a drain stopped while messages waited");
+            for (int i = 0; i < 20; i++)
+            {
+                receiver.awaitReceive(1);
+                assertEquals(0, receiver.receive(), "nothing sent twice");
+            }
+        }
+    }
+
     @Test
     @Timeout(10)
     void shouldRefuseAndCountOffersWhenFull()
@@ -156,6 +241,32 @@ class OutboxTest
         assertEquals(0, peers.size(), "every RELEASE drained removed its peer");
         assertTrue(outbox.offerRelease(address, 1), "room again once drained");
         assertEquals(3, outbox.rejected());
+    }
+
+    @Test
+    @Timeout(10)
+    void shouldTakeEveryWaitingMessageInOneDrainAcrossTheRingsWrap()
+    {
+        // 32 RELEASE records of 32 bytes fill the smallest ring; 20 + 20 puts the second 20 across the wrap.
+        final Outbox outbox = new Outbox(Outbox.MIN_CAPACITY_BYTES);
+        final AcceptedPeers peers = new AcceptedPeers(64);
+        final byte[] address = {127, 0, 0, 1};
+        final UnsafeBuffer key = new UnsafeBuffer(address);
+        try (BatchSocket socket = new NioBatchSocket(new BatchSocket.Context().bindAddress(LOOPBACK)))
+        {
+            for (int round = 0; round < 5; round++)
+            {
+                for (int port = 0; port < 20; port++)
+                {
+                    assertTrue(peers.add(key, 0, 4, port));
+                    assertTrue(outbox.offerRelease(address, port), "round " + round + " offer " + port);
+                }
+                assertEquals(20, outbox.drain(socket, peers, 64), "round " + round);
+                assertEquals(0, peers.size());
+                assertEquals(0, outbox.size());
+            }
+            assertEquals(0, outbox.rejected());
+        }
     }
 
     @Test

@@ -102,6 +102,220 @@ class VerifierAgentAllocationTest
     }
 
     /**
+     * The same with the accepted-peer path and the outbox in use: per round a stranger sends 32 hellos (answered by
+     * the verifier) and an accepted peer 32 datagrams, which the peer handler echoes through the outbox; the test
+     * also releases one of 2000 other accepted peers through the outbox and accepts it again. Over a million
+     * datagrams into the agent (and half a million out of the outbox) nothing is allocated after warm-up.
+     */
+    @Test
+    @Timeout(240)
+    void shouldAllocateNothingWithAcceptedPeersAndAnOutboxInUse()
+    {
+        assumeTrue(LibC.isAvailable());
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        assumeTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled());
+
+        final InetAddress loopback = InetAddress.getLoopbackAddress();
+        final CountersManager countersManager = new CountersManager(
+            new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)),
+            new UnsafeBuffer(ByteBuffer.allocateDirect(16 * 1024)));
+        final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
+        final AcceptedPeers acceptedPeers = new AcceptedPeers(4096);
+        final Outbox outbox = new Outbox(1 << 20);
+        final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
+            .sockets(() -> new MmsgBatchSocket(new BatchSocket.Context().bindAddress(loopback).batchSize(BATCH)))
+            .verifier(new ClientHelloVerifier())
+            .clock(() -> NOW_MS)
+            .counters(counters)
+            .acceptedPeers(acceptedPeers)
+            .peerHandler((datagram, length, address, addressOffset, addressLength, port) ->
+                assertTrue(outbox.offerSend(address, addressOffset, addressLength, port, datagram, 0, length)))
+            .outbox(outbox));
+        final List<Throwable> errors = new ArrayList<>();
+
+        final byte[] otherPeer = {10, 0, 0, 0};
+        final UnsafeBuffer otherPeers = new UnsafeBuffer(otherPeer);
+        for (int i = 0; i < 2000; i++)
+        {
+            otherPeer[2] = (byte)(i >>> 8);
+            otherPeer[3] = (byte)i;
+            assertTrue(acceptedPeers.add(otherPeers, 0, 4, 10_000 + i));
+        }
+
+        try (AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
+            MmsgBatchSocket stranger = new MmsgBatchSocket(
+                new BatchSocket.Context().bindAddress(loopback).batchSize(BATCH));
+            MmsgBatchSocket peer = new MmsgBatchSocket(
+                new BatchSocket.Context().bindAddress(loopback).batchSize(BATCH)))
+        {
+            invoker.start();
+            final UnsafeBuffer serverAddress = new UnsafeBuffer(loopback.getAddress());
+            assertTrue(acceptedPeers.add(serverAddress, 0, 4, peer.localPort()), "the peer is on 127.0.0.1 too");
+            final Round round = new Round(invoker, counters, stranger, peer, new UnsafeBuffer(VerifierAgentTest.HELLO),
+                serverAddress, agent.socket().localPort(), outbox, acceptedPeers, otherPeer, otherPeers);
+
+            for (int i = 0; i < WARM_UP_RUNS; i++)
+            {
+                round.run(WARM_UP_HELLOS);
+            }
+            final long overhead = measureOverhead(threads);
+            final long[] allocated = new long[MAX_WINDOWS];
+            int windows = 0;
+            do
+            {
+                final long before = threads.getCurrentThreadAllocatedBytes();
+                round.run(HELLOS);
+                allocated[windows++] = threads.getCurrentThreadAllocatedBytes() - before - overhead;
+            }
+            while (allocated[windows - 1] != 0 && windows < MAX_WINDOWS);
+
+            assertEquals(0, allocated[windows - 1], "bytes allocated over " + HELLOS + " datagrams, per window: " +
+                Arrays.toString(allocated) + " (is the JVM running with LibC.JIT_FLAGS?)");
+            final long datagrams = (long)WARM_UP_RUNS * WARM_UP_HELLOS + (long)windows * HELLOS;
+            assertEquals(datagrams, counters[WorkerCounter.RECEIVED.ordinal()].get());
+            assertEquals(datagrams / 2, counters[WorkerCounter.PEER_DATAGRAMS.ordinal()].get());
+            assertEquals(datagrams / 2, counters[WorkerCounter.REPLIES.ordinal()].get());
+            assertEquals(datagrams / 2, counters[WorkerCounter.OUTBOX_SENT.ordinal()].get());
+            assertEquals(datagrams / 2, round.echoes);
+            assertEquals(datagrams / 2, round.replies);
+            assertEquals(0, counters[WorkerCounter.DROPPED.ordinal()].get());
+            assertEquals(0, counters[WorkerCounter.SEND_FAILED.ordinal()].get());
+            assertEquals(0, outbox.rejected());
+            assertEquals(2001, acceptedPeers.size());
+            assertTrue(errors.isEmpty(), errors::toString);
+        }
+    }
+
+    /**
+     * One lock-step round of the peers-and-outbox test, with everything it needs held in fields so that a round
+     * allocates nothing.
+     */
+    private static final class Round
+    {
+        private static final int HALF = BATCH / 2;
+        private static final int PEER_DATAGRAM_LENGTH = 100;
+
+        private final AgentInvoker invoker;
+        private final AtomicCounter received;
+        private final BatchSocket stranger;
+        private final BatchSocket peer;
+        private final UnsafeBuffer hello;
+        private final UnsafeBuffer serverAddress;
+        private final int serverPort;
+        private final Outbox outbox;
+        private final AcceptedPeers acceptedPeers;
+        private final byte[] otherPeer;
+        private final UnsafeBuffer otherPeers;
+        private long echoes;
+        private long replies;
+        private int rounds;
+
+        Round(
+            final AgentInvoker invoker,
+            final AtomicCounter[] counters,
+            final BatchSocket stranger,
+            final BatchSocket peer,
+            final UnsafeBuffer hello,
+            final UnsafeBuffer serverAddress,
+            final int serverPort,
+            final Outbox outbox,
+            final AcceptedPeers acceptedPeers,
+            final byte[] otherPeer,
+            final UnsafeBuffer otherPeers)
+        {
+            this.invoker = invoker;
+            this.received = counters[WorkerCounter.RECEIVED.ordinal()];
+            this.stranger = stranger;
+            this.peer = peer;
+            this.hello = hello;
+            this.serverAddress = serverAddress;
+            this.serverPort = serverPort;
+            this.outbox = outbox;
+            this.acceptedPeers = acceptedPeers;
+            this.otherPeer = otherPeer;
+            this.otherPeers = otherPeers;
+        }
+
+        void run(final int datagrams)
+        {
+            for (int sent = 0; sent < datagrams; sent += BATCH)
+            {
+                for (int i = 0; i < HALF; i++)
+                {
+                    final int slot = stranger.nextSendSlot();
+                    stranger.sendBuffer(slot).putBytes(0, hello, 0, hello.capacity());
+                    stranger.stage(slot, hello.capacity(), serverAddress, 0, 4, serverPort);
+                    final int peerSlot = peer.nextSendSlot();
+                    peer.sendBuffer(peerSlot).putInt(0, rounds);
+                    peer.sendBuffer(peerSlot).putInt(4, i);
+                    peer.stage(peerSlot, PEER_DATAGRAM_LENGTH, serverAddress, 0, 4, serverPort);
+                }
+                flush(stranger);
+                flush(peer);
+
+                final int other = rounds++ % 2000;
+                otherPeer[2] = (byte)(other >>> 8);
+                otherPeer[3] = (byte)other;
+                if (!outbox.offerRelease(otherPeer, 10_000 + other))
+                {
+                    throw new AssertionError("outbox full");
+                }
+
+                final long target = received.get() + BATCH;
+                for (int emptyPolls = 0; received.get() < target; )
+                {
+                    if (invoker.invoke() == 0 && ++emptyPolls > MAX_EMPTY_POLLS)
+                    {
+                        throw new AssertionError("agent stalled");
+                    }
+                }
+                replies += receive(stranger, HALF, -1);
+                echoes += receive(peer, HALF, PEER_DATAGRAM_LENGTH);
+                if (acceptedPeers.contains(otherPeers, 0, 4, 10_000 + other) ||
+                    !acceptedPeers.add(otherPeers, 0, 4, 10_000 + other))
+                {
+                    throw new AssertionError("the RELEASE of peer " + other + " was not applied");
+                }
+            }
+        }
+
+        private static int receive(final BatchSocket socket, final int count, final int expectedLength)
+        {
+            int received = 0;
+            for (int emptyPolls = 0; received < count; )
+            {
+                final int batch = socket.receive();
+                if (batch == 0 && ++emptyPolls > MAX_EMPTY_POLLS)
+                {
+                    throw new AssertionError("client stalled after " + received + " of " + count);
+                }
+                for (int i = 0; i < batch; i++)
+                {
+                    if (expectedLength >= 0 && socket.receiveLength(i) != expectedLength)
+                    {
+                        throw new AssertionError("echo of " + socket.receiveLength(i) + " bytes");
+                    }
+                }
+                received += batch;
+            }
+            return received;
+        }
+
+        private static void flush(final BatchSocket socket)
+        {
+            for (int attempts = 0; socket.sendQueued() > 0; attempts++)
+            {
+                if (attempts > MAX_EMPTY_POLLS)
+                {
+                    throw new AssertionError("client flush stalled");
+                }
+                socket.flush();
+            }
+        }
+    }
+
+    /**
      * The client sends a batch of hellos, the agent works until it has received them all, the client receives the
      * HelloVerifyRequests; returns the bytes of reply received.
      */

@@ -1,8 +1,10 @@
 package io.turnstile.nativeio;
 
 import io.turnstile.codec.HelloVerifyRequestEncoder;
+import io.turnstile.cookie.CookieKeys;
 import io.turnstile.verifier.ClientHelloVerifier;
 import io.turnstile.verifier.DropReason;
+import io.turnstile.verifier.VerifyOutcome;
 import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
@@ -16,11 +18,14 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -279,6 +284,387 @@ class VerifierAgentTest
         }
     }
 
+    @ParameterizedTest(name = "nio={0}")
+    @ValueSource(booleans = {false, true})
+    @Timeout(30)
+    void shouldKnowAnIpv4PeerAcceptedByItsFourByteAddressOnADualStackSocket(final boolean nio) throws IOException
+    {
+        assumeTrue(nio || LibC.isAvailable());
+        final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
+        final AcceptedPeers acceptedPeers = new AcceptedPeers(4);
+        final Outbox outbox = new Outbox(64 * 1024);
+        final List<Integer> addressLengths = new ArrayList<>();
+        final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
+            .sockets(() -> BatchSockets.open(new BatchSocket.Context()
+                .bindAddress(BatchSocketContract.address("::")).forceNio(nio)))
+            .verifier(new ClientHelloVerifier())
+            .counters(counters)
+            .acceptedPeers(acceptedPeers)
+            .peerHandler((datagram, length, address, addressOffset, addressLength, port) ->
+            {
+                addressLengths.add(addressLength);
+                // Echo from the worker thread, to the address as the socket reported it.
+                assertTrue(outbox.offerSend(address, addressOffset, addressLength, port, datagram, 0, length));
+            })
+            .outbox(outbox));
+        final InetAddress loopback = InetAddress.getByName("127.0.0.1");
+
+        try (AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
+            DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
+        {
+            invoker.start();
+            client.configureBlocking(false);
+            client.bind(new InetSocketAddress(loopback, 0));
+            final int clientPort = ((InetSocketAddress)client.getLocalAddress()).getPort();
+            assertTrue(acceptedPeers.add(new UnsafeBuffer(loopback.getAddress()), 0, 4, clientPort));
+
+            client.send(ByteBuffer.wrap(HELLO), new InetSocketAddress(loopback, agent.socket().localPort()));
+            final ByteBuffer echo = awaitDatagram(invoker, client);
+
+            assertEquals(HELLO.length, echo.remaining(), "the echo, not a HelloVerifyRequest");
+            // recvmmsg reports ::ffff:127.0.0.1 on a dual-stack socket, the JDK 127.0.0.1: the same key either way.
+            assertEquals(List.of(nio ? 4 : 16), addressLengths);
+            assertEquals(1, counters[WorkerCounter.PEER_DATAGRAMS.ordinal()].get());
+            assertEquals(1, counters[WorkerCounter.OUTBOX_SENT.ordinal()].get());
+            assertEquals(0, counters[WorkerCounter.REPLIES.ordinal()].get());
+            assertTrue(errors.isEmpty(), errors::toString);
+        }
+    }
+
+    /**
+     * The agent under real EAGAIN (see {@link BatchSocketContract}'s partial-send test for how a {@link PrivateNetwork}
+     * with a rate-limited loopback and a 4 KiB send buffer makes it): 1000 hellos arrive faster than their replies
+     * can leave. Replies that found a send slot are sent, late but exactly once; those that found every slot still
+     * queued are dropped and counted; the EAGAINs are counted without waiting for more datagrams to arrive.
+     */
+    @Test
+    @Timeout(60)
+    void shouldSendEveryStagedReplyOnceThroughEagainAndCountTheRest() throws Exception
+    {
+        assumeTrue(LibC.isAvailable());
+        final PrivateNetwork network = PrivateNetwork.create("tbf rate 8mbit burst 16kb latency 500ms");
+        assumeTrue(null != network, "needs root, iproute2 and the tbf qdisc to make a namespace with a slow loopback");
+        try (network)
+        {
+            network.run(() ->
+            {
+                sendThroughEagain();
+                return null;
+            }, 45);
+        }
+    }
+
+    private void sendThroughEagain() throws IOException
+    {
+        final int hellos = 1000;
+        final InetAddress loopback = BatchSocketContract.address("127.0.0.1");
+        final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
+        final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
+            .sockets(() -> new MmsgBatchSocket(new BatchSocket.Context().bindAddress(loopback).batchSize(32)
+                .sendBufferBytes(4096)))
+            .verifier(new ClientHelloVerifier())
+            .counters(counters));
+        try (AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
+            DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
+        {
+            invoker.start();
+            client.configureBlocking(false);
+            // The client's hellos pass the same qdisc: a small send buffer keeps them within its limit (so none is
+            // dropped there), and a full one makes send return 0, when the hello is tried again later.
+            client.setOption(StandardSocketOptions.SO_SNDBUF, 16 * 1024);
+            client.setOption(StandardSocketOptions.SO_RCVBUF, 4 * 1024 * 1024);
+            client.bind(new InetSocketAddress(loopback, 0));
+            final InetSocketAddress server = new InetSocketAddress(loopback, agent.socket().localPort());
+
+            final AtomicCounter replies = counters[WorkerCounter.REPLIES.ordinal()];
+            final ByteBuffer buffer = ByteBuffer.allocate(2048);
+            int sent = 0;
+            int answered = 0;
+            final long deadline = System.nanoTime() + 4 * WAIT_NS;
+            while (counters[WorkerCounter.RECEIVED.ordinal()].get() < hellos || agent.socket().sendQueued() > 0 ||
+                answered < replies.get())
+            {
+                assertTrue(System.nanoTime() - deadline < 0, "sent " + sent + ", received " +
+                    counters[WorkerCounter.RECEIVED.ordinal()].get() + ", answered " + answered + " of " +
+                    replies.get());
+                while (sent < hellos && client.send(ByteBuffer.wrap(HELLO), server) > 0)
+                {
+                    sent++;
+                }
+                invoker.invoke();
+                for (buffer.clear(); null != client.receive(buffer); buffer.clear())
+                {
+                    assertEquals(3, buffer.get(13), "a HelloVerifyRequest");
+                    answered++;
+                }
+            }
+            for (int i = 0; i < 200; i++)
+            {
+                invoker.invoke();
+                buffer.clear();
+                assertNull(client.receive(buffer), "no reply sent twice");
+            }
+
+            assertEquals(hellos, counters[WorkerCounter.RECEIVED.ordinal()].get());
+            assertEquals(replies.get(), answered);
+            assertEquals(hellos, replies.get() + counters[WorkerCounter.REPLY_QUEUE_FULL.ordinal()].get());
+            assertTrue(counters[WorkerCounter.SEND_WOULD_BLOCK.ordinal()].get() > 0, "EAGAIN counted");
+            assertEquals(agent.socket().sendWouldBlock(), counters[WorkerCounter.SEND_WOULD_BLOCK.ordinal()].get(),
+                "published without waiting for another datagram");
+            assertEquals(0, counters[WorkerCounter.SEND_FAILED.ordinal()].get());
+            assertTrue(errors.isEmpty(), errors::toString);
+        }
+    }
+
+    /**
+     * Issue 3's "10 000 datagrams from 1 000 distinct source addresses in 127.0.0.0/8 each get their HVR back at the
+     * right address": every client is a socket bound to its own 127.x.y.z address, and each reply must be exactly
+     * the HelloVerifyRequest a verifier with the same keys and clock computes for that client's address and port.
+     */
+    @ParameterizedTest(name = "nio={0}")
+    @ValueSource(booleans = {false, true})
+    @Timeout(120)
+    void shouldAnswerTenThousandHellosFromAThousandSourcesEachWithItsOwnCookie(final boolean nio) throws IOException
+    {
+        assumeTrue(nio || LibC.isAvailable());
+        final long nowMs = 1_800_000_000_000L;
+        final CookieKeys keys = CookieKeys.random();
+        final ClientHelloVerifier reference =
+            new ClientHelloVerifier(new ClientHelloVerifier.Context().cookieKeys(keys));
+        final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
+        final InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
+            .sockets(() -> BatchSockets.open(new BatchSocket.Context().bindAddress(loopback).forceNio(nio)))
+            .verifier(new ClientHelloVerifier(new ClientHelloVerifier.Context().cookieKeys(keys)))
+            .clock(() -> nowMs)
+            .counters(counters));
+        final int clients = 1000;
+        final int perClient = 10;
+        final int clientsPerRound = 50;
+        final UnsafeBuffer hello = new UnsafeBuffer(HELLO);
+        final UnsafeBuffer expected = new UnsafeBuffer(new byte[2048]);
+        final ByteBuffer reply = ByteBuffer.allocate(2048);
+
+        try (AgentInvoker invoker = new AgentInvoker(errors::add, null, agent))
+        {
+            invoker.start();
+            final InetSocketAddress server = new InetSocketAddress(loopback, agent.socket().localPort());
+            for (int first = 0; first < clients; first += clientsPerRound)
+            {
+                final DatagramChannel[] round = new DatagramChannel[clientsPerRound];
+                try
+                {
+                    for (int c = 0; c < clientsPerRound; c++)
+                    {
+                        round[c] = BatchSocketContract.peer(BatchSocketContract.sourceAddress(first + c));
+                    }
+                    for (int d = 0; d < perClient; d++)
+                    {
+                        for (final DatagramChannel client : round)
+                        {
+                            assertEquals(HELLO.length, client.send(ByteBuffer.wrap(HELLO), server));
+                        }
+                    }
+                    final long target = (long)(first + clientsPerRound) * perClient;
+                    invokeUntil(invoker, () -> counters[WorkerCounter.RECEIVED.ordinal()].get() == target);
+
+                    for (final DatagramChannel client : round)
+                    {
+                        final InetSocketAddress local = (InetSocketAddress)client.getLocalAddress();
+                        final UnsafeBuffer address = new UnsafeBuffer(local.getAddress().getAddress());
+                        assertEquals(VerifyOutcome.REPLY, reference.verify(hello, 0, HELLO.length, address, 0, 4,
+                            local.getPort(), nowMs, expected, 0, expected.capacity()));
+                        final byte[] expectedBytes = new byte[reference.replyLength()];
+                        expected.getBytes(0, expectedBytes);
+                        for (int d = 0; d < perClient; d++)
+                        {
+                            reply.clear();
+                            final InetSocketAddress from = awaitFrom(invoker, client, reply);
+                            assertEquals(server, from, "the reply comes from the server's address and port");
+                            final byte[] bytes = new byte[reply.flip().remaining()];
+                            reply.get(bytes);
+                            assertArrayEquals(expectedBytes, bytes, "the HelloVerifyRequest for " + local);
+                        }
+                    }
+                }
+                finally
+                {
+                    for (final DatagramChannel channel : round)
+                    {
+                        if (null != channel)
+                        {
+                            channel.close();
+                        }
+                    }
+                }
+            }
+            assertEquals(clients * perClient, counters[WorkerCounter.REPLIES.ordinal()].get());
+            assertEquals(0, counters[WorkerCounter.DROPPED.ordinal()].get());
+            assertEquals(0, counters[WorkerCounter.SEND_FAILED.ordinal()].get());
+            assertEquals(0, counters[WorkerCounter.REPLY_QUEUE_FULL.ordinal()].get());
+            assertTrue(errors.isEmpty(), errors::toString);
+        }
+    }
+
+    /**
+     * Malformed datagrams at full rate: 200 000 truncated, mutated and random datagrams, sent in windows of 1024 as
+     * fast as a native socket sends them, are each received, dropped and counted, with no reply and no exception.
+     * Every distinct datagram is first checked to be a drop by a verifier of its own, so the flood is known to hold
+     * nothing that deserves an answer.
+     */
+    @Test
+    @Timeout(120)
+    void shouldDropTwoHundredThousandMalformedDatagramsAtFullRateWithoutAReply()
+    {
+        assumeTrue(LibC.isAvailable());
+        final int total = 200_000;
+        final int window = 1024;
+        final int batch = 64;
+        final UnsafeBuffer[] malformed = malformedDatagrams(2048);
+        final InetAddress loopback = InetAddress.getLoopbackAddress();
+        final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
+        final ClientHelloVerifier verifier = new ClientHelloVerifier();
+        final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
+            .sockets(() -> new MmsgBatchSocket(new BatchSocket.Context().bindAddress(loopback).batchSize(batch)))
+            .verifier(verifier)
+            .counters(counters));
+
+        try (AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
+            MmsgBatchSocket client = new MmsgBatchSocket(
+                new BatchSocket.Context().bindAddress(loopback).batchSize(batch)))
+        {
+            invoker.start();
+            final UnsafeBuffer server = new UnsafeBuffer(loopback.getAddress());
+            final int serverPort = agent.socket().localPort();
+            final AtomicCounter received = counters[WorkerCounter.RECEIVED.ordinal()];
+            int sent = 0;
+            while (sent < total)
+            {
+                final int windowEnd = Math.min(total, sent + window);
+                while (sent < windowEnd)
+                {
+                    for (int slot = client.nextSendSlot(); slot >= 0 && sent < windowEnd; slot = client.nextSendSlot())
+                    {
+                        final UnsafeBuffer datagram = malformed[sent % malformed.length];
+                        client.sendBuffer(slot).putBytes(0, datagram, 0, datagram.capacity());
+                        client.stage(slot, datagram.capacity(), server, 0, 4, serverPort);
+                        sent++;
+                    }
+                    final long deadline = System.nanoTime() + WAIT_NS;
+                    while (client.sendQueued() > 0)
+                    {
+                        assertTrue(System.nanoTime() - deadline < 0, "client flush stalled");
+                        client.flush();
+                    }
+                }
+                final long target = sent;
+                invokeUntil(invoker, () -> received.get() == target);
+                assertEquals(0, client.receive(), "no reply to a malformed datagram");
+            }
+            for (int i = 0; i < 100; i++)
+            {
+                invoker.invoke();
+            }
+
+            assertEquals(0, client.receive(), "no reply to a malformed datagram");
+            assertEquals(total, received.get());
+            assertEquals(total, counters[WorkerCounter.DROPPED.ordinal()].get());
+            assertEquals(0, counters[WorkerCounter.REPLIES.ordinal()].get());
+            assertEquals(0, counters[WorkerCounter.VERIFIED.ordinal()].get());
+            assertEquals(0, counters[WorkerCounter.SEND_FAILED.ordinal()].get());
+            assertEquals(total, verifier.counters().dropped(), "every drop counted by its reason");
+            assertTrue(errors.isEmpty(), errors::toString);
+        }
+    }
+
+    /**
+     * Distinct datagrams that must all be dropped: truncations of a real hello, single-byte changes to its header
+     * fields, and random bytes; each is checked to be a drop before it is used.
+     */
+    private static UnsafeBuffer[] malformedDatagrams(final int count)
+    {
+        final Random random = new Random(6347);
+        final ClientHelloVerifier check = new ClientHelloVerifier();
+        final UnsafeBuffer address = new UnsafeBuffer(new byte[]{127, 0, 0, 1});
+        final UnsafeBuffer reply = new UnsafeBuffer(new byte[2048]);
+        final UnsafeBuffer[] datagrams = new UnsafeBuffer[count];
+        final int[] headerFields = {0, 1, 2, 3, 4, 13, 14, 15, 16, 19, 20, 21, 22, 23, 24, 25, 26};
+        int made = 0;
+        while (made < count)
+        {
+            final byte[] bytes;
+            switch (made % 3)
+            {
+                case 0 -> bytes = Arrays.copyOf(HELLO, random.nextInt(HELLO.length));
+                case 1 ->
+                {
+                    bytes = HELLO.clone();
+                    final int at = headerFields[random.nextInt(headerFields.length)];
+                    bytes[at] = (byte)(bytes[at] + 1 + random.nextInt(255));
+                }
+                default ->
+                {
+                    bytes = new byte[1 + random.nextInt(1400)];
+                    random.nextBytes(bytes);
+                }
+            }
+            final UnsafeBuffer datagram = new UnsafeBuffer(bytes);
+            if (check.verify(datagram, 0, bytes.length, address, 0, 4, 9, 1L, reply, 0, reply.capacity()) ==
+                VerifyOutcome.DROP)
+            {
+                datagrams[made++] = datagram;
+            }
+        }
+        return datagrams;
+    }
+
+    /**
+     * Shutdown frees everything: closing the agent closes its socket, so the port can be bound again by a socket
+     * that does not share it (SO_REUSEPORT off), and the slot buffers it handed out no longer point at memory.
+     */
+    @ParameterizedTest(name = "nio={0}")
+    @ValueSource(booleans = {false, true})
+    @Timeout(30)
+    void shouldReleaseThePortAndSlotMemoryWhenClosed(final boolean nio) throws IOException
+    {
+        assumeTrue(nio || LibC.isAvailable());
+        final InetAddress loopback = InetAddress.getLoopbackAddress();
+        final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
+        final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
+            .sockets(() -> BatchSockets.open(new BatchSocket.Context().bindAddress(loopback).forceNio(nio)))
+            .verifier(new ClientHelloVerifier())
+            .counters(counters)
+            .acceptedPeers(new AcceptedPeers(4))
+            .peerHandler((datagram, length, address, addressOffset, addressLength, port) -> {})
+            .outbox(new Outbox(64 * 1024)));
+        final AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
+        invoker.start();
+        final BatchSocket socket = agent.socket();
+        final int port = socket.localPort();
+        final UnsafeBuffer receiveSlot = socket.receiveBuffer(0);
+        final UnsafeBuffer sendSlot = socket.sendBuffer(0);
+        try (DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
+        {
+            client.configureBlocking(false);
+            client.bind(new InetSocketAddress(loopback, 0));
+            client.send(ByteBuffer.wrap(HELLO), new InetSocketAddress(loopback, port));
+            assertEquals(3, awaitDatagram(invoker, client).get(13));
+        }
+
+        invoker.close();
+
+        assertTrue(invoker.isClosed());
+        assertTrue(socket.isClosed());
+        assertEquals(0, receiveSlot.capacity(), "a stale receive slot no longer points at freed memory");
+        assertEquals(0, sendSlot.capacity(), "nor does a stale send slot");
+        try (BatchSocket again = BatchSockets.open(
+            new BatchSocket.Context().bindAddress(loopback).port(port).reusePort(false).forceNio(nio)))
+        {
+            assertEquals(port, again.localPort(), "the port is free: the agent's descriptor is closed");
+        }
+        assertTrue(errors.isEmpty(), errors::toString);
+    }
+
     @Test
     @Timeout(10)
     void shouldRefuseAnIncompleteContext()
@@ -294,6 +680,18 @@ class VerifierAgentTest
             .sockets(sockets).verifier(new ClientHelloVerifier()).counters(new AtomicCounter[1])));
         assertThrows(IllegalArgumentException.class, () -> new VerifierAgent(new VerifierAgent.Context()
             .sockets(sockets).verifier(new ClientHelloVerifier()).counters(counters).cpu(1024)));
+        assertThrows(IllegalArgumentException.class, () -> new VerifierAgent(new VerifierAgent.Context()
+            .sockets(sockets).verifier(new ClientHelloVerifier()).counters(counters)
+            .acceptedPeers(new AcceptedPeers(1))), "accepted peers with nobody to hand their datagrams to");
+        assertThrows(IllegalArgumentException.class, () -> new VerifierAgent(new VerifierAgent.Context()
+            .sockets(sockets).verifier(new ClientHelloVerifier()).counters(counters)
+            .peerHandler((datagram, length, address, addressOffset, addressLength, port) -> {})));
+        final VerifierAgent smallSlots = new VerifierAgent(new VerifierAgent.Context()
+            .sockets(() -> new NioBatchSocket(new BatchSocket.Context().slotBytes(512)))
+            .verifier(new ClientHelloVerifier()).counters(counters).outbox(new Outbox(64 * 1024)));
+        assertEquals("outbox takes payloads up to 2048 bytes but the socket's slots are 512: build it with " +
+            "new Outbox(capacity, 512)", assertThrows(IllegalStateException.class, smallSlots::onStart).getMessage());
+        assertTrue(smallSlots.socket().isClosed(), "the refused socket is not left open");
         assertEquals(WorkerCounter.values().length, counters.length);
         assertEquals("datagrams received: worker=2", countersManager.getCounterLabel(counters[0].id()));
         assertEquals(WorkerCounter.RECEIVED.typeId(), countersManager.getCounterTypeId(counters[0].id()));
@@ -313,6 +711,25 @@ class VerifierAgentTest
             invoker.invoke();
         }
         return buffer.flip();
+    }
+
+    private static InetSocketAddress awaitFrom(
+        final AgentInvoker invoker, final DatagramChannel client, final ByteBuffer buffer) throws IOException
+    {
+        final long deadline = System.nanoTime() + WAIT_NS;
+        while (true)
+        {
+            final InetSocketAddress from = (InetSocketAddress)client.receive(buffer);
+            if (null != from)
+            {
+                return from;
+            }
+            if (System.nanoTime() - deadline > 0)
+            {
+                fail("no reply before the deadline on " + client.getLocalAddress());
+            }
+            invoker.invoke();
+        }
     }
 
     private static void invokeUntil(final AgentInvoker invoker, final BooleanSupplier done)
