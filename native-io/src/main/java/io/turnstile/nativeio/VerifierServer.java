@@ -24,6 +24,7 @@ import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
@@ -401,6 +402,34 @@ public final class VerifierServer implements AutoCloseable
     }
 
     /**
+     * Prints the first few errors with their stack traces, then says it stops printing: a worker whose socket broke
+     * fails every cycle, and the count in {@link Snapshot#errors()} says how often.
+     */
+    private static final class LimitedErrorPrinter implements ErrorHandler
+    {
+        private final AtomicInteger remaining;
+
+        LimitedErrorPrinter(final int limit)
+        {
+            this.remaining = new AtomicInteger(limit);
+        }
+
+        public void onError(final Throwable throwable)
+        {
+            final int left = remaining.getAndDecrement();
+            if (left > 0)
+            {
+                System.err.println("turnstile: worker error (" + Thread.currentThread().getName() + ")");
+                throwable.printStackTrace(System.err);
+                if (1 == left)
+                {
+                    System.err.println("turnstile: further worker errors are counted, not printed");
+                }
+            }
+        }
+    }
+
+    /**
      * The server's counters summed over its workers at one moment: a holder reused from snapshot to snapshot.
      */
     public static final class Snapshot
@@ -553,6 +582,8 @@ public final class VerifierServer implements AutoCloseable
     {
         /** Most workers a server runs. */
         public static final int MAX_WORKERS = 1024;
+        /** Errors the default error handler prints before it only counts them. */
+        public static final int DEFAULT_ERRORS_PRINTED = 10;
 
         private InetAddress bindAddress;
         private int port = 0;
@@ -689,7 +720,7 @@ public final class VerifierServer implements AutoCloseable
             }
             if (null == errorHandler)
             {
-                errorHandler = (throwable) -> throwable.printStackTrace(System.err);
+                errorHandler = new LimitedErrorPrinter(DEFAULT_ERRORS_PRINTED);
             }
             if (null == notice)
             {
@@ -1038,7 +1069,8 @@ public final class VerifierServer implements AutoCloseable
          * Told of errors a running worker hits (a broken socket, a handler that throws); counted either way.
          * Errors before a worker is bound are thrown by {@link VerifierServer#start()} instead.
          *
-         * @param errorHandler default prints the stack trace to System.err; must not throw.
+         * @param errorHandler default prints the first {@value #DEFAULT_ERRORS_PRINTED} stack traces to System.err
+         *                     (a broken socket fails every duty cycle), then only counts; must not throw.
          * @return this.
          */
         public Context errorHandler(final ErrorHandler errorHandler)

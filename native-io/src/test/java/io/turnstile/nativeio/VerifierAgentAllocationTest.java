@@ -59,7 +59,8 @@ class VerifierAgentAllocationTest
             .sockets(() -> new MmsgBatchSocket(new BatchSocket.Context().bindAddress(loopback).batchSize(BATCH)))
             .verifier(new ClientHelloVerifier())
             .clock(() -> NOW_MS)
-            .counters(counters));
+            .counters(counters)
+            .verifierCounters(VerifierCounterSet.allocate(countersManager, 0)));
         final List<Throwable> errors = new ArrayList<>();
 
         try (AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);

@@ -9,6 +9,7 @@ import io.turnstile.nativeio.VerifierServer;
 import io.turnstile.server.handshake.EchoServer;
 import io.turnstile.server.handshake.ServerCredentials;
 import io.turnstile.server.handshake.SessionTable;
+import org.agrona.ErrorHandler;
 
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -77,8 +78,10 @@ public final class ServeCommand
                                   message sequence continuing from the cookie hello) and echo each
                                   application-data record back; certificate: a self-signed ECDSA P-256 one
                                   generated at start unless --cert/--key are given
-          --cert F --key F        PEM certificate and unencrypted private key (EC or RSA) for --echo
-          --psk-identity ID --psk-hex HEX   pre-shared key for --echo instead of a certificate (key >= 16 bytes)
+          --cert F                --echo: PEM certificate (with --key)
+          --key F                 --echo: its unencrypted PEM private key, EC or RSA
+          --psk-identity ID       --echo: pre-shared key identity, instead of a certificate (with --psk-hex)
+          --psk-hex HEX           --echo: the pre-shared key, at least 16 bytes in hex
           --max-handshakes N      --echo: concurrent handshakes, server wide (default 256); more are dropped
           --max-sessions N        --echo: sessions in all (default 10000)
           --max-sessions-per-address N  --echo: sessions per source IP address (default 64)
@@ -494,6 +497,33 @@ public final class ServeCommand
                         " worker=" + workerId);
                 }
             };
+        }
+    }
+
+    /**
+     * Prints the first few worker errors, one line each, then only lets the {@code errors} count grow: a worker
+     * whose socket broke fails every cycle.
+     */
+    static final class WorkerErrorLog implements ErrorHandler
+    {
+        private static final int PRINTED = 10;
+
+        private final AtomicInteger remaining = new AtomicInteger(PRINTED);
+        private final PrintStream err;
+
+        WorkerErrorLog(final PrintStream err)
+        {
+            this.err = err;
+        }
+
+        public void onError(final Throwable throwable)
+        {
+            final int left = remaining.getAndDecrement();
+            if (left > 0)
+            {
+                err.println("turnstile: worker error: " + throwable +
+                    (1 == left ? " (further errors are counted in \"errors\", not printed)" : ""));
+            }
         }
     }
 
@@ -970,7 +1000,7 @@ public final class ServeCommand
                 .forceNio(nio)
                 .handlerFactory(log::forWorker)
                 .notice(err::println)
-                .errorHandler((throwable) -> err.println("turnstile: worker error: " + throwable));
+                .errorHandler(new WorkerErrorLog(err));
             if (null != cpus)
             {
                 context.cpus(cpus);

@@ -1,0 +1,338 @@
+package io.turnstile.server;
+
+import io.turnstile.cookie.MacAlgorithm;
+import io.turnstile.nativeio.LibC;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code turnstile serve}'s command line: every option parsed, every bad one refused with a message and exit code 2,
+ * {@code --help} naming every option, and short real runs on loopback that stop by duration and on request with a
+ * JSON line per second and a summary.
+ */
+class ServeCommandTest
+{
+    /** Every option the contract and the help promise. */
+    private static final List<String> OPTIONS = List.of(
+        "--bind", "--workers", "--batch", "--mac", "--secret-file", "--master-key-file", "--rotate", "--duration",
+        "--stats", "--cpus", "--bpf-filter", "--nio", "--max-cookie-age", "--log-verified", "--help",
+        "--echo", "--cert", "--key", "--psk-identity", "--psk-hex", "--max-handshakes", "--max-sessions",
+        "--max-sessions-per-address", "--handshake-timeout", "--idle-timeout");
+    private static final Path SECRET = Path.of("target", "serve-command-test", "secret.hex");
+
+    @TempDir
+    Path tempDir;
+
+    @Test
+    @Timeout(10)
+    void shouldParseEveryOption() throws IOException
+    {
+        final Path master = tempDir.resolve("master.bin");
+        Files.write(master, new byte[24]);
+
+        final ServeCommand.Options options = ServeCommand.Options.parse(
+            "--bind", "[::1]:4433", "--workers", "2", "--batch=8", "--mac", "hmac-sha1",
+            "--master-key-file", master.toString(), "--rotate", "30", "--duration", "2.5", "--stats", "out.json",
+            "--cpus", "0-1", "--nio", "--max-cookie-age", "120", "--log-verified", "0");
+
+        assertFalse(options.help());
+        assertEquals(InetAddress.getByName("::1"), options.host());
+        assertEquals(4433, options.port());
+        assertEquals(2, options.workers());
+        assertEquals(8, options.batch());
+        assertEquals(MacAlgorithm.HMAC_SHA1, options.keys().algorithm());
+        assertEquals(30, options.rotateSeconds());
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(2500), options.durationNs());
+        assertEquals("out.json", options.stats());
+        assertArrayEquals(new int[]{0, 1}, options.cpus());
+        assertTrue(options.nio());
+        assertFalse(options.bpfFilter());
+        assertEquals(120, options.maxCookieAgeSeconds());
+        assertEquals(0, options.logVerified());
+    }
+
+    @Test
+    @Timeout(10)
+    void shouldDefaultToRandomKeysTheDefaultMacAndStdout()
+    {
+        final ServeCommand.Options options = ServeCommand.Options.parse("--bind", "127.0.0.1:0");
+
+        assertEquals(0, options.port());
+        assertEquals(0, options.workers(), "0: one worker per CPU, decided by the server");
+        assertEquals(64, options.batch());
+        assertEquals(MacAlgorithm.defaultAlgorithm(), options.keys().algorithm());
+        assertEquals("-", options.stats());
+        assertEquals(0, options.durationNs(), "until stopped");
+        assertNull(options.cpus());
+        assertEquals(5, options.logVerified());
+    }
+
+    @Test
+    @Timeout(10)
+    void shouldReadKeyFilesAsHexTextOrRawBytes() throws IOException
+    {
+        final byte[] raw = new byte[20];
+        for (int i = 0; i < raw.length; i++)
+        {
+            raw[i] = (byte)(0x80 + i);
+        }
+        final Path hexFile = tempDir.resolve("secret.hex");
+        Files.writeString(hexFile, "  " + HexFormat.of().formatHex(raw) + "\n", StandardCharsets.US_ASCII);
+        final Path rawFile = tempDir.resolve("secret.bin");
+        Files.write(rawFile, raw);
+        final Path oddHex = tempDir.resolve("odd.txt");
+        Files.writeString(oddHex, "abcdefabcdefabcdefabcdefabcdefabc", StandardCharsets.US_ASCII);
+
+        assertArrayEquals(raw, ServeCommand.Options.readKey("--secret-file", hexFile));
+        assertArrayEquals(raw, ServeCommand.Options.readKey("--secret-file", rawFile));
+        assertArrayEquals(Files.readAllBytes(oddHex), ServeCommand.Options.readKey("--secret-file", oddHex),
+            "an odd number of hex digits is not hex: the bytes are the secret");
+        assertEquals(MacAlgorithm.HMAC_SHA256, ServeCommand.Options.parse(
+            "--bind", "127.0.0.1:0", "--mac", "hmac-sha256", "--secret-file", hexFile.toString()).keys().algorithm());
+    }
+
+    @Test
+    @Timeout(10)
+    void shouldRefuseAShortSecretWithTheVerifiersMessage() throws IOException
+    {
+        final Path shortSecret = tempDir.resolve("short.hex");
+        Files.writeString(shortSecret, "0011223344556677", StandardCharsets.US_ASCII);
+
+        final UsageException ex = assertThrows(UsageException.class, () -> ServeCommand.Options.parse(
+            "--bind", "127.0.0.1:0", "--secret-file", shortSecret.toString()));
+        assertTrue(ex.getMessage().contains("cookie secret is 8 bytes; at least 16 are needed"), ex.getMessage());
+        assertTrue(ex.getMessage().contains("--secret-file"), ex.getMessage());
+
+        final UsageException fleet = assertThrows(UsageException.class, () -> ServeCommand.Options.parse(
+            "--bind", "127.0.0.1:0", "--master-key-file", shortSecret.toString()));
+        assertTrue(fleet.getMessage().contains("at least 16 bytes, got 8"), fleet.getMessage());
+    }
+
+    static Stream<Arguments> badCommandLines() throws IOException
+    {
+        Files.createDirectories(SECRET.getParent());
+        Files.writeString(SECRET, "00112233445566778899aabbccddeeff", StandardCharsets.US_ASCII);
+        final String secret = SECRET.toString();
+        return Stream.of(
+            Arguments.of(List.of(), "--bind HOST:PORT is required"),
+            Arguments.of(List.of("--bind", "127.0.0.1"), "HOST:PORT"),
+            Arguments.of(List.of("--bind", "::1:4433"), "HOST:PORT"),
+            Arguments.of(List.of("--bind", "127.0.0.1:70000"), "0 to 65535"),
+            Arguments.of(List.of("--bind", "127.0.0.1:port"), "whole number"),
+            Arguments.of(List.of("--bind"), "--bind needs a value"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--workers", "0"), "--workers must be 1 to 1024"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--workers", "two"), "--workers must be a whole number"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--workers", "2", "--workers", "3"), "given twice"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--batch", "5000"), "--batch must be 1 to 1024"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--mac", "md5"), "unknown MAC 'md5'"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--rotate", "0"), "--rotate must be 1 to"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--duration", "-1"), "--duration must be more than 0"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--duration", "soon"), "--duration must be seconds"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--duration"), "--duration needs a value"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--max-cookie-age", "0"), "--max-cookie-age must be"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--log-verified", "-2"), "--log-verified must be"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--bogus"), "unknown option '--bogus'"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "stray"), "unexpected argument 'stray'"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--nio=yes"), "--nio takes no value"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--cpus", "1,x"), "--cpus must be a whole number"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--cpus", "3-1"), "runs backwards"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--cpus", "5000"), "--cpus must be 0 to 1023"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--cpus", "0,1", "--workers", "3"), "one CPU per worker"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--secret-file", secret, "--master-key-file", secret),
+                "exclusive"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--secret-file", secret, "--rotate", "10"),
+                "does not rotate"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--secret-file", "target/no-such-secret"), "cannot read"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--duration", "1", "--stats", "target/no/such/dir/s.json"),
+                "--stats: cannot write"),
+            Arguments.of(List.of("--bind", "192.0.2.1:4433", "--duration", "1"), "cannot listen on 192.0.2.1:4433"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badCommandLines")
+    @Timeout(20)
+    void shouldRefuseABadCommandLineWithExitCode2(final List<String> args, final String message)
+    {
+        final Run run = run(Stream.concat(Stream.of("serve"), args.stream()).toArray(String[]::new));
+
+        assertEquals(2, run.exitCode, run.err);
+        assertTrue(run.err.contains(message), "expected '" + message + "' in: " + run.err);
+        assertTrue(run.err.contains("turnstile serve --help"), run.err);
+        assertFalse(run.err.contains("listening on"), run.err);
+    }
+
+    @Test
+    @Timeout(10)
+    void shouldRefuseAnUnknownCommandWithExitCode2()
+    {
+        final Run none = run();
+        assertEquals(2, none.exitCode);
+        assertTrue(none.err.contains("usage: turnstile COMMAND"), none.err);
+
+        final Run unknown = run("frobnicate");
+        assertEquals(2, unknown.exitCode);
+        assertTrue(unknown.err.contains("unknown command 'frobnicate'"), unknown.err);
+
+        final Run help = run("help");
+        assertEquals(0, help.exitCode);
+        assertTrue(help.out.contains("serve --bind HOST:PORT"), help.out);
+    }
+
+    @Test
+    @Timeout(10)
+    void shouldDocumentEveryOptionInTheHelp()
+    {
+        final Run run = run("serve", "--help");
+
+        assertEquals(0, run.exitCode, run.err);
+        for (final String option : OPTIONS)
+        {
+            assertTrue(Pattern.compile("(?m)^\\s+" + Pattern.quote(option) + "\\b").matcher(run.out).find(),
+                "the help documents " + option + ":\n" + run.out);
+        }
+        for (final String option : ServeCommand.Options.VALUE_OPTIONS)
+        {
+            assertTrue(OPTIONS.contains(option), "an option the test does not know: " + option);
+        }
+        for (final String label : List.of("aes-cmac", "hmac-sha256", "hmac-sha1"))
+        {
+            assertTrue(run.out.contains(label), "the help names the MAC " + label);
+        }
+        assertTrue(run.out.contains("Exit code 2"), run.out);
+    }
+
+    @Test
+    @Timeout(20)
+    void shouldTakeTheBpfFilterOptionOnlyWhereTheBuildCanAttachIt()
+    {
+        if (ServeCommand.isDtlsFilterAvailable())
+        {
+            assertTrue(ServeCommand.Options.parse("--bind", "127.0.0.1:0", "--bpf-filter").bpfFilter());
+        }
+        else
+        {
+            final Run run = run("serve", "--bind", "127.0.0.1:0", "--bpf-filter");
+            assertEquals(2, run.exitCode, run.err);
+            assertTrue(run.err.contains("--bpf-filter is not available in this build"), run.err);
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldRunForTheDurationWritingStatsLinesAndASummary() throws IOException
+    {
+        final Path stats = tempDir.resolve("stats.json");
+
+        final Run run = runEmbedded("--bind", "127.0.0.1:0", "--workers", "2", "--batch", "16",
+            "--duration", "1.2", "--stats", stats.toString());
+
+        assertEquals(0, run.exitCode, run.err);
+        final Matcher listening = Pattern.compile("turnstile: listening on 127\\.0\\.0\\.1:(\\d+)").matcher(run.err);
+        assertTrue(listening.find(), run.err);
+        assertTrue(Integer.parseInt(listening.group(1)) > 0, "the ephemeral port is printed");
+        assertTrue(run.err.contains("turnstile: stopped (duration elapsed) after"), run.err);
+        assertTrue(run.err.contains("2 workers"), run.err);
+
+        final List<String> lines = Files.readAllLines(stats, StandardCharsets.UTF_8);
+        assertFalse(lines.isEmpty(), "at least the final line");
+        for (final String line : lines)
+        {
+            assertTrue(line.startsWith("{\"t\":") && line.endsWith("}}"), line);
+            for (final String field : List.of("rx", "hvr", "verified", "dropped", "rx_pps", "tx_pps", "workers",
+                "send_eagain", "send_failed", "errors"))
+            {
+                assertTrue(line.contains("\"" + field + "\":"), field + " in " + line);
+            }
+            assertEquals(2, jsonLong(line, "workers"), line);
+            assertEquals(0, jsonLong(line, "rx"), "nothing was sent to it: " + line);
+            assertTrue(line.contains("\"drop_reasons\":{\"record_too_short\":0,"), line);
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldStopOnRequestNamingTheReason() throws Exception
+    {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final ServeCommand command = new ServeCommand(
+            new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        final AtomicInteger exitCode = new AtomicInteger(-1);
+        final Thread thread = new Thread(() -> exitCode.set(
+            command.run(new String[]{"--bind", "127.0.0.1:0", "--workers", "1"}, false)));
+        thread.start();
+
+        final int port = command.awaitListening(10_000);
+        assertTrue(port > 0, err.toString(StandardCharsets.UTF_8));
+        command.stop("SIGTERM");
+        thread.join(10_000);
+
+        assertFalse(thread.isAlive());
+        assertEquals(0, exitCode.get());
+        final String errText = err.toString(StandardCharsets.UTF_8);
+        assertTrue(errText.contains("turnstile: listening on 127.0.0.1:" + port), errText);
+        assertTrue(errText.contains("turnstile: stopped (SIGTERM) after"), errText);
+        assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("{\"t\":"), "the final stats line on stdout");
+        assertNull(command.snapshot(new io.turnstile.nativeio.VerifierServer.Snapshot()), "stopped: no counters");
+        assertTrue(LibC.isAvailable() == errText.contains("recvmmsg/sendmmsg"), errText);
+    }
+
+    static long jsonLong(final String line, final String field)
+    {
+        final Matcher matcher = Pattern.compile("\"" + Pattern.quote(field) + "\":(-?\\d+)").matcher(line);
+        assertTrue(matcher.find(), field + " in " + line);
+        return Long.parseLong(matcher.group(1));
+    }
+
+    private static Run run(final String... args)
+    {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final int exitCode = TurnstileMain.run(
+            args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(exitCode, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Run {@code serve} without handling signals: the test JVM must keep its own SIGINT and SIGTERM behaviour.
+     */
+    private static Run runEmbedded(final String... args)
+    {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final int exitCode = new ServeCommand(
+            new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8))
+            .run(args, false);
+        return new Run(exitCode, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private record Run(int exitCode, String out, String err)
+    {
+    }
+}
