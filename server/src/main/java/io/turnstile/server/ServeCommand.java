@@ -6,6 +6,9 @@ import io.turnstile.cookie.MacAlgorithm;
 import io.turnstile.nativeio.BatchSocket;
 import io.turnstile.nativeio.VerifiedHelloHandler;
 import io.turnstile.nativeio.VerifierServer;
+import io.turnstile.server.handshake.EchoServer;
+import io.turnstile.server.handshake.ServerCredentials;
+import io.turnstile.server.handshake.SessionTable;
 import org.agrona.ErrorHandler;
 
 import java.io.FileOutputStream;
@@ -19,6 +22,7 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -70,6 +74,20 @@ public final class ServeCommand
           --nio                   use NIO DatagramChannels even where recvmmsg/sendmmsg are available
           --log-verified N        log the first N verified hellos (peer, record and message sequence numbers)
                                   to stderr (default 5)
+          --echo                  hand every verified peer to a BouncyCastle DTLS 1.2 handshake (record and
+                                  message sequence continuing from the cookie hello) and echo each
+                                  application-data record back; certificate: a self-signed ECDSA P-256 one
+                                  generated at start unless --cert/--key are given
+          --cert F                --echo: PEM certificate (with --key)
+          --key F                 --echo: its unencrypted PEM private key, EC or RSA
+          --psk-identity ID       --echo: pre-shared key identity, instead of a certificate (with --psk-hex)
+          --psk-hex HEX           --echo: the pre-shared key, at least 16 bytes in hex
+          --max-handshakes N      --echo: concurrent handshakes, server wide (default 256); more are dropped
+          --max-sessions N        --echo: sessions in all (default 10000)
+          --max-sessions-per-address N  --echo: sessions per source IP address (default 64)
+          --handshake-timeout SECONDS  --echo: verification to completed handshake (default 10)
+          --idle-timeout SECONDS  --echo: an established session receiving nothing this long is closed
+                                  (default 30)
           --help                  this text
 
         Each stats line: {"t":seconds since start,"epoch_ms":..,"workers":..,"rx":..,"hvr":..,"verified":..,
@@ -89,6 +107,7 @@ public final class ServeCommand
     private final CountDownLatch listening = new CountDownLatch(1);
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile VerifierServer server;
+    private volatile EchoServer echo;
 
     /**
      * A command writing to the given streams.
@@ -202,6 +221,12 @@ public final class ServeCommand
             return 0;
         }
         final VerifierServer.Context context = options.serverContext(err);
+        final EchoServer echo = options.newEchoServer();
+        if (null != echo)
+        {
+            context.agentConfigurator(echo::configure);
+        }
+        this.echo = echo;
         final PrintStream stats = options.openStats(out);
         try
         {
@@ -235,6 +260,10 @@ public final class ServeCommand
         }
         finally
         {
+            if (null != echo)
+            {
+                echo.close();
+            }
             if (stats != out)
             {
                 stats.close();
@@ -247,6 +276,11 @@ public final class ServeCommand
     {
         final long startNs = System.nanoTime();
         final StatsReporter reporter = new StatsReporter(server, stats, startNs);
+        final EchoServer echo = this.echo;
+        if (null != echo)
+        {
+            reporter.extra(echo::appendJson);
+        }
         Thread hook = null;
         if (installSignals)
         {
@@ -260,6 +294,14 @@ public final class ServeCommand
         err.println("turnstile: " + server.workerCount() + " worker" + (server.workerCount() == 1 ? "" : "s") +
             ", " + (server.isNative() ? "recvmmsg/sendmmsg" : "NIO DatagramChannel") +
             ", batch " + options.batch + ", mac " + options.keys.algorithm().label() + ", " + options.keysText());
+        if (null != echo)
+        {
+            final SessionTable.Context echoContext = echo.table().context();
+            err.println("turnstile: echo on, " + echoContext.credentials().description() + "; max " +
+                echoContext.maxHandshakes() + " handshakes, " + echoContext.maxSessions() + " sessions (" +
+                echoContext.maxSessionsPerAddress() + " per address), handshake timeout " +
+                echoContext.handshakeTimeoutMillis() + " ms, idle timeout " + echoContext.idleTimeoutMillis() + " ms");
+        }
         err.println("turnstile: listening on " + hostText(server.localAddress().getAddress()) + ":" +
             server.localPort());
         err.flush();
@@ -301,6 +343,10 @@ public final class ServeCommand
         reporter.report(stopNs, System.currentTimeMillis());
         server.close();
         err.println(reporter.summary(reason, stopNs));
+        if (null != echo)
+        {
+            err.println(echo.summary());
+        }
         err.flush();
         if (null != hook)
         {
@@ -489,7 +535,9 @@ public final class ServeCommand
         /** The options that take a value; {@code --bpf-filter}, {@code --nio} and {@code --help} do not. */
         static final List<String> VALUE_OPTIONS = List.of(
             "--bind", "--workers", "--batch", "--mac", "--secret-file", "--master-key-file", "--rotate",
-            "--max-cookie-age", "--duration", "--stats", "--cpus", "--log-verified");
+            "--max-cookie-age", "--duration", "--stats", "--cpus", "--log-verified", "--cert", "--key",
+            "--psk-identity", "--psk-hex", "--max-handshakes", "--max-sessions", "--max-sessions-per-address",
+            "--handshake-timeout", "--idle-timeout");
 
         private boolean help;
         private InetAddress host;
@@ -509,6 +557,17 @@ public final class ServeCommand
         private boolean nio;
         private int logVerified = 5;
         private CookieKeys keys;
+        private boolean echo;
+        private Path certFile;
+        private Path keyFile;
+        private String pskIdentity;
+        private byte[] psk;
+        private int maxHandshakes = SessionTable.Context.DEFAULT_MAX_HANDSHAKES;
+        private int maxSessions = SessionTable.Context.DEFAULT_MAX_SESSIONS;
+        private int maxSessionsPerAddress = SessionTable.Context.DEFAULT_MAX_SESSIONS_PER_ADDRESS;
+        private long handshakeTimeoutMs = SessionTable.Context.DEFAULT_HANDSHAKE_TIMEOUT_MS;
+        private long idleTimeoutMs = SessionTable.Context.DEFAULT_IDLE_TIMEOUT_MS;
+        private boolean echoTuned;
 
         private Options()
         {
@@ -579,7 +638,7 @@ public final class ServeCommand
 
         private static boolean isFlag(final String name)
         {
-            return name.equals("--bpf-filter") || name.equals("--nio");
+            return name.equals("--bpf-filter") || name.equals("--nio") || name.equals("--echo");
         }
 
         private void setFlag(final String name)
@@ -588,6 +647,7 @@ public final class ServeCommand
             {
                 case "--bpf-filter" -> bpfFilter = true;
                 case "--nio" -> nio = true;
+                case "--echo" -> echo = true;
                 default -> throw new IllegalStateException(name);
             }
         }
@@ -618,6 +678,15 @@ public final class ServeCommand
                 case "--stats" -> stats = value;
                 case "--cpus" -> cpus = cpuList(value);
                 case "--log-verified" -> logVerified = (int)integer(name, value, 0, 1_000_000);
+                case "--cert" -> certFile = Path.of(value);
+                case "--key" -> keyFile = Path.of(value);
+                case "--psk-identity" -> pskIdentity = value;
+                case "--psk-hex" -> psk = hex(name, value);
+                case "--max-handshakes" -> maxHandshakes = echoInt(name, value, 1_000_000);
+                case "--max-sessions" -> maxSessions = echoInt(name, value, 10_000_000);
+                case "--max-sessions-per-address" -> maxSessionsPerAddress = echoInt(name, value, 10_000_000);
+                case "--handshake-timeout" -> handshakeTimeoutMs = echoSeconds(name, value, 600);
+                case "--idle-timeout" -> idleTimeoutMs = echoSeconds(name, value, 86_400);
                 default -> throw new UsageException("unknown option '" + name + "'");
             }
         }
@@ -647,7 +716,117 @@ public final class ServeCommand
                 throw new UsageException("--bpf-filter is not available in this build (native-io has no " +
                     "BatchSocket.Context#dtlsFilter)");
             }
+            checkEcho();
             keys = cookieKeys();
+        }
+
+        private int echoInt(final String name, final String value, final long max)
+        {
+            echoTuned = true;
+            return (int)integer(name, value, 1, max);
+        }
+
+        private long echoSeconds(final String name, final String value, final long maxSeconds)
+        {
+            echoTuned = true;
+            final long ms = Math.round(duration(value) / 1e6);
+            if (ms < 100 || ms > maxSeconds * 1000)
+            {
+                throw new UsageException(name + " must be 0.1 to " + maxSeconds + " seconds, got " + value);
+            }
+            return ms;
+        }
+
+        private static byte[] hex(final String name, final String value)
+        {
+            try
+            {
+                return HexFormat.of().parseHex(value.strip());
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new UsageException(name + " must be hex digits, an even number of them", ex);
+            }
+        }
+
+        private void checkEcho()
+        {
+            final boolean certificate = null != certFile || null != keyFile;
+            final boolean preShared = null != pskIdentity || null != psk;
+            if (!echo && (certificate || preShared || echoTuned))
+            {
+                throw new UsageException("--cert, --key, --psk-*, --max-handshakes, --max-sessions*, " +
+                    "--handshake-timeout and --idle-timeout apply to --echo only");
+            }
+            if ((null == certFile) != (null == keyFile))
+            {
+                throw new UsageException("--cert and --key go together");
+            }
+            if ((null == pskIdentity) != (null == psk))
+            {
+                throw new UsageException("--psk-identity and --psk-hex go together");
+            }
+            if (certificate && preShared)
+            {
+                throw new UsageException("--cert/--key and --psk-identity/--psk-hex are exclusive: pick one");
+            }
+            if (null != psk && psk.length < 16)
+            {
+                throw new UsageException("--psk-hex must hold at least 16 bytes, got " + psk.length);
+            }
+            if (null != pskIdentity && (pskIdentity.isEmpty() || pskIdentity.length() > 128))
+            {
+                throw new UsageException("--psk-identity must be 1 to 128 characters");
+            }
+        }
+
+        /**
+         * The echo server {@code --echo} asks for: credentials loaded or generated, caps and timeouts applied.
+         *
+         * @return the echo server, or null without {@code --echo}.
+         * @throws UsageException when a PEM file cannot be used.
+         */
+        EchoServer newEchoServer()
+        {
+            if (!echo)
+            {
+                return null;
+            }
+            final ServerCredentials credentials;
+            try
+            {
+                if (null != psk)
+                {
+                    credentials = ServerCredentials.psk(pskIdentity.getBytes(StandardCharsets.UTF_8), psk);
+                }
+                else if (null != certFile)
+                {
+                    credentials = ServerCredentials.fromPem(certFile, keyFile);
+                }
+                else
+                {
+                    credentials = ServerCredentials.selfSigned("turnstile");
+                }
+            }
+            catch (final IOException | GeneralSecurityException | IllegalArgumentException ex)
+            {
+                throw new UsageException("--echo credentials: " + ex.getMessage(), ex);
+            }
+            try
+            {
+                return new EchoServer(new SessionTable.Context()
+                    .credentials(credentials)
+                    .maxHandshakes(maxHandshakes)
+                    .maxSessions(maxSessions)
+                    .maxSessionsPerAddress(maxSessionsPerAddress)
+                    .handshakeTimeoutMillis((int)handshakeTimeoutMs)
+                    .helloWaitMillis((int)Math.min(SessionTable.Context.DEFAULT_HELLO_WAIT_MS, handshakeTimeoutMs))
+                    .idleTimeoutMillis((int)idleTimeoutMs));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new UsageException("--echo: " + ex.getMessage(), ex);
+            }
         }
 
         private CookieKeys cookieKeys()

@@ -7,6 +7,7 @@ import io.turnstile.verifier.DropReason;
 
 import java.io.PrintStream;
 import java.util.Locale;
+import java.util.function.Consumer;
 
 /**
  * Samples a {@link VerifierServer}'s counters and writes one JSON object per line, cumulative counts and the rates
@@ -33,6 +34,7 @@ public final class StatsReporter
     private final StringBuilder line = new StringBuilder(1024);
     private long previousNs;
     private long lines;
+    private Consumer<StringBuilder> extra;
 
     /**
      * A reporter for a started server.
@@ -96,7 +98,12 @@ public final class StatsReporter
             sb.append(i == 0 ? "" : ",").append('"').append(checks[i].name().toLowerCase(Locale.ROOT)).append("\":")
                 .append(current.cookieChecks(checks[i]));
         }
-        sb.append("}}");
+        sb.append('}');
+        if (null != extra)
+        {
+            extra.accept(sb);
+        }
+        sb.append('}');
         out.println(sb);
         out.flush();
 
@@ -104,6 +111,19 @@ public final class StatsReporter
         previousNs = nowNs;
         lines++;
         return current;
+    }
+
+    /**
+     * More members for every line, written after {@code cookie_checks} (e.g. the echo server's
+     * {@code ,"echo":{..}}).
+     *
+     * @param extra appends to the line being built; called on the reporting thread.
+     * @return this.
+     */
+    public StatsReporter extra(final Consumer<StringBuilder> extra)
+    {
+        this.extra = extra;
+        return this;
     }
 
     /**

@@ -41,7 +41,9 @@ class ServeCommandTest
     /** Every option the contract and the help promise. */
     private static final List<String> OPTIONS = List.of(
         "--bind", "--workers", "--batch", "--mac", "--secret-file", "--master-key-file", "--rotate", "--duration",
-        "--stats", "--cpus", "--bpf-filter", "--nio", "--max-cookie-age", "--log-verified", "--help");
+        "--stats", "--cpus", "--bpf-filter", "--nio", "--max-cookie-age", "--log-verified", "--help",
+        "--echo", "--cert", "--key", "--psk-identity", "--psk-hex", "--max-handshakes", "--max-sessions",
+        "--max-sessions-per-address", "--handshake-timeout", "--idle-timeout");
     private static final Path SECRET = Path.of("target", "serve-command-test", "secret.hex");
 
     @TempDir
