@@ -244,6 +244,8 @@ public interface BatchSocket extends AutoCloseable
         public static final int MAX_SLOT_BYTES = 65_535;
         /** Default SO_RCVBUF: rides out a burst while the thread is busy (capped by net.core.rmem_max). */
         public static final int DEFAULT_RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+        /** Smallest receive buffer accepted: one full-size datagram and its kernel overhead. */
+        public static final int MIN_RECEIVE_BUFFER_BYTES = 4096;
         /** Default SO_SNDBUF: replies are no larger than what arrived, so the same budget. */
         public static final int DEFAULT_SEND_BUFFER_BYTES = 4 * 1024 * 1024;
 
@@ -301,7 +303,7 @@ public interface BatchSocket extends AutoCloseable
                 throw new IllegalArgumentException(
                     "slotBytes must be " + MIN_SLOT_BYTES + " to " + MAX_SLOT_BYTES + ", got " + slotBytes);
             }
-            if (receiveBufferBytes < 4096)
+            if (receiveBufferBytes < MIN_RECEIVE_BUFFER_BYTES)
             {
                 throw new IllegalArgumentException(
                     "receiveBufferBytes must be at least 4096, got " + receiveBufferBytes);

@@ -214,7 +214,11 @@ public final class VerifierAgent implements Agent
     private void publish(final int received, final int verified, final int replies, final int dropped, final int full)
     {
         final AtomicCounter[] counters = this.counters;
-        counters[WorkerCounter.RECEIVED.ordinal()].getAndAddRelease(received);
+        if (received > 0)
+        {
+            counters[WorkerCounter.RECEIVED.ordinal()].getAndAddRelease(received);
+            counters[WorkerCounter.BATCHES.ordinal()].getAndAddRelease(1);
+        }
         add(counters[WorkerCounter.VERIFIED.ordinal()], verified);
         add(counters[WorkerCounter.REPLIES.ordinal()], replies);
         add(counters[WorkerCounter.DROPPED.ordinal()], dropped);

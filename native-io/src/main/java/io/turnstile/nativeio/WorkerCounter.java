@@ -31,7 +31,9 @@ public enum WorkerCounter
     /** Datagrams from accepted peers, handed to the {@link PeerDatagramHandler} without verification. */
     PEER_DATAGRAMS(4009, "datagrams from accepted peers"),
     /** Datagrams taken from the {@link Outbox} and staged for sending. */
-    OUTBOX_SENT(4010, "outbox datagrams staged");
+    OUTBOX_SENT(4010, "outbox datagrams staged"),
+    /** Receive batches that held at least one datagram: received / batches is the batch fill the kernel gave. */
+    BATCHES(4011, "receive batches");
 
     private static final WorkerCounter[] VALUES = values();
 

@@ -102,6 +102,7 @@ class VerifierAgentTest
             assertEquals(List.of(((InetSocketAddress)client.getLocalAddress()).getPort()), verifiedPorts);
             assertArrayEquals(loopback.getAddress(), verifiedAddresses.getFirst());
             assertEquals(2, counters[WorkerCounter.RECEIVED.ordinal()].get());
+            assertEquals(2, counters[WorkerCounter.BATCHES.ordinal()].get(), "the cookie hello came after the HVR");
             assertEquals(1, counters[WorkerCounter.REPLIES.ordinal()].get());
             assertEquals(1, counters[WorkerCounter.VERIFIED.ordinal()].get());
             assertEquals(0, counters[WorkerCounter.DROPPED.ordinal()].get());
@@ -267,6 +268,7 @@ class VerifierAgentTest
             assertArrayEquals(payload, bytes, "the outbox datagram arrives byte for byte");
             assertEquals(1, counters[WorkerCounter.OUTBOX_SENT.ordinal()].get());
             assertEquals(0, counters[WorkerCounter.RECEIVED.ordinal()].get(), "sent on a cycle that received nothing");
+            assertEquals(0, counters[WorkerCounter.BATCHES.ordinal()].get(), "an outbox-only cycle is no batch");
 
             client.send(ByteBuffer.wrap(HELLO), server);
             invokeUntil(invoker, () -> peerPorts.size() == 1);

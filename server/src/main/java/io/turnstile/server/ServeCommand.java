@@ -14,8 +14,6 @@ import org.agrona.ErrorHandler;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -71,6 +69,9 @@ public final class ServeCommand
           --cpus LIST             pin worker i to the i-th CPU of LIST, e.g. 1,2 or 0-3 (Linux)
           --bpf-filter            attach a classic BPF filter that drops datagrams which cannot be DTLS
                                   handshakes in the kernel
+          --rcvbuf BYTES          kernel receive buffer per worker socket (default 4194304); smaller bounds the
+                                  queueing delay a legit client sees when a flood outruns the worker, larger
+                                  rides out scheduling hiccups without loss
           --nio                   use NIO DatagramChannels even where recvmmsg/sendmmsg are available
           --log-verified N        log the first N verified hellos (peer, record and message sequence numbers)
                                   to stderr (default 5)
@@ -386,30 +387,6 @@ public final class ServeCommand
     }
 
     /**
-     * Whether this build can attach the kernel DTLS filter {@code --bpf-filter} asks for: it needs
-     * {@code BatchSocket.Context#dtlsFilter(boolean)}, looked up by reflection so the option lights up as soon as
-     * the native-io build has it.
-     *
-     * @return true when {@code --bpf-filter} can be used.
-     */
-    public static boolean isDtlsFilterAvailable()
-    {
-        return null != dtlsFilterMethod();
-    }
-
-    private static Method dtlsFilterMethod()
-    {
-        try
-        {
-            return BatchSocket.Context.class.getMethod("dtlsFilter", boolean.class);
-        }
-        catch (final NoSuchMethodException ex)
-        {
-            return null;
-        }
-    }
-
-    /**
      * An address as it goes before {@code :PORT}: IPv6 in brackets, its longest run of zero groups as {@code ::}
      * (RFC 5952), so {@code ::1} prints as {@code [::1]}.
      */
@@ -537,7 +514,7 @@ public final class ServeCommand
             "--bind", "--workers", "--batch", "--mac", "--secret-file", "--master-key-file", "--rotate",
             "--max-cookie-age", "--duration", "--stats", "--cpus", "--log-verified", "--cert", "--key",
             "--psk-identity", "--psk-hex", "--max-handshakes", "--max-sessions", "--max-sessions-per-address",
-            "--handshake-timeout", "--idle-timeout");
+            "--handshake-timeout", "--idle-timeout", "--rcvbuf");
 
         private boolean help;
         private InetAddress host;
@@ -554,6 +531,7 @@ public final class ServeCommand
         private String stats = "-";
         private int[] cpus;
         private boolean bpfFilter;
+        private int receiveBufferBytes;
         private boolean nio;
         private int logVerified = 5;
         private CookieKeys keys;
@@ -677,6 +655,8 @@ public final class ServeCommand
                 case "--duration" -> durationNs = duration(value);
                 case "--stats" -> stats = value;
                 case "--cpus" -> cpus = cpuList(value);
+                case "--rcvbuf" -> receiveBufferBytes =
+                    (int)integer(name, value, BatchSocket.Context.MIN_RECEIVE_BUFFER_BYTES, Integer.MAX_VALUE / 2);
                 case "--log-verified" -> logVerified = (int)integer(name, value, 0, 1_000_000);
                 case "--cert" -> certFile = Path.of(value);
                 case "--key" -> keyFile = Path.of(value);
@@ -710,11 +690,6 @@ public final class ServeCommand
             {
                 throw new UsageException("--cpus lists " + cpus.length + " CPUs for --workers " + workers +
                     ": give one CPU per worker");
-            }
-            if (bpfFilter && !isDtlsFilterAvailable())
-            {
-                throw new UsageException("--bpf-filter is not available in this build (native-io has no " +
-                    "BatchSocket.Context#dtlsFilter)");
             }
             checkEcho();
             keys = cookieKeys();
@@ -1005,28 +980,15 @@ public final class ServeCommand
             {
                 context.cpus(cpus);
             }
-            if (bpfFilter)
+            context.socketConfigurator((workerId, socketContext) ->
             {
-                final Method dtlsFilter = dtlsFilterMethod();
-                context.socketConfigurator((workerId, socketContext) -> enableDtlsFilter(dtlsFilter, socketContext));
-            }
+                socketContext.dtlsFilter(bpfFilter);
+                if (receiveBufferBytes > 0)
+                {
+                    socketContext.receiveBufferBytes(receiveBufferBytes);
+                }
+            });
             return context;
-        }
-
-        private static void enableDtlsFilter(final Method dtlsFilter, final BatchSocket.Context socketContext)
-        {
-            try
-            {
-                dtlsFilter.invoke(socketContext, true);
-            }
-            catch (final IllegalAccessException ex)
-            {
-                throw new IllegalStateException("BatchSocket.Context#dtlsFilter is not accessible", ex);
-            }
-            catch (final InvocationTargetException ex)
-            {
-                throw ex.getCause() instanceof RuntimeException re ? re : new IllegalStateException(ex.getCause());
-            }
         }
 
         PrintStream openStats(final PrintStream out)
@@ -1162,7 +1124,17 @@ public final class ServeCommand
         }
 
         /**
-         * Whether the kernel filter is asked for.
+         * Kernel receive buffer per worker socket.
+         *
+         * @return bytes, or 0 for the socket default.
+         */
+        public int receiveBufferBytes()
+        {
+            return receiveBufferBytes;
+        }
+
+        /**
+         * Whether the kernel DTLS pre-filter is attached to every worker socket.
          *
          * @return true for {@code --bpf-filter}.
          */

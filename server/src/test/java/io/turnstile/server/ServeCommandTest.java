@@ -41,7 +41,7 @@ class ServeCommandTest
     /** Every option the contract and the help promise. */
     private static final List<String> OPTIONS = List.of(
         "--bind", "--workers", "--batch", "--mac", "--secret-file", "--master-key-file", "--rotate", "--duration",
-        "--stats", "--cpus", "--bpf-filter", "--nio", "--max-cookie-age", "--log-verified", "--help",
+        "--stats", "--cpus", "--bpf-filter", "--rcvbuf", "--nio", "--max-cookie-age", "--log-verified", "--help",
         "--echo", "--cert", "--key", "--psk-identity", "--psk-hex", "--max-handshakes", "--max-sessions",
         "--max-sessions-per-address", "--handshake-timeout", "--idle-timeout");
     private static final Path SECRET = Path.of("target", "serve-command-test", "secret.hex");
@@ -228,19 +228,22 @@ class ServeCommandTest
     }
 
     @Test
-    @Timeout(20)
-    void shouldTakeTheBpfFilterOptionOnlyWhereTheBuildCanAttachIt()
+    void shouldTakeTheBpfFilterAndReceiveBufferOptions()
     {
-        if (ServeCommand.isDtlsFilterAvailable())
-        {
-            assertTrue(ServeCommand.Options.parse("--bind", "127.0.0.1:0", "--bpf-filter").bpfFilter());
-        }
-        else
-        {
-            final Run run = run("serve", "--bind", "127.0.0.1:0", "--bpf-filter");
-            assertEquals(2, run.exitCode, run.err);
-            assertTrue(run.err.contains("--bpf-filter is not available in this build"), run.err);
-        }
+        final ServeCommand.Options options =
+            ServeCommand.Options.parse("--bind", "127.0.0.1:0", "--bpf-filter", "--rcvbuf", "262144");
+        assertTrue(options.bpfFilter());
+        assertEquals(262_144, options.receiveBufferBytes());
+        assertEquals(0, ServeCommand.Options.parse("--bind", "127.0.0.1:0").receiveBufferBytes());
+    }
+
+    @Test
+    @Timeout(20)
+    void shouldRefuseAReceiveBufferTooSmallForOneDatagram()
+    {
+        final Run run = run("serve", "--bind", "127.0.0.1:0", "--rcvbuf", "100");
+        assertEquals(2, run.exitCode, run.err);
+        assertTrue(run.err.contains("--rcvbuf"), run.err);
     }
 
     @Test
