@@ -10,7 +10,8 @@ import java.util.Arrays;
 
 /**
  * The real ClientHello captures (vendored in {@code core/src/test/resources/corpus}, copied into the benchmark jar
- * as {@code corpus/}) and the edits the benchmarks make to them: splicing in a cookie and truncating a hello.
+ * as {@code corpus/}), loaded here for the benchmarks, the floods and the load generator, and the edits the
+ * benchmarks make to them: splicing in a cookie and truncating a hello.
  * <p>
  * The offsets are those of RFC 6347: a 13-byte record header (section 4.1) whose length is at 11, then a 12-byte
  * handshake header (section 4.2.2) with length at 14 and fragment_length at 22, then the ClientHello body
@@ -45,17 +46,31 @@ public final class Captures
      *
      * @param name file name in {@code corpus/}, e.g. {@code openssl-dtls12-ch1-nocookie.bin}.
      * @return the datagram bytes.
+     * @throws IllegalStateException when there is no such capture.
      */
     public static byte[] load(final String name)
+    {
+        final byte[] bytes = find(name);
+        if (null == bytes)
+        {
+            throw new IllegalStateException("capture /corpus/" + name + " is not on the class path");
+        }
+        return bytes;
+    }
+
+    /**
+     * Load a capture from the class path if it is there: for callers that fall back to something else or name the
+     * captures there are in their own error message.
+     *
+     * @param name file name in {@code corpus/}.
+     * @return the datagram bytes, or null when there is no {@code corpus/NAME} on the class path.
+     */
+    public static byte[] find(final String name)
     {
         final String resource = "/corpus/" + name;
         try (InputStream in = Captures.class.getResourceAsStream(resource))
         {
-            if (in == null)
-            {
-                throw new IllegalStateException("capture " + resource + " is not on the class path");
-            }
-            return in.readAllBytes();
+            return null == in ? null : in.readAllBytes();
         }
         catch (final IOException ex)
         {

@@ -4,9 +4,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
-import java.util.Arrays;
 
 import static java.nio.ByteOrder.BIG_ENDIAN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,7 +18,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Warm-up calls {@code run} many times so the JIT compiles it as a method, not only as an on-stack replacement the
  * measured call would re-enter through the interpreter. A late deoptimisation can still send the loop through
  * lower-tier code for a moment, where the JIT does not scalar-replace the slice the FFM linker makes of the errno
- * capture segment (40 bytes per system call); so up to {@value #MAX_WINDOWS} windows of a million datagrams are
+ * capture segment (40 bytes per system call); so up to {@value AllocationWindows#MAX_WINDOWS} windows of a million datagrams are
  * measured and the last must be exactly zero. A real allocation per datagram or per batch shows in every window.
  * <p>
  * Client and server are both native sockets on the test thread, so everything the thread does is under
@@ -31,7 +29,6 @@ class MmsgBatchSocketAllocationTest
     private static final int BATCH = 64;
     private static final int WARM_UP_RUNS = 64;
     private static final int WARM_UP_DATAGRAMS = 4096;
-    private static final int MAX_WINDOWS = 3;
     private static final int DATAGRAMS = 1_048_576;
     private static final int MAX_EMPTY_POLLS = 10_000_000;
     private static final int LENGTH = 200;
@@ -41,9 +38,7 @@ class MmsgBatchSocketAllocationTest
     void shouldAllocateNothingOverAMillionDatagramsReceivedAndAnswered()
     {
         assumeTrue(LibC.isAvailable());
-        final com.sun.management.ThreadMXBean threads =
-            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
-        assumeTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled());
+        final AllocationWindows allocation = AllocationWindows.assumeSupported();
 
         final InetAddress loopback = InetAddress.getLoopbackAddress();
         try (MmsgBatchSocket server = new MmsgBatchSocket(new BatchSocket.Context()
@@ -59,21 +54,12 @@ class MmsgBatchSocketAllocationTest
             {
                 checksum += run(client, server, serverAddress, serverPort, WARM_UP_DATAGRAMS);
             }
-            final long overhead = measureOverhead(threads);
-            final long[] allocated = new long[MAX_WINDOWS];
-            int windows = 0;
-            do
-            {
-                final long before = threads.getCurrentThreadAllocatedBytes();
-                checksum += run(client, server, serverAddress, serverPort, DATAGRAMS);
-                allocated[windows++] = threads.getCurrentThreadAllocatedBytes() - before - overhead;
-            }
-            while (allocated[windows - 1] != 0 && windows < MAX_WINDOWS);
+            checksum += allocation.measure(() -> run(client, server, serverAddress, serverPort, DATAGRAMS));
 
-            assertEquals(0, allocated[windows - 1], "bytes allocated over " + DATAGRAMS + " datagrams, per window: " +
-                Arrays.toString(allocated) + " (is the JVM running with LibC.JIT_FLAGS?)");
-            assertEquals((WARM_UP_RUNS * expectedChecksum(WARM_UP_DATAGRAMS)) + windows * expectedChecksum(DATAGRAMS),
-                checksum);
+            assertEquals(0, allocation.lastAllocated(), "bytes allocated over " + DATAGRAMS + " datagrams, per " +
+                "window: " + allocation + " (is the JVM running with LibC.JIT_FLAGS?)");
+            assertEquals((WARM_UP_RUNS * expectedChecksum(WARM_UP_DATAGRAMS)) +
+                allocation.windows() * expectedChecksum(DATAGRAMS), checksum);
             assertEquals(0, server.sendFailed());
             assertEquals(0, client.sendFailed());
         }
@@ -160,13 +146,5 @@ class MmsgBatchSocketAllocationTest
     {
         final long n = datagrams;
         return n * (n - 1) / 2 + n;
-    }
-
-    private static long measureOverhead(final com.sun.management.ThreadMXBean threads)
-    {
-        final long a = threads.getCurrentThreadAllocatedBytes();
-        final long b = threads.getCurrentThreadAllocatedBytes();
-        assertTrue(b >= a);
-        return b - a;
     }
 }

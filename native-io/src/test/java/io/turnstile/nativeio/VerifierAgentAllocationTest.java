@@ -10,11 +10,9 @@ import org.agrona.concurrent.status.CountersManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,7 +25,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * counter does not move after warm-up.
  * <p>
  * The client is a native socket and the agent runs under an {@link AgentInvoker}, both on the test thread, so all
- * the work is measured. As in {@link MmsgBatchSocketAllocationTest}, up to {@value #MAX_WINDOWS} windows are measured
+ * the work is measured. As in {@link MmsgBatchSocketAllocationTest}, up to {@value AllocationWindows#MAX_WINDOWS} windows are measured
  * and the last must be exactly zero, so a one-off JIT deoptimisation does not fail the test while an allocation per
  * datagram or per batch, which shows in every window, does.
  */
@@ -38,7 +36,6 @@ class VerifierAgentAllocationTest
     private static final int WARM_UP_RUNS = 64;
     private static final int WARM_UP_HELLOS = 4096;
     private static final int HELLOS = 1_048_576;
-    private static final int MAX_WINDOWS = 3;
     private static final int MAX_EMPTY_POLLS = 10_000_000;
 
     @Test
@@ -46,9 +43,7 @@ class VerifierAgentAllocationTest
     void shouldAllocateNothingOverAMillionHellosAnswered()
     {
         assumeTrue(LibC.isAvailable());
-        final com.sun.management.ThreadMXBean threads =
-            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
-        assumeTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled());
+        final AllocationWindows allocation = AllocationWindows.assumeSupported();
 
         final InetAddress loopback = InetAddress.getLoopbackAddress();
         final CountersManager countersManager = new CountersManager(
@@ -79,20 +74,12 @@ class VerifierAgentAllocationTest
             {
                 replyBytes += run(invoker, received, client, hello, serverAddress, serverPort, WARM_UP_HELLOS);
             }
-            final long overhead = measureOverhead(threads);
-            final long[] allocated = new long[MAX_WINDOWS];
-            int windows = 0;
-            do
-            {
-                final long before = threads.getCurrentThreadAllocatedBytes();
-                replyBytes += run(invoker, received, client, hello, serverAddress, serverPort, HELLOS);
-                allocated[windows++] = threads.getCurrentThreadAllocatedBytes() - before - overhead;
-            }
-            while (allocated[windows - 1] != 0 && windows < MAX_WINDOWS);
+            replyBytes += allocation.measure(
+                () -> run(invoker, received, client, hello, serverAddress, serverPort, HELLOS));
 
-            assertEquals(0, allocated[windows - 1], "bytes allocated over " + HELLOS + " hellos, per window: " +
-                Arrays.toString(allocated) + " (is the JVM running with LibC.JIT_FLAGS?)");
-            final long hellos = (long)WARM_UP_RUNS * WARM_UP_HELLOS + (long)windows * HELLOS;
+            assertEquals(0, allocation.lastAllocated(), "bytes allocated over " + HELLOS + " hellos, per window: " +
+                allocation + " (is the JVM running with LibC.JIT_FLAGS?)");
+            final long hellos = (long)WARM_UP_RUNS * WARM_UP_HELLOS + (long)allocation.windows() * HELLOS;
             assertEquals(hellos, received.get());
             assertEquals(hellos, counters[WorkerCounter.REPLIES.ordinal()].get());
             assertEquals(0, counters[WorkerCounter.DROPPED.ordinal()].get());
@@ -113,9 +100,7 @@ class VerifierAgentAllocationTest
     void shouldAllocateNothingWithAcceptedPeersAndAnOutboxInUse()
     {
         assumeTrue(LibC.isAvailable());
-        final com.sun.management.ThreadMXBean threads =
-            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
-        assumeTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled());
+        final AllocationWindows allocation = AllocationWindows.assumeSupported();
 
         final InetAddress loopback = InetAddress.getLoopbackAddress();
         final CountersManager countersManager = new CountersManager(
@@ -160,20 +145,15 @@ class VerifierAgentAllocationTest
             {
                 round.run(WARM_UP_HELLOS);
             }
-            final long overhead = measureOverhead(threads);
-            final long[] allocated = new long[MAX_WINDOWS];
-            int windows = 0;
-            do
+            allocation.measure(() ->
             {
-                final long before = threads.getCurrentThreadAllocatedBytes();
                 round.run(HELLOS);
-                allocated[windows++] = threads.getCurrentThreadAllocatedBytes() - before - overhead;
-            }
-            while (allocated[windows - 1] != 0 && windows < MAX_WINDOWS);
+                return 0;
+            });
 
-            assertEquals(0, allocated[windows - 1], "bytes allocated over " + HELLOS + " datagrams, per window: " +
-                Arrays.toString(allocated) + " (is the JVM running with LibC.JIT_FLAGS?)");
-            final long datagrams = (long)WARM_UP_RUNS * WARM_UP_HELLOS + (long)windows * HELLOS;
+            assertEquals(0, allocation.lastAllocated(), "bytes allocated over " + HELLOS + " datagrams, per window: " +
+                allocation + " (is the JVM running with LibC.JIT_FLAGS?)");
+            final long datagrams = (long)WARM_UP_RUNS * WARM_UP_HELLOS + (long)allocation.windows() * HELLOS;
             assertEquals(datagrams, counters[WorkerCounter.RECEIVED.ordinal()].get());
             assertEquals(datagrams / 2, counters[WorkerCounter.PEER_DATAGRAMS.ordinal()].get());
             assertEquals(datagrams / 2, counters[WorkerCounter.REPLIES.ordinal()].get());
@@ -383,12 +363,5 @@ class VerifierAgentAllocationTest
             verifier.verify(hello, 0, hello.capacity(), address, 0, 4, 1, NOW_MS, reply, 0, reply.capacity()));
         assertTrue(verifier.replyLength() > HelloVerifyRequestEncoder.BASE_LENGTH);
         return verifier.replyLength();
-    }
-
-    private static long measureOverhead(final com.sun.management.ThreadMXBean threads)
-    {
-        final long a = threads.getCurrentThreadAllocatedBytes();
-        final long b = threads.getCurrentThreadAllocatedBytes();
-        return b - a;
     }
 }

@@ -1,5 +1,7 @@
 package io.turnstile.bench.flood;
 
+import io.turnstile.bench.Json;
+
 import java.util.Locale;
 
 /**
@@ -81,32 +83,6 @@ public record FloodReport(
             "\"stopped_by\":\"%s\",\"notice\":%s}",
             sent, bytes, durationSeconds(), pps(), mode, target, sources, sourceCount, sinkPorts, template,
             payloadBytes, wireBytes, batchSize, 0 == targetRate ? "\"max\"" : Long.toString(targetRate), errors,
-            wouldBlock, quote(lastError), stoppedBy, quote(notice));
-    }
-
-    private static String quote(final String text)
-    {
-        if (null == text)
-        {
-            return "null";
-        }
-        final StringBuilder sb = new StringBuilder(text.length() + 2).append('"');
-        for (int i = 0; i < text.length(); i++)
-        {
-            final char c = text.charAt(i);
-            if (c == '"' || c == '\\')
-            {
-                sb.append('\\').append(c);
-            }
-            else if (c < 0x20)
-            {
-                sb.append(String.format(Locale.ROOT, "\\u%04x", (int)c));
-            }
-            else
-            {
-                sb.append(c);
-            }
-        }
-        return sb.append('"').toString();
+            wouldBlock, Json.quoteOrNull(lastError), stoppedBy, Json.quoteOrNull(notice));
     }
 }

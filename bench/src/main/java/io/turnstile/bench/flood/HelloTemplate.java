@@ -1,11 +1,8 @@
 package io.turnstile.bench.flood;
 
+import io.turnstile.bench.Captures;
 import io.turnstile.codec.ClientHelloDecoder;
 import org.agrona.concurrent.UnsafeBuffer;
-
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 
 /**
  * A real ClientHello capture (from {@code core/src/test/resources/corpus}, in the benchmark jar as {@code corpus/})
@@ -55,20 +52,12 @@ final class HelloTemplate
         {
             throw new IllegalArgumentException("template must be a file name in the corpus, got '" + name + "'");
         }
-        final byte[] bytes;
-        try (InputStream in = HelloTemplate.class.getResourceAsStream("/corpus/" + name))
+        final byte[] bytes = Captures.find(name);
+        if (null == bytes)
         {
-            if (null == in)
-            {
-                throw new IllegalArgumentException(
-                    "no capture '" + name + "' in corpus/ on the class path; first hellos: " +
-                    String.join(", ", FIRST_HELLOS));
-            }
-            bytes = in.readAllBytes();
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException("cannot read capture " + name, ex);
+            throw new IllegalArgumentException(
+                "no capture '" + name + "' in corpus/ on the class path; first hellos: " +
+                String.join(", ", FIRST_HELLOS));
         }
         final ClientHelloDecoder decoder = new ClientHelloDecoder().wrap(new UnsafeBuffer(bytes), 0, bytes.length);
         if (!decoder.decode())

@@ -1,5 +1,6 @@
 package io.turnstile.bench.load;
 
+import io.turnstile.bench.Captures;
 import io.turnstile.codec.ClientHelloDecoder;
 import io.turnstile.codec.DtlsRecordDecoder;
 import io.turnstile.codec.HandshakeHeaderDecoder;
@@ -7,7 +8,6 @@ import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -77,21 +77,22 @@ final class ClientHelloTemplate
      */
     static ClientHelloTemplate load(final String nameOrPath)
     {
-        try (InputStream in = ClientHelloTemplate.class.getResourceAsStream("/corpus/" + nameOrPath))
+        final byte[] capture = Captures.find(nameOrPath);
+        if (null != capture)
         {
-            if (in != null)
-            {
-                return new ClientHelloTemplate(nameOrPath, in.readAllBytes());
-            }
-            final Path path = Path.of(nameOrPath);
-            if (Files.isRegularFile(path))
+            return new ClientHelloTemplate(nameOrPath, capture);
+        }
+        final Path path = Path.of(nameOrPath);
+        if (Files.isRegularFile(path))
+        {
+            try
             {
                 return new ClientHelloTemplate(nameOrPath, Files.readAllBytes(path));
             }
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException("cannot read template " + nameOrPath, ex);
+            catch (final IOException ex)
+            {
+                throw new UncheckedIOException("cannot read template " + nameOrPath, ex);
+            }
         }
         throw new IllegalArgumentException("template " + nameOrPath + " is neither corpus/" + nameOrPath +
             " on the class path nor a file");

@@ -1,5 +1,6 @@
 package io.turnstile.bench.load;
 
+import io.turnstile.bench.Json;
 import org.HdrHistogram.Histogram;
 
 import java.util.EnumMap;
@@ -323,24 +324,8 @@ public final class LegitClientsReport
 
     private static StringBuilder field(final StringBuilder sb, final String name, final String value)
     {
-        sb.append('"').append(name).append("\":\"");
-        for (int i = 0; i < value.length(); i++)
-        {
-            final char c = value.charAt(i);
-            if (c == '"' || c == '\\')
-            {
-                sb.append('\\').append(c);
-            }
-            else if (c < 0x20)
-            {
-                sb.append(String.format(Locale.ROOT, "\\u%04x", (int)c));
-            }
-            else
-            {
-                sb.append(c);
-            }
-        }
-        return sb.append('"');
+        sb.append('"').append(name).append("\":");
+        return Json.appendQuoted(sb, value);
     }
 
     private static String format(final double value)

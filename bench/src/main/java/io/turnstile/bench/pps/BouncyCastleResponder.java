@@ -1,22 +1,14 @@
 package io.turnstile.bench.pps;
 
-import io.turnstile.nativeio.WorkerCounter;
-import org.agrona.concurrent.status.AtomicCounter;
 import org.bouncycastle.tls.DTLSRequest;
 import org.bouncycastle.tls.DTLSVerifier;
 import org.bouncycastle.tls.DatagramSender;
 import org.bouncycastle.tls.crypto.impl.bc.BcTlsCrypto;
 
-import jdk.net.ExtendedSocketOptions;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.Inet4Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.security.SecureRandom;
@@ -26,13 +18,12 @@ import java.security.SecureRandom;
  * {@link NioResponder}, with BouncyCastle's {@link DTLSVerifier} (bctls, {@link BcTlsCrypto}, its own HMAC-SHA256
  * cookies) in place of Turnstile's verifier. BouncyCastle's API takes byte arrays, so the datagram is received into a
  * heap buffer and the client id (address then port, what Turnstile binds) is a new array per datagram, as any
- * application of {@code verifyRequest} must build it.
+ * application of {@code verifyRequest} must build it. The channel and the counts are {@link NioResponderChannel}'s,
+ * shared with {@link NioResponder}.
  */
 final class BouncyCastleResponder implements Responder
 {
-    private static final int PUBLISH_EVERY = 64;
     private static final int SLOT_BYTES = 2048;
-    private static final int SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 
     private final Context context;
     private final LoopThread thread;
@@ -87,50 +78,31 @@ final class BouncyCastleResponder implements Responder
 
     private static final class BcLoop implements LoopThread.Loop, DatagramSender
     {
-        private final Context context;
-        private final AtomicCounter[] counters;
+        private final NioResponderChannel socket;
         private final DTLSVerifier verifier = new DTLSVerifier(new BcTlsCrypto(new SecureRandom()));
         private final ByteBuffer receive = ByteBuffer.allocate(SLOT_BYTES);
-        private DatagramChannel channel;
         private SocketAddress peer;
-        private int received;
-        private int replies;
-        private int verified;
-        private int dropped;
-        private int sendFailed;
+        private boolean answered;
 
         BcLoop(final Context context)
         {
-            this.context = context;
-            this.counters = context.counters();
+            this.socket = new NioResponderChannel(context);
         }
 
         @Override
         public int open() throws IOException
         {
-            final InetAddress bind = context.bindAddress();
-            channel = DatagramChannel.open(
-                bind instanceof Inet4Address ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
-            channel.setOption(StandardSocketOptions.SO_REUSEPORT, true);
-            channel.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER_BYTES);
-            channel.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER_BYTES);
-            if (context.dontFragment())
-            {
-                channel.setOption(ExtendedSocketOptions.IP_DONTFRAGMENT, true);
-            }
-            channel.configureBlocking(false);
-            channel.bind(new InetSocketAddress(bind, context.port()));
-            return ((InetSocketAddress)channel.getLocalAddress()).getPort();
+            return socket.open();
         }
 
         @Override
         public void poll() throws IOException
         {
             receive.clear();
-            final SocketAddress source = channel.receive(receive);
+            final SocketAddress source = socket.channel().receive(receive);
             if (null == source)
             {
-                publish();
+                socket.publish();
                 return;
             }
             final InetSocketAddress address = (InetSocketAddress)source;
@@ -141,21 +113,18 @@ final class BouncyCastleResponder implements Responder
             clientId[ip.length + 1] = (byte)address.getPort();
 
             peer = source;
-            final int repliesBefore = replies + sendFailed;
+            answered = false;
             final DTLSRequest request = verifier.verifyRequest(clientId, receive.array(), 0, receive.position(), this);
-            received++;
+            socket.onReceived();
             if (null != request)
             {
-                verified++;
+                socket.onVerified();
             }
-            else if (replies + sendFailed == repliesBefore)
+            else if (!answered)
             {
-                dropped++;
+                socket.onDropped();
             }
-            if (received >= PUBLISH_EVERY)
-            {
-                publish();
-            }
+            socket.publishIfDue();
         }
 
         @Override
@@ -167,16 +136,10 @@ final class BouncyCastleResponder implements Responder
         @Override
         public void send(final byte[] buf, final int off, final int len)
         {
+            answered = true;
             try
             {
-                if (channel.send(ByteBuffer.wrap(buf, off, len), peer) > 0)
-                {
-                    replies++;
-                }
-                else
-                {
-                    sendFailed++;
-                }
+                socket.onReply(socket.channel().send(ByteBuffer.wrap(buf, off, len), peer) > 0);
             }
             catch (final IOException ex)
             {
@@ -184,40 +147,10 @@ final class BouncyCastleResponder implements Responder
             }
         }
 
-        private void publish()
-        {
-            if (received == 0)
-            {
-                return;
-            }
-            final AtomicCounter[] counters = this.counters;
-            counters[WorkerCounter.RECEIVED.ordinal()].getAndAddRelease(received);
-            counters[WorkerCounter.REPLIES.ordinal()].getAndAddRelease(replies);
-            counters[WorkerCounter.VERIFIED.ordinal()].getAndAddRelease(verified);
-            counters[WorkerCounter.DROPPED.ordinal()].getAndAddRelease(dropped);
-            counters[WorkerCounter.SEND_FAILED.ordinal()].getAndAddRelease(sendFailed);
-            received = 0;
-            replies = 0;
-            verified = 0;
-            dropped = 0;
-            sendFailed = 0;
-        }
-
         @Override
         public void close()
         {
-            publish();
-            if (null != channel)
-            {
-                try
-                {
-                    channel.close();
-                }
-                catch (final IOException ignore)
-                {
-                    // Closing at the end of a run: nothing left to lose.
-                }
-            }
+            socket.close();
         }
     }
 }

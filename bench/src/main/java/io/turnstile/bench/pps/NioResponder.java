@@ -1,20 +1,14 @@
 package io.turnstile.bench.pps;
 
-import io.turnstile.nativeio.WorkerCounter;
 import io.turnstile.verifier.ClientHelloVerifier;
 import io.turnstile.verifier.VerifyOutcome;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.status.AtomicCounter;
-
-import jdk.net.ExtendedSocketOptions;
 
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 
@@ -29,13 +23,12 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  * <p>
  * The peer's IPv4 address is read from {@link Inet4Address#hashCode()}, which is the address as an int, rather than
  * {@code getAddress()}, which would add a byte[] per datagram of our own. Counters are published, and the clock read,
- * every {@value #PUBLISH_EVERY} datagrams and whenever the socket is empty.
+ * every {@value NioResponderChannel#PUBLISH_EVERY} datagrams and whenever the socket is empty; the channel and the
+ * counts are {@link NioResponderChannel}'s, shared with {@link BouncyCastleResponder}.
  */
 final class NioResponder implements Responder
 {
-    private static final int PUBLISH_EVERY = 64;
     private static final int SLOT_BYTES = 2048;
-    private static final int SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 
     private final Context context;
     private final LoopThread thread;
@@ -90,50 +83,31 @@ final class NioResponder implements Responder
 
     private static final class NioLoop implements LoopThread.Loop
     {
-        private final Context context;
+        private final NioResponderChannel socket;
         private final ClientHelloVerifier verifier;
         private final ByteBuffer receive = ByteBuffer.allocateDirect(SLOT_BYTES);
         private final ByteBuffer send = ByteBuffer.allocateDirect(SLOT_BYTES);
         private final UnsafeBuffer receiveView = new UnsafeBuffer(receive);
         private final UnsafeBuffer sendView = new UnsafeBuffer(send);
         private final UnsafeBuffer address = new UnsafeBuffer(new byte[16]);
-        private final AtomicCounter[] counters;
-        private DatagramChannel channel;
-        private int received;
-        private int replies;
-        private int verified;
-        private int dropped;
-        private int sendFailed;
         private long nowMs = System.currentTimeMillis();
 
         NioLoop(final Context context)
         {
-            this.context = context;
-            this.counters = context.counters();
+            this.socket = new NioResponderChannel(context);
             this.verifier = new ClientHelloVerifier(new ClientHelloVerifier.Context().cookieKeys(context.cookieKeys()));
         }
 
         @Override
         public int open() throws IOException
         {
-            final InetAddress bind = context.bindAddress();
-            channel = DatagramChannel.open(
-                bind instanceof Inet4Address ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6);
-            channel.setOption(StandardSocketOptions.SO_REUSEPORT, true);
-            channel.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER_BYTES);
-            channel.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER_BYTES);
-            if (context.dontFragment())
-            {
-                channel.setOption(ExtendedSocketOptions.IP_DONTFRAGMENT, true);
-            }
-            channel.configureBlocking(false);
-            channel.bind(new InetSocketAddress(bind, context.port()));
-            return ((InetSocketAddress)channel.getLocalAddress()).getPort();
+            return socket.open();
         }
 
         @Override
         public void poll() throws IOException
         {
+            final DatagramChannel channel = socket.channel();
             receive.clear();
             final SocketAddress source = channel.receive(receive);
             if (null == source)
@@ -157,69 +131,34 @@ final class NioResponder implements Responder
             final VerifyOutcome outcome = verifier.verify(
                 receiveView, 0, receive.position(), address, 0, addressLength, peer.getPort(),
                 nowMs, sendView, 0, SLOT_BYTES);
-            received++;
+            socket.onReceived();
             if (outcome == VerifyOutcome.REPLY)
             {
                 send.clear().limit(verifier.replyLength());
-                if (channel.send(send, peer) > 0)
-                {
-                    replies++;
-                }
-                else
-                {
-                    sendFailed++;
-                }
+                socket.onReply(channel.send(send, peer) > 0);
             }
             else if (outcome == VerifyOutcome.VERIFIED)
             {
-                verified++;
+                socket.onVerified();
             }
             else
             {
-                dropped++;
+                socket.onDropped();
             }
-            if (received >= PUBLISH_EVERY)
-            {
-                publish();
-            }
+            socket.publishIfDue();
         }
 
         private void publish()
         {
             // The clock is read once per published batch, as Turnstile reads it once per recvmmsg batch.
             nowMs = System.currentTimeMillis();
-            if (received == 0)
-            {
-                return;
-            }
-            final AtomicCounter[] counters = this.counters;
-            counters[WorkerCounter.RECEIVED.ordinal()].getAndAddRelease(received);
-            counters[WorkerCounter.REPLIES.ordinal()].getAndAddRelease(replies);
-            counters[WorkerCounter.VERIFIED.ordinal()].getAndAddRelease(verified);
-            counters[WorkerCounter.DROPPED.ordinal()].getAndAddRelease(dropped);
-            counters[WorkerCounter.SEND_FAILED.ordinal()].getAndAddRelease(sendFailed);
-            received = 0;
-            replies = 0;
-            verified = 0;
-            dropped = 0;
-            sendFailed = 0;
+            socket.publish();
         }
 
         @Override
         public void close()
         {
-            publish();
-            if (null != channel)
-            {
-                try
-                {
-                    channel.close();
-                }
-                catch (final IOException ignore)
-                {
-                    // Closing at the end of a run: nothing left to lose.
-                }
-            }
+            socket.close();
         }
     }
 }

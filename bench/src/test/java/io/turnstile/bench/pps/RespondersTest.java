@@ -93,6 +93,32 @@ class RespondersTest
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"turnstile", "nio", "netty", "bc"})
+    @Timeout(60)
+    void shouldCountAMalformedHelloDroppedAndNotAnswerIt(final String name) throws Exception
+    {
+        assumeTrue(LibC.isAvailable());
+        final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
+        final InetAddress loopback = InetAddress.getLoopbackAddress();
+        final byte[] truncated = Captures.truncatedInExtensions(Captures.load(HELLO));
+        final byte[] hello = Captures.load(HELLO);
+        try (Responder responder = Responders.create(name, context(counters, loopback, 8));
+            DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
+        {
+            final InetSocketAddress server = new InetSocketAddress(loopback, responder.start());
+            client.bind(new InetSocketAddress(loopback, 0));
+            client.send(ByteBuffer.wrap(truncated), server);
+            client.send(ByteBuffer.wrap(hello), server);
+            final byte[] hvr = receive(client);
+            assertEquals(3, hvr[Captures.RECORD_HEADER_LENGTH], "only the well-formed hello is answered");
+            await(counters[WorkerCounter.RECEIVED.ordinal()], 2);
+            await(counters[WorkerCounter.DROPPED.ordinal()], 1);
+            assertEquals(1, counters[WorkerCounter.REPLIES.ordinal()].get());
+            assertEquals(0, counters[WorkerCounter.VERIFIED.ordinal()].get());
+        }
+    }
+
     @ParameterizedTest(name = "batch {0}")
     @ValueSource(ints = {1, 32})
     @Timeout(60)
