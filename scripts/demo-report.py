@@ -576,12 +576,19 @@ def main():
             md.append("")
             text = (f"Allocation in the server JVM (heap used growth between lines with no GC in between, all "
                     f"threads, TLAB granularity): ~{fmt_int(memory['allocated_bytes_per_s'])} bytes/s.")
-            if memory.get("echo_handshakes_per_s"):
+            if memory.get("echo_handshakes_per_s") and memory["allocated_bytes_per_s"] > 0:
                 text += (f" With --echo the legit clients' BouncyCastle handshakes run in this JVM: "
                          f"{memory['echo_handshakes_per_s']}/s started in the window, "
                          f"~{fmt_int(memory['allocated_bytes_per_s'] / memory['echo_handshakes_per_s'])} bytes "
                          f"each if they did all of it. Spoofed hellos never reach them (no valid cookie); the "
                          f"verifier's hot path is allocation-free by the *AllocationTest tests.")
+            rss, committed = memory["rss_kib"], memory["heap_committed_kib"]
+            if (rss["pct"] or 0) > FLAT_PCT and abs(committed["pct"] or 0) <= FLAT_PCT \
+                    and memory["allocated_bytes_per_s"] > 0:
+                text += (" RSS growing while heap committed stays put is most likely the JVM touching committed heap "
+                         "pages for the first time as allocation walks through the young generation (it stops once "
+                         "that has filled, i.e. after the first GC); `TURNSTILE_JAVA_OPTS=-XX:+AlwaysPreTouch "
+                         "scripts/demo` touches them at start-up instead.")
             md.append(text)
     elif memory.get("error"):
         md.append(f"- flood window: {memory['error']}")
