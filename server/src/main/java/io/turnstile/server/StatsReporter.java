@@ -17,12 +17,15 @@ import java.util.function.Consumer;
  * {"t":1.000,"epoch_ms":..,"workers":2,"rx":..,"hvr":..,"verified":..,"dropped":..,
  *  "rx_pps":..,"tx_pps":..,"verified_ps":..,"dropped_pps":..,
  *  "send_eagain":..,"send_failed":..,"reply_queue_full":..,"rx_truncated":..,"errors":..,
- *  "drop_reasons":{"record_too_short":..,...},"cookie_checks":{"valid":..,...}}
+ *  "drop_reasons":{"record_too_short":..,...},"cookie_checks":{"valid":..,...},
+ *  "rss_kb":..,"heap_used_bytes":..,"heap_committed_bytes":..,"gc_count":..,"gc_ms":..,"direct_bytes":..}
  * </pre>
  * {@code t} is seconds since the server started; {@code rx} datagrams received, {@code hvr} HelloVerifyRequests
  * staged for sending, {@code tx_pps} their rate; {@code send_eagain} flushes cut short by a full socket buffer,
  * {@code send_failed} replies the kernel refused. Worker counters this class does not know by name are written too,
- * under their enum name in lower case, so new ones show up without a change here.
+ * under their enum name in lower case, so new ones show up without a change here. The last six members are this
+ * JVM's memory and GC figures at the time of the line (see {@link JvmMemoryStats}): sampled every second from inside
+ * the server, they show whether RSS and heap stay flat and no GC runs while a flood goes on, warm-up apart.
  */
 public final class StatsReporter
 {
@@ -31,6 +34,7 @@ public final class StatsReporter
     private final long startNs;
     private final VerifierServer.Snapshot current = new VerifierServer.Snapshot();
     private final VerifierServer.Snapshot previous = new VerifierServer.Snapshot();
+    private final JvmMemoryStats memory = new JvmMemoryStats();
     private final StringBuilder line = new StringBuilder(1024);
     private long previousNs;
     private long lines;
@@ -99,6 +103,7 @@ public final class StatsReporter
                 .append(current.cookieChecks(checks[i]));
         }
         sb.append('}');
+        memory.sample().appendJson(sb);
         if (null != extra)
         {
             extra.accept(sb);
@@ -114,7 +119,7 @@ public final class StatsReporter
     }
 
     /**
-     * More members for every line, written after {@code cookie_checks} (e.g. the echo server's
+     * More members for every line, written after the memory figures (e.g. the echo server's
      * {@code ,"echo":{..}}).
      *
      * @param extra appends to the line being built; called on the reporting thread.
@@ -181,6 +186,16 @@ public final class StatsReporter
             "%d errors",
             s.get(WorkerCounter.SEND_FAILED), s.get(WorkerCounter.SEND_WOULD_BLOCK),
             s.get(WorkerCounter.REPLY_QUEUE_FULL), s.errors()));
+        if (lines > 0)
+        {
+            final JvmMemoryStats m = memory;
+            sb.append(String.format(Locale.ROOT,
+                "%n  memory at the last line: RSS %s, heap %.1f MiB used of %.1f MiB committed, direct %.1f MiB; " +
+                "%d GCs (%d ms) since the JVM started",
+                JvmMemoryStats.UNKNOWN == m.rssKb() ? "unknown" : String.format(Locale.ROOT, "%.1f MiB",
+                m.rssKb() / 1024.0), m.heapUsedBytes() / 1048576.0, m.heapCommittedBytes() / 1048576.0,
+                m.directBytes() / 1048576.0, m.gcCount(), m.gcMs()));
+        }
         return sb.toString();
     }
 

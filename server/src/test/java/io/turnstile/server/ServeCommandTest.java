@@ -266,9 +266,10 @@ class ServeCommandTest
         assertFalse(lines.isEmpty(), "at least the final line");
         for (final String line : lines)
         {
-            assertTrue(line.startsWith("{\"t\":") && line.endsWith("}}"), line);
+            assertTrue(line.startsWith("{\"t\":") && line.endsWith("}"), line);
             for (final String field : List.of("rx", "hvr", "verified", "dropped", "rx_pps", "tx_pps", "workers",
-                "send_eagain", "send_failed", "errors"))
+                "send_eagain", "send_failed", "errors", "rss_kb", "heap_used_bytes", "heap_committed_bytes",
+                "gc_count", "gc_ms", "direct_bytes"))
             {
                 assertTrue(line.contains("\"" + field + "\":"), field + " in " + line);
             }
