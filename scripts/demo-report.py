@@ -466,6 +466,7 @@ def main():
               f"{meta.get('jdk')}, {meta.get('openssl')}")
     md.append(f"- **Server:** `turnstile serve --workers 1 --cpus {meta.get('server_cpu')}` on "
               f"{meta.get('server')}, whole JVM under `taskset -c {meta.get('server_cpu')}`"
+              + (f", JVM options `{meta.get('server_java_opts')}`" if meta.get("server_java_opts") else "")
               + (", with --echo (BouncyCastle handshake behind the verifier)" if echo else
                  ", verifier only (no --echo)"))
     md.append(f"- **Flood:** `scripts/flood --mode {flood.get('mode', meta.get('flood_mode'))}` pinned to CPU "
