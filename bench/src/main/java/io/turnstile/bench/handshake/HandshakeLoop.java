@@ -60,6 +60,7 @@ final class HandshakeLoop implements Runnable
     private final Histogram echoUs = new Histogram(HIGHEST_TRACKABLE_US, 3);
     private final Map<String, Long> failures = new TreeMap<>();
     private long completed;
+    private long completedInWindow;
     private long attempts;
 
     HandshakeLoop(
@@ -100,6 +101,10 @@ final class HandshakeLoop implements Runnable
             if (null == failure)
             {
                 completed++;
+                if (System.nanoTime() <= deadlineNs)
+                {
+                    completedInWindow++;
+                }
             }
             else
             {
@@ -246,6 +251,11 @@ final class HandshakeLoop implements Runnable
     long completed()
     {
         return completed;
+    }
+
+    long completedInWindow()
+    {
+        return completedInWindow;
     }
 
     long attempts()

@@ -14,9 +14,12 @@ import java.util.Map;
  * @param name             {@code no-flood}, or {@code flood-PPS} / {@code flood-max}.
  * @param floodRate        the flood's target rate: -1 for none, 0 for max, else packets per second.
  * @param clients          concurrent clients.
- * @param elapsedNs        from the clients' start to the last one's end.
+ * @param durationNs       the measured window: clients begin handshakes only within it.
+ * @param elapsedNs        from the clients' start to the last one's end (past the window by the handshakes in
+ *                         flight at its end, up to a handshake timeout).
  * @param attempts         handshakes begun.
  * @param completed        handshakes completed with their echo round trip.
+ * @param completedInWindow of those, the ones completed within the window.
  * @param failures         failed iterations by reason.
  * @param handshakeUs      hello sent to handshake complete, microseconds, one value per completed handshake.
  * @param echoUs           echo round trip after the handshake, microseconds, one value per completed handshake.
@@ -28,14 +31,17 @@ import java.util.Map;
  * @param serverCompleted  handshakes the echo server completed.
  * @param serverFailed     handshakes the echo server saw fail or time out.
  * @param serverRefused    verified peers the echo server refused by a cap.
+ * @param echoCounters     the echo server's cumulative counters at the scenario's end, a JSON object.
  */
 public record ScenarioResult(
     String name,
     long floodRate,
     int clients,
+    long durationNs,
     long elapsedNs,
     long attempts,
     long completed,
+    long completedInWindow,
     Map<String, Long> failures,
     Histogram handshakeUs,
     Histogram echoUs,
@@ -46,16 +52,18 @@ public record ScenarioResult(
     long serverDropped,
     long serverCompleted,
     long serverFailed,
-    long serverRefused)
+    long serverRefused,
+    String echoCounters)
 {
     /**
-     * Completed handshakes per second of the scenario.
+     * Completed handshakes per second of the measured window: one client stuck in a handshake timeout at the end
+     * of the window does not stretch the divisor.
      *
-     * @return completed over elapsed; 0 when nothing was timed.
+     * @return handshakes completed within the window over its length; 0 when nothing was timed.
      */
     public double handshakesPerSecond()
     {
-        return elapsedNs <= 0 ? 0 : completed * 1e9 / elapsedNs;
+        return durationNs <= 0 ? 0 : completedInWindow * 1e9 / durationNs;
     }
 
     /**
@@ -84,9 +92,11 @@ public record ScenarioResult(
         sb.append("{\"name\":\"").append(name).append('"')
             .append(",\"flood_rate\":").append(floodRate < 0 ? "null" : floodRate == 0 ? "\"max\"" : floodRate)
             .append(",\"clients\":").append(clients)
+            .append(",\"window_s\":").append(String.format(Locale.ROOT, "%.3f", durationNs / 1e9))
             .append(",\"elapsed_s\":").append(String.format(Locale.ROOT, "%.3f", elapsedNs / 1e9))
             .append(",\"attempts\":").append(attempts)
             .append(",\"completed\":").append(completed)
+            .append(",\"completed_in_window\":").append(completedInWindow)
             .append(",\"handshakes_per_s\":").append(String.format(Locale.ROOT, "%.1f", handshakesPerSecond()))
             .append(",\"failed\":").append(failed())
             .append(",\"failures\":{");
@@ -108,7 +118,8 @@ public record ScenarioResult(
             .append(",\"handshakes_completed\":").append(serverCompleted)
             .append(",\"handshakes_failed\":").append(serverFailed)
             .append(",\"refused_by_cap\":").append(serverRefused)
-            .append("}}");
+            .append("},\"echo_cumulative\":").append(echoCounters)
+            .append('}');
         return sb.toString();
     }
 
