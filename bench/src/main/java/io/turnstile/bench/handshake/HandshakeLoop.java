@@ -155,7 +155,7 @@ final class HandshakeLoop implements Runnable
         }
         catch (final IOException | RuntimeException ex)
         {
-            return ex.getClass().getSimpleName();
+            return reason(ex);
         }
         finally
         {
@@ -171,6 +171,23 @@ final class HandshakeLoop implements Runnable
                 }
             }
         }
+    }
+
+    /**
+     * A failure reason that is also a safe JSON key: the exception's class and, for plain I/O errors such as
+     * ENOBUFS, its message, e.g. {@code SocketException_No_buffer_space_available}.
+     */
+    static String reason(final Throwable ex)
+    {
+        final String message = ex.getMessage();
+        final String text = ex.getClass().getSimpleName() + (null == message ? "" : "_" + message);
+        final StringBuilder sb = new StringBuilder(Math.min(text.length(), 64));
+        for (int i = 0; i < text.length() && sb.length() < 64; i++)
+        {
+            final char c = text.charAt(i);
+            sb.append(Character.isLetterOrDigit(c) && c < 128 || c == '-' || c == '.' ? c : '_');
+        }
+        return sb.toString();
     }
 
     private static void record(final Histogram histogram, final long valueUs)
