@@ -53,7 +53,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * </pre>
  * Every loop is bounded by time and by count; every flood by time and packets and it stops by itself.
  * <p>
- * <b>Note:</b> the client's {@code DTLSTransport.close()} does not end the server's session (the echo server counts
+ * <b>Note:</b> BouncyCastle's {@code DTLSTransport.close()} (1.84, {@code DTLSRecordLayer.close()}) sends no
+ * close_notify once established, so the client's close does not end the server's session (the echo server counts
  * none {@code closed}); sessions end by the server's idle timeout, kept short here
  * ({@link Context#serverIdleTimeoutMs(int)}). Until then a client's new socket that draws the port of one of its live
  * sessions has its hello taken by that session and times out: counted as {@code handshake_timeout}.
@@ -835,7 +836,7 @@ public final class HandshakeBenchmark
 
         /**
          * How long the echo server keeps an established session that receives nothing. Short by default: a client's
-         * finished session is not seen to end by the server (see the class Javadoc), and a new socket of the same
+         * finished session is not seen to end by the server (no close_notify: see the class Javadoc), and a new socket of the same
          * client that draws a port still held by a live session would have its hello taken by that session.
          *
          * @param serverIdleTimeoutMs 100 to 600 000 ms; default 2 000.
