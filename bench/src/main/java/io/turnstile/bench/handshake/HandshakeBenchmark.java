@@ -836,8 +836,9 @@ public final class HandshakeBenchmark
 
         /**
          * How long the echo server keeps an established session that receives nothing. Short by default: a client's
-         * finished session is not seen to end by the server (no close_notify: see the class Javadoc), and a new socket of the same
-         * client that draws a port still held by a live session would have its hello taken by that session.
+         * finished session is not seen to end by the server (no close_notify: see the class Javadoc), and a new
+         * socket of the same client that draws a port still held by a live session would have its hello taken by
+         * that session.
          *
          * @param serverIdleTimeoutMs 100 to 600 000 ms; default 2 000.
          * @return this.
