@@ -1,0 +1,68 @@
+package io.turnstile.bench.handshake;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class HandshakeBenchmarkTest
+{
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldCompleteHandshakesAndRecordOneLatencyEach(@TempDir final Path out) throws Exception
+    {
+        final HandshakeBenchmark.Context context = HandshakeBenchmark.Context.parse(new String[]
+        {
+            "--duration", "2", "--warmup", "0", "--clients", "2", "--mode", "psk", "--flood-rates", "none",
+            "--server-cpu", "-1", "--out", out.toString()
+        });
+
+        final List<ScenarioResult> results = new HandshakeBenchmark(context).run();
+
+        assertEquals(1, results.size());
+        final ScenarioResult noFlood = results.get(0);
+        assertEquals("no-flood", noFlood.name());
+        assertNull(noFlood.flood());
+        assertTrue(noFlood.completed() >= 1, () -> "no handshake completed: " + noFlood.toJson());
+        assertEquals(noFlood.completed(), noFlood.handshakeUs().getTotalCount());
+        assertEquals(noFlood.completed(), noFlood.echoUs().getTotalCount());
+        assertEquals(noFlood.attempts(), noFlood.completed() + noFlood.failed());
+        assertTrue(noFlood.serverCompleted() >= noFlood.completed(), noFlood::toJson);
+
+        final Path markdown = HandshakeBenchmark.write(context, results);
+        assertTrue(Files.readString(markdown).contains("| handshakes completed | " + noFlood.completed() + " |"));
+        final Path json = out.resolve(markdown.getFileName().toString().replace(".md", ".json"));
+        assertTrue(Files.readString(json).contains("\"completed\":" + noFlood.completed() + ","));
+    }
+
+    @Test
+    void shouldRefuseBadOptionsByName()
+    {
+        assertRefused("--clients", "--clients", "0");
+        assertRefused("--mode", "--mode", "rsa");
+        assertRefused("--flood-rates", "--flood-rates", "50000,-3");
+        assertRefused("--flood-rates", "--flood-rates", "lots");
+        assertRefused("--duration", "--duration", "9999");
+        assertRefused("--duration", "--duration");
+        assertRefused("--handshake-timeout-ms", "--handshake-timeout-ms", "5");
+        assertRefused("--server-cpu", "--server-cpu", "x");
+        assertRefused("--bogus", "--bogus");
+        assertNull(HandshakeBenchmark.Context.parse(new String[]{ "--help" }));
+    }
+
+    private static void assertRefused(final String name, final String... args)
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> HandshakeBenchmark.Context.parse(args).conclude());
+        assertTrue(ex.getMessage().contains(name), ex::getMessage);
+    }
+}
