@@ -35,7 +35,7 @@ class JvmMemoryStatsTest
 
     @Test
     @Timeout(20)
-    void shouldSeeDirectMemoryAndResidentPagesGrowBetweenSamples()
+    void shouldSeeDirectMemoryGrowAndReadResidentPagesBetweenSamples()
     {
         final JvmMemoryStats stats = new JvmMemoryStats();
         stats.sample();
@@ -50,9 +50,11 @@ class JvmMemoryStatsTest
             "direct " + directBefore + " -> " + stats.directBytes());
         if (Files.isReadable(Path.of("/proc/self/status")))
         {
+            // RSS is the whole process's: another thread's GC can give back more than this buffer took between the
+            // two samples (seen: 171 092 -> 167 004 KiB), so only its being read is asserted here; parsing is
+            // asserted exactly on a fixed status text.
             assertTrue(rssBefore > 0, "VmRSS read: " + rssBefore);
-            assertTrue(stats.rssKb() - rssBefore >= 32 * 1024, "RSS grew by most of 64 MiB: " + rssBefore + " -> " +
-                stats.rssKb() + " KiB");
+            assertTrue(stats.rssKb() > 0, "VmRSS read: " + stats.rssKb());
         }
         else
         {
