@@ -465,7 +465,8 @@ def main():
     md.append(f"- **Machine:** {meta.get('cpus')} CPUs ({meta.get('cpu_model')}), kernel {meta.get('kernel')}, "
               f"{meta.get('jdk')}, {meta.get('openssl')}")
     md.append(f"- **Server:** `turnstile serve --workers 1 --cpus {meta.get('server_cpu')}` on "
-              f"{meta.get('server')}, whole JVM under `taskset -c {meta.get('server_cpu')}`"
+              f"{meta.get('server')}, the worker alone on CPU {meta.get('server_cpu')}, the rest of its JVM "
+              f"(handshakes, JIT, GC, stats) on CPU {meta.get('flood_cpu')}"
               + (f", JVM options `{meta.get('server_java_opts')}`" if meta.get("server_java_opts") else "")
               + (", with --echo (BouncyCastle handshake behind the verifier)" if echo else
                  ", verifier only (no --echo)"))
@@ -475,7 +476,9 @@ def main():
               + (f"; notice: {flood.get('notice')}" if flood.get("notice") else ""))
     md.append(f"- **Legit clients:** `scripts/legit-clients` from {legit.get('source')}, {meta.get('legit_rate')} "
               f"exchanges/s started, 500 ms first retransmission timeout, 2 retransmissions; "
-              f"{meta.get('openssl_runs')} × `openssl s_client -dtls1_2`; both unpinned")
+              f"{meta.get('openssl_runs')} × `openssl s_client -dtls1_2`; both pinned to CPU {meta.get('flood_cpu')} (the flood's)")
+    md.append(f"- **Warm-up:** {meta.get('warmup_s', 0)} s of the same flood and legit load before the measured "
+              "one, not counted: the figures are a warm server's")
     md.append("")
     md.append("## Flood and server")
     md.append("")
@@ -491,10 +494,10 @@ def main():
     if rcvbuf_drops is not None:
         scope = "server namespace" if meta.get("netns") else "whole host, all sockets"
         md.append(f"| dropped by the kernel, receive buffer full ({scope}) | {fmt_int(rcvbuf_drops)} |")
-    md.append(f"| HelloVerifyRequests sent (total) | {fmt_int(last.get('hvr', 0))}, "
+    md.append(f"| HelloVerifyRequests sent during the flood | {fmt_int(s1.get('hvr', 0) - s0.get('hvr', 0))}, "
               f"{fmt_int(report['server']['tx_pps_mean'] or 0)}/s mean in the flood |")
-    md.append(f"| verified (total) | {fmt_int(last.get('verified', 0))} |")
-    md.append(f"| dropped by the verifier (total) | {fmt_int(last.get('dropped', 0))} |")
+    md.append(f"| verified during the flood | {fmt_int(s1.get('verified', 0) - s0.get('verified', 0))} |")
+    md.append(f"| dropped by the verifier during the flood | {fmt_int(s1.get('dropped', 0) - s0.get('dropped', 0))} |")
     reasons = {k: v for k, v in (last.get("drop_reasons") or {}).items() if v}
     md.append(f"| drops by reason | {', '.join(f'{k} {fmt_int(v)}' for k, v in reasons.items()) or 'none'} |")
     md.append(f"| send failures / EAGAIN / reply queue full | {last.get('send_failed', 0)} / "
