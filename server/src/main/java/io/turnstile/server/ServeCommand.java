@@ -85,7 +85,7 @@ public final class ServeCommand
           --psk-hex HEX           --echo: the pre-shared key, at least 16 bytes in hex
           --max-handshakes N      --echo: concurrent handshakes, server wide (default 256); more are dropped
           --max-sessions N        --echo: sessions in all (default 10000)
-          --max-sessions-per-address N  --echo: sessions per source IP address (default 64)
+          --max-sessions-per-address N  --echo: sessions per source IPv4 address or IPv6 /64 (default 64)
           --handshake-timeout SECONDS  --echo: verification to completed handshake (default 10)
           --idle-timeout SECONDS  --echo: an established session receiving nothing this long is closed
                                   (default 30)

@@ -10,6 +10,11 @@ import java.util.BitSet;
  * fragment fixes the message: its message_seq, its total length, its record version and its record sequence number,
  * which the rebuilt record keeps so that the ServerHello repeats it (RFC 6347 section 4.2.1). Later fragments of the
  * same message fill the body in any order; duplicates and overlaps are harmless; anything else is ignored.
+ * <p>
+ * Trust: only the first record offered was verified, so it alone may start the message; when it is not a fragment 0
+ * this assembler takes nothing more ({@link #isRefused()}), or a later unverified record would become the hello. A
+ * later fragment is taken only when it agrees with every byte already received: a retransmission or an overlap may
+ * repeat bytes, never change them, so nothing that arrives after the cookie check can alter the verified fields.
  * <pre>
  *   DTLSPlaintext (RFC 6347 section 4.1), 13 bytes:
  *    0       1       2       3       4       5       6       7       8       9       10      11      12
@@ -38,6 +43,7 @@ public final class ClientHelloAssembler
     private int messageSeq = -1;
     private int recordVersion;
     private long recordSequenceNumber = -1;
+    private boolean refused;
 
     /**
      * An assembler waiting for fragment 0.
@@ -47,7 +53,8 @@ public final class ClientHelloAssembler
     }
 
     /**
-     * Offer every record of a datagram; the first call must carry fragment 0 of the verified hello as its first record.
+     * Offer every record of a datagram; the first call must carry fragment 0 of the verified hello as its first record,
+     * else the assembler is {@link #isRefused() refused}.
      *
      * @param datagram buffer.
      * @param offset   of the datagram.
@@ -56,6 +63,10 @@ public final class ClientHelloAssembler
      */
     public boolean add(final byte[] datagram, final int offset, final int length)
     {
+        if (refused)
+        {
+            return false;
+        }
         int at = offset;
         final int end = offset + length;
         while (end - at >= RECORD_HEADER_LENGTH)
@@ -67,9 +78,34 @@ public final class ClientHelloAssembler
                 break;
             }
             addRecord(datagram, at, recordLength);
+            if (null == body)
+            {
+                break;
+            }
             at = recordEnd;
         }
+        if (null == body)
+        {
+            // The verified record did not start a hello this assembler can take (e.g. longer than MAX_HELLO_LENGTH):
+            // no later record may start one instead, since none of them was verified.
+            refused = true;
+        }
         return isComplete();
+    }
+
+    private boolean agreesWithReceived(
+        final byte[] buf, final int fragmentStart, final int fragmentOffset, final int fragmentLength)
+    {
+        final byte[] body = this.body;
+        final int fragmentEnd = fragmentOffset + fragmentLength;
+        for (int i = received.nextSetBit(fragmentOffset); i >= 0 && i < fragmentEnd; i = received.nextSetBit(i + 1))
+        {
+            if (buf[fragmentStart + i - fragmentOffset] != body[i])
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void addRecord(final byte[] buf, final int recordOffset, final int recordLength)
@@ -90,6 +126,7 @@ public final class ClientHelloAssembler
         {
             return;
         }
+        final int fragmentStart = h + HANDSHAKE_HEADER_LENGTH;
         if (null == body)
         {
             if (fragmentOffset != 0)
@@ -101,11 +138,12 @@ public final class ClientHelloAssembler
             recordVersion = u16(buf, recordOffset + 1);
             recordSequenceNumber = u48(buf, recordOffset + 5);
         }
-        else if (seq != messageSeq || messageLength != body.length)
+        else if (seq != messageSeq || messageLength != body.length ||
+            !agreesWithReceived(buf, fragmentStart, fragmentOffset, fragmentLength))
         {
             return;
         }
-        System.arraycopy(buf, h + HANDSHAKE_HEADER_LENGTH, body, fragmentOffset, fragmentLength);
+        System.arraycopy(buf, fragmentStart, body, fragmentOffset, fragmentLength);
         received.set(fragmentOffset, fragmentOffset + fragmentLength);
     }
 
@@ -117,6 +155,17 @@ public final class ClientHelloAssembler
     public boolean isComplete()
     {
         return null != body && received.nextClearBit(0) >= body.length;
+    }
+
+    /**
+     * Whether the first record offered, the verified one, was not a fragment 0 this assembler takes: it then takes
+     * nothing more and never completes.
+     *
+     * @return true once refused.
+     */
+    public boolean isRefused()
+    {
+        return refused;
     }
 
     /**

@@ -107,7 +107,8 @@ public final class PeerKey
     }
 
     /**
-     * The same address with port 0: the key the per-address cap counts under.
+     * The key the per-address cap counts under: port 0, and for a native IPv6 address only its /64 prefix. One
+     * subscriber or host is routinely given a whole /64, so keying on all 128 bits would give it 2^64 caps.
      *
      * @return a new key.
      */
@@ -115,6 +116,10 @@ public final class PeerKey
     {
         final PeerKey copy = copy();
         copy.port = 0;
+        if (!isIpv4Mapped())
+        {
+            Arrays.fill(copy.address, ADDRESS_BYTES / 2, ADDRESS_BYTES, (byte)0);
+        }
         copy.hash = 31 * Arrays.hashCode(copy.address);
         return copy;
     }

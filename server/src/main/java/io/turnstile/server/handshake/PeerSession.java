@@ -41,6 +41,8 @@ public final class PeerSession implements Runnable
         SHUTDOWN
     }
 
+    private static final byte[] NO_HELLO = new byte[0];
+
     private final SessionTable table;
     private final PeerKey peer;
     private final PeerKey address;
@@ -77,6 +79,11 @@ public final class PeerSession implements Runnable
             if (null == hello)
             {
                 outcome = End.HELLO_TIMED_OUT;
+                return;
+            }
+            if (hello.length == 0)
+            {
+                outcome = End.HELLO_REFUSED;
                 return;
             }
             final DTLSRequest request = context.requestFactory().request(hello, 0, hello.length);
@@ -127,11 +134,20 @@ public final class PeerSession implements Runnable
         }
     }
 
+    /**
+     * The verified hello as one record: null when its tail did not arrive in time, {@link #NO_HELLO} when the
+     * verified record cannot start one.
+     */
     private byte[] assembleHello(final long waitMillis) throws IOException
     {
         final ClientHelloAssembler assembler = new ClientHelloAssembler();
         final long deadline = System.currentTimeMillis() + waitMillis;
         boolean complete = assembler.add(firstDatagram, 0, firstDatagram.length);
+        if (assembler.isRefused())
+        {
+            // The verified hello is not one the assembler takes; nothing that follows may stand in for it.
+            return NO_HELLO;
+        }
         while (!complete)
         {
             final long left = deadline - System.currentTimeMillis();

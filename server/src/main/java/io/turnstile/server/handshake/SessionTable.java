@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ul>
  *     <li>{@code maxHandshakes}: handshakes in progress at once, server wide. BouncyCastle's handshake is the
  *     expensive part (ECDHE and a signature); this bounds the CPU verified peers can make the server spend.</li>
- *     <li>{@code maxSessionsPerAddress}: sessions (handshaking or established) from one IP address, all ports.</li>
+ *     <li>{@code maxSessionsPerAddress}: sessions (handshaking or established) from one IPv4 address or one IPv6
+ *     /64 (a host is routinely given a whole /64), all ports.</li>
  *     <li>{@code maxSessions}: sessions in all; with {@code queueCapacity * receiveLimit} bytes of queue each, this
  *     bounds the memory sessions hold (plus BouncyCastle's per-connection state, a few KB).</li>
  * </ul>

@@ -74,4 +74,51 @@ class ClientHelloAssemblerTest
         assertFalse(assembler.hasStarted());
         assertThrows(IllegalStateException.class, assembler::toRecord);
     }
+
+    @Test
+    void shouldNotLetALaterFragmentChangeBytesOfTheVerifiedFragment()
+    {
+        final ClientHelloAssembler assembler = new ClientHelloAssembler();
+        assertFalse(assembler.add(FRAGMENT_0, 0, FRAGMENT_0.length));
+        final byte[] forged = FRAGMENT_0.clone();
+        forged[25 + 2 + 5] ^= 0x55;
+        assertFalse(assembler.add(forged, 0, forged.length), "a fragment 0 that disagrees with the verified one");
+        assertTrue(assembler.add(FRAGMENT_1, 0, FRAGMENT_1.length));
+
+        final byte[] record = assembler.toRecord();
+        assertArrayEquals(Arrays.copyOfRange(FRAGMENT_0, 25, FRAGMENT_0.length),
+            Arrays.copyOfRange(record, 25, FRAGMENT_0.length), "the verified random is kept as it was verified");
+    }
+
+    @Test
+    void shouldNotLetASecondRecordOfTheVerifiedDatagramReplaceTheHello()
+    {
+        final byte[] hello = Corpus.load("openssl-dtls12-ch2-cookie.bin");
+        final byte[] forged = hello.clone();
+        forged[25 + 2 + 5] ^= 0x55;
+        final byte[] datagram = Arrays.copyOf(hello, hello.length * 2);
+        System.arraycopy(forged, 0, datagram, hello.length, forged.length);
+
+        final ClientHelloAssembler assembler = new ClientHelloAssembler();
+        assertTrue(assembler.add(datagram, 0, datagram.length));
+        assertArrayEquals(hello, assembler.toRecord(), "only the verified first record makes the hello");
+    }
+
+    @Test
+    void shouldRefuseEverythingWhenTheVerifiedRecordCannotStartTheHello()
+    {
+        final byte[] oversized = FRAGMENT_0.clone();
+        final int length = ClientHelloAssembler.MAX_HELLO_LENGTH + 1;
+        oversized[14] = (byte)(length >>> 16);
+        oversized[15] = (byte)(length >>> 8);
+        oversized[16] = (byte)length;
+        final byte[] unverified = Corpus.load("openssl-dtls12-ch2-cookie.bin");
+
+        final ClientHelloAssembler assembler = new ClientHelloAssembler();
+        assertFalse(assembler.add(oversized, 0, oversized.length));
+        assertTrue(assembler.isRefused());
+        assertFalse(assembler.add(unverified, 0, unverified.length), "a later whole hello was never verified");
+        assertFalse(assembler.hasStarted());
+        assertThrows(IllegalStateException.class, assembler::toRecord);
+    }
 }

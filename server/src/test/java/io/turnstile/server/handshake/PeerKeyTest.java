@@ -41,4 +41,24 @@ class PeerKeyTest
         assertEquals(new InetSocketAddress("127.0.0.1", 1), stored.toSocketAddress());
         assertThrows(IllegalArgumentException.class, () -> probe.set(address, 0, 3, 1));
     }
+
+    @Test
+    void shouldCountAnIpv6PeerUnderItsSlash64ForThePerAddressCap()
+    {
+        final byte[] one = { 0x20, 0x01, 0x0d, (byte)0xb8, 0, 1, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1 };
+        final byte[] sameSlash64 = one.clone();
+        sameSlash64[15] = 2;
+        sameSlash64[8] = 0x7f;
+        final byte[] otherSlash64 = one.clone();
+        otherSlash64[7] = 3;
+
+        assertNotEquals(PeerKey.of(one, 5000), PeerKey.of(sameSlash64, 5000), "sessions are still per address");
+        assertEquals(PeerKey.of(one, 5000).addressOnly(), PeerKey.of(sameSlash64, 6000).addressOnly(),
+            "one /64 is one address for the cap: a host cannot pick a fresh address per session");
+        assertEquals(PeerKey.of(one, 5000).addressOnly().hashCode(),
+            PeerKey.of(sameSlash64, 6000).addressOnly().hashCode());
+        assertNotEquals(PeerKey.of(one, 5000).addressOnly(), PeerKey.of(otherSlash64, 5000).addressOnly());
+        assertNotEquals(PeerKey.of(new byte[]{ 10, 1, 2, 3 }, 9).addressOnly(),
+            PeerKey.of(new byte[]{ 10, 1, 2, 4 }, 9).addressOnly(), "IPv4 is still counted per address");
+    }
 }
