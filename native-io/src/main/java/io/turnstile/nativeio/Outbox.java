@@ -70,6 +70,7 @@ public final class Outbox
 
     private BatchSocket drainSocket;
     private AcceptedPeers drainPeers;
+    private ReleaseGuard releaseGuard = ReleaseGuard.ALWAYS;
     private int drainSent;
     private boolean drainBlocked;
 
@@ -269,6 +270,40 @@ public final class Outbox
     }
 
     /**
+     * Asked on the worker thread before a RELEASE removes its peer, so that a release queued for a peer's ended
+     * session does not remove the same address and port after the application accepted it again.
+     *
+     * @param releaseGuard consulted for every RELEASE drained; default {@link ReleaseGuard#ALWAYS}.
+     * @return this.
+     */
+    public Outbox releaseGuard(final ReleaseGuard releaseGuard)
+    {
+        this.releaseGuard = Objects.requireNonNull(releaseGuard, "releaseGuard must not be null");
+        return this;
+    }
+
+    /**
+     * Decides, on the worker thread, whether a drained RELEASE still applies to its peer.
+     */
+    @FunctionalInterface
+    public interface ReleaseGuard
+    {
+        /** Every release removes its peer. */
+        ReleaseGuard ALWAYS = (address, offset, length, port) -> true;
+
+        /**
+         * Whether the peer may be removed from the worker's {@link AcceptedPeers} now.
+         *
+         * @param address buffer holding the peer's address.
+         * @param offset  of the address.
+         * @param length  4 or 16.
+         * @param port    the peer's port.
+         * @return false to keep the peer accepted (e.g. it has a live session again).
+         */
+        boolean mayRelease(DirectBuffer address, int offset, int length, int port);
+    }
+
+    /**
      * Datagrams the last {@link #drain} staged into send slots, for the worker's {@link WorkerCounter#OUTBOX_SENT}.
      *
      * @return 0 to the limit given to that drain.
@@ -285,7 +320,7 @@ public final class Outbox
         final int port = buffer.getShort(index + PORT_OFFSET, BIG_ENDIAN) & 0xFFFF;
         if (msgTypeId == RELEASE)
         {
-            if (null != drainPeers)
+            if (null != drainPeers && releaseGuard.mayRelease(buffer, index + ADDRESS_OFFSET, addressLength, port))
             {
                 drainPeers.remove(buffer, index + ADDRESS_OFFSET, addressLength, port);
             }

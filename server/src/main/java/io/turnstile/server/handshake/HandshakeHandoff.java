@@ -57,6 +57,8 @@ public final class HandshakeHandoff implements VerifiedHelloHandler, PeerDatagra
         this.table = Objects.requireNonNull(table, "table must not be null");
         this.acceptedPeers = Objects.requireNonNull(acceptedPeers, "acceptedPeers must not be null");
         this.outbox = Objects.requireNonNull(outbox, "outbox must not be null");
+        // A release queued for an ended session must not un-accept the same peer's newer session.
+        outbox.releaseGuard(this::hasNoSession);
         this.scratch = new byte[Math.max(table.context().receiveLimit(), 65_536)];
         if (outbox.maxPayloadLength() < table.context().sendLimit())
         {
@@ -131,6 +133,12 @@ public final class HandshakeHandoff implements VerifiedHelloHandler, PeerDatagra
         {
             droppedDatagrams.lazySet(droppedDatagrams.get() + 1);
         }
+    }
+
+    private boolean hasNoSession(final DirectBuffer address, final int offset, final int length, final int port)
+    {
+        probe.set(address, offset, length, port);
+        return null == table.session(probe);
     }
 
     /**
