@@ -23,7 +23,9 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  * </pre>
  * {@link #decode()} checks everything once: every length field against the bytes actually present, the record
  * (type 22, version 0xfeff or 0xfefd, epoch 0), the handshake header (client_hello, a first fragment that fits) and
- * the body. Only the first record of the datagram is examined; later records are ignored. A first fragment
+ * the body. Only the first record of the datagram is examined; later records are ignored. The record must hold the
+ * hello's fragment and nothing else: a client's first flight is the ClientHello alone, so bytes after it in its record
+ * are refused, as OpenSSL's {@code DTLSv1_listen} refuses them. A first fragment
  * (fragment_offset 0, fragment_length &lt; length) decodes when every field up to compression_methods lies inside it;
  * its extensions are then not examined. An unfragmented hello must be exact: extensions, when present, fill the rest
  * of the message to the byte. After a successful decode the getters do no checks.
@@ -128,6 +130,10 @@ public final class ClientHelloDecoder
         if (fragmentLength > messageLength || fragmentLength > recordLength - HandshakeHeaderDecoder.HEADER_LENGTH)
         {
             return fail(DropReason.BAD_FRAGMENT);
+        }
+        if (fragmentLength != recordLength - HandshakeHeaderDecoder.HEADER_LENGTH)
+        {
+            return fail(DropReason.TRAILING_BYTES);
         }
 
         return decodeBody(offset + BODY_OFFSET, fragmentLength, fragmentLength < messageLength);

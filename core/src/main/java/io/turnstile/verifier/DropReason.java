@@ -32,7 +32,17 @@ public enum DropReason
     /** The HelloVerifyRequest would be longer than the datagram it answers. */
     WOULD_AMPLIFY,
     /** The caller's reply buffer cannot hold a HelloVerifyRequest. */
-    REPLY_BUFFER_TOO_SMALL;
+    REPLY_BUFFER_TOO_SMALL,
+    /**
+     * The hello's handshake length claims more than the verifier's limit (real hellos, post-quantum ones included,
+     * stay under 2 KiB): a first fragment announcing a huge hello is not answered.
+     */
+    HELLO_TOO_LONG,
+    /**
+     * The record holds bytes after its ClientHello fragment: a client's first flight is the ClientHello alone, so
+     * nothing may follow it in its record (OpenSSL's DTLSv1_listen drops these too).
+     */
+    TRAILING_BYTES;
 
     private static final DropReason[] VALUES = values();
 

@@ -100,9 +100,14 @@ class ClientHelloDecoderTest
     @Test
     void shouldRejectFirstFragmentEndingBeforeCompressionMethods()
     {
-        final byte[] bytes = Captures.bytes("openssl-dtls12-mtu256-ch2-cookie-frag1.bin");
-        assertTrue(decoder.wrap(Captures.offHeap(bytes), 0, bytes.length).decode());
+        final byte[] capture = Captures.bytes("openssl-dtls12-mtu256-ch2-cookie-frag1.bin");
+        assertTrue(decoder.wrap(Captures.offHeap(capture), 0, capture.length).decode());
         final int fragmentLength = decoder.cipherSuitesOffset() + 2 - ClientHelloDecoder.BODY_OFFSET; // cut in suites
+        // The record ends with the shorter fragment: a record may hold nothing after its fragment.
+        final byte[] bytes = java.util.Arrays.copyOf(capture, ClientHelloDecoder.BODY_OFFSET + fragmentLength);
+        final int recordLength = bytes.length - DtlsRecordDecoder.HEADER_LENGTH;
+        bytes[11] = (byte)(recordLength >>> 8);
+        bytes[12] = (byte)recordLength;
         bytes[22] = 0;
         bytes[23] = (byte)(fragmentLength >>> 8);
         bytes[24] = (byte)fragmentLength;
@@ -225,6 +230,53 @@ class ClientHelloDecoderTest
         assertTrue(decoder.wrap(Captures.offHeap(bare), 0, bare.length).decode(), () -> "" + decoder.dropReason());
         assertEquals(-1, decoder.extensionsOffset());
         assertEquals(0, decoder.extensionCount());
+    }
+
+    @Test
+    void shouldRejectBytesAfterTheHelloInItsRecord()
+    {
+        final byte[] hello = Captures.bytes("openssl-dtls12-ch1-nocookie.bin");
+        final byte[] trailing = withRecordTail(hello, 3);
+
+        assertFalse(decoder.wrap(Captures.offHeap(trailing), 0, trailing.length).decode());
+        assertEquals(DropReason.TRAILING_BYTES, decoder.dropReason());
+    }
+
+    @Test
+    void shouldRejectBytesAfterAFirstFragmentInItsRecord()
+    {
+        final byte[] fragment = Captures.bytes("openssl-dtls12-mtu256-ch2-cookie-frag1.bin");
+        assertTrue(decoder.wrap(Captures.offHeap(fragment), 0, fragment.length).decode());
+        assertTrue(decoder.isFragmented());
+        final byte[] trailing = withRecordTail(fragment, 1);
+
+        assertFalse(decoder.wrap(Captures.offHeap(trailing), 0, trailing.length).decode());
+        assertEquals(DropReason.TRAILING_BYTES, decoder.dropReason());
+    }
+
+    @Test
+    void shouldIgnoreALaterRecordInTheDatagram()
+    {
+        final byte[] hello = Captures.bytes("openssl-dtls12-ch1-nocookie.bin");
+        final byte[] twoRecords = java.util.Arrays.copyOf(hello, hello.length * 2);
+        System.arraycopy(hello, 0, twoRecords, hello.length, hello.length);
+
+        assertTrue(decoder.wrap(Captures.offHeap(twoRecords), 0, twoRecords.length).decode(),
+            () -> "" + decoder.dropReason());
+        assertEquals(hello.length, decoder.recordLength());
+    }
+
+    /**
+     * Zero bytes appended inside the record, after the handshake fragment: record length grows, handshake lengths
+     * stay.
+     */
+    private static byte[] withRecordTail(final byte[] record, final int extra)
+    {
+        final byte[] out = java.util.Arrays.copyOf(record, record.length + extra);
+        final int recordLength = out.length - DtlsRecordDecoder.HEADER_LENGTH;
+        out[11] = (byte)(recordLength >>> 8);
+        out[12] = (byte)recordLength;
+        return out;
     }
 
     private void assertDrop(final DropReason expected, final int index, final byte value)
