@@ -107,7 +107,7 @@ public final class ClientHelloVerifier
         final ClientHelloDecoder hello = this.hello;
         if (!hello.wrap(datagram, offset, length).decode())
         {
-            return drop(hello.dropReason());
+            return drop(DropReason.of(hello.fault()));
         }
         if (hello.messageSeq() > maxMessageSeq)
         {
