@@ -349,7 +349,7 @@ def main():
     last = stats[-1] if stats else {}
     in_flood = [s for s in stats if flood_start + 1000 <= s.get("epoch_ms", 0) <= flood_end + 500]
     rx_pps = [s.get("rx_pps", 0) for s in in_flood]
-    tx_pps = [s.get("tx_pps", 0) for s in in_flood]
+    tx_pps = [s.get("hvr_pps", s.get("tx_pps", 0)) for s in in_flood]
     def at(epoch):
         prior = [s for s in stats if s.get("epoch_ms", 0) <= epoch]
         return prior[-1] if prior else (stats[0] if stats else {})
@@ -424,7 +424,7 @@ def main():
         "memory": {"flood_window": memory, "targets": memory_targets,
                    "including_warmup": {"before": before, "after": after}},
         "series": {"server": [{"t": round((s["epoch_ms"] - flood_start) / 1000.0, 3), "rx_pps": s.get("rx_pps"),
-                               "tx_pps": s.get("tx_pps"), "verified_ps": s.get("verified_ps"),
+                               "tx_pps": s.get("hvr_pps", s.get("tx_pps")), "verified_ps": s.get("verified_ps"),
                                "rss_kb": s.get("rss_kb"), "heap_used_bytes": s.get("heap_used_bytes"),
                                "heap_committed_bytes": s.get("heap_committed_bytes"), "gc_count": s.get("gc_count")}
                               for s in stats if "epoch_ms" in s],

@@ -1,6 +1,5 @@
 package io.turnstile.codec;
 
-import io.turnstile.verifier.DropReason;
 import org.agrona.DirectBuffer;
 
 import static java.nio.ByteOrder.BIG_ENDIAN;
@@ -23,7 +22,9 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  * </pre>
  * {@link #decode()} checks everything once: every length field against the bytes actually present, the record
  * (type 22, version 0xfeff or 0xfefd, epoch 0), the handshake header (client_hello, a first fragment that fits) and
- * the body. Only the first record of the datagram is examined; later records are ignored. A first fragment
+ * the body. Only the first record of the datagram is examined; later records are ignored. The record must hold the
+ * hello's fragment and nothing else: a client's first flight is the ClientHello alone, so bytes after it in its record
+ * are refused, as OpenSSL's {@code DTLSv1_listen} refuses them. A first fragment
  * (fragment_offset 0, fragment_length &lt; length) decodes when every field up to compression_methods lies inside it;
  * its extensions are then not examined. An unfragmented hello must be exact: extensions, when present, fill the rest
  * of the message to the byte. After a successful decode the getters do no checks.
@@ -51,7 +52,7 @@ public final class ClientHelloDecoder
     private DirectBuffer buffer;
     private int offset;
     private int length;
-    private DropReason dropReason;
+    private ClientHelloFault fault;
 
     private int clientVersion;
     private int sessionIdOffset;
@@ -79,7 +80,7 @@ public final class ClientHelloDecoder
         this.buffer = buffer;
         this.offset = offset;
         this.length = length;
-        this.dropReason = null;
+        this.fault = null;
         record.wrap(buffer, offset);
         handshake.wrap(buffer, offset + DtlsRecordDecoder.HEADER_LENGTH);
         return this;
@@ -88,46 +89,50 @@ public final class ClientHelloDecoder
     /**
      * Check the wrapped datagram's first record is a well-formed ClientHello, or a usable first fragment of one.
      *
-     * @return true when well formed; otherwise {@link #dropReason()} says why not.
+     * @return true when well formed; otherwise {@link #fault()} says why not.
      */
     public boolean decode()
     {
         if (length < DtlsRecordDecoder.HEADER_LENGTH)
         {
-            return fail(DropReason.RECORD_TOO_SHORT);
+            return fail(ClientHelloFault.RECORD_TOO_SHORT);
         }
         if (record.contentType() != DtlsRecordDecoder.CONTENT_TYPE_HANDSHAKE)
         {
-            return fail(DropReason.NOT_HANDSHAKE);
+            return fail(ClientHelloFault.NOT_HANDSHAKE);
         }
         final int recordVersion = record.version();
         if (recordVersion != DtlsRecordDecoder.DTLS_1_0 && recordVersion != DtlsRecordDecoder.DTLS_1_2)
         {
-            return fail(DropReason.BAD_RECORD_VERSION);
+            return fail(ClientHelloFault.BAD_RECORD_VERSION);
         }
         if (record.epoch() != 0)
         {
-            return fail(DropReason.NON_ZERO_EPOCH);
+            return fail(ClientHelloFault.NON_ZERO_EPOCH);
         }
         final int recordLength = record.length();
         if (recordLength > length - DtlsRecordDecoder.HEADER_LENGTH || recordLength < HandshakeHeaderDecoder.HEADER_LENGTH)
         {
-            return fail(DropReason.RECORD_TRUNCATED);
+            return fail(ClientHelloFault.RECORD_TRUNCATED);
         }
         if (handshake.msgType() != HandshakeHeaderDecoder.CLIENT_HELLO)
         {
-            return fail(DropReason.NOT_CLIENT_HELLO);
+            return fail(ClientHelloFault.NOT_CLIENT_HELLO);
         }
         final int messageLength = handshake.length();
         final int fragmentOffset = handshake.fragmentOffset();
         final int fragmentLength = handshake.fragmentLength();
         if (fragmentOffset != 0)
         {
-            return fail(DropReason.NOT_FIRST_FRAGMENT);
+            return fail(ClientHelloFault.NOT_FIRST_FRAGMENT);
         }
         if (fragmentLength > messageLength || fragmentLength > recordLength - HandshakeHeaderDecoder.HEADER_LENGTH)
         {
-            return fail(DropReason.BAD_FRAGMENT);
+            return fail(ClientHelloFault.BAD_FRAGMENT);
+        }
+        if (fragmentLength != recordLength - HandshakeHeaderDecoder.HEADER_LENGTH)
+        {
+            return fail(ClientHelloFault.TRAILING_BYTES);
         }
 
         return decodeBody(offset + BODY_OFFSET, fragmentLength, fragmentLength < messageLength);
@@ -136,7 +141,7 @@ public final class ClientHelloDecoder
     private boolean decodeBody(final int bodyOffset, final int bodyLength, final boolean fragmented)
     {
         final int end = bodyOffset + bodyLength;
-        final DropReason truncated = fragmented ? DropReason.FRAGMENT_TOO_SHORT : DropReason.MALFORMED_CLIENT_HELLO;
+        final ClientHelloFault truncated = fragmented ? ClientHelloFault.FRAGMENT_TOO_SHORT : ClientHelloFault.MALFORMED_CLIENT_HELLO;
 
         int index = bodyOffset;
         if (bodyLength < RANDOM_OFFSET + RANDOM_LENGTH + 1)
@@ -146,7 +151,7 @@ public final class ClientHelloDecoder
         clientVersion = buffer.getShort(index, BIG_ENDIAN) & 0xFFFF;
         if (clientVersion != DtlsRecordDecoder.DTLS_1_0 && clientVersion != DtlsRecordDecoder.DTLS_1_2)
         {
-            return fail(DropReason.BAD_CLIENT_VERSION);
+            return fail(ClientHelloFault.BAD_CLIENT_VERSION);
         }
         index += RANDOM_OFFSET + RANDOM_LENGTH;
 
@@ -154,7 +159,7 @@ public final class ClientHelloDecoder
         sessionIdOffset = index + 1;
         if (sessionIdLength > MAX_SESSION_ID_LENGTH)
         {
-            return fail(DropReason.MALFORMED_CLIENT_HELLO);
+            return fail(ClientHelloFault.MALFORMED_CLIENT_HELLO);
         }
         index = sessionIdOffset + sessionIdLength;
 
@@ -166,7 +171,7 @@ public final class ClientHelloDecoder
         cookieOffset = index + 1;
         if (clientVersion == DtlsRecordDecoder.DTLS_1_0 && cookieLength > MAX_DTLS_1_0_COOKIE_LENGTH)
         {
-            return fail(DropReason.MALFORMED_CLIENT_HELLO);
+            return fail(ClientHelloFault.MALFORMED_CLIENT_HELLO);
         }
         index = cookieOffset + cookieLength;
 
@@ -178,7 +183,7 @@ public final class ClientHelloDecoder
         cipherSuitesOffset = index + 2;
         if (cipherSuitesLength < 2 || (cipherSuitesLength & 1) != 0)
         {
-            return fail(DropReason.MALFORMED_CLIENT_HELLO);
+            return fail(ClientHelloFault.MALFORMED_CLIENT_HELLO);
         }
         index = cipherSuitesOffset + cipherSuitesLength;
 
@@ -190,7 +195,7 @@ public final class ClientHelloDecoder
         compressionMethodsOffset = index + 1;
         if (compressionMethodsLength < 1)
         {
-            return fail(DropReason.MALFORMED_CLIENT_HELLO);
+            return fail(ClientHelloFault.MALFORMED_CLIENT_HELLO);
         }
         index = compressionMethodsOffset + compressionMethodsLength;
         if (index > end)
@@ -213,13 +218,13 @@ public final class ClientHelloDecoder
     {
         if (index + 2 > end)
         {
-            return fail(DropReason.MALFORMED_CLIENT_HELLO);
+            return fail(ClientHelloFault.MALFORMED_CLIENT_HELLO);
         }
         final int blockLength = buffer.getShort(index, BIG_ENDIAN) & 0xFFFF;
         final int blockOffset = index + 2;
         if (blockOffset + blockLength != end)
         {
-            return fail(DropReason.MALFORMED_CLIENT_HELLO);
+            return fail(ClientHelloFault.MALFORMED_CLIENT_HELLO);
         }
 
         int count = 0;
@@ -228,13 +233,13 @@ public final class ClientHelloDecoder
         {
             if (cursor + 4 > end)
             {
-                return fail(DropReason.MALFORMED_CLIENT_HELLO);
+                return fail(ClientHelloFault.MALFORMED_CLIENT_HELLO);
             }
             final int dataLength = buffer.getShort(cursor + 2, BIG_ENDIAN) & 0xFFFF;
             cursor += 4 + dataLength;
             if (cursor > end)
             {
-                return fail(DropReason.MALFORMED_CLIENT_HELLO);
+                return fail(ClientHelloFault.MALFORMED_CLIENT_HELLO);
             }
             count++;
         }
@@ -245,20 +250,20 @@ public final class ClientHelloDecoder
         return true;
     }
 
-    private boolean fail(final DropReason reason)
+    private boolean fail(final ClientHelloFault fault)
     {
-        dropReason = reason;
+        this.fault = fault;
         return false;
     }
 
     /**
      * Why the last {@link #decode()} failed.
      *
-     * @return the reason, or null after a successful decode.
+     * @return the fault, or null after a successful decode.
      */
-    public DropReason dropReason()
+    public ClientHelloFault fault()
     {
-        return dropReason;
+        return fault;
     }
 
     /**

@@ -36,6 +36,7 @@ public final class ClientHelloVerifier
     private final VerifierCounters counters = new VerifierCounters();
     private final CookieGenerator cookies;
     private final int maxMessageSeq;
+    private final int maxHelloLength;
 
     private DropReason dropReason;
     private CookieCheck cookieCheck;
@@ -59,6 +60,7 @@ public final class ClientHelloVerifier
         context.conclude();
         this.cookies = new CookieGenerator(context.cookieKeys(), context.maxCookieAgeMs(), context.futureToleranceMs());
         this.maxMessageSeq = context.maxMessageSeq();
+        this.maxHelloLength = context.maxHelloLength();
     }
 
     /**
@@ -105,11 +107,17 @@ public final class ClientHelloVerifier
         final ClientHelloDecoder hello = this.hello;
         if (!hello.wrap(datagram, offset, length).decode())
         {
-            return drop(hello.dropReason());
+            return drop(DropReason.of(hello.fault()));
         }
         if (hello.messageSeq() > maxMessageSeq)
         {
             return drop(DropReason.MESSAGE_SEQ_OUT_OF_RANGE);
+        }
+        if (hello.messageLength() > maxHelloLength)
+        {
+            // Only a first fragment can claim more than it carries: answering it would invite a peer to hold a
+            // handshake's reassembly buffer open for a hello no real client sends.
+            return drop(DropReason.HELLO_TOO_LONG);
         }
 
         if (hello.cookieLength() != 0)
@@ -264,11 +272,21 @@ public final class ClientHelloVerifier
     {
         /** Default bound on message_seq: a first hello is 0, the cookie hello 1, one more for a bad cookie. */
         public static final int DEFAULT_MAX_MESSAGE_SEQ = 3;
+        /**
+         * Default bound on a hello's handshake length: real hellos, post-quantum key shares included, stay under
+         * 2 KiB; 16 KiB leaves room for large extensions while refusing a fragment that announces megabytes.
+         */
+        public static final int DEFAULT_MAX_HELLO_LENGTH = 16 * 1024;
+        /** Smallest bound a caller may set: a minimal ClientHello body is 39 bytes, a real one never under 64. */
+        public static final int MIN_MAX_HELLO_LENGTH = 256;
+        /** Largest bound: the handshake length field has 24 bits. */
+        public static final int MAX_MAX_HELLO_LENGTH = 0xFF_FFFF;
 
         private CookieKeys cookieKeys;
         private long maxCookieAgeMs = CookieGenerator.DEFAULT_MAX_AGE_MS;
         private long futureToleranceMs = 0;
         private int maxMessageSeq = DEFAULT_MAX_MESSAGE_SEQ;
+        private int maxHelloLength = DEFAULT_MAX_HELLO_LENGTH;
 
         /**
          * Validate and fill defaults.
@@ -293,6 +311,11 @@ public final class ClientHelloVerifier
             if (maxMessageSeq < 1 || maxMessageSeq > 0xFFFF)
             {
                 throw new IllegalArgumentException("maxMessageSeq must be 1 to 65535, got " + maxMessageSeq);
+            }
+            if (maxHelloLength < MIN_MAX_HELLO_LENGTH || maxHelloLength > MAX_MAX_HELLO_LENGTH)
+            {
+                throw new IllegalArgumentException("maxHelloLength must be " + MIN_MAX_HELLO_LENGTH + " to " +
+                    MAX_MAX_HELLO_LENGTH + ", got " + maxHelloLength);
             }
             return this;
         }
@@ -383,6 +406,30 @@ public final class ClientHelloVerifier
         public int maxMessageSeq()
         {
             return maxMessageSeq;
+        }
+
+        /**
+         * Longest hello, by its handshake length field, that is answered or verified; a first fragment announcing
+         * more is dropped as {@link DropReason#HELLO_TOO_LONG}.
+         *
+         * @param maxHelloLength {@value #MIN_MAX_HELLO_LENGTH} to {@value #MAX_MAX_HELLO_LENGTH} bytes; default
+         *                       {@value #DEFAULT_MAX_HELLO_LENGTH}.
+         * @return this.
+         */
+        public Context maxHelloLength(final int maxHelloLength)
+        {
+            this.maxHelloLength = maxHelloLength;
+            return this;
+        }
+
+        /**
+         * Longest hello, by its handshake length field, that is answered or verified.
+         *
+         * @return bytes.
+         */
+        public int maxHelloLength()
+        {
+            return maxHelloLength;
         }
     }
 }

@@ -1,7 +1,11 @@
 package io.turnstile.verifier;
 
+import io.turnstile.codec.ClientHelloFault;
+
 /**
- * Why a datagram was dropped without a reply. Every reason is counted; none is ever logged per packet.
+ * Why a datagram was dropped without a reply. Every reason is counted; none is ever logged per packet. Each of the
+ * decoder's {@link ClientHelloFault}s has a reason of the same name; the others are the verifier's own policy and
+ * limits.
  */
 public enum DropReason
 {
@@ -32,9 +36,39 @@ public enum DropReason
     /** The HelloVerifyRequest would be longer than the datagram it answers. */
     WOULD_AMPLIFY,
     /** The caller's reply buffer cannot hold a HelloVerifyRequest. */
-    REPLY_BUFFER_TOO_SMALL;
+    REPLY_BUFFER_TOO_SMALL,
+    /**
+     * The hello's handshake length claims more than the verifier's limit (real hellos, post-quantum ones included,
+     * stay under 2 KiB): a first fragment announcing a huge hello is not answered.
+     */
+    HELLO_TOO_LONG,
+    /**
+     * The record holds bytes after its ClientHello fragment: a client's first flight is the ClientHello alone, so
+     * nothing may follow it in its record (OpenSSL's DTLSv1_listen drops these too).
+     */
+    TRAILING_BYTES;
 
     private static final DropReason[] VALUES = values();
+    private static final DropReason[] BY_FAULT = new DropReason[ClientHelloFault.values().length];
+
+    static
+    {
+        for (final ClientHelloFault fault : ClientHelloFault.values())
+        {
+            BY_FAULT[fault.ordinal()] = valueOf(fault.name());
+        }
+    }
+
+    /**
+     * The reason a decoder fault is counted under, without allocating.
+     *
+     * @param fault from {@link io.turnstile.codec.ClientHelloDecoder#fault()}.
+     * @return the drop reason of the same name.
+     */
+    public static DropReason of(final ClientHelloFault fault)
+    {
+        return BY_FAULT[fault.ordinal()];
+    }
 
     /**
      * The reason with a given ordinal, without allocating a copy of {@link #values()}.

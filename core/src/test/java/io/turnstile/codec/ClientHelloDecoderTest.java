@@ -1,7 +1,6 @@
 package io.turnstile.codec;
 
 import io.turnstile.Captures;
-import io.turnstile.verifier.DropReason;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,7 +21,7 @@ class ClientHelloDecoderTest
         final byte[] bytes = Captures.bytes(name);
         final UnsafeBuffer buffer = Captures.offHeap(bytes);
 
-        assertTrue(decoder.wrap(buffer, 0, bytes.length).decode(), () -> name + ": " + decoder.dropReason());
+        assertTrue(decoder.wrap(buffer, 0, bytes.length).decode(), () -> name + ": " + decoder.fault());
         assertEquals(0, decoder.cookieLength());
         assertEquals(0, decoder.recordSequenceNumber());
         assertEquals(0, decoder.messageSeq());
@@ -45,7 +44,7 @@ class ClientHelloDecoderTest
         final byte[] bytes = Captures.bytes(name);
         final UnsafeBuffer buffer = Captures.offHeap(bytes);
 
-        assertTrue(decoder.wrap(buffer, 0, bytes.length).decode(), () -> name + ": " + decoder.dropReason());
+        assertTrue(decoder.wrap(buffer, 0, bytes.length).decode(), () -> name + ": " + decoder.fault());
         assertEquals(32, decoder.cookieLength());
         assertEquals(1, decoder.recordSequenceNumber());
         assertEquals(1, decoder.messageSeq());
@@ -80,7 +79,7 @@ class ClientHelloDecoderTest
     {
         final byte[] bytes = Captures.bytes("openssl-dtls12-mtu256-ch2-cookie-frag1.bin");
 
-        assertTrue(decoder.wrap(Captures.offHeap(bytes), 0, bytes.length).decode(), () -> "" + decoder.dropReason());
+        assertTrue(decoder.wrap(Captures.offHeap(bytes), 0, bytes.length).decode(), () -> "" + decoder.fault());
         assertTrue(decoder.isFragmented());
         assertEquals(212, decoder.messageLength());
         assertEquals(203, decoder.fragmentLength());
@@ -94,21 +93,26 @@ class ClientHelloDecoderTest
         final byte[] bytes = Captures.bytes("openssl-dtls12-mtu256-ch2-cookie-frag2.bin");
 
         assertFalse(decoder.wrap(Captures.offHeap(bytes), 0, bytes.length).decode());
-        assertEquals(DropReason.NOT_FIRST_FRAGMENT, decoder.dropReason());
+        assertEquals(ClientHelloFault.NOT_FIRST_FRAGMENT, decoder.fault());
     }
 
     @Test
     void shouldRejectFirstFragmentEndingBeforeCompressionMethods()
     {
-        final byte[] bytes = Captures.bytes("openssl-dtls12-mtu256-ch2-cookie-frag1.bin");
-        assertTrue(decoder.wrap(Captures.offHeap(bytes), 0, bytes.length).decode());
+        final byte[] capture = Captures.bytes("openssl-dtls12-mtu256-ch2-cookie-frag1.bin");
+        assertTrue(decoder.wrap(Captures.offHeap(capture), 0, capture.length).decode());
         final int fragmentLength = decoder.cipherSuitesOffset() + 2 - ClientHelloDecoder.BODY_OFFSET; // cut in suites
+        // The record ends with the shorter fragment: a record may hold nothing after its fragment.
+        final byte[] bytes = java.util.Arrays.copyOf(capture, ClientHelloDecoder.BODY_OFFSET + fragmentLength);
+        final int recordLength = bytes.length - DtlsRecordDecoder.HEADER_LENGTH;
+        bytes[11] = (byte)(recordLength >>> 8);
+        bytes[12] = (byte)recordLength;
         bytes[22] = 0;
         bytes[23] = (byte)(fragmentLength >>> 8);
         bytes[24] = (byte)fragmentLength;
 
         assertFalse(decoder.wrap(Captures.offHeap(bytes), 0, bytes.length).decode());
-        assertEquals(DropReason.FRAGMENT_TOO_SHORT, decoder.dropReason());
+        assertEquals(ClientHelloFault.FRAGMENT_TOO_SHORT, decoder.fault());
     }
 
     @Test
@@ -143,35 +147,35 @@ class ClientHelloDecoderTest
         {
             final byte[] cut = java.util.Arrays.copyOf(hello, length);
             assertFalse(decoder.wrap(Captures.offHeap(cut), 0, length).decode(), "length " + length);
-            final DropReason expected = length < DtlsRecordDecoder.HEADER_LENGTH ?
-                DropReason.RECORD_TOO_SHORT : DropReason.RECORD_TRUNCATED;
-            assertEquals(expected, decoder.dropReason(), "length " + length);
+            final ClientHelloFault expected = length < DtlsRecordDecoder.HEADER_LENGTH ?
+                ClientHelloFault.RECORD_TOO_SHORT : ClientHelloFault.RECORD_TRUNCATED;
+            assertEquals(expected, decoder.fault(), "length " + length);
         }
     }
 
     @Test
     void shouldRejectRecordHeaderFaults()
     {
-        assertDrop(DropReason.NOT_HANDSHAKE, 0, (byte)23);
-        assertDrop(DropReason.BAD_RECORD_VERSION, 1, (byte)0x03);
-        assertDrop(DropReason.BAD_RECORD_VERSION, 2, (byte)0xFC);
-        assertDrop(DropReason.NON_ZERO_EPOCH, 4, (byte)1);
-        assertDrop(DropReason.RECORD_TRUNCATED, 11, (byte)0x7F);
-        assertDrop(DropReason.NOT_CLIENT_HELLO, 13, (byte)2);
-        assertDrop(DropReason.NOT_FIRST_FRAGMENT, 21, (byte)1);
-        assertDrop(DropReason.BAD_FRAGMENT, 23, (byte)0x7F);
-        assertDrop(DropReason.BAD_CLIENT_VERSION, 25, (byte)0x03);
-        assertDrop(DropReason.BAD_CLIENT_VERSION, 26, (byte)0xFC);
+        assertDrop(ClientHelloFault.NOT_HANDSHAKE, 0, (byte)23);
+        assertDrop(ClientHelloFault.BAD_RECORD_VERSION, 1, (byte)0x03);
+        assertDrop(ClientHelloFault.BAD_RECORD_VERSION, 2, (byte)0xFC);
+        assertDrop(ClientHelloFault.NON_ZERO_EPOCH, 4, (byte)1);
+        assertDrop(ClientHelloFault.RECORD_TRUNCATED, 11, (byte)0x7F);
+        assertDrop(ClientHelloFault.NOT_CLIENT_HELLO, 13, (byte)2);
+        assertDrop(ClientHelloFault.NOT_FIRST_FRAGMENT, 21, (byte)1);
+        assertDrop(ClientHelloFault.BAD_FRAGMENT, 23, (byte)0x7F);
+        assertDrop(ClientHelloFault.BAD_CLIENT_VERSION, 25, (byte)0x03);
+        assertDrop(ClientHelloFault.BAD_CLIENT_VERSION, 26, (byte)0xFC);
     }
 
     @Test
     void shouldRejectBodyLengthFaults()
     {
         final int sessionIdAt = ClientHelloDecoder.BODY_OFFSET + 34;
-        assertDrop(DropReason.MALFORMED_CLIENT_HELLO, sessionIdAt, (byte)33);
-        assertDrop(DropReason.MALFORMED_CLIENT_HELLO, sessionIdAt + 1, (byte)200); // cookie runs off the end
-        assertDrop(DropReason.MALFORMED_CLIENT_HELLO, sessionIdAt + 2, (byte)0xFF); // suites run off the end
-        assertDrop(DropReason.MALFORMED_CLIENT_HELLO, sessionIdAt + 3, (byte)0x01); // odd suites length
+        assertDrop(ClientHelloFault.MALFORMED_CLIENT_HELLO, sessionIdAt, (byte)33);
+        assertDrop(ClientHelloFault.MALFORMED_CLIENT_HELLO, sessionIdAt + 1, (byte)200); // cookie runs off the end
+        assertDrop(ClientHelloFault.MALFORMED_CLIENT_HELLO, sessionIdAt + 2, (byte)0xFF); // suites run off the end
+        assertDrop(ClientHelloFault.MALFORMED_CLIENT_HELLO, sessionIdAt + 3, (byte)0x01); // odd suites length
     }
 
     @Test
@@ -180,7 +184,7 @@ class ClientHelloDecoderTest
         final byte[] hello = Captures.withCookie(Captures.bytes("openssl-dtls10-ch1-nocookie.bin"), new byte[33]);
 
         assertFalse(decoder.wrap(Captures.offHeap(hello), 0, hello.length).decode());
-        assertEquals(DropReason.MALFORMED_CLIENT_HELLO, decoder.dropReason());
+        assertEquals(ClientHelloFault.MALFORMED_CLIENT_HELLO, decoder.fault());
     }
 
     @Test
@@ -199,7 +203,7 @@ class ClientHelloDecoderTest
         final byte[] longer = grow(hello, 1);
 
         assertFalse(decoder.wrap(Captures.offHeap(longer), 0, longer.length).decode());
-        assertEquals(DropReason.MALFORMED_CLIENT_HELLO, decoder.dropReason());
+        assertEquals(ClientHelloFault.MALFORMED_CLIENT_HELLO, decoder.fault());
     }
 
     @Test
@@ -211,7 +215,7 @@ class ClientHelloDecoderTest
         hello[firstExtension + 2] = (byte)0x7F;
 
         assertFalse(decoder.wrap(Captures.offHeap(hello), 0, hello.length).decode());
-        assertEquals(DropReason.MALFORMED_CLIENT_HELLO, decoder.dropReason());
+        assertEquals(ClientHelloFault.MALFORMED_CLIENT_HELLO, decoder.fault());
     }
 
     @Test
@@ -222,17 +226,64 @@ class ClientHelloDecoderTest
         final int end = decoder.compressionMethodsOffset() + decoder.compressionMethodsLength();
         final byte[] bare = grow(java.util.Arrays.copyOf(hello, end), 0);
 
-        assertTrue(decoder.wrap(Captures.offHeap(bare), 0, bare.length).decode(), () -> "" + decoder.dropReason());
+        assertTrue(decoder.wrap(Captures.offHeap(bare), 0, bare.length).decode(), () -> "" + decoder.fault());
         assertEquals(-1, decoder.extensionsOffset());
         assertEquals(0, decoder.extensionCount());
     }
 
-    private void assertDrop(final DropReason expected, final int index, final byte value)
+    @Test
+    void shouldRejectBytesAfterTheHelloInItsRecord()
+    {
+        final byte[] hello = Captures.bytes("openssl-dtls12-ch1-nocookie.bin");
+        final byte[] trailing = withRecordTail(hello, 3);
+
+        assertFalse(decoder.wrap(Captures.offHeap(trailing), 0, trailing.length).decode());
+        assertEquals(ClientHelloFault.TRAILING_BYTES, decoder.fault());
+    }
+
+    @Test
+    void shouldRejectBytesAfterAFirstFragmentInItsRecord()
+    {
+        final byte[] fragment = Captures.bytes("openssl-dtls12-mtu256-ch2-cookie-frag1.bin");
+        assertTrue(decoder.wrap(Captures.offHeap(fragment), 0, fragment.length).decode());
+        assertTrue(decoder.isFragmented());
+        final byte[] trailing = withRecordTail(fragment, 1);
+
+        assertFalse(decoder.wrap(Captures.offHeap(trailing), 0, trailing.length).decode());
+        assertEquals(ClientHelloFault.TRAILING_BYTES, decoder.fault());
+    }
+
+    @Test
+    void shouldIgnoreALaterRecordInTheDatagram()
+    {
+        final byte[] hello = Captures.bytes("openssl-dtls12-ch1-nocookie.bin");
+        final byte[] twoRecords = java.util.Arrays.copyOf(hello, hello.length * 2);
+        System.arraycopy(hello, 0, twoRecords, hello.length, hello.length);
+
+        assertTrue(decoder.wrap(Captures.offHeap(twoRecords), 0, twoRecords.length).decode(),
+            () -> "" + decoder.fault());
+        assertEquals(hello.length, decoder.recordLength());
+    }
+
+    /**
+     * Zero bytes appended inside the record, after the handshake fragment: record length grows, handshake lengths
+     * stay.
+     */
+    private static byte[] withRecordTail(final byte[] record, final int extra)
+    {
+        final byte[] out = java.util.Arrays.copyOf(record, record.length + extra);
+        final int recordLength = out.length - DtlsRecordDecoder.HEADER_LENGTH;
+        out[11] = (byte)(recordLength >>> 8);
+        out[12] = (byte)recordLength;
+        return out;
+    }
+
+    private void assertDrop(final ClientHelloFault expected, final int index, final byte value)
     {
         final byte[] hello = Captures.bytes("openssl-dtls12-ch1-nocookie.bin");
         hello[index] = value;
         assertFalse(decoder.wrap(Captures.offHeap(hello), 0, hello.length).decode(), "byte " + index);
-        assertEquals(expected, decoder.dropReason(), "byte " + index);
+        assertEquals(expected, decoder.fault(), "byte " + index);
     }
 
     /**

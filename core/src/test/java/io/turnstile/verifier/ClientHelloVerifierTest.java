@@ -149,6 +149,45 @@ class ClientHelloVerifierTest
     }
 
     @Test
+    void shouldDropFirstFragmentClaimingAHelloLongerThanTheLimit()
+    {
+        // A first fragment whose cookie came from another responder: within the limit it gets a fresh HVR.
+        final byte[] first = Captures.bytes("openssl-dtls12-mtu256-ch2-cookie-frag1.bin");
+        assertTrue(Captures.uint24(first, 22) < Captures.uint24(first, 14), "the capture is a first fragment");
+
+        final byte[] huge = first.clone();
+        huge[14] = (byte)0xFF; huge[15] = (byte)0xFF; huge[16] = (byte)0xFF; // 16 MB announced
+        assertEquals(VerifyOutcome.DROP, verify(huge, PORT, T0));
+        assertEquals(DropReason.HELLO_TOO_LONG, verifier.dropReason());
+        assertEquals(0, verifier.replyLength());
+        assertEquals(1, verifier.counters().dropped(DropReason.HELLO_TOO_LONG));
+
+        final int limit = ClientHelloVerifier.Context.DEFAULT_MAX_HELLO_LENGTH;
+        final byte[] atLimit = first.clone();
+        atLimit[14] = (byte)(limit >>> 16); atLimit[15] = (byte)(limit >>> 8); atLimit[16] = (byte)limit;
+        assertEquals(VerifyOutcome.REPLY, verify(atLimit, PORT, T0), () -> "" + verifier.dropReason());
+
+        verifier = new ClientHelloVerifier(new ClientHelloVerifier.Context().maxHelloLength(256));
+        assertEquals(VerifyOutcome.DROP, verify(atLimit, PORT, T0));
+        assertEquals(DropReason.HELLO_TOO_LONG, verifier.dropReason());
+    }
+
+    @Test
+    void shouldDropHelloRecordWithTrailingBytes()
+    {
+        final byte[] hello = Captures.bytes("openssl-dtls12-ch1-nocookie.bin");
+        final byte[] trailing = java.util.Arrays.copyOf(hello, hello.length + 3);
+        final int recordLength = trailing.length - 13;
+        trailing[11] = (byte)(recordLength >>> 8);
+        trailing[12] = (byte)recordLength;
+
+        assertEquals(VerifyOutcome.DROP, verify(trailing, PORT, T0));
+        assertEquals(DropReason.TRAILING_BYTES, verifier.dropReason());
+        assertEquals(0, verifier.replyLength());
+        assertEquals(1, verifier.counters().dropped(DropReason.TRAILING_BYTES));
+    }
+
+    @Test
     void shouldNeverReplyWithMoreBytesThanReceived()
     {
         // A hello with the smallest body the decoder accepts (one suite, no extensions): 25 + 42 = 67 bytes.
@@ -202,6 +241,11 @@ class ClientHelloVerifierTest
             () -> new ClientHelloVerifier(new ClientHelloVerifier.Context().maxCookieAgeMs(10)));
         assertThrows(IllegalArgumentException.class,
             () -> new ClientHelloVerifier(new ClientHelloVerifier.Context().maxMessageSeq(0)));
+        final IllegalArgumentException shortLimit = assertThrows(IllegalArgumentException.class,
+            () -> new ClientHelloVerifier(new ClientHelloVerifier.Context().maxHelloLength(255)));
+        assertTrue(shortLimit.getMessage().contains("maxHelloLength"), shortLimit.getMessage());
+        assertThrows(IllegalArgumentException.class,
+            () -> new ClientHelloVerifier(new ClientHelloVerifier.Context().maxHelloLength(0x100_0000)));
     }
 
     private VerifyOutcome verify(final byte[] datagram, final int port, final long nowMs)

@@ -159,6 +159,13 @@ public interface BatchSocket extends AutoCloseable
     int sendQueued();
 
     /**
+     * Datagrams the kernel took for sending: replies and everything else staged through the send slots.
+     *
+     * @return count since open.
+     */
+    long sent();
+
+    /**
      * Flushes that stopped on a full socket buffer with datagrams still queued.
      *
      * @return count since open.

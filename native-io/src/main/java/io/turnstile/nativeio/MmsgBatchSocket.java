@@ -99,6 +99,7 @@ public final class MmsgBatchSocket implements BatchSocket
     private final MemorySegment scratchAddress;
     private final MemorySegment scratchLength;
 
+    private long sent;
     private long sendWouldBlock;
     private long sendFailed;
     private long receiveTruncated;
@@ -541,6 +542,7 @@ public final class MmsgBatchSocket implements BatchSocket
                 sendRing.advance(1);
             }
         }
+        this.sent += sent;
         return sent;
     }
 
@@ -551,6 +553,15 @@ public final class MmsgBatchSocket implements BatchSocket
     public int sendQueued()
     {
         return sendRing.count();
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public long sent()
+    {
+        return sent;
     }
 
     /**

@@ -62,6 +62,7 @@ public final class NioBatchSocket implements BatchSocket
     private final byte[] address16 = new byte[16];
     private final SendSlotRing sendRing;
 
+    private long sent;
     private long sendWouldBlock;
     private long sendFailed;
     private String lastSendError;
@@ -388,6 +389,7 @@ public final class NioBatchSocket implements BatchSocket
             destinations[slot] = null;
             sendRing.advance(1);
         }
+        this.sent += sent;
         return sent;
     }
 
@@ -398,6 +400,15 @@ public final class NioBatchSocket implements BatchSocket
     public int sendQueued()
     {
         return sendRing.count();
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public long sent()
+    {
+        return sent;
     }
 
     /**

@@ -60,6 +60,7 @@ public final class VerifierAgent implements Agent
 
     private BatchSocket socket;
     private UnsafeBuffer overflowReply;
+    private long publishedSent;
     private long publishedSendFailed;
     private long publishedSendWouldBlock;
     private long publishedReceiveTruncated;
@@ -225,6 +226,9 @@ public final class VerifierAgent implements Agent
         add(counters[WorkerCounter.REPLY_QUEUE_FULL.ordinal()], full);
 
         final BatchSocket socket = this.socket;
+        final long sent = socket.sent();
+        add(counters[WorkerCounter.SENT.ordinal()], sent - publishedSent);
+        publishedSent = sent;
         final long sendFailed = socket.sendFailed();
         add(counters[WorkerCounter.SEND_FAILED.ordinal()], sendFailed - publishedSendFailed);
         publishedSendFailed = sendFailed;

@@ -11,7 +11,11 @@ import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.errors.DistinctErrorLog;
+import org.agrona.concurrent.errors.ErrorConsumer;
+import org.agrona.concurrent.errors.ErrorLogReader;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
 import org.agrona.concurrent.status.CountersReader;
@@ -24,7 +28,6 @@ import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
@@ -54,6 +57,8 @@ public final class VerifierServer implements AutoCloseable
     public static final long BIND_TIMEOUT_MS = 10_000;
     /** Type id of the server's error counter. */
     public static final int ERRORS_TYPE_ID = 4000;
+    /** Bytes of the distinct error log: room for a few dozen distinct stack traces. */
+    public static final int ERROR_LOG_BYTES = 64 * 1024;
 
     private enum State
     {
@@ -66,6 +71,10 @@ public final class VerifierServer implements AutoCloseable
     private final CountersManager countersManager;
     private final AtomicCounter errors;
     private final Worker[] workers;
+    private final Snapshot finalCounts = new Snapshot();
+    // On the heap, not freed with the counters: the summary written after close still reads it.
+    private final UnsafeBuffer errorLogBuffer = new UnsafeBuffer(new byte[ERROR_LOG_BYTES]);
+    private final DistinctErrorLog errorLog = new DistinctErrorLog(errorLogBuffer, SystemEpochClock.INSTANCE);
 
     private State state = State.NEW;
     private volatile int localPort = -1;
@@ -220,18 +229,24 @@ public final class VerifierServer implements AutoCloseable
     }
 
     /**
-     * Sum every worker's counters into a holder, from any thread, while the server runs.
+     * Sum every worker's counters into a holder, from any thread. After {@link #close()} it gives the counts as they
+     * stood when the last worker stopped, so a summary written after close misses nothing the workers did.
      *
      * @param into holder reused from call to call.
      * @return into.
-     * @throws IllegalStateException once closed: the counter memory is gone.
      */
     public synchronized Snapshot snapshot(final Snapshot into)
     {
         if (state == State.CLOSED)
         {
-            throw new IllegalStateException("server is closed: its counters are freed");
+            into.copyFrom(finalCounts);
+            return into;
         }
+        return sum(into);
+    }
+
+    private Snapshot sum(final Snapshot into)
+    {
         into.clear();
         into.workers = workers.length;
         into.errors = errors.get();
@@ -273,12 +288,31 @@ public final class VerifierServer implements AutoCloseable
                         worker.runner.close();
                     }
                 }
+                if (null != workers[workers.length - 1])
+                {
+                    // Every worker has stopped: these counts are final, and the counters' memory is freed next.
+                    sum(finalCounts);
+                }
             }
             finally
             {
                 freeMemory();
             }
         }
+    }
+
+    /**
+     * Every distinct error the workers hit (same type, message and stack), each with how often it was seen, from
+     * Agrona's {@link DistinctErrorLog}: a worker whose socket broke fails every cycle, and this keeps one record of
+     * it with a count rather than one line per failure. Readable after {@link #close()}.
+     *
+     * @param consumer told of each distinct error: observation count, first and last time (epoch ms), and the
+     *                 encoded exception (its stack trace as text).
+     * @return how many distinct errors there are; at most what {@value #ERROR_LOG_BYTES} bytes hold.
+     */
+    public int readErrors(final ErrorConsumer consumer)
+    {
+        return ErrorLogReader.read(errorLogBuffer, consumer);
     }
 
     /**
@@ -319,7 +353,8 @@ public final class VerifierServer implements AutoCloseable
             this.verifierCounters = VerifierCounterSet.allocate(countersManager, id);
             final ClientHelloVerifier verifier = new ClientHelloVerifier(new ClientHelloVerifier.Context()
                 .cookieKeys(context.cookieKeys())
-                .maxCookieAgeMs(context.maxCookieAgeMs()));
+                .maxCookieAgeMs(context.maxCookieAgeMs())
+                .maxHelloLength(context.maxHelloLength()));
             final VerifierAgent.Context agentContext = new VerifierAgent.Context()
                 .workerId(id)
                 .sockets(this::openSocket)
@@ -397,35 +432,8 @@ public final class VerifierServer implements AutoCloseable
                 return;
             }
             errors.increment();
+            errorLog.record(throwable);
             context.errorHandler().onError(throwable);
-        }
-    }
-
-    /**
-     * Prints the first few errors with their stack traces, then says it stops printing: a worker whose socket broke
-     * fails every cycle, and the count in {@link Snapshot#errors()} says how often.
-     */
-    private static final class LimitedErrorPrinter implements ErrorHandler
-    {
-        private final AtomicInteger remaining;
-
-        LimitedErrorPrinter(final int limit)
-        {
-            this.remaining = new AtomicInteger(limit);
-        }
-
-        public void onError(final Throwable throwable)
-        {
-            final int left = remaining.getAndDecrement();
-            if (left > 0)
-            {
-                System.err.println("turnstile: worker error (" + Thread.currentThread().getName() + ")");
-                throwable.printStackTrace(System.err);
-                if (1 == left)
-                {
-                    System.err.println("turnstile: further worker errors are counted, not printed");
-                }
-            }
         }
     }
 
@@ -582,7 +590,7 @@ public final class VerifierServer implements AutoCloseable
     {
         /** Most workers a server runs. */
         public static final int MAX_WORKERS = 1024;
-        /** Errors the default error handler prints before it only counts them. */
+        /** Distinct errors the default error handler prints (each once) before it only counts them. */
         public static final int DEFAULT_ERRORS_PRINTED = 10;
 
         private InetAddress bindAddress;
@@ -592,6 +600,7 @@ public final class VerifierServer implements AutoCloseable
         private CookieKeys cookieKeys;
         private MacAlgorithm macAlgorithm;
         private long maxCookieAgeMs = CookieGenerator.DEFAULT_MAX_AGE_MS;
+        private int maxHelloLength = ClientHelloVerifier.Context.DEFAULT_MAX_HELLO_LENGTH;
         private int[] cpus;
         private Supplier<? extends IdleStrategy> idleStrategy;
         private boolean forceNio = false;
@@ -720,7 +729,7 @@ public final class VerifierServer implements AutoCloseable
             }
             if (null == errorHandler)
             {
-                errorHandler = new LimitedErrorPrinter(DEFAULT_ERRORS_PRINTED);
+                errorHandler = new DistinctErrorPrinter(System.err, true, DEFAULT_ERRORS_PRINTED);
             }
             if (null == notice)
             {
@@ -885,6 +894,29 @@ public final class VerifierServer implements AutoCloseable
         public long maxCookieAgeMs()
         {
             return maxCookieAgeMs;
+        }
+
+        /**
+         * Longest hello, by its handshake length field, a worker answers or verifies; checked by each worker's
+         * {@link ClientHelloVerifier.Context}.
+         *
+         * @param maxHelloLength bytes; default {@value ClientHelloVerifier.Context#DEFAULT_MAX_HELLO_LENGTH}.
+         * @return this.
+         */
+        public Context maxHelloLength(final int maxHelloLength)
+        {
+            this.maxHelloLength = maxHelloLength;
+            return this;
+        }
+
+        /**
+         * Longest hello, by its handshake length field, a worker answers or verifies.
+         *
+         * @return bytes.
+         */
+        public int maxHelloLength()
+        {
+            return maxHelloLength;
         }
 
         /**
@@ -1069,8 +1101,9 @@ public final class VerifierServer implements AutoCloseable
          * Told of errors a running worker hits (a broken socket, a handler that throws); counted either way.
          * Errors before a worker is bound are thrown by {@link VerifierServer#start()} instead.
          *
-         * @param errorHandler default prints the first {@value #DEFAULT_ERRORS_PRINTED} stack traces to System.err
-         *                     (a broken socket fails every duty cycle), then only counts; must not throw.
+         * @param errorHandler default prints each distinct error's stack trace once to System.err, up to
+         *                     {@value #DEFAULT_ERRORS_PRINTED} distinct ones (a broken socket fails every duty cycle:
+         *                     its repeats are only counted); must not throw.
          * @return this.
          */
         public Context errorHandler(final ErrorHandler errorHandler)

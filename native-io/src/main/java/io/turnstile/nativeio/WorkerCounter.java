@@ -33,7 +33,9 @@ public enum WorkerCounter
     /** Datagrams taken from the {@link Outbox} and staged for sending. */
     OUTBOX_SENT(4010, "outbox datagrams staged"),
     /** Receive batches that held at least one datagram: received / batches is the batch fill the kernel gave. */
-    BATCHES(4011, "receive batches");
+    BATCHES(4011, "receive batches"),
+    /** Datagrams the kernel took for sending: HelloVerifyRequests and outbox datagrams alike. */
+    SENT(4012, "datagrams sent");
 
     private static final WorkerCounter[] VALUES = values();
 

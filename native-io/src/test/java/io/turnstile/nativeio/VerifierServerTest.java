@@ -13,7 +13,9 @@ import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.BindException;
@@ -22,6 +24,7 @@ import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -226,6 +229,85 @@ class VerifierServerTest
 
     @Test
     @Timeout(30)
+    void shouldCountWorkerErrorsByDistinctCause() throws Exception
+    {
+        final InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        final byte[] hello = capture("openssl-dtls12-ch1-nocookie.bin");
+        final ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        final int verifiedHellos = 3;
+        final VerifierServer server = new VerifierServer(serverContext(loopback)
+            .errorHandler(new DistinctErrorPrinter(new PrintStream(printed, true, StandardCharsets.UTF_8), false, 4))
+            .handlerFactory(id -> (datagram, length, address, addressOffset, addressLength, port, verifier) ->
+            {
+                throw new IllegalStateException("handler refused a verified hello");
+            }));
+        try (DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
+        {
+            server.start();
+            client.bind(new InetSocketAddress(loopback, 0));
+            client.configureBlocking(false);
+            final InetSocketAddress target = new InetSocketAddress(loopback, server.localPort());
+            client.send(ByteBuffer.wrap(hello), target);
+            final ByteBuffer hvr = awaitDatagram(client);
+            final byte[] cookie = new byte[hvr.get(HelloVerifyRequestEncoder.COOKIE_LENGTH_OFFSET) & 0xFF];
+            hvr.get(HelloVerifyRequestEncoder.COOKIE_OFFSET, cookie);
+            final VerifierServer.Snapshot snapshot = new VerifierServer.Snapshot();
+            for (int i = 1; i <= verifiedHellos; i++)
+            {
+                client.send(ByteBuffer.wrap(VerifierAgentTest.withCookie(hello, cookie)), target);
+                final long errors = i;
+                awaitCondition(() -> server.snapshot(snapshot).errors() == errors);
+            }
+        }
+        finally
+        {
+            server.close();
+        }
+
+        final List<String> causes = new ArrayList<>();
+        final int distinct = server.readErrors((count, firstMs, lastMs, encoded) ->
+            causes.add(count + " " + encoded.lines().findFirst().orElse("")));
+        assertEquals(1, distinct, causes.toString());
+        assertEquals(verifiedHellos + " java.lang.IllegalStateException: handler refused a verified hello",
+            causes.get(0));
+        final String text = printed.toString(StandardCharsets.UTF_8);
+        assertEquals(1, text.lines().count(), "one line for one distinct error: " + text);
+        assertTrue(text.contains("handler refused a verified hello"), text);
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldKeepTheFinalCountsAfterCloseAndCountEveryDatagramSent() throws Exception
+    {
+        final InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        final byte[] hello = capture("openssl-dtls12-ch1-nocookie.bin");
+        final int hellos = 20;
+        final VerifierServer server = new VerifierServer(serverContext(loopback));
+        try (DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
+        {
+            server.start();
+            client.bind(new InetSocketAddress(loopback, 0));
+            client.configureBlocking(false);
+            for (int i = 0; i < hellos; i++)
+            {
+                client.send(ByteBuffer.wrap(hello), new InetSocketAddress(loopback, server.localPort()));
+                awaitDatagram(client);
+            }
+        }
+        finally
+        {
+            server.close();
+        }
+
+        // Read only after close: the counts are the ones the workers left, not a snapshot taken while they ran.
+        final VerifierServer.Snapshot snapshot = server.snapshot(new VerifierServer.Snapshot());
+        assertEquals(hellos, snapshot.received());
+        assertEquals(hellos, snapshot.replies());
+        assertEquals(hellos, snapshot.get(WorkerCounter.SENT), "every HVR the kernel took is counted as sent");
+    }
+
+    @Test
+    @Timeout(30)
     void shouldCloseOnceFreeingThePortAndTheCounterMemory() throws Exception
     {
         final InetAddress loopback = InetAddress.getByName("127.0.0.1");
@@ -246,7 +328,7 @@ class VerifierServerTest
         assertTrue(server.isClosed());
         assertTrue(direct.getMemoryUsed() - before < counterBytes / 4,
             "close frees the counters: " + (direct.getMemoryUsed() - before) + " bytes still held");
-        assertThrows(IllegalStateException.class, () -> server.snapshot(new VerifierServer.Snapshot()));
+        assertEquals(0, server.snapshot(new VerifierServer.Snapshot()).received(), "final counts after close");
         assertThrows(IllegalStateException.class, server::start);
         try (DatagramChannel rebind = DatagramChannel.open(StandardProtocolFamily.INET))
         {

@@ -4,12 +4,13 @@ import io.turnstile.cookie.CookieKeys;
 import io.turnstile.cookie.GeneratorParameters;
 import io.turnstile.cookie.MacAlgorithm;
 import io.turnstile.nativeio.BatchSocket;
+import io.turnstile.nativeio.DistinctErrorPrinter;
 import io.turnstile.nativeio.VerifiedHelloHandler;
 import io.turnstile.nativeio.VerifierServer;
 import io.turnstile.server.handshake.EchoServer;
 import io.turnstile.server.handshake.ServerCredentials;
 import io.turnstile.server.handshake.SessionTable;
-import org.agrona.ErrorHandler;
+import io.turnstile.verifier.ClientHelloVerifier;
 
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -64,6 +65,8 @@ public final class ServeCommand
           --rotate SECONDS        key rotation period for random (default) and fleet keys, at least 1 (default
                                   3600); the previous key still verifies for min(60 s, period)
           --max-cookie-age SECONDS  oldest cookie that verifies, 1 to 86400 (default 60)
+          --max-hello-length BYTES  longest hello, by its handshake length, that is answered; a first fragment
+                                  announcing more is dropped as hello_too_long, 256 to 16777215 (default 16384)
           --duration SECONDS      stop after this long (default: run until SIGINT or SIGTERM)
           --stats FILE|-          where the JSON statistics lines go, one per second (default - : stdout)
           --cpus LIST             pin worker i to the i-th CPU of LIST, e.g. 1,2 or 0-3 (Linux)
@@ -92,13 +95,15 @@ public final class ServeCommand
           --help                  this text
 
         Each stats line: {"t":seconds since start,"epoch_ms":..,"workers":..,"rx":..,"hvr":..,"verified":..,
-        "dropped":..,"rx_pps":..,"tx_pps":..,"verified_ps":..,"dropped_pps":..,"send_eagain":..,"send_failed":..,
-        "reply_queue_full":..,"rx_truncated":..,"errors":..,"drop_reasons":{..},"cookie_checks":{..}}
+        "dropped":..,"rx_pps":..,"tx_pps":..,"hvr_pps":..,"verified_ps":..,"dropped_pps":..,"send_eagain":..,
+        "send_failed":..,"reply_queue_full":..,"rx_truncated":..,"sent":..,"errors":..,"drop_reasons":{..},
+        "cookie_checks":{..}}
         Counts are cumulative, *_pps and *_ps per second since the previous line. Exit code 2: bad usage or an
         address that cannot be bound.
         """;
 
     private static final long REPORT_INTERVAL_NS = TimeUnit.SECONDS.toNanos(1);
+    private static final int WORKER_ERRORS_PRINTED = 32;
     private static final long HOOK_WAIT_MS = 5_000;
 
     private final PrintStream out;
@@ -198,18 +203,11 @@ public final class ServeCommand
     public VerifierServer.Snapshot snapshot(final VerifierServer.Snapshot into)
     {
         final VerifierServer server = this.server;
-        if (null == server)
+        if (null == server || server.isClosed())
         {
             return null;
         }
-        try
-        {
-            return server.snapshot(into);
-        }
-        catch (final IllegalStateException ex)
-        {
-            return null;
-        }
+        return server.snapshot(into);
     }
 
     private int serve(final String[] args, final boolean installSignals)
@@ -340,9 +338,10 @@ public final class ServeCommand
             reason = "interrupted";
         }
 
+        // Stop the workers first: the last line and the summary then count everything they did.
+        server.close();
         final long stopNs = System.nanoTime();
         reporter.report(stopNs, System.currentTimeMillis());
-        server.close();
         err.println(reporter.summary(reason, stopNs));
         if (null != echo)
         {
@@ -478,33 +477,6 @@ public final class ServeCommand
     }
 
     /**
-     * Prints the first few worker errors, one line each, then only lets the {@code errors} count grow: a worker
-     * whose socket broke fails every cycle.
-     */
-    static final class WorkerErrorLog implements ErrorHandler
-    {
-        private static final int PRINTED = 10;
-
-        private final AtomicInteger remaining = new AtomicInteger(PRINTED);
-        private final PrintStream err;
-
-        WorkerErrorLog(final PrintStream err)
-        {
-            this.err = err;
-        }
-
-        public void onError(final Throwable throwable)
-        {
-            final int left = remaining.getAndDecrement();
-            if (left > 0)
-            {
-                err.println("turnstile: worker error: " + throwable +
-                    (1 == left ? " (further errors are counted in \"errors\", not printed)" : ""));
-            }
-        }
-    }
-
-    /**
      * The parsed command line.
      */
     public static final class Options
@@ -512,7 +484,8 @@ public final class ServeCommand
         /** The options that take a value; {@code --bpf-filter}, {@code --nio} and {@code --help} do not. */
         static final List<String> VALUE_OPTIONS = List.of(
             "--bind", "--workers", "--batch", "--mac", "--secret-file", "--master-key-file", "--rotate",
-            "--max-cookie-age", "--duration", "--stats", "--cpus", "--log-verified", "--cert", "--key",
+            "--max-cookie-age", "--max-hello-length", "--duration", "--stats", "--cpus", "--log-verified", "--cert",
+            "--key",
             "--psk-identity", "--psk-hex", "--max-handshakes", "--max-sessions", "--max-sessions-per-address",
             "--handshake-timeout", "--idle-timeout", "--rcvbuf");
 
@@ -527,6 +500,7 @@ public final class ServeCommand
         private Path masterKeyFile;
         private long rotateSeconds;
         private long maxCookieAgeSeconds = 60;
+        private int maxHelloLength = ClientHelloVerifier.Context.DEFAULT_MAX_HELLO_LENGTH;
         private long durationNs;
         private String stats = "-";
         private int[] cpus;
@@ -652,6 +626,8 @@ public final class ServeCommand
                 case "--master-key-file" -> masterKeyFile = Path.of(value);
                 case "--rotate" -> rotateSeconds = integer(name, value, 1, Long.MAX_VALUE / 1000);
                 case "--max-cookie-age" -> maxCookieAgeSeconds = integer(name, value, 1, 86_400);
+                case "--max-hello-length" -> maxHelloLength = (int)integer(name, value,
+                    ClientHelloVerifier.Context.MIN_MAX_HELLO_LENGTH, ClientHelloVerifier.Context.MAX_MAX_HELLO_LENGTH);
                 case "--duration" -> durationNs = duration(value);
                 case "--stats" -> stats = value;
                 case "--cpus" -> cpus = cpuList(value);
@@ -972,10 +948,11 @@ public final class ServeCommand
                 .batchSize(batch)
                 .cookieKeys(keys)
                 .maxCookieAgeMs(maxCookieAgeSeconds * 1000)
+                .maxHelloLength(maxHelloLength)
                 .forceNio(nio)
                 .handlerFactory(log::forWorker)
                 .notice(err::println)
-                .errorHandler(new WorkerErrorLog(err));
+                .errorHandler(new DistinctErrorPrinter(err, false, WORKER_ERRORS_PRINTED));
             if (null != cpus)
             {
                 context.cpus(cpus);
@@ -1151,6 +1128,16 @@ public final class ServeCommand
         public boolean nio()
         {
             return nio;
+        }
+
+        /**
+         * Longest hello, by its handshake length, that is answered.
+         *
+         * @return bytes.
+         */
+        public int maxHelloLength()
+        {
+            return maxHelloLength;
         }
 
         /**

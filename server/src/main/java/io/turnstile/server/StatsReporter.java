@@ -15,20 +15,26 @@ import java.util.function.Consumer;
  * pattern: the workers only add to counters; this reads them once a second on its own thread.
  * <pre>
  * {"t":1.000,"epoch_ms":..,"workers":2,"rx":..,"hvr":..,"verified":..,"dropped":..,
- *  "rx_pps":..,"tx_pps":..,"verified_ps":..,"dropped_pps":..,
+ *  "rx_pps":..,"tx_pps":..,"hvr_pps":..,"verified_ps":..,"dropped_pps":..,
  *  "send_eagain":..,"send_failed":..,"reply_queue_full":..,"rx_truncated":..,"errors":..,
+ *  "error_causes":{"java.io.UncheckedIOException: ..":..} (only once there is an error),
  *  "drop_reasons":{"record_too_short":..,...},"cookie_checks":{"valid":..,...},
  *  "rss_kb":..,"heap_used_bytes":..,"heap_committed_bytes":..,"gc_count":..,"gc_ms":..,"direct_bytes":..}
  * </pre>
  * {@code t} is seconds since the server started; {@code rx} datagrams received, {@code hvr} HelloVerifyRequests
- * staged for sending, {@code tx_pps} their rate; {@code send_eagain} flushes cut short by a full socket buffer,
- * {@code send_failed} replies the kernel refused. Worker counters this class does not know by name are written too,
- * under their enum name in lower case, so new ones show up without a change here. The last six members are this
+ * staged for sending and {@code hvr_pps} their rate, {@code sent} every datagram the kernel took for sending (HVRs
+ * and the hand-off's datagrams alike) and {@code tx_pps} its rate; {@code send_eagain} flushes cut short by a full
+ * socket buffer, {@code send_failed} replies the kernel refused, {@code errors} worker errors and
+ * {@code error_causes} each distinct one with its count. Worker counters this class does not know by name are
+ * written too, under their enum name in lower case, so new ones show up without a change here. The last six members are this
  * JVM's memory and GC figures at the time of the line (see {@link JvmMemoryStats}): sampled every second from inside
  * the server, they show whether RSS and heap stay flat and no GC runs while a flood goes on, warm-up apart.
  */
 public final class StatsReporter
 {
+    /** Longest error cause written, in characters: a cause is a key, not a stack trace. */
+    private static final int MAX_CAUSE_LENGTH = 200;
+
     private final VerifierServer server;
     private final PrintStream out;
     private final long startNs;
@@ -76,7 +82,8 @@ public final class StatsReporter
         field(sb, "verified", current.verified());
         field(sb, "dropped", current.dropped());
         rate(sb, "rx_pps", current.received() - previous.received(), seconds);
-        rate(sb, "tx_pps", current.replies() - previous.replies(), seconds);
+        rate(sb, "tx_pps", current.get(WorkerCounter.SENT) - previous.get(WorkerCounter.SENT), seconds);
+        rate(sb, "hvr_pps", current.replies() - previous.replies(), seconds);
         rate(sb, "verified_ps", current.verified() - previous.verified(), seconds);
         rate(sb, "dropped_pps", current.dropped() - previous.dropped(), seconds);
         for (final WorkerCounter counter : WorkerCounter.values())
@@ -88,6 +95,10 @@ public final class StatsReporter
             }
         }
         field(sb, "errors", current.errors());
+        if (current.errors() > 0)
+        {
+            appendErrorCauses(sb);
+        }
         sb.append(",\"drop_reasons\":{");
         for (int i = 0; i < DropReason.count(); i++)
         {
@@ -186,6 +197,11 @@ public final class StatsReporter
             "%d errors",
             s.get(WorkerCounter.SEND_FAILED), s.get(WorkerCounter.SEND_WOULD_BLOCK),
             s.get(WorkerCounter.REPLY_QUEUE_FULL), s.errors()));
+        if (s.errors() > 0)
+        {
+            server.readErrors((count, firstMs, lastMs, encoded) -> sb.append(String.format(Locale.ROOT,
+                "%n    %d x %s", count, firstLine(encoded))));
+        }
         if (lines > 0)
         {
             final JvmMemoryStats m = memory;
@@ -197,6 +213,50 @@ public final class StatsReporter
                 m.directBytes() / 1048576.0, m.gcCount(), m.gcMs()));
         }
         return sb.toString();
+    }
+
+    /**
+     * {@code ,"error_causes":{"type: message":count,..}}: each distinct worker error once, keyed by the first line of
+     * its stack trace, so a line says what broke and how often, not only that something did.
+     */
+    private void appendErrorCauses(final StringBuilder sb)
+    {
+        sb.append(",\"error_causes\":{");
+        final int lengthBefore = sb.length();
+        server.readErrors((count, firstMs, lastMs, encoded) ->
+        {
+            sb.append(sb.length() == lengthBefore ? "" : ",").append('"');
+            appendJsonEscaped(sb, firstLine(encoded));
+            sb.append("\":").append(count);
+        });
+        sb.append('}');
+    }
+
+    private static String firstLine(final String encodedException)
+    {
+        final int newline = encodedException.indexOf('\n');
+        final String line = (newline < 0 ? encodedException : encodedException.substring(0, newline)).strip();
+        return line.length() <= MAX_CAUSE_LENGTH ? line : line.substring(0, MAX_CAUSE_LENGTH) + "...";
+    }
+
+    private static void appendJsonEscaped(final StringBuilder sb, final String text)
+    {
+        for (int i = 0; i < text.length(); i++)
+        {
+            final char c = text.charAt(i);
+            if (c == '"' || c == '\\')
+            {
+                sb.append('\\').append(c);
+            }
+            else if (c < 0x20)
+            {
+                sb.append(String.format(Locale.ROOT, "\\u%04x", (int)c));
+            }
+            else
+            {
+                sb.append(c);
+            }
+        }
     }
 
     private static String jsonName(final WorkerCounter counter)

@@ -41,7 +41,8 @@ class ServeCommandTest
     /** Every option the contract and the help promise. */
     private static final List<String> OPTIONS = List.of(
         "--bind", "--workers", "--batch", "--mac", "--secret-file", "--master-key-file", "--rotate", "--duration",
-        "--stats", "--cpus", "--bpf-filter", "--rcvbuf", "--nio", "--max-cookie-age", "--log-verified", "--help",
+        "--stats", "--cpus", "--bpf-filter", "--rcvbuf", "--nio", "--max-cookie-age", "--max-hello-length",
+        "--log-verified", "--help",
         "--echo", "--cert", "--key", "--psk-identity", "--psk-hex", "--max-handshakes", "--max-sessions",
         "--max-sessions-per-address", "--handshake-timeout", "--idle-timeout");
     private static final Path SECRET = Path.of("target", "serve-command-test", "secret.hex");
@@ -59,7 +60,7 @@ class ServeCommandTest
         final ServeCommand.Options options = ServeCommand.Options.parse(
             "--bind", "[::1]:4433", "--workers", "2", "--batch=8", "--mac", "hmac-sha1",
             "--master-key-file", master.toString(), "--rotate", "30", "--duration", "2.5", "--stats", "out.json",
-            "--cpus", "0-1", "--nio", "--max-cookie-age", "120", "--log-verified", "0");
+            "--cpus", "0-1", "--nio", "--max-cookie-age", "120", "--max-hello-length", "4096", "--log-verified", "0");
 
         assertFalse(options.help());
         assertEquals(InetAddress.getByName("::1"), options.host());
@@ -68,6 +69,7 @@ class ServeCommandTest
         assertEquals(8, options.batch());
         assertEquals(MacAlgorithm.HMAC_SHA1, options.keys().algorithm());
         assertEquals(30, options.rotateSeconds());
+        assertEquals(4096, options.maxHelloLength());
         assertEquals(TimeUnit.MILLISECONDS.toNanos(2500), options.durationNs());
         assertEquals("out.json", options.stats());
         assertArrayEquals(new int[]{0, 1}, options.cpus());
@@ -156,6 +158,7 @@ class ServeCommandTest
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--duration", "soon"), "--duration must be seconds"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--duration"), "--duration needs a value"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--max-cookie-age", "0"), "--max-cookie-age must be"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--max-hello-length", "100"), "--max-hello-length must be"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--log-verified", "-2"), "--log-verified must be"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--bogus"), "unknown option '--bogus'"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "stray"), "unexpected argument 'stray'"),

@@ -1,13 +1,21 @@
 package io.turnstile.server;
 
+import io.turnstile.nativeio.AcceptedPeers;
+import io.turnstile.nativeio.DistinctErrorPrinter;
 import io.turnstile.nativeio.VerifierServer;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
@@ -69,6 +77,102 @@ class StatsReporterTest
             assertTrue(summary.contains("memory at the last line: RSS "), summary);
             assertTrue(summary.contains(" MiB committed"), summary);
         }
+    }
+
+    @Test
+    @Timeout(20)
+    void shouldCountEveryDatagramSentAndReportTheFinalCountsAfterClose() throws Exception
+    {
+        final byte[] hello = Files.readAllBytes(
+            Path.of("..", "core", "src", "test", "resources", "corpus", "openssl-dtls12-ch1-nocookie.bin"));
+        final int hellos = 10;
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        final VerifierServer server = new VerifierServer(new VerifierServer.Context()
+            .bindAddress(InetAddress.getLoopbackAddress())
+            .port(0)
+            .workers(1)).start();
+        final StatsReporter reporter;
+        try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+            DatagramChannel client = DatagramChannel.open())
+        {
+            reporter = new StatsReporter(server, out, System.nanoTime());
+            client.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            final InetSocketAddress target =
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), server.localPort());
+            final ByteBuffer reply = ByteBuffer.allocate(2048);
+            for (int i = 0; i < hellos; i++)
+            {
+                client.send(ByteBuffer.wrap(hello), target);
+                client.receive(reply.clear());
+            }
+            // As serve does: stop the workers, then write the last line and the summary.
+            server.close();
+            reporter.report(System.nanoTime(), System.currentTimeMillis());
+        }
+
+        final String line = bytes.toString(StandardCharsets.UTF_8).strip();
+        assertEquals(hellos, jsonLong(line, "rx"), line);
+        assertEquals(hellos, jsonLong(line, "hvr"), line);
+        assertEquals(hellos, jsonLong(line, "sent"), "every datagram the kernel took: " + line);
+        assertTrue(jsonLong(line, "tx_pps") > 0, line);
+        assertTrue(jsonLong(line, "hvr_pps") > 0, line);
+        final String summary = reporter.summary("test", System.nanoTime());
+        assertTrue(summary.contains("received " + hellos + " datagrams"), summary);
+        assertTrue(summary.contains(hellos + " HelloVerifyRequests"), summary);
+    }
+
+    @Test
+    @Timeout(20)
+    void shouldNameEachDistinctWorkerErrorWithItsCount() throws Exception
+    {
+        // Every datagram of an accepted peer goes to a handler that throws: three datagrams, one distinct cause.
+        // The peer is accepted before the worker starts, so the set is only ever touched by the worker after that.
+        final AcceptedPeers peers = new AcceptedPeers(16);
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        final ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        final StatsReporter reporter;
+        try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+            DatagramChannel client = DatagramChannel.open())
+        {
+            client.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            final InetSocketAddress local = (InetSocketAddress)client.getLocalAddress();
+            peers.add(new UnsafeBuffer(local.getAddress().getAddress()), 0, 4, local.getPort());
+            final VerifierServer server = new VerifierServer(new VerifierServer.Context()
+                .bindAddress(InetAddress.getLoopbackAddress())
+                .port(0)
+                .workers(1)
+                .errorHandler(
+                    new DistinctErrorPrinter(new PrintStream(printed, true, StandardCharsets.UTF_8), false, 4))
+                .agentConfigurator((id, agent) -> agent.acceptedPeers(peers).peerHandler(
+                    (datagram, length, address, addressOffset, addressLength, port) ->
+                    {
+                        throw new IllegalStateException("session \"queue\" full");
+                    }))).start();
+            reporter = new StatsReporter(server, out, System.nanoTime());
+            final InetSocketAddress target =
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), server.localPort());
+            final VerifierServer.Snapshot snapshot = new VerifierServer.Snapshot();
+            for (int i = 1; i <= 3; i++)
+            {
+                client.send(ByteBuffer.wrap(new byte[]{ 23, (byte)0xFE, (byte)0xFD }), target);
+                final long errors = i;
+                final long deadline = System.nanoTime() + 10_000_000_000L;
+                while (server.snapshot(snapshot).errors() < errors && System.nanoTime() < deadline)
+                {
+                    Thread.sleep(1);
+                }
+            }
+            server.close();
+            reporter.report(System.nanoTime(), System.currentTimeMillis());
+        }
+
+        final String line = bytes.toString(StandardCharsets.UTF_8).strip();
+        assertEquals(3, jsonLong(line, "errors"), line);
+        assertTrue(line.contains(
+            "\"error_causes\":{\"java.lang.IllegalStateException: session \\\"queue\\\" full\":3}"), line);
+        final String summary = reporter.summary("test", System.nanoTime());
+        assertTrue(summary.contains("3 x java.lang.IllegalStateException: session \"queue\" full"), summary);
+        assertEquals(1, printed.toString(StandardCharsets.UTF_8).lines().count(), printed.toString());
     }
 
     @Test

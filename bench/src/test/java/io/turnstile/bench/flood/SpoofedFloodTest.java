@@ -230,7 +230,7 @@ class SpoofedFloodTest
         {
             final byte[] payload = datagram.payload();
             assertTrue(decoder.wrap(new UnsafeBuffer(payload), 0, payload.length).decode(),
-                "decodes: " + decoder.dropReason());
+                "decodes: " + decoder.fault());
             assertEquals(0, decoder.cookieLength());
             final int at = decoder.randomOffset();
             randoms.add(ByteBuffer.wrap(Arrays.copyOfRange(payload, at, at + 32)));

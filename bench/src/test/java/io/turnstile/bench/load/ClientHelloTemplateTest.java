@@ -33,7 +33,7 @@ class ClientHelloTemplateTest
         template.writeFirstHello(random, 0, hello);
         final UnsafeBuffer buffer = new UnsafeBuffer(hello);
 
-        assertTrue(decoder.wrap(buffer, 0, hello.limit()).decode(), () -> String.valueOf(decoder.dropReason()));
+        assertTrue(decoder.wrap(buffer, 0, hello.limit()).decode(), () -> String.valueOf(decoder.fault()));
         assertEquals(template.length(), hello.limit());
         assertEquals(0, decoder.recordSequenceNumber());
         assertEquals(0, decoder.messageSeq());
@@ -60,7 +60,7 @@ class ClientHelloTemplateTest
         template.writeCookieHello(random, 1, hvr, parser.cookieOffset(), parser.cookieLength(), hello);
         final UnsafeBuffer buffer = new UnsafeBuffer(hello);
         assertEquals(template.length() + parser.cookieLength(), hello.limit());
-        assertTrue(decoder.wrap(buffer, 0, hello.limit()).decode(), () -> String.valueOf(decoder.dropReason()));
+        assertTrue(decoder.wrap(buffer, 0, hello.limit()).decode(), () -> String.valueOf(decoder.fault()));
         assertEquals(1, decoder.recordSequenceNumber());
         assertEquals(1, decoder.messageSeq());
         assertEquals(parser.cookieLength(), decoder.cookieLength());
