@@ -11,7 +11,7 @@ package io.turnstile.fuzz;
  *  Handshake (12):      msg_type 1 | length (3) | message_seq (2) | fragment_offset 0 | fragment_length (3)
  *                       fragment_length &lt;= length, and the fragment fits the record
  *                       length &lt;= maxHelloLength (policy, default 16384: hello_too_long)
- *                       unfragmented: the record holds nothing after the hello (record length = 12 + length)
+ *                       the record holds the fragment and nothing after it (record length = 12 + fragment_length)
  *                       message_seq &lt;= 3 (the verifier's documented bound)
  *  ClientHello:         client_version 0xfeff or 0xfefd | random (32) | session_id &lt;0..32&gt;
  *                       | cookie &lt;0..32&gt; when client_version is DTLS 1.0, &lt;0..255&gt; otherwise
@@ -54,7 +54,7 @@ public final class HelloOracle
      * An oracle with the two rules added in issue 9 as parameters, so its own tests can show what each one changes.
      *
      * @param maxHelloLength largest handshake length accepted; {@link Integer#MAX_VALUE} for no limit.
-     * @param exactRecord    whether an unfragmented hello must end its record.
+     * @param exactRecord    whether the hello's fragment must end its record.
      */
     public HelloOracle(final int maxHelloLength, final boolean exactRecord)
     {
@@ -63,17 +63,13 @@ public final class HelloOracle
     }
 
     /**
-     * The oracle the fuzzers use: the verifier's rules as they are on main.
-     * <p>
-     * <b>Note:</b> until the decoder has the two issue 9 rules (hello_too_long, nothing after an unfragmented hello),
-     * {@code -Dturnstile.fuzz.preIssue9Rules=true} judges by the older rules, so the fuzzers can run against either.
+     * The oracle the fuzzers use: the verifier's default rules.
      *
      * @return the oracle.
      */
     public static HelloOracle forVerifier()
     {
-        return Boolean.getBoolean("turnstile.fuzz.preIssue9Rules") ?
-            new HelloOracle(Integer.MAX_VALUE, false) : new HelloOracle();
+        return new HelloOracle();
     }
 
     /**
@@ -131,8 +127,10 @@ public final class HelloOracle
         require(messageSeq <= MAX_MESSAGE_SEQ);
         final Cursor body = record.take(fragmentLength);
         final boolean fragmented = fragmentLength < messageLength;
-        if (!fragmented && exactRecord)
+        if (exactRecord)
         {
+            // Issue 9 worded this for unfragmented hellos; the decoder on main (TRAILING_BYTES) and OpenSSL's
+            // DTLSv1_listen refuse trailing bytes after a first fragment too, and so does this oracle.
             require(record.remaining() == 0);
         }
 

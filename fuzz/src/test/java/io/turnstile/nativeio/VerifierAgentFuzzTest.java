@@ -222,6 +222,8 @@ class VerifierAgentFuzzTest
         assertEquals(dropped, after[WorkerCounter.DROPPED.ordinal()] - before[WorkerCounter.DROPPED.ordinal()]);
         assertEquals(sentEvents.size(),
             after[WorkerCounter.OUTBOX_SENT.ordinal()] - before[WorkerCounter.OUTBOX_SENT.ordinal()]);
+        assertEquals(replyEvents.size() + sentEvents.size(),
+            after[WorkerCounter.SENT.ordinal()] - before[WorkerCounter.SENT.ordinal()]);
     }
 
     private Datagram datagram(final FuzzedDataProvider data, final Source source)

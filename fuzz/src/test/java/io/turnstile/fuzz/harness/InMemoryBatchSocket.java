@@ -36,6 +36,7 @@ public final class InMemoryBatchSocket implements BatchSocket
     private int pending;
     private int received;
     private int queued;
+    private long sent;
     private boolean closed;
 
     /**
@@ -146,13 +147,15 @@ public final class InMemoryBatchSocket implements BatchSocket
     }
 
     /**
-     * Forget everything queued or staged.
+     * Forget everything queued or staged and every count, as a freshly opened socket.
      */
     public void reset()
     {
         pending = 0;
         received = 0;
         queued = 0;
+        sent = 0;
+        closed = false;
     }
 
     /**
@@ -301,6 +304,16 @@ public final class InMemoryBatchSocket implements BatchSocket
                 sendReceiveSlots[i]);
         }
         queued = 0;
+        this.sent += sent;
+        return sent;
+    }
+
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public long sent()
+    {
         return sent;
     }
 
