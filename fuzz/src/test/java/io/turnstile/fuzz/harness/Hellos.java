@@ -44,6 +44,31 @@ public final class Hellos
     }
 
     /**
+     * The datagram with its record length, handshake length and fragment_length made to fit its size: the record
+     * fills the datagram, the fragment fills the record, and the length is the fragment's or, when the mix says so, a
+     * little more (a first fragment).
+     *
+     * @param datagram any bytes.
+     * @param mix      a hash of the input, choosing the fragmented form.
+     * @return the fitted datagram, or null when it is too short for both headers or already fits.
+     */
+    public static byte[] withFittedLengths(final byte[] datagram, final int mix)
+    {
+        if (datagram.length < 25)
+        {
+            return null;
+        }
+        final byte[] fitted = datagram.clone();
+        final int recordLength = Math.min(datagram.length - 13, 0xFFFF);
+        final int fragmentLength = recordLength - 12;
+        final int length = fragmentLength + (((mix >>> 24) & 3) == 0 ? 1 + ((mix >>> 16) & 0xFF) : 0);
+        putUnsigned(fitted, 11, 2, recordLength);
+        putUnsigned(fitted, 14, 3, length);
+        putUnsigned(fitted, 22, 3, fragmentLength);
+        return Arrays.equals(fitted, datagram) ? null : fitted;
+    }
+
+    /**
      * The cookie a hello carries.
      *
      * @param datagram holding the hello.
