@@ -51,6 +51,7 @@ class VerifierAgentFuzzTest
     private static final long NOW_MS = 1_800_000_000_000L;
     private static final int BATCH = 8;
     private static final int SLOT_BYTES = 512;
+    private static final int MAX_CAPACITY = 3;
     private static final Source[] SOURCES = {
         new Source(new byte[]{10, 0, 0, 1}, 5000),
         new Source(new byte[]{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte)0xFF, (byte)0xFF, 10, 0, 0, 1}, 5000),
@@ -68,34 +69,19 @@ class VerifierAgentFuzzTest
         new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)), new UnsafeBuffer(ByteBuffer.allocateDirect(16 * 1024)));
     private final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
     private final List<Event> events = new ArrayList<>();
-    private final InMemoryBatchSocket socket = new InMemoryBatchSocket(BATCH, SLOT_BYTES,
-        (payload, length, address, addressOffset, addressLength, port, receiveSlot) ->
-            events.add(new Event(receiveSlot < 0 ? Kind.SENT : Kind.REPLY, receiveSlot,
-                bytes(payload, 0, length), new Source(bytes(address, addressOffset, addressLength), port))));
+    private final Worker[] workers = {worker(1), worker(2), worker(3)};
+    private InMemoryBatchSocket socket;
 
     @FuzzTest(maxDuration = "10s")
     void shouldPassAcceptedPeersThroughAndAnswerOnlyWellFormedHellos(final FuzzedDataProvider data)
     {
-        final int capacity = data.consumeInt(1, 3);
-        final AcceptedPeers peers = new AcceptedPeers(capacity, new Random(11));
-        final Outbox outbox = new Outbox(4096, SLOT_BYTES);
-        final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
-            .sockets(() -> socket)
-            .verifier(verifier)
-            .clock(() -> NOW_MS)
-            .counters(counters)
-            .acceptedPeers(peers)
-            .peerHandler((datagram, length, address, addressOffset, addressLength, port) -> events.add(new Event(
-                Kind.PEER, -1, bytes(datagram, 0, length), new Source(bytes(address, addressOffset, addressLength), port))))
-            .handler((datagram, length, address, addressOffset, addressLength, port, v) ->
-            {
-                events.add(new Event(Kind.VERIFIED, -1, bytes(datagram, 0, length),
-                    new Source(bytes(address, addressOffset, addressLength), port)));
-                peers.add(address, addressOffset, addressLength, port);
-            })
-            .outbox(outbox));
+        final int capacity = data.consumeInt(1, MAX_CAPACITY);
+        final Worker worker = workers[capacity - 1];
+        worker.peers.clear();
+        socket = worker.socket;
         socket.reset();
-        agent.onStart();
+        final VerifierAgent agent = worker.agent;
+        final Outbox outbox = worker.outbox;
         final Model model = new Model(capacity);
 
         final int operations = data.consumeInt(1, 40);
@@ -139,7 +125,43 @@ class VerifierAgentFuzzTest
         {
             cycle(agent, model);
         }
-        agent.onClose();
+        assertEquals(0, outbox.size(), "the outbox is drained, so the next input starts from an empty one");
+    }
+
+    /**
+     * A worker with its peer set, outbox and socket, one per capacity, made once: building them per input (direct buffers
+     * for the ring and the overflow reply) cost more than fuzzing a short input. Each input clears the set, resets the
+     * socket and leaves the outbox empty, so the input alone decides what happens.
+     */
+    private Worker worker(final int capacity)
+    {
+        final AcceptedPeers peers = new AcceptedPeers(capacity, new Random(11));
+        final Outbox outbox = new Outbox(4096, SLOT_BYTES);
+        final InMemoryBatchSocket socket = new InMemoryBatchSocket(BATCH, SLOT_BYTES,
+            (payload, length, address, addressOffset, addressLength, port, receiveSlot) ->
+                events.add(new Event(receiveSlot < 0 ? Kind.SENT : Kind.REPLY, receiveSlot,
+                    bytes(payload, 0, length), new Source(bytes(address, addressOffset, addressLength), port))));
+        final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
+            .sockets(() -> socket)
+            .verifier(verifier)
+            .clock(() -> NOW_MS)
+            .counters(counters)
+            .acceptedPeers(peers)
+            .peerHandler((datagram, length, address, addressOffset, addressLength, port) -> events.add(new Event(
+                Kind.PEER, -1, bytes(datagram, 0, length), new Source(bytes(address, addressOffset, addressLength), port))))
+            .handler((datagram, length, address, addressOffset, addressLength, port, v) ->
+            {
+                events.add(new Event(Kind.VERIFIED, -1, bytes(datagram, 0, length),
+                    new Source(bytes(address, addressOffset, addressLength), port)));
+                peers.add(address, addressOffset, addressLength, port);
+            })
+            .outbox(outbox));
+        agent.onStart();
+        return new Worker(peers, outbox, socket, agent);
+    }
+
+    private record Worker(AcceptedPeers peers, Outbox outbox, InMemoryBatchSocket socket, VerifierAgent agent)
+    {
     }
 
     private void cycle(final VerifierAgent agent, final Model model)

@@ -147,15 +147,13 @@ public final class InMemoryBatchSocket implements BatchSocket
     }
 
     /**
-     * Forget everything queued or staged and every count, as a freshly opened socket.
+     * Forget everything queued or staged; the counts go on, as the agent that opened the socket expects.
      */
     public void reset()
     {
         pending = 0;
         received = 0;
         queued = 0;
-        sent = 0;
-        closed = false;
     }
 
     /**
