@@ -1,5 +1,7 @@
 package io.turnstile;
 
+import org.agrona.DirectBuffer;
+import io.turnstile.codec.PeerAddress;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
@@ -73,6 +75,28 @@ public final class Captures
         {
             throw new UncheckedIOException(ex);
         }
+    }
+
+    /**
+     * A peer in the one form the verifier takes, from raw address bytes.
+     *
+     * @param address       buffer holding 4 (IPv4) or 16 (IPv6) address bytes at offset 0.
+     * @param addressLength 4 or 16.
+     * @param port          UDP port.
+     * @return a view over a fresh 18-byte buffer.
+     */
+    public static PeerAddress peer(final DirectBuffer address, final int addressLength, final int port)
+    {
+        final UnsafeBuffer encoded = new UnsafeBuffer(new byte[PeerAddress.LENGTH]);
+        if (addressLength == 4)
+        {
+            PeerAddress.encodeIpv4(encoded, 0, address, 0, port);
+        }
+        else
+        {
+            PeerAddress.encodeIpv6(encoded, 0, address, 0, port);
+        }
+        return new PeerAddress().wrap(encoded, 0);
     }
 
     /**

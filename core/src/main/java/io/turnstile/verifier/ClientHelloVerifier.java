@@ -2,6 +2,7 @@ package io.turnstile.verifier;
 
 import io.turnstile.codec.ClientHelloDecoder;
 import io.turnstile.codec.HelloVerifyRequestEncoder;
+import io.turnstile.codec.PeerAddress;
 import io.turnstile.cookie.CookieCheck;
 import io.turnstile.cookie.CookieGenerator;
 import io.turnstile.cookie.CookieKeys;
@@ -18,7 +19,7 @@ import java.util.Objects;
  * and may start a handshake; anything else is {@link VerifyOutcome#DROP}ped and counted. Bad input never throws,
  * never creates state and is never answered with more bytes than it had.
  * <pre>{@code
- * VerifyOutcome outcome = verifier.verify(datagram, 0, length, address, 0, 4, port, nowMs, reply, 0, reply.capacity());
+ * VerifyOutcome outcome = verifier.verify(datagram, 0, length, peer, nowMs, reply, 0, reply.capacity());
  * switch (outcome)
  * {
  *     case REPLY -> send(reply, 0, verifier.replyLength(), peer);
@@ -69,37 +70,27 @@ public final class ClientHelloVerifier
      * @param datagram      buffer holding the datagram.
      * @param offset        of the datagram.
      * @param length        of the datagram.
-     * @param address       buffer holding the peer's address in network byte order.
-     * @param addressOffset of the address.
-     * @param addressLength 4 for IPv4, 16 for IPv6 (an IPv4-mapped IPv6 address gives the same cookie as its IPv4).
-     * @param port          the peer's UDP port.
+     * @param peer          the peer's address and port (an IPv4 peer as IPv4-mapped, so both forms get one cookie).
      * @param nowMs         epoch milliseconds, read once per batch by the caller.
      * @param reply         buffer the HelloVerifyRequest is written into.
      * @param replyOffset   at which to write.
      * @param replyCapacity bytes available at replyOffset.
      * @return the outcome; details through the getters until the next call.
-     * @throws IllegalArgumentException when addressLength is neither 4 nor 16 (API misuse, not bad input).
+     * @throws NullPointerException when a buffer or the peer is null (API misuse, not bad input).
      */
     public VerifyOutcome verify(
         final DirectBuffer datagram,
         final int offset,
         final int length,
-        final DirectBuffer address,
-        final int addressOffset,
-        final int addressLength,
-        final int port,
+        final PeerAddress peer,
         final long nowMs,
         final MutableDirectBuffer reply,
         final int replyOffset,
         final int replyCapacity)
     {
         Objects.requireNonNull(datagram, "datagram buffer must not be null");
-        Objects.requireNonNull(address, "peer address must not be null");
+        Objects.requireNonNull(peer, "peer address must not be null");
         Objects.requireNonNull(reply, "reply buffer must not be null");
-        if (addressLength != 4 && addressLength != 16)
-        {
-            throw new IllegalArgumentException("address length must be 4 or 16, got " + addressLength);
-        }
         dropReason = null;
         cookieCheck = null;
         replyLength = 0;
@@ -122,7 +113,7 @@ public final class ClientHelloVerifier
 
         if (hello.cookieLength() != 0)
         {
-            final CookieCheck check = cookies.verify(hello, address, addressOffset, addressLength, port, nowMs);
+            final CookieCheck check = cookies.verify(hello, peer, nowMs);
             cookieCheck = check;
             if (check.isValid())
             {
@@ -142,7 +133,7 @@ public final class ClientHelloVerifier
             return drop(DropReason.REPLY_BUFFER_TOO_SMALL);
         }
         encoder.wrap(reply, replyOffset).encodeHeader(hello.recordSequenceNumber(), cookieLength);
-        cookies.generate(hello, address, addressOffset, addressLength, port, nowMs, reply, encoder.cookieOffset());
+        cookies.generate(hello, peer, nowMs, reply, encoder.cookieOffset());
         replyLength = hvrLength;
         counters.onReply(cookieCheck, hvrLength);
         return VerifyOutcome.REPLY;

@@ -1,5 +1,6 @@
 package io.turnstile.nativeio;
 
+import io.turnstile.codec.PeerAddress;
 import org.agrona.DirectBuffer;
 
 /**
@@ -18,18 +19,9 @@ public interface PeerDatagramHandler
     /**
      * One datagram from an accepted peer.
      *
-     * @param datagram      the datagram, at offset 0.
-     * @param length        of the datagram.
-     * @param address       buffer holding the peer's address in network byte order.
-     * @param addressOffset of the address.
-     * @param addressLength 4 or 16 (an IPv4 peer of a dual-stack socket shows as a 16-byte mapped address).
-     * @param port          the peer's UDP port.
+     * @param datagram the datagram, at offset 0.
+     * @param length   of the datagram.
+     * @param peer     the peer's address and port; a view valid during the call only.
      */
-    void onPeerDatagram(
-        DirectBuffer datagram,
-        int length,
-        DirectBuffer address,
-        int addressOffset,
-        int addressLength,
-        int port);
+    void onPeerDatagram(DirectBuffer datagram, int length, PeerAddress peer);
 }

@@ -1,5 +1,6 @@
 package io.turnstile.nativeio;
 
+import io.turnstile.codec.PeerAddress;
 import io.turnstile.verifier.ClientHelloVerifier;
 import io.turnstile.verifier.VerifyOutcome;
 import org.agrona.concurrent.Agent;
@@ -151,13 +152,12 @@ public final class VerifierAgent implements Agent
         final AcceptedPeers acceptedPeers = this.acceptedPeers;
         for (int i = 0; i < received; i++)
         {
-            if (null != acceptedPeers &&
-                acceptedPeers.contains(socket.addressBuffer(), socket.addressOffset(i), socket.addressLength(i),
-                socket.port(i)))
+            final ReceivedDatagram datagram = socket.received(i);
+            final PeerAddress peer = datagram.peer();
+            if (null != acceptedPeers && acceptedPeers.contains(peer))
             {
                 peerDatagrams++;
-                peerHandler.onPeerDatagram(socket.receiveBuffer(i), socket.receiveLength(i),
-                    socket.addressBuffer(), socket.addressOffset(i), socket.addressLength(i), socket.port(i));
+                peerHandler.onPeerDatagram(datagram.buffer(), datagram.length(), peer);
                 continue;
             }
             int slot = socket.nextSendSlot();
@@ -167,10 +167,8 @@ public final class VerifierAgent implements Agent
                 slot = socket.nextSendSlot();
             }
             final UnsafeBuffer reply = slot < 0 ? overflowReply : socket.sendBuffer(slot);
-            final VerifyOutcome outcome = verifier.verify(
-                socket.receiveBuffer(i), 0, socket.receiveLength(i),
-                socket.addressBuffer(), socket.addressOffset(i), socket.addressLength(i), socket.port(i),
-                nowMs, reply, 0, slotBytes);
+            final VerifyOutcome outcome =
+                verifier.verify(datagram.buffer(), 0, datagram.length(), peer, nowMs, reply, 0, slotBytes);
             if (outcome == VerifyOutcome.REPLY)
             {
                 if (slot < 0)
@@ -186,8 +184,7 @@ public final class VerifierAgent implements Agent
             else if (outcome == VerifyOutcome.VERIFIED)
             {
                 verified++;
-                handler.onVerified(socket.receiveBuffer(i), socket.receiveLength(i),
-                    socket.addressBuffer(), socket.addressOffset(i), socket.addressLength(i), socket.port(i), verifier);
+                handler.onVerified(datagram.buffer(), datagram.length(), peer, verifier);
             }
             else
             {

@@ -31,6 +31,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class VerifierAgentAllocationTest
 {
+    private static final PeerScratch SCRATCH = new PeerScratch();
     private static final long NOW_MS = 1_800_000_000_000L;
     private static final int BATCH = 64;
     private static final int WARM_UP_RUNS = 64;
@@ -115,8 +116,8 @@ class VerifierAgentAllocationTest
             .clock(() -> NOW_MS)
             .counters(counters)
             .acceptedPeers(acceptedPeers)
-            .peerHandler((datagram, length, address, addressOffset, addressLength, port) ->
-                assertTrue(outbox.offerSend(address, addressOffset, addressLength, port, datagram, 0, length)))
+            .peerHandler((datagram, length, peer) ->
+                assertTrue(outbox.offerSend(peer, datagram, 0, length)))
             .outbox(outbox));
         final List<Throwable> errors = new ArrayList<>();
 
@@ -126,7 +127,7 @@ class VerifierAgentAllocationTest
         {
             otherPeer[2] = (byte)(i >>> 8);
             otherPeer[3] = (byte)i;
-            assertTrue(acceptedPeers.add(otherPeers, 0, 4, 10_000 + i));
+            assertTrue(acceptedPeers.add(SCRATCH.at(otherPeers, 0, 4, 10_000 + i)));
         }
 
         try (AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
@@ -137,7 +138,7 @@ class VerifierAgentAllocationTest
         {
             invoker.start();
             final UnsafeBuffer serverAddress = new UnsafeBuffer(loopback.getAddress());
-            assertTrue(acceptedPeers.add(serverAddress, 0, 4, peer.localPort()), "the peer is on 127.0.0.1 too");
+            assertTrue(acceptedPeers.add(SCRATCH.at(serverAddress, 0, 4, peer.localPort())), "the peer is on 127.0.0.1 too");
             final Round round = new Round(invoker, counters, stranger, peer, new UnsafeBuffer(VerifierAgentTest.HELLO),
                 serverAddress, agent.socket().localPort(), outbox, acceptedPeers, otherPeer, otherPeers);
 
@@ -226,11 +227,11 @@ class VerifierAgentAllocationTest
                 {
                     final int slot = stranger.nextSendSlot();
                     stranger.sendBuffer(slot).putBytes(0, hello, 0, hello.capacity());
-                    stranger.stage(slot, hello.capacity(), serverAddress, 0, 4, serverPort);
+                    stranger.stage(slot, hello.capacity(), SCRATCH.at(serverAddress, 0, 4, serverPort));
                     final int peerSlot = peer.nextSendSlot();
                     peer.sendBuffer(peerSlot).putInt(0, rounds);
                     peer.sendBuffer(peerSlot).putInt(4, i);
-                    peer.stage(peerSlot, PEER_DATAGRAM_LENGTH, serverAddress, 0, 4, serverPort);
+                    peer.stage(peerSlot, PEER_DATAGRAM_LENGTH, SCRATCH.at(serverAddress, 0, 4, serverPort));
                 }
                 flush(stranger);
                 flush(peer);
@@ -238,7 +239,7 @@ class VerifierAgentAllocationTest
                 final int other = rounds++ % 2000;
                 otherPeer[2] = (byte)(other >>> 8);
                 otherPeer[3] = (byte)other;
-                if (!outbox.offerRelease(otherPeer, 10_000 + other))
+                if (!outbox.offerRelease(SCRATCH.at(otherPeers, 0, 4, 10_000 + other)))
                 {
                     throw new AssertionError("outbox full");
                 }
@@ -253,8 +254,8 @@ class VerifierAgentAllocationTest
                 }
                 replies += receive(stranger, HALF, -1);
                 echoes += receive(peer, HALF, PEER_DATAGRAM_LENGTH);
-                if (acceptedPeers.contains(otherPeers, 0, 4, 10_000 + other) ||
-                    !acceptedPeers.add(otherPeers, 0, 4, 10_000 + other))
+                if (acceptedPeers.contains(SCRATCH.at(otherPeers, 0, 4, 10_000 + other)) ||
+                    !acceptedPeers.add(SCRATCH.at(otherPeers, 0, 4, 10_000 + other)))
                 {
                     throw new AssertionError("the RELEASE of peer " + other + " was not applied");
                 }
@@ -273,9 +274,9 @@ class VerifierAgentAllocationTest
                 }
                 for (int i = 0; i < batch; i++)
                 {
-                    if (expectedLength >= 0 && socket.receiveLength(i) != expectedLength)
+                    if (expectedLength >= 0 && socket.received(i).length() != expectedLength)
                     {
-                        throw new AssertionError("echo of " + socket.receiveLength(i) + " bytes");
+                        throw new AssertionError("echo of " + socket.received(i).length() + " bytes");
                     }
                 }
                 received += batch;
@@ -316,7 +317,7 @@ class VerifierAgentAllocationTest
             {
                 final int slot = client.nextSendSlot();
                 client.sendBuffer(slot).putBytes(0, hello, 0, hello.capacity());
-                client.stage(slot, hello.capacity(), serverAddress, 0, 4, serverPort);
+                client.stage(slot, hello.capacity(), SCRATCH.at(serverAddress, 0, 4, serverPort));
             }
             for (int attempts = 0; client.sendQueued() > 0; attempts++)
             {
@@ -346,7 +347,7 @@ class VerifierAgentAllocationTest
                 }
                 for (int i = 0; i < count; i++)
                 {
-                    replyBytes += client.receiveLength(i);
+                    replyBytes += client.received(i).length();
                 }
                 replies += count;
             }
@@ -360,7 +361,7 @@ class VerifierAgentAllocationTest
         final UnsafeBuffer reply = new UnsafeBuffer(new byte[2048]);
         final UnsafeBuffer address = new UnsafeBuffer(new byte[]{127, 0, 0, 1});
         assertEquals(VerifyOutcome.REPLY,
-            verifier.verify(hello, 0, hello.capacity(), address, 0, 4, 1, NOW_MS, reply, 0, reply.capacity()));
+            verifier.verify(hello, 0, hello.capacity(), SCRATCH.at(address, 0, 4, 1), NOW_MS, reply, 0, reply.capacity()));
         assertTrue(verifier.replyLength() > HelloVerifyRequestEncoder.BASE_LENGTH);
         return verifier.replyLength();
     }

@@ -89,10 +89,10 @@ class VerifierServerTest
             .forceNio(nio)
             .macAlgorithm(MacAlgorithm.HMAC_SHA256)
             .agentConfigurator((workerId, agentContext) -> configured.add(workerId))
-            .handlerFactory((workerId) -> (datagram, length, address, addressOffset, addressLength, port, verifier) ->
+            .handlerFactory((workerId) -> (datagram, length, peer, verifier) ->
             {
                 verifiedBy.add(workerId);
-                verifiedPorts.add(port);
+                verifiedPorts.add(peer.port());
             })))
         {
             assertEquals(List.of(0, 1), configured, "the configurator runs once per worker, before start");
@@ -237,7 +237,7 @@ class VerifierServerTest
         final int verifiedHellos = 3;
         final VerifierServer server = new VerifierServer(serverContext(loopback)
             .errorHandler(new DistinctErrorPrinter(new PrintStream(printed, true, StandardCharsets.UTF_8), false, 4))
-            .handlerFactory(id -> (datagram, length, address, addressOffset, addressLength, port, verifier) ->
+            .handlerFactory(id -> (datagram, length, peer, verifier) ->
             {
                 throw new IllegalStateException("handler refused a verified hello");
             }));

@@ -451,23 +451,12 @@ public final class ServeCommand
 
         VerifiedHelloHandler forWorker(final int workerId)
         {
-            return (datagram, length, address, addressOffset, addressLength, port, verifier) ->
+            return (datagram, length, peer, verifier) ->
             {
                 // One read per verified hello once the limit is reached: no allocation, no lock.
                 if (remaining.get() > 0 && remaining.getAndDecrement() > 0)
                 {
-                    final byte[] bytes = new byte[addressLength];
-                    address.getBytes(addressOffset, bytes);
-                    String peer;
-                    try
-                    {
-                        peer = hostText(InetAddress.getByAddress(bytes));
-                    }
-                    catch (final UnknownHostException ex)
-                    {
-                        peer = HexFormat.of().formatHex(bytes);
-                    }
-                    err.println("turnstile: verified hello from " + peer + ":" + port +
+                    err.println("turnstile: verified hello from " + peer +
                         " message_seq=" + verifier.messageSeq() + " record_seq=" + verifier.recordSequenceNumber() +
                         " length=" + length + (verifier.isFragment() ? " (first fragment)" : "") +
                         " worker=" + workerId);

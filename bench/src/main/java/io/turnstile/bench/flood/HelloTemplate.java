@@ -63,7 +63,7 @@ final class HelloTemplate
         if (!decoder.decode())
         {
             throw new IllegalArgumentException(
-                "capture '" + name + "' is not a well-formed ClientHello: " + decoder.dropReason());
+                "capture '" + name + "' is not a well-formed ClientHello: " + decoder.fault());
         }
         return new HelloTemplate(name, bytes, decoder.randomOffset(), decoder.cookieLength() > 0);
     }

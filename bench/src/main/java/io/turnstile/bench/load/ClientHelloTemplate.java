@@ -50,7 +50,7 @@ final class ClientHelloTemplate
         final DirectBuffer buffer = new UnsafeBuffer(hello);
         if (!decoder.wrap(buffer, 0, hello.length).decode())
         {
-            throw new IllegalArgumentException("template " + name + " is not a ClientHello: " + decoder.dropReason());
+            throw new IllegalArgumentException("template " + name + " is not a ClientHello: " + decoder.fault());
         }
         if (decoder.isFragmented() || decoder.recordLength() != hello.length)
         {

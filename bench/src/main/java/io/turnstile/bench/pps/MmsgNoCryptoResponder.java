@@ -159,7 +159,7 @@ final class MmsgNoCryptoResponder implements Responder
             int full = 0;
             for (int i = 0; i < count; i++)
             {
-                if (socket.receiveLength(i) < REPLY_LENGTH)
+                if (socket.received(i).length() < REPLY_LENGTH)
                 {
                     shortOnes++;
                     continue;

@@ -1,5 +1,6 @@
 package io.turnstile.bench.pps;
 
+import io.turnstile.codec.PeerAddress;
 import io.turnstile.verifier.ClientHelloVerifier;
 import io.turnstile.verifier.VerifyOutcome;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -89,7 +90,9 @@ final class NioResponder implements Responder
         private final ByteBuffer send = ByteBuffer.allocateDirect(SLOT_BYTES);
         private final UnsafeBuffer receiveView = new UnsafeBuffer(receive);
         private final UnsafeBuffer sendView = new UnsafeBuffer(send);
-        private final UnsafeBuffer address = new UnsafeBuffer(new byte[16]);
+        private final UnsafeBuffer ipv4 = new UnsafeBuffer(new byte[4]);
+        private final UnsafeBuffer address = new UnsafeBuffer(new byte[PeerAddress.LENGTH]);
+        private final PeerAddress sourcePeer = new PeerAddress().wrap(address, 0);
         private long nowMs = System.currentTimeMillis();
 
         NioLoop(final Context context)
@@ -117,19 +120,18 @@ final class NioResponder implements Responder
             }
             final InetSocketAddress peer = (InetSocketAddress)source;
             final InetAddress peerAddress = peer.getAddress();
-            final int addressLength;
+            // The worker's form: an 18-byte PeerAddress (IPv4 without allocating, through its int).
             if (peerAddress instanceof Inet4Address)
             {
-                address.putInt(0, peerAddress.hashCode(), BIG_ENDIAN);
-                addressLength = 4;
+                ipv4.putInt(0, peerAddress.hashCode(), BIG_ENDIAN);
+                PeerAddress.encodeIpv4(address, 0, ipv4, 0, peer.getPort());
             }
             else
             {
-                address.putBytes(0, peerAddress.getAddress());
-                addressLength = 16;
+                PeerAddress.encode(address, 0, peer);
             }
             final VerifyOutcome outcome = verifier.verify(
-                receiveView, 0, receive.position(), address, 0, addressLength, peer.getPort(),
+                receiveView, 0, receive.position(), sourcePeer,
                 nowMs, sendView, 0, SLOT_BYTES);
             socket.onReceived();
             if (outcome == VerifyOutcome.REPLY)

@@ -1,5 +1,7 @@
 package io.turnstile.bench.load;
 
+import java.net.InetSocketAddress;
+import io.turnstile.codec.PeerAddress;
 import io.turnstile.codec.ClientHelloDecoder;
 import io.turnstile.verifier.ClientHelloVerifier;
 import io.turnstile.verifier.VerifyOutcome;
@@ -47,13 +49,12 @@ class ClientHelloTemplateTest
     void shouldWriteACookieHelloThatTheVerifierAccepts()
     {
         final ClientHelloVerifier verifier = new ClientHelloVerifier();
-        final UnsafeBuffer address = new UnsafeBuffer(new byte[] {127, 0, 0, 2});
         final UnsafeBuffer hvr = new UnsafeBuffer(ByteBuffer.allocateDirect(64));
         final ByteBuffer hello = ByteBuffer.allocateDirect(512);
         final long nowMs = System.currentTimeMillis();
         template.writeFirstHello(random, 0, hello);
         assertEquals(VerifyOutcome.REPLY, verifier.verify(
-            new UnsafeBuffer(hello), 0, hello.limit(), address, 0, 4, 5000, nowMs, hvr, 0, hvr.capacity()));
+            new UnsafeBuffer(hello), 0, hello.limit(), PeerAddress.of(new InetSocketAddress("127.0.0.2", 5000)), nowMs, hvr, 0, hvr.capacity()));
         final HelloVerifyRequestParser parser = new HelloVerifyRequestParser();
         assertTrue(parser.wrap(hvr, 0, verifier.replyLength()).parse());
 
@@ -67,9 +68,9 @@ class ClientHelloTemplateTest
         assertFalse(decoder.isFragmented());
 
         assertEquals(VerifyOutcome.VERIFIED, verifier.verify(
-            buffer, 0, hello.limit(), address, 0, 4, 5000, nowMs, hvr, 0, hvr.capacity()));
+            buffer, 0, hello.limit(), PeerAddress.of(new InetSocketAddress("127.0.0.2", 5000)), nowMs, hvr, 0, hvr.capacity()));
         assertEquals(VerifyOutcome.REPLY, verifier.verify(
-            buffer, 0, hello.limit(), address, 0, 4, 5001, nowMs, hvr, 0, hvr.capacity()),
+            buffer, 0, hello.limit(), PeerAddress.of(new InetSocketAddress("127.0.0.2", 5001)), nowMs, hvr, 0, hvr.capacity()),
             "the cookie binds the port: another port gets a fresh HVR");
     }
 

@@ -1,5 +1,7 @@
 package io.turnstile.bench.load;
 
+import java.net.InetSocketAddress;
+import io.turnstile.codec.PeerAddress;
 import io.turnstile.codec.HelloVerifyRequestEncoder;
 import io.turnstile.verifier.ClientHelloVerifier;
 import io.turnstile.verifier.VerifyOutcome;
@@ -28,10 +30,9 @@ class HelloVerifyRequestParserTest
         final ClientHelloTemplate template = ClientHelloTemplate.load(ClientHelloTemplate.DEFAULT_TEMPLATE);
         final ByteBuffer hello = ByteBuffer.allocateDirect(512);
         template.writeFirstHello(new byte[32], SEQUENCE_NUMBER, hello);
-        final UnsafeBuffer address = new UnsafeBuffer(new byte[] {127, 0, 0, 2});
         final ClientHelloVerifier verifier = new ClientHelloVerifier();
         final VerifyOutcome outcome = verifier.verify(
-            new UnsafeBuffer(hello), 0, hello.limit(), address, 0, 4, 40_000, System.currentTimeMillis(),
+            new UnsafeBuffer(hello), 0, hello.limit(), PeerAddress.of(new InetSocketAddress("127.0.0.2", 40_000)), System.currentTimeMillis(),
             hvr, 0, hvr.capacity());
         assertEquals(VerifyOutcome.REPLY, outcome);
         hvrLength = verifier.replyLength();

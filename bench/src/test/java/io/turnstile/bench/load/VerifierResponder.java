@@ -1,5 +1,6 @@
 package io.turnstile.bench.load;
 
+import io.turnstile.codec.PeerAddress;
 import io.turnstile.codec.HelloVerifyRequestEncoder;
 import io.turnstile.verifier.ClientHelloVerifier;
 import io.turnstile.verifier.VerifyOutcome;
@@ -46,7 +47,6 @@ final class VerifierResponder implements AutoCloseable
     private final UnsafeBuffer datagram = new UnsafeBuffer(receiveBuffer);
     private final ByteBuffer replyBuffer = ByteBuffer.allocateDirect(512);
     private final UnsafeBuffer reply = new UnsafeBuffer(replyBuffer);
-    private final UnsafeBuffer address = new UnsafeBuffer(new byte[16]);
     private final AtomicLong hvrs = new AtomicLong();
     private final AtomicLong verified = new AtomicLong();
     private final AtomicLong alerts = new AtomicLong();
@@ -131,10 +131,8 @@ final class VerifierResponder implements AutoCloseable
             alerts.incrementAndGet();
             return;
         }
-        final byte[] peerAddress = peer.getAddress().getAddress();
-        address.putBytes(0, peerAddress);
         final VerifyOutcome outcome = verifier.verify(
-            datagram, 0, length, address, 0, peerAddress.length, peer.getPort(), System.currentTimeMillis(),
+            datagram, 0, length, PeerAddress.of(peer), System.currentTimeMillis(),
             reply, 0, reply.capacity());
         if (outcome == VerifyOutcome.REPLY)
         {

@@ -1,5 +1,6 @@
 package io.turnstile.bench.pps;
 
+import io.turnstile.codec.PeerAddress;
 import io.turnstile.bench.Captures;
 import io.turnstile.cookie.CookieKeys;
 import io.turnstile.nativeio.BatchSocket;
@@ -13,6 +14,7 @@ import org.agrona.concurrent.status.CountersManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.net.InetSocketAddress;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
@@ -66,14 +68,14 @@ class MmsgNoCryptoResponderAllocationTest
             invoker.start();
             final int serverPort = host.bound().getNow(-1);
             assertTrue(serverPort > 0, "the agent reported its port");
-            final UnsafeBuffer serverAddress = new UnsafeBuffer(loopback.getAddress());
+            final PeerAddress server = PeerAddress.of(new InetSocketAddress(loopback, serverPort));
             final UnsafeBuffer hello = new UnsafeBuffer(Captures.load("openssl-dtls12-ch1-nocookie.bin"));
             final AtomicCounter received = counters[WorkerCounter.RECEIVED.ordinal()];
 
             long replyBytes = 0;
             for (int i = 0; i < WARM_UP_RUNS; i++)
             {
-                replyBytes += run(invoker, received, client, hello, serverAddress, serverPort, WARM_UP_HELLOS);
+                replyBytes += run(invoker, received, client, hello, server, WARM_UP_HELLOS);
             }
             final long first = threads.getCurrentThreadAllocatedBytes();
             final long overhead = threads.getCurrentThreadAllocatedBytes() - first;
@@ -82,7 +84,7 @@ class MmsgNoCryptoResponderAllocationTest
             do
             {
                 final long before = threads.getCurrentThreadAllocatedBytes();
-                replyBytes += run(invoker, received, client, hello, serverAddress, serverPort, HELLOS);
+                replyBytes += run(invoker, received, client, hello, server, HELLOS);
                 allocated[windows++] = threads.getCurrentThreadAllocatedBytes() - before - overhead;
             }
             while (allocated[windows - 1] != 0 && windows < MAX_WINDOWS);
@@ -102,8 +104,7 @@ class MmsgNoCryptoResponderAllocationTest
         final AtomicCounter received,
         final BatchSocket client,
         final UnsafeBuffer hello,
-        final UnsafeBuffer serverAddress,
-        final int serverPort,
+        final PeerAddress server,
         final int hellos)
     {
         long replyBytes = 0;
@@ -113,7 +114,7 @@ class MmsgNoCryptoResponderAllocationTest
             {
                 final int slot = client.nextSendSlot();
                 client.sendBuffer(slot).putBytes(0, hello, 0, hello.capacity());
-                client.stage(slot, hello.capacity(), serverAddress, 0, 4, serverPort);
+                client.stage(slot, hello.capacity(), server);
             }
             for (int attempts = 0; client.sendQueued() > 0; attempts++)
             {
@@ -141,7 +142,7 @@ class MmsgNoCryptoResponderAllocationTest
                 }
                 for (int i = 0; i < count; i++)
                 {
-                    replyBytes += client.receiveLength(i);
+                    replyBytes += client.received(i).length();
                 }
                 replies += count;
             }

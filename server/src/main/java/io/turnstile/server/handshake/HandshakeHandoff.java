@@ -1,5 +1,6 @@
 package io.turnstile.server.handshake;
 
+import io.turnstile.codec.PeerAddress;
 import io.turnstile.nativeio.AcceptedPeers;
 import io.turnstile.nativeio.Outbox;
 import io.turnstile.nativeio.PeerDatagramHandler;
@@ -72,22 +73,16 @@ public final class HandshakeHandoff implements VerifiedHelloHandler, PeerDatagra
      */
     @Override
     public void onVerified(
-        final DirectBuffer datagram,
-        final int length,
-        final DirectBuffer address,
-        final int addressOffset,
-        final int addressLength,
-        final int port,
-        final ClientHelloVerifier verifier)
+        final DirectBuffer datagram, final int length, final PeerAddress peer, final ClientHelloVerifier verifier)
     {
-        probe.set(address, addressOffset, addressLength, port);
+        probe.set(peer);
         if (null != table.session(probe))
         {
             // Accepted again before the worker drained the release of an ending session: let the old one finish.
             refused.lazySet(refused.get() + 1);
             return;
         }
-        if (!acceptedPeers.add(address, addressOffset, addressLength, port))
+        if (!acceptedPeers.add(peer))
         {
             peersFull.lazySet(peersFull.get() + 1);
             return;
@@ -96,7 +91,7 @@ public final class HandshakeHandoff implements VerifiedHelloHandler, PeerDatagra
         datagram.getBytes(0, scratch, 0, copied);
         if (table.open(probe, scratch, 0, copied, this) != SessionTable.Admission.OPENED)
         {
-            acceptedPeers.remove(address, addressOffset, addressLength, port);
+            acceptedPeers.remove(peer);
             refused.lazySet(refused.get() + 1);
         }
     }
@@ -105,20 +100,14 @@ public final class HandshakeHandoff implements VerifiedHelloHandler, PeerDatagra
      * {@inheritDoc}
      */
     @Override
-    public void onPeerDatagram(
-        final DirectBuffer datagram,
-        final int length,
-        final DirectBuffer address,
-        final int addressOffset,
-        final int addressLength,
-        final int port)
+    public void onPeerDatagram(final DirectBuffer datagram, final int length, final PeerAddress peer)
     {
-        probe.set(address, addressOffset, addressLength, port);
+        probe.set(peer);
         final PeerSession session = table.session(probe);
         if (null == session)
         {
             // The session ended and its release is still in the outbox (or was refused): forget the peer now.
-            acceptedPeers.remove(address, addressOffset, addressLength, port);
+            acceptedPeers.remove(peer);
             orphanDatagrams.lazySet(orphanDatagrams.get() + 1);
             return;
         }
@@ -135,9 +124,9 @@ public final class HandshakeHandoff implements VerifiedHelloHandler, PeerDatagra
         }
     }
 
-    private boolean hasNoSession(final DirectBuffer address, final int offset, final int length, final int port)
+    private boolean hasNoSession(final PeerAddress peer)
     {
-        probe.set(address, offset, length, port);
+        probe.set(peer);
         return null == table.session(probe);
     }
 
@@ -147,7 +136,7 @@ public final class HandshakeHandoff implements VerifiedHelloHandler, PeerDatagra
     @Override
     public boolean send(final PeerKey peer, final byte[] buffer, final int offset, final int length)
     {
-        if (!outbox.offerSend(peer.socketAddressBytes(), peer.port(), new UnsafeBuffer(buffer), offset, length))
+        if (!outbox.offerSend(peer.peer(), new UnsafeBuffer(buffer), offset, length))
         {
             sendRejected.incrementAndGet();
             return false;
@@ -161,7 +150,7 @@ public final class HandshakeHandoff implements VerifiedHelloHandler, PeerDatagra
     @Override
     public boolean release(final PeerKey peer)
     {
-        return outbox.offerRelease(peer.socketAddressBytes(), peer.port());
+        return outbox.offerRelease(peer.peer());
     }
 
     /**

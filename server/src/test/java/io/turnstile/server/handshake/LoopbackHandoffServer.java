@@ -58,7 +58,6 @@ final class LoopbackHandoffServer implements AutoCloseable, PeerOutput
     {
         final byte[] bytes = new byte[2048];
         final UnsafeBuffer datagram = new UnsafeBuffer(bytes);
-        final UnsafeBuffer address = new UnsafeBuffer(new byte[16]);
         final UnsafeBuffer reply = new UnsafeBuffer(ByteBuffer.allocate(256));
         final DatagramPacket packet = new DatagramPacket(bytes, bytes.length);
         final PeerKey probe = new PeerKey();
@@ -75,18 +74,16 @@ final class LoopbackHandoffServer implements AutoCloseable, PeerOutput
                 {
                     continue;
                 }
-                final byte[] source = packet.getAddress().getAddress();
-                address.putBytes(0, source);
                 final int port = packet.getPort();
                 final int length = packet.getLength();
-                probe.set(address, 0, source.length, port);
+                probe.set(PeerKey.of(new InetSocketAddress(packet.getAddress(), port)).peer());
                 final PeerSession session = table.session(probe);
                 if (null != session)
                 {
                     session.offer(bytes, 0, length);
                     continue;
                 }
-                final VerifyOutcome outcome = verifier.verify(datagram, 0, length, address, 0, source.length, port,
+                final VerifyOutcome outcome = verifier.verify(datagram, 0, length, probe.peer(),
                     System.currentTimeMillis(), reply, 0, reply.capacity());
                 if (outcome == VerifyOutcome.REPLY)
                 {
