@@ -48,8 +48,8 @@ class ScenarioResultTest
         final long completed,
         final long completedInWindow)
     {
-        return new ScenarioResult("flood-max", 0, 2, "TLS_PSK_WITH_AES_128_CCM_8", durationNs, elapsedNs, completed + 3, completed,
-            completedInWindow, failures, new Histogram(HandshakeLoop.HIGHEST_TRACKABLE_US, 3),
+        return new ScenarioResult("flood-max", 0, 2, "TLS_PSK_WITH_AES_128_CCM_8", durationNs, elapsedNs,
+            completed + 3, completed, completedInWindow, failures, new Histogram(HandshakeLoop.HIGHEST_TRACKABLE_US, 3),
             new Histogram(HandshakeLoop.HIGHEST_TRACKABLE_US, 3), null, 10, 5, 3, 0, 3, 0, 0, "{\"created\":3}");
     }
 }

@@ -105,8 +105,8 @@ public final class HandshakeFailures
         alerts.incrementAndGet(description);
         final String cause = alertName(description) + (received ? " received" : " sent");
         final String detail = describe(ex);
-        log.log(cause + ": " + detail, "turnstile: handshake with " + peerText(peer) + " failed: " + cause + ": " + detail +
-            " (each distinct cause is written once; all are counted in echo.failures)");
+        log.log(cause + ": " + detail, "turnstile: handshake with " + peerText(peer) + " failed: " + cause + ": " +
+            detail + " (each distinct cause is written once; all are counted in echo.failures)");
     }
 
     /**

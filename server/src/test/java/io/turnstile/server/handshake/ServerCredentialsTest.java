@@ -163,8 +163,8 @@ class ServerCredentialsTest
     {
         try (DtlsTestClient connected = DtlsTestClient.connect(port, client))
         {
-            assertEquals(suite, client.negotiated.get(), "negotiated 0x" + Integer.toHexString(client.negotiated.get()) +
-                ", expected 0x" + Integer.toHexString(suite));
+            assertEquals(suite, client.negotiated.get(), "negotiated 0x" +
+                Integer.toHexString(client.negotiated.get()) + ", expected 0x" + Integer.toHexString(suite));
             final String line = "suite 0x" + Integer.toHexString(suite);
             assertEquals(line, connected.echo(line));
         }
