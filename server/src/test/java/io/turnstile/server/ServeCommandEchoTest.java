@@ -37,6 +37,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -247,6 +248,20 @@ class ServeCommandEchoTest
         final ByteArrayOutputStream err = new ByteArrayOutputStream();
         final int code = new ServeCommand(new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true))
             .run(new String[]{ "--bind", "127.0.0.1:0", "--psk-identity", "a", "--psk-hex", PSK_HEX }, false);
+        assertEquals(2, code);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("apply to --echo only"), err::toString);
+    }
+
+    @Test
+    void shouldParseRequireSecureRenegotiationForEchoOnly()
+    {
+        assertTrue(ServeCommand.Options.parse("--bind", "127.0.0.1:0", "--echo", "--require-secure-renegotiation")
+            .requireSecureRenegotiation());
+        assertFalse(ServeCommand.Options.parse("--bind", "127.0.0.1:0", "--echo").requireSecureRenegotiation(),
+            "accepted by default: the DTLS server never renegotiates");
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final int code = new ServeCommand(new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true))
+            .run(new String[]{ "--bind", "127.0.0.1:0", "--require-secure-renegotiation" }, false);
         assertEquals(2, code);
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("apply to --echo only"), err::toString);
     }
