@@ -30,6 +30,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * {@code turnstile serve}: run a {@link VerifierServer} on an address, print a JSON line of statistics every second
@@ -92,12 +93,17 @@ public final class ServeCommand
           --handshake-timeout SECONDS  --echo: verification to completed handshake (default 10)
           --idle-timeout SECONDS  --echo: an established session receiving nothing this long is closed
                                   (default 30)
+          --require-secure-renegotiation  --echo: refuse (handshake_failure) clients that send neither
+                                  TLS_EMPTY_RENEGOTIATION_INFO_SCSV nor renegotiation_info (RFC 5746); by
+                                  default they are accepted, since the DTLS server never renegotiates
           --help                  this text
 
         Each stats line: {"t":seconds since start,"epoch_ms":..,"workers":..,"rx":..,"hvr":..,"verified":..,
         "dropped":..,"rx_pps":..,"tx_pps":..,"hvr_pps":..,"verified_ps":..,"dropped_pps":..,"send_eagain":..,
         "send_failed":..,"reply_queue_full":..,"rx_truncated":..,"sent":..,"errors":..,"drop_reasons":{..},
-        "cookie_checks":{..}}
+        "cookie_checks":{..}}, and with --echo "echo":{..,"failed":..,"failures":{"handshake_failure":..,
+        "timeout":..,"other":..},..}: failed handshakes by the fatal alert sent or received (non-zero ones, RFC
+        names), timeout and other; each distinct failure is also written once to stderr.
         Counts are cumulative, *_pps and *_ps per second since the previous line. Exit code 2: bad usage or an
         address that cannot be bound.
         """;
@@ -220,7 +226,7 @@ public final class ServeCommand
             return 0;
         }
         final VerifierServer.Context context = options.serverContext(err);
-        final EchoServer echo = options.newEchoServer();
+        final EchoServer echo = options.newEchoServer(err::println);
         if (null != echo)
         {
             context.agentConfigurator(echo::configure);
@@ -300,6 +306,12 @@ public final class ServeCommand
                 echoContext.maxHandshakes() + " handshakes, " + echoContext.maxSessions() + " sessions (" +
                 echoContext.maxSessionsPerAddress() + " per address), handshake timeout " +
                 echoContext.handshakeTimeoutMillis() + " ms, idle timeout " + echoContext.idleTimeoutMillis() + " ms");
+            err.println("turnstile: echo groups " + echoContext.credentials().groups().describe() +
+                (echoContext.credentials().groups().refused().isEmpty() ? "" :
+                " (refused: " + echoContext.credentials().groups().refused() + ")") + "; " +
+                echoContext.credentials().cipherSuites().length + " cipher suites, CCM on BouncyCastle's " +
+                "lightweight AES; secure renegotiation indication " +
+                (echoContext.requireSecureRenegotiation() ? "required" : "not required"));
         }
         err.println("turnstile: listening on " + hostText(server.localAddress().getAddress()) + ":" +
             server.localPort());
@@ -508,6 +520,7 @@ public final class ServeCommand
         private int maxSessionsPerAddress = SessionTable.Context.DEFAULT_MAX_SESSIONS_PER_ADDRESS;
         private long handshakeTimeoutMs = SessionTable.Context.DEFAULT_HANDSHAKE_TIMEOUT_MS;
         private long idleTimeoutMs = SessionTable.Context.DEFAULT_IDLE_TIMEOUT_MS;
+        private boolean requireSecureRenegotiation;
         private boolean echoTuned;
 
         private Options()
@@ -579,7 +592,8 @@ public final class ServeCommand
 
         private static boolean isFlag(final String name)
         {
-            return name.equals("--bpf-filter") || name.equals("--nio") || name.equals("--echo");
+            return name.equals("--bpf-filter") || name.equals("--nio") || name.equals("--echo") ||
+                name.equals("--require-secure-renegotiation");
         }
 
         private void setFlag(final String name)
@@ -589,6 +603,11 @@ public final class ServeCommand
                 case "--bpf-filter" -> bpfFilter = true;
                 case "--nio" -> nio = true;
                 case "--echo" -> echo = true;
+                case "--require-secure-renegotiation" ->
+                {
+                    requireSecureRenegotiation = true;
+                    echoTuned = true;
+                }
                 default -> throw new IllegalStateException(name);
             }
         }
@@ -696,7 +715,7 @@ public final class ServeCommand
             if (!echo && (certificate || preShared || echoTuned))
             {
                 throw new UsageException("--cert, --key, --psk-*, --max-handshakes, --max-sessions*, " +
-                    "--handshake-timeout and --idle-timeout apply to --echo only");
+                    "--handshake-timeout, --idle-timeout and --require-secure-renegotiation apply to --echo only");
             }
             if ((null == certFile) != (null == keyFile))
             {
@@ -721,12 +740,14 @@ public final class ServeCommand
         }
 
         /**
-         * The echo server {@code --echo} asks for: credentials loaded or generated, caps and timeouts applied.
+         * The echo server {@code --echo} asks for: credentials loaded or generated, caps, timeouts and the
+         * renegotiation rule applied, each distinct handshake failure written once to the given sink.
          *
+         * @param failureLog where failure lines go.
          * @return the echo server, or null without {@code --echo}.
          * @throws UsageException when a PEM file cannot be used.
          */
-        EchoServer newEchoServer()
+        EchoServer newEchoServer(final Consumer<String> failureLog)
         {
             if (!echo)
             {
@@ -761,7 +782,9 @@ public final class ServeCommand
                     .maxSessionsPerAddress(maxSessionsPerAddress)
                     .handshakeTimeoutMillis((int)handshakeTimeoutMs)
                     .helloWaitMillis((int)Math.min(SessionTable.Context.DEFAULT_HELLO_WAIT_MS, handshakeTimeoutMs))
-                    .idleTimeoutMillis((int)idleTimeoutMs));
+                    .idleTimeoutMillis((int)idleTimeoutMs)
+                    .requireSecureRenegotiation(requireSecureRenegotiation)
+                    .failureLog(failureLog));
             }
             catch (final IllegalArgumentException ex)
             {
@@ -1107,6 +1130,16 @@ public final class ServeCommand
         public boolean bpfFilter()
         {
             return bpfFilter;
+        }
+
+        /**
+         * Whether {@code --echo} refuses clients without a secure renegotiation indication.
+         *
+         * @return true for {@code --require-secure-renegotiation}.
+         */
+        public boolean requireSecureRenegotiation()
+        {
+            return requireSecureRenegotiation;
         }
 
         /**

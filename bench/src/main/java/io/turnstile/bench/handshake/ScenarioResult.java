@@ -14,6 +14,8 @@ import java.util.Map;
  * @param name             {@code no-flood}, or {@code flood-PPS} / {@code flood-max}.
  * @param floodRate        the flood's target rate: -1 for none, 0 for max, else packets per second.
  * @param clients          concurrent clients.
+ * @param negotiatedSuites the cipher suites the completed handshakes negotiated, by name, comma separated ("-" when
+ *                         none completed).
  * @param durationNs       the measured window: clients begin handshakes only within it.
  * @param elapsedNs        from the clients' start to the last one's end (past the window by the handshakes in
  *                         flight at its end, up to a handshake timeout).
@@ -37,6 +39,7 @@ public record ScenarioResult(
     String name,
     long floodRate,
     int clients,
+    String negotiatedSuites,
     long durationNs,
     long elapsedNs,
     long attempts,
@@ -92,6 +95,7 @@ public record ScenarioResult(
         sb.append("{\"name\":\"").append(name).append('"')
             .append(",\"flood_rate\":").append(floodRate < 0 ? "null" : floodRate == 0 ? "\"max\"" : floodRate)
             .append(",\"clients\":").append(clients)
+            .append(",\"negotiated_suites\":\"").append(negotiatedSuites).append('"')
             .append(",\"window_s\":").append(String.format(Locale.ROOT, "%.3f", durationNs / 1e9))
             .append(",\"elapsed_s\":").append(String.format(Locale.ROOT, "%.3f", elapsedNs / 1e9))
             .append(",\"attempts\":").append(attempts)

@@ -107,7 +107,9 @@ public final class EchoServer implements AutoCloseable
             .append(",\"peer_datagrams_dropped\":").append(dropped)
             .append(",\"orphan_datagrams\":").append(orphans)
             .append(",\"outbox_rejected\":").append(sendRejected)
-            .append(",\"ends\":{");
+            .append(",\"failures\":");
+        t.failures().appendJson(sb);
+        sb.append(",\"ends\":{");
         final PeerSession.End[] ends = PeerSession.End.values();
         for (int i = 1; i < ends.length; i++)
         {
@@ -118,17 +120,17 @@ public final class EchoServer implements AutoCloseable
     }
 
     /**
-     * One human line for the stop summary.
+     * Two human lines for the stop summary: the counts, then the handshake failures by cause.
      *
-     * @return the line.
+     * @return the lines, no trailing newline.
      */
     public String summary()
     {
         final SessionTable t = table;
         return String.format(Locale.ROOT,
             "  echo: %d sessions created, %d handshakes completed, %d failed, %d timed out, %d refused by a cap, " +
-            "%d records echoed, %d live", t.created(), t.completed(), t.failed(), t.timedOut(), t.refusedByCap(),
-            t.echoed(), t.liveSessions());
+            "%d records echoed, %d live%n  echo handshake failures by cause: %s", t.created(), t.completed(),
+            t.failed(), t.timedOut(), t.refusedByCap(), t.echoed(), t.liveSessions(), t.failures().summary());
     }
 
     /**

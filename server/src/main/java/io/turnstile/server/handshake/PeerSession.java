@@ -75,37 +75,51 @@ public final class PeerSession implements Runnable
         End outcome = End.CLOSED;
         try
         {
+            final HandshakeFailures failures = table.failures();
             final byte[] hello = assembleHello(context.helloWaitMillis());
             if (null == hello)
             {
                 outcome = End.HELLO_TIMED_OUT;
+                failures.onTimeout(peer, "the fragmented ClientHello's tail did not arrive within " +
+                    context.helloWaitMillis() + " ms");
                 return;
             }
             if (hello.length == 0)
             {
                 outcome = End.HELLO_REFUSED;
+                failures.onOther(peer, "the verified record cannot start a ClientHello reassembly");
                 return;
             }
             final DTLSRequest request = context.requestFactory().request(hello, 0, hello.length);
             if (null == request)
             {
                 outcome = End.HELLO_REFUSED;
+                failures.onOther(peer, "BouncyCastle's DTLSVerifier took no request from the reassembled hello");
                 return;
             }
             final int remaining = (int)Math.max(1, context.handshakeTimeoutMillis() -
                 (System.currentTimeMillis() - createdMs));
+            final FatalAlertRecord alerts = new FatalAlertRecord();
             try
             {
-                dtls = new DTLSServerProtocol().accept(context.credentials().newServer(remaining), transport, request);
+                dtls = new DTLSServerProtocol().accept(
+                    context.credentials().newServer(remaining, context.requireSecureRenegotiation(), alerts),
+                    transport, request);
             }
             catch (final TlsTimeoutException ex)
             {
                 outcome = End.HANDSHAKE_TIMED_OUT;
+                failures.onTimeout(peer, "the handshake did not complete within " +
+                    context.handshakeTimeoutMillis() + " ms");
                 return;
             }
             catch (final IOException | RuntimeException ex)
             {
                 outcome = table.isClosed() ? End.SHUTDOWN : End.HANDSHAKE_FAILED;
+                if (End.HANDSHAKE_FAILED == outcome)
+                {
+                    failures.onException(peer, ex, alerts);
+                }
                 return;
             }
             established = true;

@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * Every verified peer's {@link PeerSession}, shared by all workers: admits new peers against the caps, finds a peer's
@@ -58,6 +59,7 @@ public final class SessionTable implements AutoCloseable
     private final AtomicLong established = new AtomicLong();
     private final AtomicLong echoed = new AtomicLong();
     private final AtomicLong releaseRefused = new AtomicLong();
+    private final HandshakeFailures failures;
     private int handshakes;
     private boolean closed;
 
@@ -69,6 +71,7 @@ public final class SessionTable implements AutoCloseable
     public SessionTable(final Context context)
     {
         this.context = context.conclude();
+        this.failures = new HandshakeFailures(this.context.failureLog());
         for (int i = 0; i < ends.length; i++)
         {
             ends[i] = new AtomicLong();
@@ -328,6 +331,17 @@ public final class SessionTable implements AutoCloseable
     }
 
     /**
+     * Why handshakes failed: by fatal alert, timeout or other. The alert counts and {@code other} add up to
+     * {@link #failed()}; {@code timeout} counts the hello and handshake timeouts of {@link #timedOut()} (not idle).
+     *
+     * @return the failure counters, shared by every session.
+     */
+    public HandshakeFailures failures()
+    {
+        return failures;
+    }
+
+    /**
      * Application-data records echoed.
      *
      * @return the count.
@@ -394,6 +408,8 @@ public final class SessionTable implements AutoCloseable
         private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
         private int receiveLimit = DEFAULT_RECEIVE_LIMIT;
         private int sendLimit = DEFAULT_SEND_LIMIT;
+        private boolean requireSecureRenegotiation;
+        private Consumer<String> failureLog;
 
         /**
          * Defaults everywhere; credentials must be set.
@@ -427,6 +443,10 @@ public final class SessionTable implements AutoCloseable
             if (null == threadFactory)
             {
                 threadFactory = Thread.ofVirtual().name("turnstile-session-", 0).factory();
+            }
+            if (null == failureLog)
+            {
+                failureLog = System.err::println;
             }
             return this;
         }
@@ -701,6 +721,53 @@ public final class SessionTable implements AutoCloseable
         public int sendLimit()
         {
             return sendLimit;
+        }
+
+        /**
+         * Refuse clients that send neither TLS_EMPTY_RENEGOTIATION_INFO_SCSV nor renegotiation_info (RFC 5746), as
+         * BouncyCastle does by default. Off by default: BouncyCastle's DTLS server never renegotiates, so the
+         * indication protects nothing here, and RFC 5746 section 3.6 lets a server continue without it; some clients
+         * (Debian's wolfSSL 5.5.4) never send it.
+         *
+         * @param requireSecureRenegotiation true for the strict rule (handshake_failure); default false.
+         * @return this.
+         */
+        public Context requireSecureRenegotiation(final boolean requireSecureRenegotiation)
+        {
+            this.requireSecureRenegotiation = requireSecureRenegotiation;
+            return this;
+        }
+
+        /**
+         * Whether clients must indicate secure renegotiation support.
+         *
+         * @return true for the strict rule.
+         */
+        public boolean requireSecureRenegotiation()
+        {
+            return requireSecureRenegotiation;
+        }
+
+        /**
+         * Where each distinct handshake failure is written once (see {@link HandshakeFailures}).
+         *
+         * @param failureLog a line sink that must not throw; default {@code System.err::println}.
+         * @return this.
+         */
+        public Context failureLog(final Consumer<String> failureLog)
+        {
+            this.failureLog = failureLog;
+            return this;
+        }
+
+        /**
+         * Where each distinct handshake failure is written once.
+         *
+         * @return the sink.
+         */
+        public Consumer<String> failureLog()
+        {
+            return failureLog;
         }
     }
 }
