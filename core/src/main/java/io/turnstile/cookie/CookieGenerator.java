@@ -37,6 +37,12 @@ public final class CookieGenerator
     public static final int MAX_MAC_INPUT = HEADER_LENGTH + 16 + 2 + 2 + 32 + 1 + 32 + 2 + 0xFFFF + 1 + 0xFF;
     /** Default maximum cookie age, as OpenSSL and mbedTLS: 60 s. */
     public static final long DEFAULT_MAX_AGE_MS = 60_000L;
+    /** Shortest maximum cookie age: a client needs a round trip and some retransmission time. */
+    public static final long MIN_MAX_AGE_MS = 1000L;
+    /** Longest maximum cookie age: a day. */
+    public static final long MAX_MAX_AGE_MS = 86_400_000L;
+    /** Largest tolerance for cookie timestamps ahead of this clock. */
+    public static final long MAX_FUTURE_TOLERANCE_MS = 60_000L;
 
     private static final int ADDRESS_OFFSET = HEADER_LENGTH;
     private static final int CLIENT_VERSION_OFFSET = ADDRESS_OFFSET + PeerAddress.LENGTH;
@@ -79,11 +85,11 @@ public final class CookieGenerator
         {
             throw new NullPointerException("cookie keys must not be null");
         }
-        if (maxAgeMs < 1000 || maxAgeMs > 86_400_000L)
+        if (maxAgeMs < MIN_MAX_AGE_MS || maxAgeMs > MAX_MAX_AGE_MS)
         {
             throw new IllegalArgumentException("maximum cookie age must be 1 s to 1 day, got " + maxAgeMs + " ms");
         }
-        if (futureToleranceMs < 0 || futureToleranceMs > 60_000L)
+        if (futureToleranceMs < 0 || futureToleranceMs > MAX_FUTURE_TOLERANCE_MS)
         {
             throw new IllegalArgumentException(
                 "future tolerance must be 0 to 60000 ms, got " + futureToleranceMs + " ms");

@@ -291,13 +291,17 @@ public final class ClientHelloVerifier
             {
                 cookieKeys = CookieKeys.random();
             }
-            if (maxCookieAgeMs < 1000 || maxCookieAgeMs > 86_400_000L)
+            // The cookie generator owns these limits; checked here too so a bad value is named when a server's
+            // context concludes, before any verifier is built.
+            if (maxCookieAgeMs < CookieGenerator.MIN_MAX_AGE_MS || maxCookieAgeMs > CookieGenerator.MAX_MAX_AGE_MS)
             {
-                throw new IllegalArgumentException("maxCookieAgeMs must be 1000 to 86400000, got " + maxCookieAgeMs);
+                throw new IllegalArgumentException("maxCookieAgeMs must be " + CookieGenerator.MIN_MAX_AGE_MS + " to " +
+                    CookieGenerator.MAX_MAX_AGE_MS + ", got " + maxCookieAgeMs);
             }
-            if (futureToleranceMs < 0 || futureToleranceMs > 60_000)
+            if (futureToleranceMs < 0 || futureToleranceMs > CookieGenerator.MAX_FUTURE_TOLERANCE_MS)
             {
-                throw new IllegalArgumentException("futureToleranceMs must be 0 to 60000, got " + futureToleranceMs);
+                throw new IllegalArgumentException("futureToleranceMs must be 0 to " +
+                    CookieGenerator.MAX_FUTURE_TOLERANCE_MS + ", got " + futureToleranceMs);
             }
             if (maxMessageSeq < 1 || maxMessageSeq > 0xFFFF)
             {
@@ -309,6 +313,23 @@ public final class ClientHelloVerifier
                     MAX_MAX_HELLO_LENGTH + ", got " + maxHelloLength);
             }
             return this;
+        }
+
+        /**
+         * A copy of every value, e.g. a server's template for one worker's verifier (the key source is shared, as it
+         * must be: every worker's cookies verify on every other).
+         *
+         * @return a new context.
+         */
+        public Context copy()
+        {
+            final Context copy = new Context();
+            copy.cookieKeys = cookieKeys;
+            copy.maxCookieAgeMs = maxCookieAgeMs;
+            copy.futureToleranceMs = futureToleranceMs;
+            copy.maxMessageSeq = maxMessageSeq;
+            copy.maxHelloLength = maxHelloLength;
+            return copy;
         }
 
         /**

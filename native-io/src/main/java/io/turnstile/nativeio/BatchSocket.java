@@ -216,10 +216,10 @@ public interface BatchSocket extends AutoCloseable
 
         private InetAddress bindAddress;
         private int port = 0;
-        private int batchSize = DEFAULT_BATCH_SIZE;
-        private int slotBytes = DEFAULT_SLOT_BYTES;
-        private int receiveBufferBytes = DEFAULT_RECEIVE_BUFFER_BYTES;
-        private int sendBufferBytes = DEFAULT_SEND_BUFFER_BYTES;
+        private int batchSize = Configuration.batchSize();
+        private int slotBytes = Configuration.slotBytes();
+        private int receiveBufferBytes = Configuration.receiveBufferBytes();
+        private int sendBufferBytes = Configuration.sendBufferBytes();
         private boolean reusePort = true;
         private boolean forceNio = false;
         private boolean dtlsFilter = false;
@@ -271,17 +271,39 @@ public interface BatchSocket extends AutoCloseable
             if (receiveBufferBytes < MIN_RECEIVE_BUFFER_BYTES)
             {
                 throw new IllegalArgumentException(
-                    "receiveBufferBytes must be at least 4096, got " + receiveBufferBytes);
+                    "receiveBufferBytes must be at least " + MIN_RECEIVE_BUFFER_BYTES + ", got " + receiveBufferBytes);
             }
-            if (sendBufferBytes < 4096)
+            if (sendBufferBytes < MIN_RECEIVE_BUFFER_BYTES)
             {
-                throw new IllegalArgumentException("sendBufferBytes must be at least 4096, got " + sendBufferBytes);
+                throw new IllegalArgumentException(
+                    "sendBufferBytes must be at least " + MIN_RECEIVE_BUFFER_BYTES + ", got " + sendBufferBytes);
             }
             if (null == notice)
             {
                 notice = System.err::println;
             }
             return this;
+        }
+
+        /**
+         * A copy of every value, e.g. a server's template for one worker's socket.
+         *
+         * @return a new context, not concluded.
+         */
+        public Context copy()
+        {
+            final Context copy = new Context();
+            copy.bindAddress = bindAddress;
+            copy.port = port;
+            copy.batchSize = batchSize;
+            copy.slotBytes = slotBytes;
+            copy.receiveBufferBytes = receiveBufferBytes;
+            copy.sendBufferBytes = sendBufferBytes;
+            copy.reusePort = reusePort;
+            copy.forceNio = forceNio;
+            copy.dtlsFilter = dtlsFilter;
+            copy.notice = notice;
+            return copy;
         }
 
         /**

@@ -1,7 +1,6 @@
 package io.turnstile.nativeio;
 
 import io.turnstile.cookie.CookieCheck;
-import io.turnstile.cookie.CookieGenerator;
 import io.turnstile.cookie.CookieKeys;
 import io.turnstile.cookie.MacAlgorithm;
 import io.turnstile.verifier.ClientHelloVerifier;
@@ -22,10 +21,8 @@ import org.agrona.concurrent.status.CountersReader;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
@@ -351,10 +348,7 @@ public final class VerifierServer implements AutoCloseable
             this.id = id;
             this.counters = WorkerCounter.allocate(countersManager, id);
             this.verifierCounters = VerifierCounterSet.allocate(countersManager, id);
-            final ClientHelloVerifier verifier = new ClientHelloVerifier(new ClientHelloVerifier.Context()
-                .cookieKeys(context.cookieKeys())
-                .maxCookieAgeMs(context.maxCookieAgeMs())
-                .maxHelloLength(context.maxHelloLength()));
+            final ClientHelloVerifier verifier = new ClientHelloVerifier(context.verifier().copy());
             final VerifierAgent.Context agentContext = new VerifierAgent.Context()
                 .workerId(id)
                 .sockets(this::openSocket)
@@ -405,17 +399,9 @@ public final class VerifierServer implements AutoCloseable
 
         private BatchSocket openSocket()
         {
-            final BatchSocket.Context socketContext = new BatchSocket.Context()
-                .bindAddress(context.bindAddress())
-                .port(0 == id ? context.port() : localPort)
-                .batchSize(context.batchSize())
-                .receiveBufferBytes(context.receiveBufferBytes())
-                .sendBufferBytes(context.sendBufferBytes())
-                .reusePort(true)
-                .forceNio(context.forceNio())
-                .notice(context.notice());
-            context.socketConfigurator().accept(id, socketContext);
-            final BatchSocket socket = BatchSockets.open(socketContext);
+            // The first worker binds the configured port (0: the kernel picks); the others join it.
+            final BatchSocket socket =
+                BatchSockets.open(context.socket().copy().port(0 == id ? context.port() : localPort));
             isNative = socket instanceof MmsgBatchSocket;
             port = socket.localPort();
             bound.countDown();
@@ -592,26 +578,21 @@ public final class VerifierServer implements AutoCloseable
         public static final int MAX_WORKERS = 1024;
         /** Distinct errors the default error handler prints (each once) before it only counts them. */
         public static final int DEFAULT_ERRORS_PRINTED = 10;
+        /** Counters reserved beyond the workers' own, for components that add theirs. */
+        public static final int DEFAULT_SPARE_COUNTERS = 64;
 
-        private InetAddress bindAddress;
-        private int port = 0;
-        private int workers = 0;
-        private int batchSize = BatchSocket.Context.DEFAULT_BATCH_SIZE;
-        private CookieKeys cookieKeys;
+        // One template per child component: each worker gets a copy, and each value is checked by its owner.
+        private final BatchSocket.Context socket = new BatchSocket.Context();
+        private final ClientHelloVerifier.Context verifier = new ClientHelloVerifier.Context();
+        private int workers = Configuration.workers();
         private MacAlgorithm macAlgorithm;
-        private long maxCookieAgeMs = CookieGenerator.DEFAULT_MAX_AGE_MS;
-        private int maxHelloLength = ClientHelloVerifier.Context.DEFAULT_MAX_HELLO_LENGTH;
         private int[] cpus;
         private Supplier<? extends IdleStrategy> idleStrategy;
-        private boolean forceNio = false;
-        private int receiveBufferBytes = BatchSocket.Context.DEFAULT_RECEIVE_BUFFER_BYTES;
-        private int sendBufferBytes = BatchSocket.Context.DEFAULT_SEND_BUFFER_BYTES;
         private IntFunction<? extends VerifiedHelloHandler> handlerFactory;
         private BiConsumer<Integer, VerifierAgent.Context> agentConfigurator;
-        private BiConsumer<Integer, BatchSocket.Context> socketConfigurator;
         private ErrorHandler errorHandler;
         private Consumer<String> notice;
-        private int spareCounters = 64;
+        private int spareCounters = Configuration.spareCounters();
         private boolean concluded;
 
         /**
@@ -632,21 +613,6 @@ public final class VerifierServer implements AutoCloseable
             if (concluded)
             {
                 return this;
-            }
-            if (null == bindAddress)
-            {
-                try
-                {
-                    bindAddress = InetAddress.getByAddress(new byte[4]);
-                }
-                catch (final UnknownHostException ex)
-                {
-                    throw new IllegalStateException("the IPv4 wildcard address is always valid", ex);
-                }
-            }
-            if (port < 0 || port > 65_535)
-            {
-                throw new IllegalArgumentException("port must be 0 (ephemeral) to 65535, got " + port);
             }
             if (null != cpus)
             {
@@ -676,40 +642,23 @@ public final class VerifierServer implements AutoCloseable
                 throw new IllegalArgumentException("cpus must name one CPU per worker: " + Arrays.toString(cpus) +
                     " for " + workers + " workers");
             }
-            if (batchSize < 1 || batchSize > BatchSocket.Context.MAX_BATCH_SIZE)
-            {
-                throw new IllegalArgumentException(
-                    "batchSize must be 1 to " + BatchSocket.Context.MAX_BATCH_SIZE + ", got " + batchSize);
-            }
-            if (maxCookieAgeMs < 1000 || maxCookieAgeMs > 86_400_000L)
-            {
-                throw new IllegalArgumentException("maxCookieAgeMs must be 1000 to 86400000, got " + maxCookieAgeMs);
-            }
-            if (receiveBufferBytes < 4096)
-            {
-                throw new IllegalArgumentException(
-                    "receiveBufferBytes must be at least 4096, got " + receiveBufferBytes);
-            }
-            if (sendBufferBytes < 4096)
-            {
-                throw new IllegalArgumentException("sendBufferBytes must be at least 4096, got " + sendBufferBytes);
-            }
             if (spareCounters < 0 || spareCounters > 65_536)
             {
                 throw new IllegalArgumentException("spareCounters must be 0 to 65536, got " + spareCounters);
             }
+            final CookieKeys cookieKeys = verifier.cookieKeys();
             if (null == cookieKeys)
             {
-                cookieKeys = CookieKeys.random(
+                verifier.cookieKeys(CookieKeys.random(
                     null == macAlgorithm ? MacAlgorithm.defaultAlgorithm() : macAlgorithm,
-                    CookieKeys.DEFAULT_ROTATION_PERIOD_MS, CookieKeys.DEFAULT_GRACE_MS);
+                    CookieKeys.DEFAULT_ROTATION_PERIOD_MS, CookieKeys.DEFAULT_GRACE_MS));
             }
             else if (null != macAlgorithm && macAlgorithm != cookieKeys.algorithm())
             {
                 throw new IllegalArgumentException("macAlgorithm " + macAlgorithm.label() +
                     " disagrees with cookieKeys, which use " + cookieKeys.algorithm().label());
             }
-            macAlgorithm = cookieKeys.algorithm();
+            macAlgorithm = verifier.cookieKeys().algorithm();
             if (null == idleStrategy)
             {
                 idleStrategy = () -> new BackoffIdleStrategy(
@@ -723,10 +672,6 @@ public final class VerifierServer implements AutoCloseable
             {
                 agentConfigurator = (workerId, agentContext) -> {};
             }
-            if (null == socketConfigurator)
-            {
-                socketConfigurator = (workerId, socketContext) -> {};
-            }
             if (null == errorHandler)
             {
                 errorHandler = new DistinctErrorPrinter(System.err, true, DEFAULT_ERRORS_PRINTED);
@@ -735,6 +680,9 @@ public final class VerifierServer implements AutoCloseable
             {
                 notice = System.err::println;
             }
+            // The workers share the port: every socket of this server is bound with SO_REUSEPORT.
+            socket.reusePort(true).notice(notice).conclude();
+            verifier.conclude();
             concluded = true;
             return this;
         }
@@ -747,7 +695,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public Context bindAddress(final InetAddress bindAddress)
         {
-            this.bindAddress = Objects.requireNonNull(bindAddress, "bindAddress must not be null");
+            socket.bindAddress(bindAddress);
             return this;
         }
 
@@ -758,7 +706,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public InetAddress bindAddress()
         {
-            return bindAddress;
+            return socket.bindAddress();
         }
 
         /**
@@ -770,7 +718,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public Context port(final int port)
         {
-            this.port = port;
+            socket.port(port);
             return this;
         }
 
@@ -781,7 +729,31 @@ public final class VerifierServer implements AutoCloseable
          */
         public int port()
         {
-            return port;
+            return socket.port();
+        }
+
+        /**
+         * The socket settings every worker's socket starts from (bind address, port, batch, buffers, filter); each
+         * worker gets a copy, its port set once the first has bound. {@link BatchSocket.Context#conclude()} checks
+         * them when this context concludes.
+         *
+         * @return the template, to set values on.
+         */
+        public BatchSocket.Context socket()
+        {
+            return socket;
+        }
+
+        /**
+         * The verifier settings every worker's verifier starts from (keys, cookie age, limits); each worker gets a
+         * copy sharing the one key source. {@link ClientHelloVerifier.Context#conclude()} checks them when this
+         * context concludes.
+         *
+         * @return the template, to set values on.
+         */
+        public ClientHelloVerifier.Context verifier()
+        {
+            return verifier;
         }
 
         /**
@@ -816,7 +788,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public Context batchSize(final int batchSize)
         {
-            this.batchSize = batchSize;
+            socket.batchSize(batchSize);
             return this;
         }
 
@@ -827,7 +799,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public int batchSize()
         {
-            return batchSize;
+            return socket.batchSize();
         }
 
         /**
@@ -838,7 +810,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public Context cookieKeys(final CookieKeys cookieKeys)
         {
-            this.cookieKeys = cookieKeys;
+            verifier.cookieKeys(cookieKeys);
             return this;
         }
 
@@ -849,7 +821,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public CookieKeys cookieKeys()
         {
-            return cookieKeys;
+            return verifier.cookieKeys();
         }
 
         /**
@@ -882,7 +854,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public Context maxCookieAgeMs(final long maxCookieAgeMs)
         {
-            this.maxCookieAgeMs = maxCookieAgeMs;
+            verifier.maxCookieAgeMs(maxCookieAgeMs);
             return this;
         }
 
@@ -893,7 +865,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public long maxCookieAgeMs()
         {
-            return maxCookieAgeMs;
+            return verifier.maxCookieAgeMs();
         }
 
         /**
@@ -905,7 +877,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public Context maxHelloLength(final int maxHelloLength)
         {
-            this.maxHelloLength = maxHelloLength;
+            verifier.maxHelloLength(maxHelloLength);
             return this;
         }
 
@@ -916,7 +888,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public int maxHelloLength()
         {
-            return maxHelloLength;
+            return verifier.maxHelloLength();
         }
 
         /**
@@ -971,7 +943,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public Context forceNio(final boolean forceNio)
         {
-            this.forceNio = forceNio;
+            socket.forceNio(forceNio);
             return this;
         }
 
@@ -982,7 +954,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public boolean forceNio()
         {
-            return forceNio;
+            return socket.forceNio();
         }
 
         /**
@@ -993,7 +965,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public Context receiveBufferBytes(final int receiveBufferBytes)
         {
-            this.receiveBufferBytes = receiveBufferBytes;
+            socket.receiveBufferBytes(receiveBufferBytes);
             return this;
         }
 
@@ -1004,7 +976,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public int receiveBufferBytes()
         {
-            return receiveBufferBytes;
+            return socket.receiveBufferBytes();
         }
 
         /**
@@ -1015,7 +987,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public Context sendBufferBytes(final int sendBufferBytes)
         {
-            this.sendBufferBytes = sendBufferBytes;
+            socket.sendBufferBytes(sendBufferBytes);
             return this;
         }
 
@@ -1026,7 +998,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public int sendBufferBytes()
         {
-            return sendBufferBytes;
+            return socket.sendBufferBytes();
         }
 
         /**
@@ -1072,29 +1044,6 @@ public final class VerifierServer implements AutoCloseable
         public BiConsumer<Integer, VerifierAgent.Context> agentConfigurator()
         {
             return agentConfigurator;
-        }
-
-        /**
-         * Called with each worker's socket context on the worker's thread, after the server has filled it and just
-         * before the socket is opened: for socket options the server does not set itself (e.g. a kernel filter).
-         *
-         * @param socketConfigurator default does nothing.
-         * @return this.
-         */
-        public Context socketConfigurator(final BiConsumer<Integer, BatchSocket.Context> socketConfigurator)
-        {
-            this.socketConfigurator = socketConfigurator;
-            return this;
-        }
-
-        /**
-         * Called with each worker's socket context.
-         *
-         * @return the configurator.
-         */
-        public BiConsumer<Integer, BatchSocket.Context> socketConfigurator()
-        {
-            return socketConfigurator;
         }
 
         /**

@@ -277,6 +277,34 @@ class VerifierServerTest
 
     @Test
     @Timeout(30)
+    void shouldGiveEveryWorkerTheVerifierTemplatesLimits() throws Exception
+    {
+        // A first fragment whose handshake length claims 1000 bytes: answered by default, over a 512-byte limit not.
+        final byte[] fragment = capture("openssl-dtls12-mtu256-ch2-cookie-frag1.bin");
+        fragment[14] = 0;
+        fragment[15] = (byte)(1000 >>> 8);
+        fragment[16] = (byte)1000;
+        final InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        final VerifierServer.Context context = serverContext(loopback).workers(2).maxHelloLength(512);
+        assertEquals(512, context.verifier().maxHelloLength(), "the server's setter writes the template");
+        try (VerifierServer server = new VerifierServer(context);
+            DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
+        {
+            server.start();
+            client.bind(new InetSocketAddress(loopback, 0));
+            for (int i = 0; i < 20; i++)
+            {
+                client.send(ByteBuffer.wrap(fragment), new InetSocketAddress(loopback, server.localPort()));
+            }
+            final VerifierServer.Snapshot snapshot = new VerifierServer.Snapshot();
+            awaitCondition(() -> server.snapshot(snapshot).received() == 20);
+            assertEquals(20, snapshot.dropped(DropReason.HELLO_TOO_LONG), "whichever worker the kernel picked");
+            assertEquals(0, snapshot.replies());
+        }
+    }
+
+    @Test
+    @Timeout(30)
     void shouldKeepTheFinalCountsAfterCloseAndCountEveryDatagramSent() throws Exception
     {
         final InetAddress loopback = InetAddress.getByName("127.0.0.1");

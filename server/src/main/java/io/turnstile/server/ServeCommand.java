@@ -969,14 +969,11 @@ public final class ServeCommand
             {
                 context.cpus(cpus);
             }
-            context.socketConfigurator((workerId, socketContext) ->
+            context.socket().dtlsFilter(bpfFilter);
+            if (receiveBufferBytes > 0)
             {
-                socketContext.dtlsFilter(bpfFilter);
-                if (receiveBufferBytes > 0)
-                {
-                    socketContext.receiveBufferBytes(receiveBufferBytes);
-                }
-            });
+                context.receiveBufferBytes(receiveBufferBytes);
+            }
             return context;
         }
 
