@@ -30,6 +30,8 @@ import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
+import static org.agrona.BitUtil.CACHE_LINE_LENGTH;
+
 /**
  * The multi-core verifier: N {@link VerifierAgent} workers, each on its own thread with its own SO_REUSEPORT socket
  * and its own {@link ClientHelloVerifier} (verifiers are not thread safe), all sharing one {@link CookieKeys}, so a
@@ -69,8 +71,10 @@ public final class VerifierServer implements AutoCloseable
     private final AtomicCounter errors;
     private final Worker[] workers;
     private final Snapshot finalCounts = new Snapshot();
-    // On the heap, not freed with the counters: the summary written after close still reads it.
-    private final UnsafeBuffer errorLogBuffer = new UnsafeBuffer(new byte[ERROR_LOG_BYTES]);
+    // Not freed with the counters: the summary written after close still reads it (the GC frees it with the server).
+    // Direct and aligned, as DistinctErrorLog's atomic updates want.
+    private final UnsafeBuffer errorLogBuffer =
+        new UnsafeBuffer(BufferUtil.allocateDirectAligned(ERROR_LOG_BYTES, CACHE_LINE_LENGTH));
     private final DistinctErrorLog errorLog = new DistinctErrorLog(errorLogBuffer, SystemEpochClock.INSTANCE);
 
     private State state = State.NEW;
