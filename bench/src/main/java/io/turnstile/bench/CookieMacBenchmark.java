@@ -1,5 +1,6 @@
 package io.turnstile.bench;
 
+import org.agrona.BitUtil;
 import io.turnstile.cookie.AesCmac;
 import io.turnstile.cookie.CookieMac;
 import io.turnstile.cookie.DigestHmac;
@@ -126,7 +127,7 @@ public class CookieMacBenchmark
         if (!Arrays.equals(actual, 0, length, expected, 0, length))
         {
             throw new IllegalStateException(candidate + " over " + inputLength + " bytes gave " +
-                Captures.hex(actual, length) + ", expected " + Captures.hex(expected, length));
+                BitUtil.toHex(actual, 0, length) + ", expected " + BitUtil.toHex(expected, 0, length));
         }
     }
 

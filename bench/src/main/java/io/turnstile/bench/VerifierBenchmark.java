@@ -1,5 +1,6 @@
 package io.turnstile.bench;
 
+import io.turnstile.tools.Captures;
 import io.turnstile.cookie.CookieCheck;
 import io.turnstile.cookie.CookieGenerator;
 import io.turnstile.cookie.CookieKeys;

@@ -1,6 +1,6 @@
 package io.turnstile.bench.handshake;
 
-import io.turnstile.bench.flood.FloodReport;
+import io.turnstile.tools.flood.FloodReport;
 import org.HdrHistogram.Histogram;
 
 import java.util.Locale;

@@ -1,5 +1,6 @@
 package io.turnstile.bench.pps;
 
+import io.turnstile.nativeio.LibC;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BusySpinIdleStrategy;
@@ -10,9 +11,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Runs a responder's {@link Agent} on its own thread with a busy-spin idle strategy (a flood never lets it idle, and
- * a responder that parks between bursts would measure the scheduler), and waits for the agent to report the port its
- * socket bound, which it does from {@code onStart()} through {@link #bound()}.
+ * The one host of the harness's duty cycles: runs a responder's {@link Agent} (Turnstile's {@code VerifierAgent}, the
+ * no-crypto and NIO baselines alike) on its own thread with Agrona's {@link AgentRunner} and a busy-spin idle strategy
+ * (a flood never lets it idle, and a responder that parks between bursts would measure the scheduler), and waits for
+ * the agent to report the port its socket bound, which it does from {@code onStart()} through {@link #bound()}.
  */
 final class AgentHost implements AutoCloseable
 {
@@ -20,6 +22,24 @@ final class AgentHost implements AutoCloseable
 
     private final CompletableFuture<Integer> bound = new CompletableFuture<>();
     private AgentRunner runner;
+
+    /**
+     * Pin the calling thread, from an agent's {@code onStart()}.
+     *
+     * @param cpu the CPU, or -1 for none.
+     * @throws IllegalStateException when the kernel refuses.
+     */
+    static void pin(final int cpu)
+    {
+        if (cpu >= 0 && LibC.isAvailable())
+        {
+            final int errno = LibC.pinCurrentThread(cpu);
+            if (errno != 0)
+            {
+                throw new IllegalStateException("sched_setaffinity cpu " + cpu + ": errno " + errno);
+            }
+        }
+    }
 
     /**
      * Where the agent reports its bound port, or the exception that stopped it.

@@ -1,5 +1,6 @@
 package io.turnstile.bench.pps;
 
+import org.agrona.concurrent.Agent;
 import org.bouncycastle.tls.DTLSRequest;
 import org.bouncycastle.tls.DTLSVerifier;
 import org.bouncycastle.tls.DatagramSender;
@@ -26,7 +27,7 @@ final class BouncyCastleResponder implements Responder
     private static final int SLOT_BYTES = 2048;
 
     private final Context context;
-    private final LoopThread thread;
+    private final AgentHost host = new AgentHost();
 
     /**
      * A responder, not yet started.
@@ -36,7 +37,6 @@ final class BouncyCastleResponder implements Responder
     BouncyCastleResponder(final Context context)
     {
         this.context = context.conclude();
-        this.thread = new LoopThread("pps-bc-" + context.workerId(), context.cpu(), new BcLoop(context));
     }
 
     /**
@@ -45,7 +45,7 @@ final class BouncyCastleResponder implements Responder
     @Override
     public int start()
     {
-        return thread.start();
+        return host.start(new BcLoop(context, host));
     }
 
     /**
@@ -73,37 +73,55 @@ final class BouncyCastleResponder implements Responder
     @Override
     public void close()
     {
-        thread.close();
+        host.close();
     }
 
-    private static final class BcLoop implements LoopThread.Loop, DatagramSender
+    private static final class BcLoop implements Agent, DatagramSender
     {
+        private final Context context;
+        private final AgentHost host;
         private final NioResponderChannel socket;
         private final DTLSVerifier verifier = new DTLSVerifier(new BcTlsCrypto(new SecureRandom()));
         private final ByteBuffer receive = ByteBuffer.allocate(SLOT_BYTES);
         private SocketAddress peer;
         private boolean answered;
 
-        BcLoop(final Context context)
+        BcLoop(final Context context, final AgentHost host)
         {
+            this.context = context;
+            this.host = host;
             this.socket = new NioResponderChannel(context);
         }
 
         @Override
-        public int open() throws IOException
+        public void onStart()
         {
-            return socket.open();
+            AgentHost.pin(context.cpu());
+            try
+            {
+                host.bound().complete(socket.open());
+            }
+            catch (final IOException ex)
+            {
+                throw new UncheckedIOException(ex);
+            }
         }
 
         @Override
-        public void poll() throws IOException
+        public String roleName()
+        {
+            return "pps-bc-" + context.workerId();
+        }
+
+        @Override
+        public int doWork() throws IOException
         {
             receive.clear();
             final SocketAddress source = socket.channel().receive(receive);
             if (null == source)
             {
                 socket.publish();
-                return;
+                return 0;
             }
             final InetSocketAddress address = (InetSocketAddress)source;
             final byte[] ip = address.getAddress().getAddress();
@@ -125,6 +143,7 @@ final class BouncyCastleResponder implements Responder
                 socket.onDropped();
             }
             socket.publishIfDue();
+            return 1;
         }
 
         @Override
@@ -148,7 +167,7 @@ final class BouncyCastleResponder implements Responder
         }
 
         @Override
-        public void close()
+        public void onClose()
         {
             socket.close();
         }

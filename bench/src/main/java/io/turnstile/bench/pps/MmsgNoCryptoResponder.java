@@ -1,9 +1,7 @@
 package io.turnstile.bench.pps;
 
 import io.turnstile.nativeio.BatchSocket;
-import io.turnstile.nativeio.LibC;
 import io.turnstile.nativeio.MmsgBatchSocket;
-import io.turnstile.nativeio.NativeIoException;
 import io.turnstile.nativeio.WorkerCounter;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -127,14 +125,7 @@ final class MmsgNoCryptoResponder implements Responder
         @Override
         public void onStart()
         {
-            if (context.cpu() >= 0)
-            {
-                final int errno = LibC.pinCurrentThread(context.cpu());
-                if (errno != 0)
-                {
-                    throw new NativeIoException("sched_setaffinity cpu " + context.cpu(), errno);
-                }
-            }
+            AgentHost.pin(context.cpu());
             socket = new MmsgBatchSocket(new BatchSocket.Context()
                 .bindAddress(context.bindAddress())
                 .port(context.port())

@@ -2,9 +2,11 @@ package io.turnstile.bench.pps;
 
 import io.turnstile.verifier.ClientHelloVerifier;
 import io.turnstile.verifier.VerifyOutcome;
+import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -31,7 +33,7 @@ final class NioResponder implements Responder
     private static final int SLOT_BYTES = 2048;
 
     private final Context context;
-    private final LoopThread thread;
+    private final AgentHost host = new AgentHost();
 
     /**
      * A responder, not yet started.
@@ -41,7 +43,6 @@ final class NioResponder implements Responder
     NioResponder(final Context context)
     {
         this.context = context.conclude();
-        this.thread = new LoopThread("pps-nio-" + context.workerId(), context.cpu(), new NioLoop(context));
     }
 
     /**
@@ -50,7 +51,7 @@ final class NioResponder implements Responder
     @Override
     public int start()
     {
-        return thread.start();
+        return host.start(new NioLoop(context, host));
     }
 
     /**
@@ -78,11 +79,13 @@ final class NioResponder implements Responder
     @Override
     public void close()
     {
-        thread.close();
+        host.close();
     }
 
-    private static final class NioLoop implements LoopThread.Loop
+    private static final class NioLoop implements Agent
     {
+        private final Context context;
+        private final AgentHost host;
         private final NioResponderChannel socket;
         private final ClientHelloVerifier verifier;
         private final ByteBuffer receive = ByteBuffer.allocateDirect(SLOT_BYTES);
@@ -92,20 +95,36 @@ final class NioResponder implements Responder
         private final UnsafeBuffer address = new UnsafeBuffer(new byte[16]);
         private long nowMs = System.currentTimeMillis();
 
-        NioLoop(final Context context)
+        NioLoop(final Context context, final AgentHost host)
         {
+            this.context = context;
+            this.host = host;
             this.socket = new NioResponderChannel(context);
             this.verifier = new ClientHelloVerifier(new ClientHelloVerifier.Context().cookieKeys(context.cookieKeys()));
         }
 
         @Override
-        public int open() throws IOException
+        public void onStart()
         {
-            return socket.open();
+            AgentHost.pin(context.cpu());
+            try
+            {
+                host.bound().complete(socket.open());
+            }
+            catch (final IOException ex)
+            {
+                throw new UncheckedIOException(ex);
+            }
         }
 
         @Override
-        public void poll() throws IOException
+        public String roleName()
+        {
+            return "pps-nio-" + context.workerId();
+        }
+
+        @Override
+        public int doWork() throws IOException
         {
             final DatagramChannel channel = socket.channel();
             receive.clear();
@@ -113,7 +132,7 @@ final class NioResponder implements Responder
             if (null == source)
             {
                 publish();
-                return;
+                return 0;
             }
             final InetSocketAddress peer = (InetSocketAddress)source;
             final InetAddress peerAddress = peer.getAddress();
@@ -146,6 +165,7 @@ final class NioResponder implements Responder
                 socket.onDropped();
             }
             socket.publishIfDue();
+            return 1;
         }
 
         private void publish()
@@ -156,7 +176,7 @@ final class NioResponder implements Responder
         }
 
         @Override
-        public void close()
+        public void onClose()
         {
             socket.close();
         }

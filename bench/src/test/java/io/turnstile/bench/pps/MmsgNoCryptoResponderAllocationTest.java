@@ -1,6 +1,6 @@
 package io.turnstile.bench.pps;
 
-import io.turnstile.bench.Captures;
+import io.turnstile.tools.Captures;
 import io.turnstile.cookie.CookieKeys;
 import io.turnstile.nativeio.BatchSocket;
 import io.turnstile.nativeio.LibC;
