@@ -8,7 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * Runs the picocli commands of the tools and the harnesses alike: help on {@code out}; a bad option (or a value the
+ * Runs the picocli commands of the tools and the harnesses alike: the last of a repeated option wins (a script's
+ * defaults can be overridden by its caller's), help on {@code out}; a bad option (or a value the
  * command refuses with an {@link IllegalArgumentException}) named on {@code err} as {@code NAME: message} with a
  * pointer to {@code --help}, exit status 2.
  */
@@ -35,6 +36,7 @@ public final class Cli
         final String name, final Object command, final String[] args, final PrintStream out, final PrintStream err)
     {
         return new CommandLine(command)
+            .setOverwrittenOptionsAllowed(true)
             .setOut(new PrintWriter(out, true, StandardCharsets.UTF_8))
             .setErr(new PrintWriter(err, true, StandardCharsets.UTF_8))
             .setParameterExceptionHandler((ex, ignored) -> bad(name, err, message(ex)))

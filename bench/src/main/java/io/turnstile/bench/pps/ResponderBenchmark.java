@@ -332,7 +332,7 @@ public final class ResponderBenchmark
             final Options o = new Options();
             try
             {
-                new CommandLine(o).parseArgs(args);
+                new CommandLine(o).setOverwrittenOptionsAllowed(true).parseArgs(args);
             }
             catch (final CommandLine.ParameterException ex)
             {
