@@ -139,11 +139,11 @@ class RespondersTest
             {
                 client.send(ByteBuffer.wrap(hello), server);
                 final byte[] reply = receive(client);
-                assertArrayEquals(MmsgNoCryptoResponder.fixedReply(), reply);
-                assertEquals(MmsgNoCryptoResponder.REPLY_LENGTH, HelloVerifyRequestEncoder.COOKIE_LENGTH_OFFSET + 1 +
+                assertArrayEquals(MmsgNoCryptoAgent.fixedReply(), reply);
+                assertEquals(MmsgNoCryptoAgent.REPLY_LENGTH, HelloVerifyRequestEncoder.COOKIE_LENGTH_OFFSET + 1 +
                     Captures.hvrCookie(reply, reply.length).length, "shaped like an HVR with a 32-byte cookie");
             }
-            client.send(ByteBuffer.wrap(new byte[MmsgNoCryptoResponder.REPLY_LENGTH - 1]), server);
+            client.send(ByteBuffer.wrap(new byte[MmsgNoCryptoAgent.REPLY_LENGTH - 1]), server);
             await(counters[WorkerCounter.DROPPED.ordinal()], 1);
             assertEquals(4, counters[WorkerCounter.RECEIVED.ordinal()].get());
             assertEquals(3, counters[WorkerCounter.REPLIES.ordinal()].get());

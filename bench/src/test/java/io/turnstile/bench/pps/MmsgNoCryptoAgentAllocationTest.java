@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * and the client both run on the test thread under an {@link AgentInvoker}). As in native-io's allocation tests, up
  * to {@value #MAX_WINDOWS} windows are measured and the last must be exactly zero.
  */
-class MmsgNoCryptoResponderAllocationTest
+class MmsgNoCryptoAgentAllocationTest
 {
     private static final int BATCH = 64;
     private static final int WARM_UP_RUNS = 64;
@@ -53,8 +53,8 @@ class MmsgNoCryptoResponderAllocationTest
             new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)),
             new UnsafeBuffer(ByteBuffer.allocateDirect(16 * 1024)));
         final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
-        final AgentHost host = new AgentHost();
-        final MmsgNoCryptoResponder.NoCryptoAgent agent = new MmsgNoCryptoResponder.NoCryptoAgent(
+        final AgentHost host = new AgentHost("mmsg-nocrypto", "under test", ignored -> null);
+        final MmsgNoCryptoAgent agent = new MmsgNoCryptoAgent(
             new Responder.Context().cookieKeys(CookieKeys.random()).counters(counters).bindAddress(loopback)
                 .batchSize(BATCH).conclude(), host);
         final List<Throwable> errors = new ArrayList<>();
@@ -92,7 +92,7 @@ class MmsgNoCryptoResponderAllocationTest
             final long hellos = (long)WARM_UP_RUNS * WARM_UP_HELLOS + (long)windows * HELLOS;
             assertEquals(hellos, received.get());
             assertEquals(hellos, counters[WorkerCounter.REPLIES.ordinal()].get());
-            assertEquals(hellos * MmsgNoCryptoResponder.REPLY_LENGTH, replyBytes);
+            assertEquals(hellos * MmsgNoCryptoAgent.REPLY_LENGTH, replyBytes);
             assertTrue(errors.isEmpty(), errors::toString);
         }
     }
