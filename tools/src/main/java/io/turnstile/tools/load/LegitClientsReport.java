@@ -19,32 +19,50 @@ import java.util.Map;
  * cookie hello was sent: the client cannot see the server accept the cookie, so the server's {@code verified}
  * counter is the cross-check. {@link #successCriterion()} says which definition a run used. Interval times count
  * from {@code start_epoch_ms}, so that other per-second series (a server's statistics) can be lined up with them.
+ *
+ * @param successCriterion     {@link #HVR_AND_COOKIE_HELLO_SENT} or {@link #SERVER_HELLO_RECEIVED}.
+ * @param target               the server, {@code HOST:PORT}.
+ * @param source               the clients' source address.
+ * @param template             the capture the hellos are built from.
+ * @param startEpochMs         wall-clock start of the run.
+ * @param durationNs           wall time of the run, the drain of in-flight attempts included.
+ * @param attempts             attempts started.
+ * @param succeeded            attempts that succeeded.
+ * @param failures             failed attempts by reason.
+ * @param malformedReplies     replies that did not decode, by why.
+ * @param retransmits          hellos sent again after a timeout.
+ * @param helloBytesSent       bytes of every hello sent.
+ * @param replyBytesReceived   bytes of every reply received.
+ * @param hvrsReceived         well-formed HVRs received.
+ * @param hvrBytesReceived     bytes of those HVRs.
+ * @param hvrLatencyUs         first hello to HVR, microseconds, one value per HVR round trip.
+ * @param serverHelloLatencyUs first hello to ServerHello, microseconds; empty without a handshake.
+ * @param intervals            one entry per second of the run, in order.
  */
-public final class LegitClientsReport
+public record LegitClientsReport(
+    String successCriterion,
+    String target,
+    String source,
+    String template,
+    long startEpochMs,
+    long durationNs,
+    long attempts,
+    long succeeded,
+    EnumMap<AttemptFailure, Long> failures,
+    EnumMap<HelloVerifyRequestDecoder.Failure, Long> malformedReplies,
+    long retransmits,
+    long helloBytesSent,
+    long replyBytesReceived,
+    long hvrsReceived,
+    long hvrBytesReceived,
+    Histogram hvrLatencyUs,
+    Histogram serverHelloLatencyUs,
+    List<Interval> intervals)
 {
     /** Success criterion without a handshake behind the verifier. */
     public static final String HVR_AND_COOKIE_HELLO_SENT = "hvr_received_and_cookie_hello_sent";
     /** Success criterion with a handshake behind the verifier. */
     public static final String SERVER_HELLO_RECEIVED = "server_hello_received";
-
-    private final String successCriterion;
-    private final String target;
-    private final String source;
-    private final String template;
-    private final long startEpochMs;
-    private final long durationNs;
-    private final long attempts;
-    private final long succeeded;
-    private final EnumMap<AttemptFailure, Long> failures;
-    private final EnumMap<HelloVerifyRequestDecoder.Failure, Long> malformedReplies;
-    private final long retransmits;
-    private final long helloBytesSent;
-    private final long replyBytesReceived;
-    private final long hvrsReceived;
-    private final long hvrBytesReceived;
-    private final Histogram hvrLatencyUs;
-    private final Histogram serverHelloLatencyUs;
-    private final List<Interval> intervals;
 
     /**
      * One second of a run.
@@ -64,84 +82,12 @@ public final class LegitClientsReport
     {
     }
 
-    LegitClientsReport(
-        final String successCriterion,
-        final String target,
-        final String source,
-        final String template,
-        final long startEpochMs,
-        final long durationNs,
-        final long attempts,
-        final long succeeded,
-        final EnumMap<AttemptFailure, Long> failures,
-        final EnumMap<HelloVerifyRequestDecoder.Failure, Long> malformedReplies,
-        final long retransmits,
-        final long helloBytesSent,
-        final long replyBytesReceived,
-        final long hvrsReceived,
-        final long hvrBytesReceived,
-        final Histogram hvrLatencyUs,
-        final Histogram serverHelloLatencyUs,
-        final List<Interval> intervals)
-    {
-        this.successCriterion = successCriterion;
-        this.target = target;
-        this.source = source;
-        this.template = template;
-        this.startEpochMs = startEpochMs;
-        this.durationNs = durationNs;
-        this.attempts = attempts;
-        this.succeeded = succeeded;
-        this.failures = failures;
-        this.malformedReplies = malformedReplies;
-        this.retransmits = retransmits;
-        this.helloBytesSent = helloBytesSent;
-        this.replyBytesReceived = replyBytesReceived;
-        this.hvrsReceived = hvrsReceived;
-        this.hvrBytesReceived = hvrBytesReceived;
-        this.hvrLatencyUs = hvrLatencyUs;
-        this.serverHelloLatencyUs = serverHelloLatencyUs;
-        this.intervals = List.copyOf(intervals);
-    }
-
     /**
-     * What counted as success in this run.
-     *
-     * @return {@link #HVR_AND_COOKIE_HELLO_SENT} or {@link #SERVER_HELLO_RECEIVED}.
+     * The intervals are copied: the report is immutable but for its histograms, which it owns.
      */
-    public String successCriterion()
+    public LegitClientsReport
     {
-        return successCriterion;
-    }
-
-    /**
-     * Wall time of the run, the drain of in-flight attempts included.
-     *
-     * @return nanoseconds.
-     */
-    public long durationNs()
-    {
-        return durationNs;
-    }
-
-    /**
-     * Attempts started.
-     *
-     * @return count.
-     */
-    public long attempts()
-    {
-        return attempts;
-    }
-
-    /**
-     * Attempts that succeeded.
-     *
-     * @return count.
-     */
-    public long succeeded()
-    {
-        return succeeded;
+        intervals = List.copyOf(intervals);
     }
 
     /**
@@ -189,56 +135,6 @@ public final class LegitClientsReport
     public double successRatio()
     {
         return attempts == 0 ? 0.0 : (double)succeeded / attempts;
-    }
-
-    /**
-     * Hellos sent again after a timeout.
-     *
-     * @return count.
-     */
-    public long retransmits()
-    {
-        return retransmits;
-    }
-
-    /**
-     * Well-formed HVRs received.
-     *
-     * @return count.
-     */
-    public long hvrsReceived()
-    {
-        return hvrsReceived;
-    }
-
-    /**
-     * Latency from the first hello of an attempt to its HVR, in microseconds: one value per HVR round trip.
-     *
-     * @return the histogram (owned by the report).
-     */
-    public Histogram hvrLatencyUs()
-    {
-        return hvrLatencyUs;
-    }
-
-    /**
-     * Latency from the first hello of an attempt to its ServerHello, in microseconds; empty without a handshake.
-     *
-     * @return the histogram (owned by the report).
-     */
-    public Histogram serverHelloLatencyUs()
-    {
-        return serverHelloLatencyUs;
-    }
-
-    /**
-     * One entry per second of the run.
-     *
-     * @return the intervals in order.
-     */
-    public List<Interval> intervals()
-    {
-        return intervals;
     }
 
     /**
