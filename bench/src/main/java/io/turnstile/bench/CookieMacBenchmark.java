@@ -1,11 +1,11 @@
 package io.turnstile.bench;
 
-import org.agrona.BitUtil;
 import io.turnstile.cookie.AesCmac;
 import io.turnstile.cookie.CookieMac;
 import io.turnstile.cookie.DigestHmac;
 import io.turnstile.cookie.MacAlgorithm;
 import io.turnstile.cookie.PrecomputedHmac;
+import org.agrona.BitUtil;
 import org.bouncycastle.crypto.Digest;
 import org.bouncycastle.crypto.Mac;
 import org.bouncycastle.crypto.digests.SHA1Digest;
@@ -27,10 +27,10 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-import javax.crypto.spec.SecretKeySpec;
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The cookie MAC candidates, one MAC of {@code inputLength} bytes into a preallocated array per operation.

@@ -1,12 +1,12 @@
 package io.turnstile.bench;
 
-import io.turnstile.tools.Captures;
 import io.turnstile.cookie.CookieCheck;
 import io.turnstile.cookie.CookieGenerator;
 import io.turnstile.cookie.CookieKeys;
 import io.turnstile.cookie.GeneratorParameters;
 import io.turnstile.cookie.MacAlgorithm;
 import io.turnstile.cookie.PrecomputedHmac;
+import io.turnstile.tools.Captures;
 import io.turnstile.verifier.ClientHelloVerifier;
 import io.turnstile.verifier.DropReason;
 import io.turnstile.verifier.VerifierCounters;

@@ -5,8 +5,8 @@ import java.util.Map;
 
 /**
  * The one JSON writer of the tools and the benchmarks: their reports are JSON, and {@code scripts/report.py} renders
- * the markdown and SVG a person reads from it. Streams into a {@link StringBuilder}: {@link #name(String)} then a value,
- * or a nested {@link #beginObject()} / {@link #beginArray()}; commas are placed by the writer. Strings are quoted and
+ * the markdown and SVG a person reads from it. Streams into a {@link StringBuilder}: {@link #name(String)} then a
+ * value, or a nested {@link #beginObject()} / {@link #beginArray()}; commas are placed by the writer. Strings are quoted and
  * escaped as RFC 8259 section 7 requires ({@code "} and {@code \} backslashed, every control character below U+0020
  * as {@code \}{@code u00XX}); a non-finite double is written as {@code null}.
  * <p>

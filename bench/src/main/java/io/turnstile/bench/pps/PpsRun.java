@@ -1,11 +1,11 @@
 package io.turnstile.bench.pps;
 
 import io.turnstile.cookie.CookieKeys;
+import io.turnstile.nativeio.WorkerCounter;
 import io.turnstile.tools.Captures;
 import io.turnstile.tools.JsonWriter;
 import io.turnstile.tools.flood.FloodReport;
 import io.turnstile.tools.flood.SpoofedFlood;
-import io.turnstile.nativeio.WorkerCounter;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;

@@ -6,9 +6,9 @@ import io.turnstile.nativeio.LibC;
 import io.turnstile.tools.Cli;
 import io.turnstile.tools.JsonWriter;
 import io.turnstile.tools.flood.SpoofedFlood;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;

@@ -1,12 +1,12 @@
 package io.turnstile.bench.pps;
 
-import io.turnstile.tools.flood.SpoofedFlood;
 import io.turnstile.cookie.CookieKeys;
 import io.turnstile.nativeio.BatchSocket;
 import io.turnstile.nativeio.LibC;
 import io.turnstile.nativeio.MmsgBatchSocket;
 import io.turnstile.nativeio.VerifierAgent;
 import io.turnstile.nativeio.WorkerCounter;
+import io.turnstile.tools.flood.SpoofedFlood;
 import io.turnstile.verifier.ClientHelloVerifier;
 import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.UnsafeBuffer;

@@ -1,11 +1,11 @@
 package io.turnstile.bench.pps;
 
-import io.turnstile.tools.Captures;
 import io.turnstile.cookie.CookieKeys;
 import io.turnstile.nativeio.BatchSocket;
 import io.turnstile.nativeio.LibC;
 import io.turnstile.nativeio.MmsgBatchSocket;
 import io.turnstile.nativeio.WorkerCounter;
+import io.turnstile.tools.Captures;
 import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;

@@ -1,9 +1,9 @@
 package io.turnstile.bench.pps;
 
-import io.turnstile.tools.flood.SpoofedFlood;
 import io.turnstile.cookie.CookieKeys;
 import io.turnstile.nativeio.LibC;
 import io.turnstile.nativeio.WorkerCounter;
+import io.turnstile.tools.flood.SpoofedFlood;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;

@@ -2,10 +2,10 @@ package io.turnstile.bench.pps;
 
 import io.turnstile.codec.DtlsRecordDecoder;
 import io.turnstile.codec.HelloVerifyRequestEncoder;
-import io.turnstile.tools.Captures;
 import io.turnstile.cookie.CookieKeys;
 import io.turnstile.nativeio.LibC;
 import io.turnstile.nativeio.WorkerCounter;
+import io.turnstile.tools.Captures;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;

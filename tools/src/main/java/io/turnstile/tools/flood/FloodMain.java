@@ -25,7 +25,8 @@ import java.util.concurrent.TimeUnit;
 @Command(name = "scripts/flood", sortOptions = false, usageHelpWidth = 120,
     description = "Sends a bounded flood of real DTLS ClientHellos (random re-drawn per packet) from many source " +
         "addresses.",
-    footer = {"", "Prints one JSON line on stdout: {\"sent\":..,\"bytes\":..,\"duration_s\":..,\"pps\":..,\"mode\":..,...}.",
+    footer = {"",
+        "Prints one JSON line on stdout: {\"sent\":..,\"bytes\":..,\"duration_s\":..,\"pps\":..,\"mode\":..,...}.",
         "Exit status: 0 ran, 1 could not run, 2 bad option."})
 public final class FloodMain implements Callable<Integer>
 {

@@ -1,10 +1,10 @@
 package io.turnstile.tools.flood;
 
 import io.turnstile.nativeio.Errno;
-import io.turnstile.tools.Captures;
 import io.turnstile.nativeio.LibC;
 import io.turnstile.nativeio.NativeIoException;
 import io.turnstile.nativeio.SocketFilter;
+import io.turnstile.tools.Captures;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;

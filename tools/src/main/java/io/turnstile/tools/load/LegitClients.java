@@ -254,7 +254,8 @@ public final class LegitClients
             attempt.firstSendNs = nowNs;
             attempt.datagram.putBytes(0, template);
             attempt.length = template.length;
-            encoder.wrap(attempt.datagram, 0).random(attempt.clientRandom, 0).recordSequenceNumber(attempt.nextRecordSeq++);
+            encoder.wrap(attempt.datagram, 0).random(attempt.clientRandom, 0)
+                .recordSequenceNumber(attempt.nextRecordSeq++);
             send(attempt, nowNs, context.retransmitTimeoutMs);
             return true;
         }

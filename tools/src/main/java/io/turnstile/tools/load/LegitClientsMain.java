@@ -2,9 +2,9 @@ package io.turnstile.tools.load;
 
 import io.turnstile.tools.Captures;
 import io.turnstile.tools.Cli;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 import java.io.IOException;
 import java.net.InetAddress;

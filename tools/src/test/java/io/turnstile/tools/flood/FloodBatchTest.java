@@ -1,9 +1,9 @@
 package io.turnstile.tools.flood;
 
-import io.turnstile.codec.ClientHelloEncoder;
-import io.turnstile.tools.Captures;
 import io.turnstile.codec.ClientHelloDecoder;
+import io.turnstile.codec.ClientHelloEncoder;
 import io.turnstile.nativeio.LibC;
+import io.turnstile.tools.Captures;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -103,7 +103,8 @@ class FloodBatchTest
                 final byte[] hello = new byte[template.length];
                 batch.packets().getBytes(i * batch.slotBytes() + 28, hello);
                 final byte[] expected = template;
-                System.arraycopy(hello, ClientHelloEncoder.RANDOM_OFFSET, expected, ClientHelloEncoder.RANDOM_OFFSET, 32);
+                final int at = ClientHelloEncoder.RANDOM_OFFSET;
+                System.arraycopy(hello, at, expected, at, 32);
                 assertArrayEquals(expected, hello, "the capture but for its random");
             }
         }

@@ -1,8 +1,8 @@
 package io.turnstile.tools.flood;
 
-import io.turnstile.tools.Captures;
 import io.turnstile.codec.ClientHelloDecoder;
 import io.turnstile.nativeio.LibC;
+import io.turnstile.tools.Captures;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
