@@ -17,13 +17,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The legit clients' template: a cookie-less single unfragmented record, which the encoder turns into a first hello.
  * The cookie hello is {@code ClientHelloEncoderTest}'s, in core.
  */
-class ClientHelloTemplateTest
+class LegitClientsTemplateTest
 {
     private final byte[] template = LegitClients.template("openssl-dtls12-ch1-nocookie.bin");
     private final ClientHelloDecoder decoder = new ClientHelloDecoder();
     private final byte[] random = new byte[32];
 
-    ClientHelloTemplateTest()
+    LegitClientsTemplateTest()
     {
         Arrays.fill(random, (byte)0x5A);
     }
