@@ -7,6 +7,7 @@ import io.turnstile.cookie.CookieKeys;
 import io.turnstile.cookie.GeneratorParameters;
 import io.turnstile.cookie.MacAlgorithm;
 import io.turnstile.cookie.PrecomputedHmac;
+import io.turnstile.tools.Captures;
 import io.turnstile.verifier.ClientHelloVerifier;
 import io.turnstile.verifier.DropReason;
 import io.turnstile.verifier.VerifierCounters;

@@ -1,7 +1,7 @@
 package io.turnstile.bench.handshake;
 
-import io.turnstile.bench.flood.FloodReport;
-import io.turnstile.bench.flood.SpoofedFlood;
+import io.turnstile.tools.flood.FloodReport;
+import io.turnstile.tools.flood.SpoofedFlood;
 import io.turnstile.nativeio.LibC;
 import io.turnstile.nativeio.VerifierServer;
 import io.turnstile.server.handshake.EchoServer;
