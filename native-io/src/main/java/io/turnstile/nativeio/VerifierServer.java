@@ -5,7 +5,9 @@ import io.turnstile.cookie.CookieGenerator;
 import io.turnstile.cookie.CookieKeys;
 import io.turnstile.cookie.MacAlgorithm;
 import io.turnstile.verifier.ClientHelloVerifier;
+import io.turnstile.status.CounterTypes;
 import io.turnstile.verifier.DropReason;
+import io.turnstile.verifier.VerifierCounters;
 import org.agrona.BufferUtil;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentRunner;
@@ -24,6 +26,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
@@ -45,6 +48,10 @@ import java.util.function.Supplier;
  *   snapshot:  any thread sums the workers' counters (off-heap, in a {@link CountersManager})
  *   close():   workers stop, sockets close on their threads, counter memory is freed
  * </pre>
+ * The counters are one family, each kind with its {@link CounterTypes} type ids: per worker its
+ * {@link WorkerCounter}s and its verifier's {@link VerifierCounters} (totals, drop reasons, cookie checks), both
+ * published once per batch, plus the server's error count. With {@link Context#countersDirectory(Path)} they live in
+ * a {@link CountersFile} that another process maps read-only ({@code turnstile stat}); without, in direct memory.
  * Where the native socket is unavailable the workers use NIO ({@link BatchSockets#open}), and say so once.
  * <p>
  * <b>Note:</b> workers idle with the {@link Context#idleStrategy(Supplier)} strategy, by default a backoff that
@@ -56,7 +63,7 @@ public final class VerifierServer implements AutoCloseable
     /** How long {@link #start()} waits for each worker's socket. */
     public static final long BIND_TIMEOUT_MS = 10_000;
     /** Type id of the server's error counter. */
-    public static final int ERRORS_TYPE_ID = 4000;
+    public static final int ERRORS_TYPE_ID = CounterTypes.ERRORS;
     /** Bytes of the distinct error log: room for a few dozen distinct stack traces. */
     public static final int ERROR_LOG_BYTES = 64 * 1024;
 
@@ -68,6 +75,7 @@ public final class VerifierServer implements AutoCloseable
     private final Context context;
     private final ByteBuffer metadataMemory;
     private final ByteBuffer valuesMemory;
+    private final CountersFile countersFile;
     private final CountersManager countersManager;
     private final AtomicCounter errors;
     private final Worker[] workers;
@@ -89,11 +97,23 @@ public final class VerifierServer implements AutoCloseable
         this.context = context.conclude();
         final int workerCount = context.workers();
         final int counterCount =
-            workerCount * (WorkerCounter.values().length + VerifierCounterSet.LENGTH) + context.spareCounters() + 1;
-        this.valuesMemory = ByteBuffer.allocateDirect(counterCount * CountersReader.COUNTER_LENGTH);
-        this.metadataMemory = ByteBuffer.allocateDirect(counterCount * CountersReader.METADATA_LENGTH);
-        this.countersManager = new CountersManager(new UnsafeBuffer(metadataMemory), new UnsafeBuffer(valuesMemory));
-        this.errors = countersManager.newCounter("worker errors", ERRORS_TYPE_ID);
+            workerCount * (WorkerCounter.values().length + VerifierCounters.LENGTH) + context.spareCounters() + 1;
+        if (null != context.countersDirectory())
+        {
+            this.countersFile = CountersFile.create(context.countersDirectory(), counterCount);
+            this.countersManager = countersFile.countersManager();
+            this.valuesMemory = null;
+            this.metadataMemory = null;
+        }
+        else
+        {
+            this.countersFile = null;
+            this.valuesMemory = ByteBuffer.allocateDirect(counterCount * CountersReader.COUNTER_LENGTH);
+            this.metadataMemory = ByteBuffer.allocateDirect(counterCount * CountersReader.METADATA_LENGTH);
+            this.countersManager =
+                new CountersManager(new UnsafeBuffer(metadataMemory), new UnsafeBuffer(valuesMemory));
+        }
+        this.errors = CounterTypes.newCounter(countersManager, ERRORS_TYPE_ID, "worker errors", CounterTypes.SERVER_WIDE);
         this.workers = new Worker[workerCount];
         try
         {
@@ -218,6 +238,16 @@ public final class VerifierServer implements AutoCloseable
     }
 
     /**
+     * The directory of the counters file another process can map, e.g. with {@code turnstile stat --dir}.
+     *
+     * @return the directory, or null when the counters are in direct memory.
+     */
+    public Path countersDirectory()
+    {
+        return null == countersFile ? null : countersFile.directory();
+    }
+
+    /**
      * The counters manager, so an {@link Context#agentConfigurator(BiConsumer)} can allocate counters of its own next
      * to the workers' (up to {@link Context#spareCounters(int)} of them).
      *
@@ -247,23 +277,7 @@ public final class VerifierServer implements AutoCloseable
 
     private Snapshot sum(final Snapshot into)
     {
-        into.clear();
-        into.workers = workers.length;
-        into.errors = errors.get();
-        for (final Worker worker : workers)
-        {
-            final AtomicCounter[] counters = worker.counters;
-            for (int i = 0; i < counters.length; i++)
-            {
-                into.workerTotals[i] += counters[i].get();
-            }
-            final AtomicCounter[] verifierCounters = worker.verifierCounters;
-            for (int i = 0; i < verifierCounters.length; i++)
-            {
-                into.verifierTotals[i] += verifierCounters[i].get();
-            }
-        }
-        return into;
+        return into.sum(countersManager);
     }
 
     /**
@@ -327,8 +341,15 @@ public final class VerifierServer implements AutoCloseable
 
     private void freeMemory()
     {
-        BufferUtil.free(metadataMemory);
-        BufferUtil.free(valuesMemory);
+        if (null != countersFile)
+        {
+            countersFile.close();
+        }
+        else
+        {
+            BufferUtil.free(metadataMemory);
+            BufferUtil.free(valuesMemory);
+        }
     }
 
     /**
@@ -338,7 +359,6 @@ public final class VerifierServer implements AutoCloseable
     {
         private final int id;
         private final AtomicCounter[] counters;
-        private final AtomicCounter[] verifierCounters;
         private final VerifierAgent agent;
         private final AgentRunner runner;
         private final CountDownLatch bound = new CountDownLatch(1);
@@ -350,8 +370,8 @@ public final class VerifierServer implements AutoCloseable
         {
             this.id = id;
             this.counters = WorkerCounter.allocate(countersManager, id);
-            this.verifierCounters = VerifierCounterSet.allocate(countersManager, id);
             final ClientHelloVerifier verifier = new ClientHelloVerifier(new ClientHelloVerifier.Context()
+                .counters(new VerifierCounters(countersManager, id))
                 .cookieKeys(context.cookieKeys())
                 .maxCookieAgeMs(context.maxCookieAgeMs())
                 .maxHelloLength(context.maxHelloLength()));
@@ -360,7 +380,6 @@ public final class VerifierServer implements AutoCloseable
                 .sockets(this::openSocket)
                 .verifier(verifier)
                 .counters(counters)
-                .verifierCounters(verifierCounters)
                 .handler(context.handlerFactory().apply(id))
                 .cpu(null == context.cpus() ? -1 : context.cpus()[id]);
             context.agentConfigurator().accept(id, agentContext);
@@ -438,12 +457,16 @@ public final class VerifierServer implements AutoCloseable
     }
 
     /**
-     * The server's counters summed over its workers at one moment: a holder reused from snapshot to snapshot.
+     * The server's counters summed over its workers at one moment: a holder reused from snapshot to snapshot. It
+     * reads any {@link CountersReader} by type id ({@link CounterTypes}), so the same sums come from a server in this
+     * process or from a {@link CountersFile} mapped by another.
      */
     public static final class Snapshot
     {
         private final long[] workerTotals = new long[WorkerCounter.values().length];
-        private final long[] verifierTotals = new long[VerifierCounterSet.LENGTH];
+        private final long[] verifierTotals = new long[VerifierCounters.Total.values().length];
+        private final long[] dropReasons = new long[DropReason.count()];
+        private final long[] cookieChecks = new long[CookieCheck.values().length];
         private int workers;
         private long errors;
 
@@ -458,8 +481,63 @@ public final class VerifierServer implements AutoCloseable
         {
             Arrays.fill(workerTotals, 0);
             Arrays.fill(verifierTotals, 0);
+            Arrays.fill(dropReasons, 0);
+            Arrays.fill(cookieChecks, 0);
             workers = 0;
             errors = 0;
+        }
+
+        /**
+         * Sum every counter of a reader into this holder, by type id; counters of kinds it does not know are left
+         * out. Allocates nothing.
+         *
+         * @param reader the counters, e.g. {@link VerifierServer#countersReader()} or
+         *               {@link CountersFile#countersReader()}.
+         * @return this.
+         */
+        public Snapshot sum(final CountersReader reader)
+        {
+            clear();
+            final int received = WorkerCounter.RECEIVED.typeId();
+            for (int id = 0, max = reader.maxCounterId(); id <= max; id++)
+            {
+                final int state = reader.getCounterState(id);
+                if (CountersReader.RECORD_UNUSED == state)
+                {
+                    break;
+                }
+                if (CountersReader.RECORD_ALLOCATED != state)
+                {
+                    continue;
+                }
+                final int typeId = reader.getCounterTypeId(id);
+                final long value = reader.getCounterValue(id);
+                final WorkerCounter workerCounter = WorkerCounter.ofTypeId(typeId);
+                if (null != workerCounter)
+                {
+                    workerTotals[workerCounter.ordinal()] += value;
+                    workers += typeId == received ? 1 : 0;
+                }
+                else if (typeId == CounterTypes.ERRORS)
+                {
+                    errors += value;
+                }
+                else
+                {
+                    add(verifierTotals, typeId - CounterTypes.VERIFIER_FIRST, value);
+                    add(dropReasons, typeId - CounterTypes.DROP_REASON_FIRST, value);
+                    add(cookieChecks, typeId - CounterTypes.COOKIE_CHECK_FIRST, value);
+                }
+            }
+            return this;
+        }
+
+        private static void add(final long[] totals, final int index, final long value)
+        {
+            if (index >= 0 && index < totals.length)
+            {
+                totals[index] += value;
+            }
         }
 
         /**
@@ -471,6 +549,17 @@ public final class VerifierServer implements AutoCloseable
         public long get(final WorkerCounter counter)
         {
             return workerTotals[counter.ordinal()];
+        }
+
+        /**
+         * One of the verifiers' totals summed over the workers.
+         *
+         * @param total which.
+         * @return the total.
+         */
+        public long get(final VerifierCounters.Total total)
+        {
+            return verifierTotals[total.ordinal()];
         }
 
         /**
@@ -521,7 +610,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public long dropped(final DropReason reason)
         {
-            return verifierTotals[VerifierCounterSet.index(reason)];
+            return dropReasons[reason.ordinal()];
         }
 
         /**
@@ -532,18 +621,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public long cookieChecks(final CookieCheck check)
         {
-            return verifierTotals[VerifierCounterSet.index(check)];
-        }
-
-        /**
-         * One of the verifiers' counts by {@link VerifierCounterSet} index, e.g. {@link VerifierCounterSet#REPLY_BYTES}.
-         *
-         * @param index 0 to {@link VerifierCounterSet#LENGTH} - 1.
-         * @return the total.
-         */
-        public long verifierCount(final int index)
-        {
-            return verifierTotals[index];
+            return cookieChecks[check.ordinal()];
         }
 
         /**
@@ -576,6 +654,8 @@ public final class VerifierServer implements AutoCloseable
         {
             System.arraycopy(other.workerTotals, 0, workerTotals, 0, workerTotals.length);
             System.arraycopy(other.verifierTotals, 0, verifierTotals, 0, verifierTotals.length);
+            System.arraycopy(other.dropReasons, 0, dropReasons, 0, dropReasons.length);
+            System.arraycopy(other.cookieChecks, 0, cookieChecks, 0, cookieChecks.length);
             workers = other.workers;
             errors = other.errors;
             return this;
@@ -612,6 +692,7 @@ public final class VerifierServer implements AutoCloseable
         private ErrorHandler errorHandler;
         private Consumer<String> notice;
         private int spareCounters = 64;
+        private Path countersDirectory;
         private boolean concluded;
 
         /**
@@ -1142,6 +1223,30 @@ public final class VerifierServer implements AutoCloseable
         public Consumer<String> notice()
         {
             return notice;
+        }
+
+        /**
+         * Put the counters in a {@link CountersFile} in this directory, for another process to map; the server
+         * refuses a directory a running process owns, replaces one whose owner died, and deletes it on close.
+         *
+         * @param countersDirectory e.g. {@link CountersFile#defaultDirectory()}; default null: direct memory, not
+         *                          readable from outside the process.
+         * @return this.
+         */
+        public Context countersDirectory(final Path countersDirectory)
+        {
+            this.countersDirectory = countersDirectory;
+            return this;
+        }
+
+        /**
+         * Where the counters file goes.
+         *
+         * @return the directory, or null for direct memory.
+         */
+        public Path countersDirectory()
+        {
+            return countersDirectory;
         }
 
         /**
