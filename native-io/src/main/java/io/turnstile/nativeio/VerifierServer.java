@@ -80,6 +80,7 @@ public final class VerifierServer implements AutoCloseable
     private final AtomicCounter errors;
     private final Worker[] workers;
     private final Snapshot finalCounts = new Snapshot();
+    private long[] finalValues;
     // On the heap, not freed with the counters: the summary written after close still reads it.
     private final UnsafeBuffer errorLogBuffer = new UnsafeBuffer(new byte[ERROR_LOG_BYTES]);
     private final DistinctErrorLog errorLog = new DistinctErrorLog(errorLogBuffer, SystemEpochClock.INSTANCE);
@@ -238,6 +239,23 @@ public final class VerifierServer implements AutoCloseable
     }
 
     /**
+     * One counter's value, safe to call at any time from any thread: after {@link #close()} it is the value the
+     * counter had when the workers stopped, where {@link #countersReader()} would read freed memory. For monitors
+     * that keep polling, e.g. a metrics registry.
+     *
+     * @param counterId as {@link CountersReader#forEach(CountersReader.MetaData)} gives it.
+     * @return the value.
+     */
+    public synchronized long counterValue(final int counterId)
+    {
+        if (state == State.CLOSED)
+        {
+            return null == finalValues || counterId >= finalValues.length ? 0 : finalValues[counterId];
+        }
+        return countersManager.getCounterValue(counterId);
+    }
+
+    /**
      * The directory of the counters file another process can map, e.g. with {@code turnstile stat --dir}.
      *
      * @return the directory, or null when the counters are in direct memory.
@@ -306,6 +324,11 @@ public final class VerifierServer implements AutoCloseable
                 {
                     // Every worker has stopped: these counts are final, and the counters' memory is freed next.
                     sum(finalCounts);
+                    finalValues = new long[countersManager.maxCounterId() + 1];
+                    for (int id = 0; id < finalValues.length; id++)
+                    {
+                        finalValues[id] = countersManager.getCounterValue(id);
+                    }
                 }
             }
             finally
