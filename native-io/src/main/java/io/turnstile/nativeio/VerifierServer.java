@@ -267,7 +267,9 @@ public final class VerifierServer implements AutoCloseable
 
     /**
      * The counters manager, so an {@link Context#agentConfigurator(BiConsumer)} can allocate counters of its own next
-     * to the workers' (up to {@link Context#spareCounters(int)} of them).
+     * to the workers' (up to {@link Context#spareCounters(int)} of them): the hook for the session/echo kind, whose
+     * counters go through {@link CounterTypes#newCounter} with the {@code CounterTypes.SESSION_*} ids so that
+     * {@code turnstile stat} and the Micrometer binder show them.
      *
      * @return the manager.
      */
