@@ -288,6 +288,7 @@ class VerifierServerTest
         final byte[] hello = capture("openssl-dtls12-ch1-nocookie.bin");
         final int hellos = 20;
         final VerifierServer server = new VerifierServer(serverContext(loopback));
+        final int receivedCounterId = counterId(server, WorkerCounter.RECEIVED.typeId());
         try (DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
         {
             server.start();
@@ -309,6 +310,7 @@ class VerifierServerTest
         assertEquals(hellos, snapshot.received());
         assertEquals(hellos, snapshot.replies());
         assertEquals(hellos, snapshot.get(WorkerCounter.SENT), "every HVR the kernel took is counted as sent");
+        assertEquals(hellos, server.counterValue(receivedCounterId), "one counter's final value, memory freed");
     }
 
     @Test
@@ -418,6 +420,19 @@ class VerifierServerTest
     {
         final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, conclude::execute);
         assertTrue(ex.getMessage().contains(name), "the message names " + name + ": " + ex.getMessage());
+    }
+
+    private static int counterId(final VerifierServer server, final int typeId)
+    {
+        final AtomicInteger found = new AtomicInteger(-1);
+        server.countersReader().forEach((counterId, type, keyBuffer, label) ->
+        {
+            if (type == typeId)
+            {
+                found.compareAndSet(-1, counterId);
+            }
+        });
+        return found.get();
     }
 
     private static long[] receivedPerWorker(final VerifierServer server)
