@@ -34,7 +34,7 @@ public final class ClientHelloVerifier
 {
     private final ClientHelloDecoder hello = new ClientHelloDecoder();
     private final HelloVerifyRequestEncoder encoder = new HelloVerifyRequestEncoder();
-    private final VerifierCounters counters = new VerifierCounters();
+    private final VerifierCounters counters;
     private final CookieGenerator cookies;
     private final int maxMessageSeq;
     private final int maxHelloLength;
@@ -62,6 +62,7 @@ public final class ClientHelloVerifier
         this.cookies = new CookieGenerator(context.cookieKeys(), context.maxCookieAgeMs(), context.futureToleranceMs());
         this.maxMessageSeq = context.maxMessageSeq();
         this.maxHelloLength = context.maxHelloLength();
+        this.counters = context.counters();
     }
 
     /**
@@ -247,7 +248,8 @@ public final class ClientHelloVerifier
     }
 
     /**
-     * Counts of every outcome, drop reason and cookie check.
+     * Counts of every outcome, drop reason and cookie check; with published counters, whoever drives the verifier
+     * calls {@link VerifierCounters#publish()} once per batch.
      *
      * @return this verifier's counters.
      */
@@ -278,6 +280,7 @@ public final class ClientHelloVerifier
         private long futureToleranceMs = 0;
         private int maxMessageSeq = DEFAULT_MAX_MESSAGE_SEQ;
         private int maxHelloLength = DEFAULT_MAX_HELLO_LENGTH;
+        private VerifierCounters counters;
 
         /**
          * Validate and fill defaults.
@@ -290,6 +293,10 @@ public final class ClientHelloVerifier
             if (cookieKeys == null)
             {
                 cookieKeys = CookieKeys.random();
+            }
+            if (counters == null)
+            {
+                counters = new VerifierCounters();
             }
             // The cookie generator owns these limits; checked here too so a bad value is named when a server's
             // context concludes, before any verifier is built.
@@ -316,8 +323,8 @@ public final class ClientHelloVerifier
         }
 
         /**
-         * A copy of every value, e.g. a server's template for one worker's verifier (the key source is shared, as it
-         * must be: every worker's cookies verify on every other).
+         * A copy of every setting, e.g. a server's template for one worker's verifier: the key source is shared, as it
+         * must be (every worker's cookies verify on every other); the counters are not, each verifier counts its own.
          *
          * @return a new context.
          */
@@ -330,6 +337,29 @@ public final class ClientHelloVerifier
             copy.maxMessageSeq = maxMessageSeq;
             copy.maxHelloLength = maxHelloLength;
             return copy;
+        }
+
+        /**
+         * Where the verifier counts: standalone counts by default, or counters in a {@code CountersManager} (e.g. a
+         * server's counters file) published once per batch by {@link VerifierCounters#publish()}.
+         *
+         * @param counters used by this verifier only.
+         * @return this.
+         */
+        public Context counters(final VerifierCounters counters)
+        {
+            this.counters = Objects.requireNonNull(counters, "counters must not be null");
+            return this;
+        }
+
+        /**
+         * Where the verifier counts.
+         *
+         * @return the counters; standalone ones once concluded when left to the default.
+         */
+        public VerifierCounters counters()
+        {
+            return counters;
         }
 
         /**

@@ -2,6 +2,7 @@ package io.turnstile.nativeio;
 
 import io.turnstile.codec.PeerAddress;
 import io.turnstile.verifier.ClientHelloVerifier;
+import io.turnstile.verifier.VerifierCounters;
 import io.turnstile.verifier.VerifyOutcome;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochClock;
@@ -10,7 +11,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 import java.util.Objects;
 import java.util.function.Supplier;
 
@@ -28,7 +28,8 @@ import java.util.function.Supplier;
  *                                           -> DROP      counted by the verifier
  *              outbox.drain(batchSize)         even when nothing arrived: SENDs staged, RELEASEs applied
  *              socket.flush()                  sendmmsg: every staged reply
- *              counters += batch totals        one release-add per counter per batch
+ *              counters += batch totals        one release-add per counter per batch, the verifier's
+ *                                              drop reasons and cookie checks included (VerifierCounters.publish)
  * </pre>
  * A server runs one agent per core, each with its own SO_REUSEPORT socket and verifier, all sharing one
  * {@link io.turnstile.cookie.CookieKeys}; drive it with an {@code AgentRunner} and an idle strategy, or with an
@@ -53,9 +54,7 @@ public final class VerifierAgent implements Agent
     private final PeerDatagramHandler peerHandler;
     private final Outbox outbox;
     private final AtomicCounter[] counters;
-    private final AtomicCounter[] verifierCounters;
-    private final long[] verifierTotals;
-    private final long[] publishedVerifierTotals;
+    private final VerifierCounters verifierCounters;
     private final int cpu;
     private final String roleName;
 
@@ -82,9 +81,7 @@ public final class VerifierAgent implements Agent
         this.peerHandler = context.peerHandler();
         this.outbox = context.outbox();
         this.counters = context.counters();
-        this.verifierCounters = context.verifierCounters();
-        this.verifierTotals = null == verifierCounters ? null : new long[VerifierCounterSet.LENGTH];
-        this.publishedVerifierTotals = null == verifierCounters ? null : new long[VerifierCounterSet.LENGTH];
+        this.verifierCounters = verifier.counters();
         this.cpu = context.cpu();
         this.roleName = "turnstile-verifier-" + context.workerId();
     }
@@ -236,29 +233,8 @@ public final class VerifierAgent implements Agent
         add(counters[WorkerCounter.RECEIVE_TRUNCATED.ordinal()], receiveTruncated - publishedReceiveTruncated);
         publishedReceiveTruncated = receiveTruncated;
 
-        if (null != verifierCounters)
-        {
-            publishVerifierCounters();
-        }
-    }
-
-    private void publishVerifierCounters()
-    {
-        // The verifier's counts are plain fields of this thread: copy them out, then publish only what changed.
-        final long[] totals = verifierTotals;
-        final long[] published = publishedVerifierTotals;
-        final AtomicCounter[] verifierCounters = this.verifierCounters;
-        Arrays.fill(totals, 0);
-        verifier.counters().addTo(totals);
-        for (int i = 0; i < totals.length; i++)
-        {
-            final long delta = totals[i] - published[i];
-            if (delta != 0)
-            {
-                verifierCounters[i].getAndAddRelease(delta);
-                published[i] = totals[i];
-            }
-        }
+        // The verifier counted this batch in plain fields; published counters get it now, in one add each.
+        verifierCounters.publish();
     }
 
     private static void add(final AtomicCounter counter, final long delta)
@@ -309,7 +285,6 @@ public final class VerifierAgent implements Agent
         private Supplier<? extends BatchSocket> sockets;
         private ClientHelloVerifier verifier;
         private AtomicCounter[] counters;
-        private AtomicCounter[] verifierCounters;
         private EpochClock clock;
         private VerifiedHelloHandler handler;
         private AcceptedPeers acceptedPeers;
@@ -339,11 +314,6 @@ public final class VerifierAgent implements Agent
             {
                 throw new IllegalArgumentException("counters must hold one AtomicCounter per WorkerCounter, got " +
                     counters.length);
-            }
-            if (null != verifierCounters && verifierCounters.length != VerifierCounterSet.LENGTH)
-            {
-                throw new IllegalArgumentException("verifierCounters must hold " + VerifierCounterSet.LENGTH +
-                    " counters (VerifierCounterSet.allocate), got " + verifierCounters.length);
             }
             if (workerId < 0)
             {
@@ -414,7 +384,9 @@ public final class VerifierAgent implements Agent
         }
 
         /**
-         * The worker's own verifier: verifiers are not thread safe.
+         * The worker's own verifier: verifiers are not thread safe. Its {@link VerifierCounters} are published once
+         * per batch: give it counters in the server's {@code CountersManager}
+         * ({@code new VerifierCounters(countersManager, workerId)}) for another thread or process to read them.
          *
          * @param verifier used only by this worker.
          * @return this.
@@ -455,29 +427,6 @@ public final class VerifierAgent implements Agent
         public AtomicCounter[] counters()
         {
             return counters;
-        }
-
-        /**
-         * Optional counters the worker publishes its verifier's own counts to (drop reasons, cookie checks) once per
-         * batch, so they can be read from another thread: the verifier's counters are plain single-writer fields.
-         *
-         * @param verifierCounters from {@link VerifierCounterSet#allocate}, or null (default) for none.
-         * @return this.
-         */
-        public Context verifierCounters(final AtomicCounter[] verifierCounters)
-        {
-            this.verifierCounters = verifierCounters;
-            return this;
-        }
-
-        /**
-         * Counters the verifier's own counts are published to.
-         *
-         * @return the counters by {@link VerifierCounterSet} index, or null.
-         */
-        public AtomicCounter[] verifierCounters()
-        {
-            return verifierCounters;
         }
 
         /**

@@ -4,7 +4,9 @@ import io.turnstile.cookie.CookieCheck;
 import io.turnstile.cookie.CookieKeys;
 import io.turnstile.cookie.MacAlgorithm;
 import io.turnstile.verifier.ClientHelloVerifier;
+import io.turnstile.status.CounterTypes;
 import io.turnstile.verifier.DropReason;
+import io.turnstile.verifier.VerifierCounters;
 import org.agrona.BufferUtil;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentRunner;
@@ -22,6 +24,7 @@ import org.agrona.concurrent.status.CountersReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +47,10 @@ import static org.agrona.BitUtil.CACHE_LINE_LENGTH;
  *   snapshot:  any thread sums the workers' counters (off-heap, in a {@link CountersManager})
  *   close():   workers stop, sockets close on their threads, counter memory is freed
  * </pre>
+ * The counters are one family, each kind with its {@link CounterTypes} type ids: per worker its
+ * {@link WorkerCounter}s and its verifier's {@link VerifierCounters} (totals, drop reasons, cookie checks), both
+ * published once per batch, plus the server's error count. With {@link Context#countersDirectory(Path)} they live in
+ * a {@link CountersFile} that another process maps read-only ({@code turnstile stat}); without, in direct memory.
  * Where the native socket is unavailable the workers use NIO ({@link BatchSockets#open}), and say so once.
  * <p>
  * <b>Note:</b> workers idle with the {@link Context#idleStrategy(Supplier)} strategy, by default a backoff that
@@ -55,7 +62,7 @@ public final class VerifierServer implements AutoCloseable
     /** How long {@link #start()} waits for each worker's socket. */
     public static final long BIND_TIMEOUT_MS = 10_000;
     /** Type id of the server's error counter. */
-    public static final int ERRORS_TYPE_ID = 4000;
+    public static final int ERRORS_TYPE_ID = CounterTypes.ERRORS;
     /** Bytes of the distinct error log: room for a few dozen distinct stack traces. */
     public static final int ERROR_LOG_BYTES = 64 * 1024;
 
@@ -67,10 +74,12 @@ public final class VerifierServer implements AutoCloseable
     private final Context context;
     private final ByteBuffer metadataMemory;
     private final ByteBuffer valuesMemory;
+    private final CountersFile countersFile;
     private final CountersManager countersManager;
     private final AtomicCounter errors;
     private final Worker[] workers;
     private final Snapshot finalCounts = new Snapshot();
+    private long[] finalValues;
     // Not freed with the counters: the summary written after close still reads it (the GC frees it with the server).
     // Direct and aligned, as DistinctErrorLog's atomic updates want.
     private final UnsafeBuffer errorLogBuffer =
@@ -90,11 +99,23 @@ public final class VerifierServer implements AutoCloseable
         this.context = context.conclude();
         final int workerCount = context.workers();
         final int counterCount =
-            workerCount * (WorkerCounter.values().length + VerifierCounterSet.LENGTH) + context.spareCounters() + 1;
-        this.valuesMemory = ByteBuffer.allocateDirect(counterCount * CountersReader.COUNTER_LENGTH);
-        this.metadataMemory = ByteBuffer.allocateDirect(counterCount * CountersReader.METADATA_LENGTH);
-        this.countersManager = new CountersManager(new UnsafeBuffer(metadataMemory), new UnsafeBuffer(valuesMemory));
-        this.errors = countersManager.newCounter("worker errors", ERRORS_TYPE_ID);
+            workerCount * (WorkerCounter.values().length + VerifierCounters.LENGTH) + context.spareCounters() + 1;
+        if (null != context.countersDirectory())
+        {
+            this.countersFile = CountersFile.create(context.countersDirectory(), counterCount);
+            this.countersManager = countersFile.countersManager();
+            this.valuesMemory = null;
+            this.metadataMemory = null;
+        }
+        else
+        {
+            this.countersFile = null;
+            this.valuesMemory = ByteBuffer.allocateDirect(counterCount * CountersReader.COUNTER_LENGTH);
+            this.metadataMemory = ByteBuffer.allocateDirect(counterCount * CountersReader.METADATA_LENGTH);
+            this.countersManager =
+                new CountersManager(new UnsafeBuffer(metadataMemory), new UnsafeBuffer(valuesMemory));
+        }
+        this.errors = CounterTypes.newCounter(countersManager, ERRORS_TYPE_ID, "worker errors", CounterTypes.SERVER_WIDE);
         this.workers = new Worker[workerCount];
         try
         {
@@ -219,8 +240,37 @@ public final class VerifierServer implements AutoCloseable
     }
 
     /**
+     * One counter's value, safe to call at any time from any thread: after {@link #close()} it is the value the
+     * counter had when the workers stopped, where {@link #countersReader()} would read freed memory. For monitors
+     * that keep polling, e.g. a metrics registry.
+     *
+     * @param counterId as {@link CountersReader#forEach(CountersReader.MetaData)} gives it.
+     * @return the value.
+     */
+    public synchronized long counterValue(final int counterId)
+    {
+        if (state == State.CLOSED)
+        {
+            return null == finalValues || counterId >= finalValues.length ? 0 : finalValues[counterId];
+        }
+        return countersManager.getCounterValue(counterId);
+    }
+
+    /**
+     * The directory of the counters file another process can map, e.g. with {@code turnstile stat --dir}.
+     *
+     * @return the directory, or null when the counters are in direct memory.
+     */
+    public Path countersDirectory()
+    {
+        return null == countersFile ? null : countersFile.directory();
+    }
+
+    /**
      * The counters manager, so an {@link Context#agentConfigurator(BiConsumer)} can allocate counters of its own next
-     * to the workers' (up to {@link Context#spareCounters(int)} of them).
+     * to the workers' (up to {@link Context#spareCounters(int)} of them): the hook for the session/echo kind, whose
+     * counters go through {@link CounterTypes#newCounter} with the {@code CounterTypes.SESSION_*} ids so that
+     * {@code turnstile stat} and the Micrometer binder show them.
      *
      * @return the manager.
      */
@@ -248,23 +298,7 @@ public final class VerifierServer implements AutoCloseable
 
     private Snapshot sum(final Snapshot into)
     {
-        into.clear();
-        into.workers = workers.length;
-        into.errors = errors.get();
-        for (final Worker worker : workers)
-        {
-            final AtomicCounter[] counters = worker.counters;
-            for (int i = 0; i < counters.length; i++)
-            {
-                into.workerTotals[i] += counters[i].get();
-            }
-            final AtomicCounter[] verifierCounters = worker.verifierCounters;
-            for (int i = 0; i < verifierCounters.length; i++)
-            {
-                into.verifierTotals[i] += verifierCounters[i].get();
-            }
-        }
-        return into;
+        return into.sum(countersManager);
     }
 
     /**
@@ -293,6 +327,11 @@ public final class VerifierServer implements AutoCloseable
                 {
                     // Every worker has stopped: these counts are final, and the counters' memory is freed next.
                     sum(finalCounts);
+                    finalValues = new long[countersManager.maxCounterId() + 1];
+                    for (int id = 0; id < finalValues.length; id++)
+                    {
+                        finalValues[id] = countersManager.getCounterValue(id);
+                    }
                 }
             }
             finally
@@ -328,8 +367,15 @@ public final class VerifierServer implements AutoCloseable
 
     private void freeMemory()
     {
-        BufferUtil.free(metadataMemory);
-        BufferUtil.free(valuesMemory);
+        if (null != countersFile)
+        {
+            countersFile.close();
+        }
+        else
+        {
+            BufferUtil.free(metadataMemory);
+            BufferUtil.free(valuesMemory);
+        }
     }
 
     /**
@@ -339,7 +385,6 @@ public final class VerifierServer implements AutoCloseable
     {
         private final int id;
         private final AtomicCounter[] counters;
-        private final AtomicCounter[] verifierCounters;
         private final VerifierAgent agent;
         private final AgentRunner runner;
         private final CountDownLatch bound = new CountDownLatch(1);
@@ -351,14 +396,13 @@ public final class VerifierServer implements AutoCloseable
         {
             this.id = id;
             this.counters = WorkerCounter.allocate(countersManager, id);
-            this.verifierCounters = VerifierCounterSet.allocate(countersManager, id);
-            final ClientHelloVerifier verifier = new ClientHelloVerifier(context.verifier().copy());
+            final ClientHelloVerifier verifier = new ClientHelloVerifier(
+                context.verifier().copy().counters(new VerifierCounters(countersManager, id)));
             final VerifierAgent.Context agentContext = new VerifierAgent.Context()
                 .workerId(id)
                 .sockets(this::openSocket)
                 .verifier(verifier)
                 .counters(counters)
-                .verifierCounters(verifierCounters)
                 .handler(context.handlerFactory().apply(id))
                 .cpu(null == context.cpus() ? -1 : context.cpus()[id]);
             context.agentConfigurator().accept(id, agentContext);
@@ -428,12 +472,16 @@ public final class VerifierServer implements AutoCloseable
     }
 
     /**
-     * The server's counters summed over its workers at one moment: a holder reused from snapshot to snapshot.
+     * The server's counters summed over its workers at one moment: a holder reused from snapshot to snapshot. It
+     * reads any {@link CountersReader} by type id ({@link CounterTypes}), so the same sums come from a server in this
+     * process or from a {@link CountersFile} mapped by another.
      */
     public static final class Snapshot
     {
         private final long[] workerTotals = new long[WorkerCounter.values().length];
-        private final long[] verifierTotals = new long[VerifierCounterSet.LENGTH];
+        private final long[] verifierTotals = new long[VerifierCounters.Total.values().length];
+        private final long[] dropReasons = new long[DropReason.count()];
+        private final long[] cookieChecks = new long[CookieCheck.values().length];
         private int workers;
         private long errors;
 
@@ -448,8 +496,63 @@ public final class VerifierServer implements AutoCloseable
         {
             Arrays.fill(workerTotals, 0);
             Arrays.fill(verifierTotals, 0);
+            Arrays.fill(dropReasons, 0);
+            Arrays.fill(cookieChecks, 0);
             workers = 0;
             errors = 0;
+        }
+
+        /**
+         * Sum every counter of a reader into this holder, by type id; counters of kinds it does not know are left
+         * out. Allocates nothing.
+         *
+         * @param reader the counters, e.g. {@link VerifierServer#countersReader()} or
+         *               {@link CountersFile#countersReader()}.
+         * @return this.
+         */
+        public Snapshot sum(final CountersReader reader)
+        {
+            clear();
+            final int received = WorkerCounter.RECEIVED.typeId();
+            for (int id = 0, max = reader.maxCounterId(); id <= max; id++)
+            {
+                final int state = reader.getCounterState(id);
+                if (CountersReader.RECORD_UNUSED == state)
+                {
+                    break;
+                }
+                if (CountersReader.RECORD_ALLOCATED != state)
+                {
+                    continue;
+                }
+                final int typeId = reader.getCounterTypeId(id);
+                final long value = reader.getCounterValue(id);
+                final WorkerCounter workerCounter = WorkerCounter.ofTypeId(typeId);
+                if (null != workerCounter)
+                {
+                    workerTotals[workerCounter.ordinal()] += value;
+                    workers += typeId == received ? 1 : 0;
+                }
+                else if (typeId == CounterTypes.ERRORS)
+                {
+                    errors += value;
+                }
+                else
+                {
+                    add(verifierTotals, typeId - CounterTypes.VERIFIER_FIRST, value);
+                    add(dropReasons, typeId - CounterTypes.DROP_REASON_FIRST, value);
+                    add(cookieChecks, typeId - CounterTypes.COOKIE_CHECK_FIRST, value);
+                }
+            }
+            return this;
+        }
+
+        private static void add(final long[] totals, final int index, final long value)
+        {
+            if (index >= 0 && index < totals.length)
+            {
+                totals[index] += value;
+            }
         }
 
         /**
@@ -461,6 +564,17 @@ public final class VerifierServer implements AutoCloseable
         public long get(final WorkerCounter counter)
         {
             return workerTotals[counter.ordinal()];
+        }
+
+        /**
+         * One of the verifiers' totals summed over the workers.
+         *
+         * @param total which.
+         * @return the total.
+         */
+        public long get(final VerifierCounters.Total total)
+        {
+            return verifierTotals[total.ordinal()];
         }
 
         /**
@@ -511,7 +625,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public long dropped(final DropReason reason)
         {
-            return verifierTotals[VerifierCounterSet.index(reason)];
+            return dropReasons[reason.ordinal()];
         }
 
         /**
@@ -522,18 +636,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public long cookieChecks(final CookieCheck check)
         {
-            return verifierTotals[VerifierCounterSet.index(check)];
-        }
-
-        /**
-         * One of the verifiers' counts by {@link VerifierCounterSet} index, e.g. {@link VerifierCounterSet#REPLY_BYTES}.
-         *
-         * @param index 0 to {@link VerifierCounterSet#LENGTH} - 1.
-         * @return the total.
-         */
-        public long verifierCount(final int index)
-        {
-            return verifierTotals[index];
+            return cookieChecks[check.ordinal()];
         }
 
         /**
@@ -566,6 +669,8 @@ public final class VerifierServer implements AutoCloseable
         {
             System.arraycopy(other.workerTotals, 0, workerTotals, 0, workerTotals.length);
             System.arraycopy(other.verifierTotals, 0, verifierTotals, 0, verifierTotals.length);
+            System.arraycopy(other.dropReasons, 0, dropReasons, 0, dropReasons.length);
+            System.arraycopy(other.cookieChecks, 0, cookieChecks, 0, cookieChecks.length);
             workers = other.workers;
             errors = other.errors;
             return this;
@@ -597,6 +702,7 @@ public final class VerifierServer implements AutoCloseable
         private ErrorHandler errorHandler;
         private Consumer<String> notice;
         private int spareCounters = Configuration.spareCounters();
+        private Path countersDirectory;
         private boolean concluded;
 
         /**
@@ -1095,6 +1201,30 @@ public final class VerifierServer implements AutoCloseable
         public Consumer<String> notice()
         {
             return notice;
+        }
+
+        /**
+         * Put the counters in a {@link CountersFile} in this directory, for another process to map; the server
+         * refuses a directory a running process owns, replaces one whose owner died, and deletes it on close.
+         *
+         * @param countersDirectory e.g. {@link CountersFile#defaultDirectory()}; default null: direct memory, not
+         *                          readable from outside the process.
+         * @return this.
+         */
+        public Context countersDirectory(final Path countersDirectory)
+        {
+            this.countersDirectory = countersDirectory;
+            return this;
+        }
+
+        /**
+         * Where the counters file goes.
+         *
+         * @return the directory, or null for direct memory.
+         */
+        public Path countersDirectory()
+        {
+            return countersDirectory;
         }
 
         /**

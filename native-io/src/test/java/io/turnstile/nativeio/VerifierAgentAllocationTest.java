@@ -2,6 +2,7 @@ package io.turnstile.nativeio;
 
 import io.turnstile.codec.HelloVerifyRequestEncoder;
 import io.turnstile.verifier.ClientHelloVerifier;
+import io.turnstile.verifier.VerifierCounters;
 import io.turnstile.verifier.VerifyOutcome;
 import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -53,10 +54,10 @@ class VerifierAgentAllocationTest
         final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
         final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
             .sockets(() -> new MmsgBatchSocket(new BatchSocket.Context().bindAddress(loopback).batchSize(BATCH)))
-            .verifier(new ClientHelloVerifier())
+            .verifier(new ClientHelloVerifier(new ClientHelloVerifier.Context()
+                .counters(new VerifierCounters(countersManager, 0))))
             .clock(() -> NOW_MS)
-            .counters(counters)
-            .verifierCounters(VerifierCounterSet.allocate(countersManager, 0)));
+            .counters(counters));
         final List<Throwable> errors = new ArrayList<>();
 
         try (AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);

@@ -6,8 +6,10 @@ import io.turnstile.cookie.CookieKeys;
 import io.turnstile.cookie.GeneratorParameters;
 import io.turnstile.cookie.MacAlgorithm;
 import io.turnstile.verifier.DropReason;
+import io.turnstile.verifier.VerifierCounters;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -52,6 +54,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class VerifierServerTest
 {
+    @TempDir
+    Path countersParent;
+
     /** core's corpus, from native-io's directory (surefire's working directory). */
     private static final Path CORPUS = Path.of("..", "core", "src", "test", "resources", "corpus");
     private static final List<String> COOKIELESS = List.of(
@@ -137,7 +142,7 @@ class VerifierServerTest
             final VerifierServer.Snapshot snapshot = new VerifierServer.Snapshot();
             final long expected = CLIENTS + 3;
             awaitCondition(() -> server.snapshot(snapshot).received() == expected &&
-                snapshot.verifierCount(VerifierCounterSet.DATAGRAMS) == expected);
+                snapshot.get(VerifierCounters.Total.DATAGRAMS) == expected);
 
             assertEquals(2, snapshot.workers());
             assertEquals(CLIENTS, snapshot.replies());
@@ -151,8 +156,8 @@ class VerifierServerTest
                 droppedByReason += snapshot.dropped(reason);
             }
             assertEquals(snapshot.dropped(), droppedByReason, "drop reasons add up to the drops");
-            assertEquals(snapshot.replies(), snapshot.verifierCount(VerifierCounterSet.REPLIES));
-            assertEquals(snapshot.verified(), snapshot.verifierCount(VerifierCounterSet.VERIFIED));
+            assertEquals(snapshot.replies(), snapshot.get(VerifierCounters.Total.REPLIES));
+            assertEquals(snapshot.verified(), snapshot.get(VerifierCounters.Total.VERIFIED));
             assertEquals(1, snapshot.cookieChecks(CookieCheck.VALID));
             assertEquals(snapshot.received(), snapshot.replies() + snapshot.verified() + snapshot.dropped());
             assertEquals(0, snapshot.get(WorkerCounter.SEND_FAILED));
@@ -311,6 +316,7 @@ class VerifierServerTest
         final byte[] hello = capture("openssl-dtls12-ch1-nocookie.bin");
         final int hellos = 20;
         final VerifierServer server = new VerifierServer(serverContext(loopback));
+        final int receivedCounterId = counterId(server, WorkerCounter.RECEIVED.typeId());
         try (DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
         {
             server.start();
@@ -332,6 +338,43 @@ class VerifierServerTest
         assertEquals(hellos, snapshot.received());
         assertEquals(hellos, snapshot.replies());
         assertEquals(hellos, snapshot.get(WorkerCounter.SENT), "every HVR the kernel took is counted as sent");
+        assertEquals(hellos, server.counterValue(receivedCounterId), "one counter's final value, memory freed");
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldPublishEveryCounterInAFileAReaderMapsAndDeleteItOnClose() throws Exception
+    {
+        final InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        final byte[] hello = capture("openssl-dtls12-ch1-nocookie.bin");
+        final Path dir = countersParent.resolve("turnstile-test");
+        final VerifierServer server = new VerifierServer(serverContext(loopback).workers(2).countersDirectory(dir));
+        try (DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
+        {
+            server.start();
+            assertEquals(dir, server.countersDirectory());
+            client.bind(new InetSocketAddress(loopback, 0));
+            client.configureBlocking(false);
+            client.send(ByteBuffer.wrap(hello), new InetSocketAddress(loopback, server.localPort()));
+            awaitDatagram(client);
+            client.send(ByteBuffer.wrap(new byte[]{22, (byte)0xFE}), new InetSocketAddress(loopback, server.localPort()));
+
+            try (CountersFile file = CountersFile.mapReadOnly(dir))
+            {
+                final VerifierServer.Snapshot fromFile = new VerifierServer.Snapshot();
+                awaitCondition(() -> fromFile.sum(file.countersReader()).received() == 2 &&
+                    fromFile.get(VerifierCounters.Total.DATAGRAMS) == 2);
+                assertEquals(2, fromFile.workers());
+                assertEquals(1, fromFile.replies());
+                assertEquals(1, fromFile.dropped(DropReason.RECORD_TOO_SHORT));
+                assertEquals(server.snapshot(new VerifierServer.Snapshot()).received(), fromFile.received());
+            }
+        }
+        finally
+        {
+            server.close();
+        }
+        assertFalse(Files.exists(dir), "the counters directory goes with the server");
     }
 
     @Test
@@ -405,6 +448,19 @@ class VerifierServerTest
     {
         final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, conclude::execute);
         assertTrue(ex.getMessage().contains(name), "the message names " + name + ": " + ex.getMessage());
+    }
+
+    private static int counterId(final VerifierServer server, final int typeId)
+    {
+        final AtomicInteger found = new AtomicInteger(-1);
+        server.countersReader().forEach((counterId, type, keyBuffer, label) ->
+        {
+            if (type == typeId)
+            {
+                found.compareAndSet(-1, counterId);
+            }
+        });
+        return found.get();
     }
 
     private static long[] receivedPerWorker(final VerifierServer server)

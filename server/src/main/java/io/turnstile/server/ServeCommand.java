@@ -4,6 +4,7 @@ import io.turnstile.cookie.CookieKeys;
 import io.turnstile.cookie.GeneratorParameters;
 import io.turnstile.cookie.MacAlgorithm;
 import io.turnstile.nativeio.BatchSocket;
+import io.turnstile.nativeio.CountersFile;
 import io.turnstile.nativeio.DistinctErrorPrinter;
 import io.turnstile.nativeio.VerifiedHelloHandler;
 import io.turnstile.nativeio.VerifierServer;
@@ -34,7 +35,9 @@ import java.util.function.Consumer;
 
 /**
  * {@code turnstile serve}: run a {@link VerifierServer} on an address, print a JSON line of statistics every second
- * and a summary when it stops (duration elapsed, SIGINT, SIGTERM).
+ * and a summary when it stops (duration elapsed, SIGINT, SIGTERM). The counters live in a {@link CountersFile}
+ * ({@code --counters-dir}, default {@code /dev/shm/turnstile-PID}) that {@code turnstile stat} maps from another
+ * process; the JSON lines are summed from the same counters.
  * <p>
  * Exit codes: 0 after a clean stop, {@value UsageException#EXIT_CODE} for a bad command line or an address that
  * cannot be bound, 1 when the server fails while running. {@code turnstile: listening on HOST:PORT} goes to stderr
@@ -70,6 +73,9 @@ public final class ServeCommand
                                   announcing more is dropped as hello_too_long, 256 to 16777215 (default 16384)
           --duration SECONDS      stop after this long (default: run until SIGINT or SIGTERM)
           --stats FILE|-          where the JSON statistics lines go, one per second (default - : stdout)
+          --counters-dir DIR      directory of the memory-mapped counters file that 'turnstile stat' reads from
+                                  another process (default /dev/shm/turnstile-PID); refused while another running
+                                  server owns it, deleted on exit
           --cpus LIST             pin worker i to the i-th CPU of LIST, e.g. 1,2 or 0-3 (Linux)
           --bpf-filter            attach a classic BPF filter that drops datagrams which cannot be DTLS
                                   handshakes in the kernel
@@ -244,6 +250,11 @@ public final class ServeCommand
             {
                 throw new UsageException(ex.getMessage(), ex);
             }
+            catch (final IllegalStateException ex)
+            {
+                // The counters directory belongs to a running server, or cannot be made.
+                throw new UsageException("--counters-dir: " + ex.getMessage(), ex);
+            }
             try
             {
                 server.start();
@@ -313,6 +324,8 @@ public final class ServeCommand
                 "lightweight AES; secure renegotiation indication " +
                 (echoContext.requireSecureRenegotiation() ? "required" : "not required"));
         }
+        err.println("turnstile: counters in " + server.countersDirectory() + " ('turnstile stat --dir " +
+            server.countersDirectory() + "' reads them)");
         err.println("turnstile: listening on " + hostText(server.localAddress().getAddress()) + ":" +
             server.localPort());
         err.flush();
@@ -486,7 +499,7 @@ public final class ServeCommand
         static final List<String> VALUE_OPTIONS = List.of(
             "--bind", "--workers", "--batch", "--mac", "--secret-file", "--master-key-file", "--rotate",
             "--max-cookie-age", "--max-hello-length", "--duration", "--stats", "--cpus", "--log-verified", "--cert",
-            "--key",
+            "--key", "--counters-dir",
             "--psk-identity", "--psk-hex", "--max-handshakes", "--max-sessions", "--max-sessions-per-address",
             "--handshake-timeout", "--idle-timeout", "--rcvbuf");
 
@@ -504,6 +517,7 @@ public final class ServeCommand
         private int maxHelloLength = ClientHelloVerifier.Context.DEFAULT_MAX_HELLO_LENGTH;
         private long durationNs;
         private String stats = "-";
+        private Path countersDirectory;
         private int[] cpus;
         private boolean bpfFilter;
         private int receiveBufferBytes;
@@ -638,6 +652,7 @@ public final class ServeCommand
                     ClientHelloVerifier.Context.MIN_MAX_HELLO_LENGTH, ClientHelloVerifier.Context.MAX_MAX_HELLO_LENGTH);
                 case "--duration" -> durationNs = duration(value);
                 case "--stats" -> stats = value;
+                case "--counters-dir" -> countersDirectory = Path.of(value);
                 case "--cpus" -> cpus = cpuList(value);
                 case "--rcvbuf" -> receiveBufferBytes =
                     (int)integer(name, value, BatchSocket.Context.MIN_RECEIVE_BUFFER_BYTES, Integer.MAX_VALUE / 2);
@@ -962,6 +977,7 @@ public final class ServeCommand
                 .maxCookieAgeMs(maxCookieAgeSeconds * 1000)
                 .maxHelloLength(maxHelloLength)
                 .forceNio(nio)
+                .countersDirectory(countersDirectory())
                 .handlerFactory(log::forWorker)
                 .notice(err::println)
                 .errorHandler(new DistinctErrorPrinter(err, false, WORKER_ERRORS_PRINTED));
@@ -1097,6 +1113,16 @@ public final class ServeCommand
         public String stats()
         {
             return stats;
+        }
+
+        /**
+         * Where the counters file goes.
+         *
+         * @return the --counters-dir given, else this process's default directory.
+         */
+        public Path countersDirectory()
+        {
+            return null != countersDirectory ? countersDirectory : CountersFile.defaultDirectory();
         }
 
         /**

@@ -8,6 +8,8 @@ import java.util.Arrays;
  * named first on the command line.
  * <pre>
  *   turnstile serve --bind HOST:PORT [options]    the verifier server (see {@link ServeCommand#USAGE})
+ *   turnstile stat [--dir DIR] [options]          a running server's counters, from another process
+ *                                                 (see {@link StatCommand#USAGE})
  *   turnstile help | --help                       the commands
  * </pre>
  */
@@ -20,6 +22,9 @@ public final class TurnstileMain
         commands:
           serve --bind HOST:PORT [options]   answer DTLS ClientHellos with cookies, count verified ones
                                              ('turnstile serve --help' for the options)
+          stat [--dir DIR] [--json] [--count N]
+                                             a running server's counters with rates, read from its
+                                             memory-mapped counters file ('turnstile stat --help')
           help                               this text
         """;
 
@@ -56,6 +61,7 @@ public final class TurnstileMain
         return switch (args[0])
         {
             case "serve" -> new ServeCommand(out, err).run(rest);
+            case "stat" -> new StatCommand(out, err).run(rest);
             case "help", "--help", "-h" ->
             {
                 out.print(USAGE);

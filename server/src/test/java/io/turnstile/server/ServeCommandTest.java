@@ -1,6 +1,7 @@
 package io.turnstile.server;
 
 import io.turnstile.cookie.MacAlgorithm;
+import io.turnstile.nativeio.CountersFile;
 import io.turnstile.nativeio.LibC;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -42,7 +43,7 @@ class ServeCommandTest
     private static final List<String> OPTIONS = List.of(
         "--bind", "--workers", "--batch", "--mac", "--secret-file", "--master-key-file", "--rotate", "--duration",
         "--stats", "--cpus", "--bpf-filter", "--rcvbuf", "--nio", "--max-cookie-age", "--max-hello-length",
-        "--log-verified", "--help",
+        "--log-verified", "--counters-dir", "--help",
         "--echo", "--cert", "--key", "--psk-identity", "--psk-hex", "--max-handshakes", "--max-sessions",
         "--max-sessions-per-address", "--handshake-timeout", "--idle-timeout");
     private static final Path SECRET = Path.of("target", "serve-command-test", "secret.hex");
@@ -205,6 +206,7 @@ class ServeCommandTest
         final Run help = run("help");
         assertEquals(0, help.exitCode);
         assertTrue(help.out.contains("serve --bind HOST:PORT"), help.out);
+        assertTrue(help.out.contains("stat [--dir DIR]"), help.out);
     }
 
     @Test
@@ -308,6 +310,50 @@ class ServeCommandTest
         assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("{\"t\":"), "the final stats line on stdout");
         assertNull(command.snapshot(new io.turnstile.nativeio.VerifierServer.Snapshot()), "stopped: no counters");
         assertTrue(LibC.isAvailable() == errText.contains("recvmmsg/sendmmsg"), errText);
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldKeepTheCountersInTheDefaultDirectoryWhileRunningAndDeleteThemOnStop() throws Exception
+    {
+        final Path dir = CountersFile.defaultDirectory();
+        assertFalse(Files.exists(dir), "no earlier server of this JVM left its directory");
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final ServeCommand command = new ServeCommand(new PrintStream(new ByteArrayOutputStream(), true,
+            StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        final Thread thread =
+            new Thread(() -> command.run(new String[]{"--bind", "127.0.0.1:0", "--workers", "1"}, false));
+        thread.start();
+        try
+        {
+            assertTrue(command.awaitListening(10_000) > 0, err.toString(StandardCharsets.UTF_8));
+            assertTrue(Files.isRegularFile(dir.resolve(CountersFile.FILE_NAME)), "counters in " + dir);
+            try (CountersFile file = CountersFile.mapReadOnly(dir))
+            {
+                assertEquals(ProcessHandle.current().pid(), file.pid());
+            }
+            assertTrue(err.toString(StandardCharsets.UTF_8).contains("turnstile: counters in " + dir));
+        }
+        finally
+        {
+            command.stop("test over");
+            thread.join(10_000);
+        }
+        assertFalse(Files.exists(dir), "deleted on a clean stop");
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldRefuseACountersDirectoryARunningServerOwns(@TempDir final Path parent)
+    {
+        final Path dir = parent.resolve("taken");
+        try (CountersFile owner = CountersFile.create(dir, 4))
+        {
+            final Run run = runEmbedded("--bind", "127.0.0.1:0", "--workers", "1", "--counters-dir", dir.toString());
+            assertEquals(UsageException.EXIT_CODE, run.exitCode(), run.err());
+            assertTrue(run.err().contains("--counters-dir: counters directory " + dir +
+                " is in use by running process " + owner.pid()), run.err());
+        }
     }
 
     static long jsonLong(final String line, final String field)
