@@ -154,6 +154,7 @@ class ServeCommandTest
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--workers", "2", "--workers", "3"),
                 "option '--workers' (N) should be specified only once"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--batch", "5000"), "--batch must be 1 to 1024"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--batch", "0"), "--batch must be 1 to 1024, got 0"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--mac", "md5"), "unknown MAC 'md5'"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--rotate", "0"), "--rotate must be 1 to"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--duration", "-1"), "--duration must be more than 0"),
