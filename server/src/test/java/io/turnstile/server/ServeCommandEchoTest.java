@@ -255,9 +255,9 @@ class ServeCommandEchoTest
     @Test
     void shouldParseRequireSecureRenegotiationForEchoOnly()
     {
-        assertTrue(ServeCommand.Options.parse("--bind", "127.0.0.1:0", "--echo", "--require-secure-renegotiation")
-            .requireSecureRenegotiation());
-        assertFalse(ServeCommand.Options.parse("--bind", "127.0.0.1:0", "--echo").requireSecureRenegotiation(),
+        assertTrue(ServeOptions.parse("--bind", "127.0.0.1:0", "--echo", "--require-secure-renegotiation")
+            .echo().requireSecureRenegotiation());
+        assertFalse(ServeOptions.parse("--bind", "127.0.0.1:0", "--echo").echo().requireSecureRenegotiation(),
             "accepted by default: the DTLS server never renegotiates");
         final ByteArrayOutputStream err = new ByteArrayOutputStream();
         final int code = new ServeCommand(new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true))
