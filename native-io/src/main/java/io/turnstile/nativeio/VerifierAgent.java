@@ -19,14 +19,15 @@ import java.util.function.Supplier;
  * in each duty cycle receives a batch, verifies every datagram in place, stages the HelloVerifyRequests straight into
  * send slots and flushes them with one system call.
  * <pre>
- *   doWork():  nowMs = clock.time()            once per batch: cookies need millisecond time, not per packet
+ *   doWork():  commands.drain(acceptedPeers)   releases and accepts decided elsewhere, before this batch's lookups
+ *              nowMs = clock.time()            once per batch: cookies need millisecond time, not per packet
  *              n = socket.receive()            recvmmsg: up to batchSize datagrams, 0 on EAGAIN
  *              for each datagram i:
  *                  source i accepted?       -> yes       handed to the {@link PeerDatagramHandler}, not verified
  *                  verify(slot i, source i) -> REPLY     HVR written into send slot, staged to source i
  *                                           -> VERIFIED  handed to the {@link VerifiedHelloHandler}
  *                                           -> DROP      counted by the verifier
- *              outbox.drain(batchSize)         even when nothing arrived: SENDs staged, RELEASEs applied
+ *              outbox.drain(batchSize)         even when nothing arrived: other threads' datagrams staged
  *              socket.flush()                  sendmmsg: every staged reply
  *              counters += batch totals        one release-add per counter per batch
  * </pre>
@@ -36,9 +37,10 @@ import java.util.function.Supplier;
  * <p>
  * With an {@link AcceptedPeers} set, every datagram's source is looked up first (no allocation): datagrams from a
  * peer the application accepted, typically from its {@link VerifiedHelloHandler}, skip the verifier and go to the
- * {@link PeerDatagramHandler}. With an {@link Outbox}, other threads send through the worker's socket and release
- * peers; the worker drains at most {@link BatchSocket#batchSize()} messages per cycle, so a busy outbox cannot
- * starve the receive side. Without them the cycle is exactly the verifier loop above.
+ * {@link PeerDatagramHandler}. With an {@link Outbox}, other threads send through the worker's socket; with
+ * {@link PeerCommands}, the thread that owns the peers' sessions releases (or accepts) them. The worker drains at
+ * most {@link BatchSocket#batchSize()} messages of each per cycle, so neither can starve the receive side. Without
+ * them the cycle is exactly the verifier loop above.
  * <p>
  * <b>Note:</b> the socket is opened in {@link #onStart()} and closed in {@link #onClose()}, on the agent's thread,
  * because {@link MmsgBatchSocket} is confined to the thread that opens it.
@@ -52,6 +54,7 @@ public final class VerifierAgent implements Agent
     private final AcceptedPeers acceptedPeers;
     private final PeerDatagramHandler peerHandler;
     private final Outbox outbox;
+    private final PeerCommands commands;
     private final AtomicCounter[] counters;
     private final AtomicCounter[] verifierCounters;
     private final long[] verifierTotals;
@@ -81,6 +84,7 @@ public final class VerifierAgent implements Agent
         this.acceptedPeers = context.acceptedPeers();
         this.peerHandler = context.peerHandler();
         this.outbox = context.outbox();
+        this.commands = context.commands();
         this.counters = context.counters();
         this.verifierCounters = context.verifierCounters();
         this.verifierTotals = null == verifierCounters ? null : new long[VerifierCounterSet.LENGTH];
@@ -126,10 +130,11 @@ public final class VerifierAgent implements Agent
     public int doWork()
     {
         final BatchSocket socket = this.socket;
+        final int applied = null == commands ? 0 : commands.drain(acceptedPeers, socket.batchSize());
         final int received = socket.receive();
         if (received == 0)
         {
-            final int drained = null == outbox ? 0 : drainOutbox(socket);
+            final int drained = applied + (null == outbox ? 0 : drainOutbox(socket));
             if (socket.sendQueued() == 0)
             {
                 return drained;
@@ -198,13 +203,13 @@ public final class VerifierAgent implements Agent
         final int drained = null == outbox ? 0 : drainOutbox(socket);
         final int sent = socket.flush();
         publish(received, verified, replies, dropped, queueFull);
-        return received + drained + sent;
+        return applied + received + drained + sent;
     }
 
     private int drainOutbox(final BatchSocket socket)
     {
         final Outbox outbox = this.outbox;
-        final int drained = outbox.drain(socket, acceptedPeers, socket.batchSize());
+        final int drained = outbox.drain(socket, socket.batchSize());
         add(counters[WorkerCounter.OUTBOX_SENT.ordinal()], outbox.lastDrainSent());
         return drained;
     }
@@ -315,6 +320,8 @@ public final class VerifierAgent implements Agent
         private AcceptedPeers acceptedPeers;
         private PeerDatagramHandler peerHandler;
         private Outbox outbox;
+        private PeerCommands commands;
+        private int slotBytes;
         private int cpu = -1;
 
         /**
@@ -365,6 +372,17 @@ public final class VerifierAgent implements Agent
             {
                 throw new IllegalArgumentException("acceptedPeers and peerHandler go together: acceptedPeers=" +
                     acceptedPeers + ", peerHandler=" + peerHandler);
+            }
+            if (null != commands && null == acceptedPeers)
+            {
+                throw new IllegalArgumentException("commands change the worker's acceptedPeers: set both");
+            }
+            if (null != outbox && slotBytes > 0 && outbox.maxPayloadLength() > slotBytes)
+            {
+                // Caught here, where the server is built, not in onStart() on the worker's thread after start().
+                throw new IllegalArgumentException("outbox takes payloads up to " + outbox.maxPayloadLength() +
+                    " bytes but the socket's slots are " + slotBytes + ": build it with new Outbox(capacity, " +
+                    slotBytes + ")");
             }
             return this;
         }
@@ -588,6 +606,51 @@ public final class VerifierAgent implements Agent
         public Outbox outbox()
         {
             return outbox;
+        }
+
+        /**
+         * Commands from the thread that owns the accepted peers' sessions: release or accept a peer.
+         *
+         * @param commands drained only by this worker, applied to its {@link #acceptedPeers()}; default null.
+         * @return this.
+         */
+        public Context commands(final PeerCommands commands)
+        {
+            this.commands = commands;
+            return this;
+        }
+
+        /**
+         * Commands that change the accepted peers.
+         *
+         * @return the queue, or null.
+         */
+        public PeerCommands commands()
+        {
+            return commands;
+        }
+
+        /**
+         * Slot size of the socket the factory will open, when the builder knows it: {@link #conclude()} then refuses
+         * an {@link Outbox} whose payloads do not fit, before anything starts.
+         *
+         * @param slotBytes 0 (default) when unknown: checked in {@link VerifierAgent#onStart()} instead.
+         * @return this.
+         */
+        public Context slotBytes(final int slotBytes)
+        {
+            this.slotBytes = slotBytes;
+            return this;
+        }
+
+        /**
+         * Slot size of the socket the factory opens.
+         *
+         * @return bytes, or 0 when unknown.
+         */
+        public int slotBytes()
+        {
+            return slotBytes;
         }
 
         /**

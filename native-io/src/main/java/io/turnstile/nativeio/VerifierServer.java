@@ -339,6 +339,7 @@ public final class VerifierServer implements AutoCloseable
         private final int id;
         private final AtomicCounter[] counters;
         private final AtomicCounter[] verifierCounters;
+        private final BatchSocket.Context socketContext;
         private final VerifierAgent agent;
         private final AgentRunner runner;
         private final CountDownLatch bound = new CountDownLatch(1);
@@ -351,6 +352,17 @@ public final class VerifierServer implements AutoCloseable
             this.id = id;
             this.counters = WorkerCounter.allocate(countersManager, id);
             this.verifierCounters = VerifierCounterSet.allocate(countersManager, id);
+            // Configured now, not when the worker opens it, so the agent knows its slot size before anything starts.
+            this.socketContext = new BatchSocket.Context()
+                .bindAddress(context.bindAddress())
+                .port(context.port())
+                .batchSize(context.batchSize())
+                .receiveBufferBytes(context.receiveBufferBytes())
+                .sendBufferBytes(context.sendBufferBytes())
+                .reusePort(true)
+                .forceNio(context.forceNio())
+                .notice(context.notice());
+            context.socketConfigurator().accept(id, socketContext);
             final ClientHelloVerifier verifier = new ClientHelloVerifier(new ClientHelloVerifier.Context()
                 .cookieKeys(context.cookieKeys())
                 .maxCookieAgeMs(context.maxCookieAgeMs())
@@ -358,6 +370,7 @@ public final class VerifierServer implements AutoCloseable
             final VerifierAgent.Context agentContext = new VerifierAgent.Context()
                 .workerId(id)
                 .sockets(this::openSocket)
+                .slotBytes(socketContext.slotBytes())
                 .verifier(verifier)
                 .counters(counters)
                 .verifierCounters(verifierCounters)
@@ -405,16 +418,7 @@ public final class VerifierServer implements AutoCloseable
 
         private BatchSocket openSocket()
         {
-            final BatchSocket.Context socketContext = new BatchSocket.Context()
-                .bindAddress(context.bindAddress())
-                .port(0 == id ? context.port() : localPort)
-                .batchSize(context.batchSize())
-                .receiveBufferBytes(context.receiveBufferBytes())
-                .sendBufferBytes(context.sendBufferBytes())
-                .reusePort(true)
-                .forceNio(context.forceNio())
-                .notice(context.notice());
-            context.socketConfigurator().accept(id, socketContext);
+            final BatchSocket.Context socketContext = this.socketContext.port(0 == id ? context.port() : localPort);
             final BatchSocket socket = BatchSockets.open(socketContext);
             isNative = socket instanceof MmsgBatchSocket;
             port = socket.localPort();

@@ -368,6 +368,17 @@ class VerifierServerTest
         assertArrayEquals(new byte[4], defaults.bindAddress().getAddress(), "the wildcard by default");
     }
 
+    @Test
+    @Timeout(10)
+    void shouldRefuseAnOutboxLargerThanTheSocketSlotsWhenBuiltNotAfterStart()
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> new VerifierServer(
+            serverContext(InetAddress.getLoopbackAddress())
+                .socketConfigurator((id, socketContext) -> socketContext.slotBytes(512))
+                .agentConfigurator((id, agentContext) -> agentContext.outbox(new Outbox(64 * 1024)))));
+        assertTrue(ex.getMessage().contains("socket's slots are 512"), ex.getMessage());
+    }
+
     private static VerifierServer.Context serverContext(final InetAddress loopback)
     {
         return new VerifierServer.Context().bindAddress(loopback).workers(1).batchSize(8);
