@@ -68,12 +68,4 @@ public final class AddressSessionLookup implements SessionLookup
         return sessions.size();
     }
 
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public Iterable<PeerSession> sessions()
-    {
-        return sessions.values();
-    }
 }

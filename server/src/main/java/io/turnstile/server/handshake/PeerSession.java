@@ -14,11 +14,13 @@ import java.io.IOException;
  * BouncyCastle's protocol blocks; it hears from its owner only through its {@link PeerTransport} and tells it what
  * happened only through {@link SessionEvents}, so it knows nothing of the table that holds it.
  * <pre>
- *   ASSEMBLING   verified hello (fragment 0) + tail fragments from the transport, bounded by the hello wait
- *   HANDSHAKING  DTLSServerProtocol.accept(server, transport, request), bounded by the handshake timeout
- *   ECHOING      receive(idle timeout) -&gt; send the same bytes back
+ *   ASSEMBLING   verified hello (fragment 0) + tail fragments from the transport, until the hello wait
+ *   HANDSHAKING  DTLSServerProtocol.accept(server, transport, request), until the handshake timeout
+ *   ESTABLISHED  receive -&gt; send the same bytes back, until the idle timeout
  *   ended        events.onEnded: the conductor removes it, counts it, releases the peer
  * </pre>
+ * The conductor keeps the three deadlines and expires the transport's phase when one passes; the session's own waits
+ * are only a backstop, {@value #BACKSTOP_MS} ms later, should the conductor have stopped.
  */
 public final class PeerSession implements Runnable
 {
@@ -43,6 +45,8 @@ public final class PeerSession implements Runnable
         SHUTDOWN
     }
 
+    /** How much later than the conductor's deadlines the session's own waits give up. */
+    public static final int BACKSTOP_MS = 1_000;
     private static final byte[] NO_HELLO = new byte[0];
 
     private final PeerKey peer;
@@ -61,6 +65,9 @@ public final class PeerSession implements Runnable
     private volatile boolean shutdown;
     private long echoed;
     boolean countedEstablished;
+    long lastHeardMs;
+    int expiredPhase = -1;
+    int tableIndex = -1;
 
     /**
      * A session, not yet running.
@@ -110,7 +117,7 @@ public final class PeerSession implements Runnable
         End outcome = End.CLOSED;
         try
         {
-            final byte[] hello = assembleHello(settings.helloWaitMillis());
+            final byte[] hello = assembleHello(settings.helloWaitMillis() + BACKSTOP_MS);
             if (null == hello)
             {
                 outcome = End.HELLO_TIMED_OUT;
@@ -131,8 +138,9 @@ public final class PeerSession implements Runnable
                 failures.onOther(peer, "BouncyCastle's DTLSVerifier took no request from the reassembled hello");
                 return;
             }
-            final int remaining = (int)Math.max(1, settings.handshakeTimeoutMillis() -
+            final int remaining = (int)Math.max(1, settings.handshakeTimeoutMillis() + BACKSTOP_MS -
                 (System.currentTimeMillis() - createdMs));
+            transport.phase(PeerTransport.HANDSHAKING);
             final FatalAlertRecord alerts = new FatalAlertRecord();
             try
             {
@@ -156,9 +164,10 @@ public final class PeerSession implements Runnable
                 }
                 return;
             }
+            transport.phase(PeerTransport.ESTABLISHED);
             established = true;
             events.onEstablished(this);
-            outcome = echo(dtls, settings.idleTimeoutMillis());
+            outcome = echo(dtls, settings.idleTimeoutMillis() + BACKSTOP_MS);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -226,7 +235,15 @@ public final class PeerSession implements Runnable
         while (true)
         {
             final long startMs = System.currentTimeMillis();
-            final int length = dtls.receive(buffer, 0, buffer.length, idleTimeoutMillis);
+            final int length;
+            try
+            {
+                length = dtls.receive(buffer, 0, buffer.length, idleTimeoutMillis);
+            }
+            catch (final PeerTransport.IdleExpiredException ex)
+            {
+                return End.IDLE_TIMED_OUT;
+            }
             if (length < 0)
             {
                 if (shutdown)
@@ -237,6 +254,10 @@ public final class PeerSession implements Runnable
                 if (transport.isClosed())
                 {
                     return End.CLOSED;
+                }
+                if (transport.isExpired())
+                {
+                    return End.IDLE_TIMED_OUT;
                 }
                 return System.currentTimeMillis() - startMs >= idleTimeoutMillis ? End.IDLE_TIMED_OUT : End.CLOSED;
             }
@@ -266,6 +287,16 @@ public final class PeerSession implements Runnable
     {
         shutdown = true;
         transport.close();
+    }
+
+    /**
+     * When the conductor made the session, for its hello and handshake deadlines.
+     *
+     * @return epoch milliseconds.
+     */
+    public long createdMs()
+    {
+        return createdMs;
     }
 
     /**

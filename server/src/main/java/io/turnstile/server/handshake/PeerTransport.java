@@ -4,6 +4,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.bouncycastle.tls.DatagramTransport;
+import org.bouncycastle.tls.TlsTimeoutException;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -19,12 +20,27 @@ import java.util.concurrent.locks.LockSupport;
  *                                       nothing queued: park until offered, closed, or the wait is over
  *                      send()           a reusable view of BouncyCastle's buffer -&gt; {@link PeerOutput}
  * </pre>
+ * Timeouts are the conductor's: it calls {@link #expire(int)} with the phase the session was in when its deadline
+ * passed, and a receive in that phase then ends at once: -1 while assembling the hello (nothing arrived in time), a
+ * {@link TlsTimeoutException} while BouncyCastle handshakes (what its own handshake timer throws), an
+ * {@link IdleExpiredException} once established (an {@link InterruptedIOException}, which BouncyCastle's
+ * {@code DTLSTransport} passes through without failing the connection, so closing it still sends close_notify). An
+ * expiry for a phase the session has already left is ignored.
+ * <p>
  * The queue bounds the memory a peer can make the server hold: when it is full the conductor drops the datagram and
  * counts it, as a full socket buffer would. The datagram buffers come from a shared {@link DatagramPool} and the send
  * view is wrapped, not made, so a live session allocates nothing per datagram here.
  */
 public final class PeerTransport implements DatagramTransport
 {
+    /** Phase: reassembling the verified hello. */
+    public static final int ASSEMBLING = 0;
+    /** Phase: BouncyCastle's handshake. */
+    public static final int HANDSHAKING = 1;
+    /** Phase: established, echoing. */
+    public static final int ESTABLISHED = 2;
+    private static final int NOT_EXPIRED = -1;
+
     private final PeerKey peer;
     private final PeerOutput output;
     private final DatagramPool pool;
@@ -37,6 +53,8 @@ public final class PeerTransport implements DatagramTransport
     private final AtomicLong sendRefused = new AtomicLong();
     private volatile Thread receiver;
     private volatile boolean closed;
+    private volatile int phase = ASSEMBLING;
+    private volatile int expiredPhase = NOT_EXPIRED;
 
     /**
      * A transport with a pool of its own, for a session used alone (tests, embedding without a conductor).
@@ -181,6 +199,20 @@ public final class PeerTransport implements DatagramTransport
                     pool.release(datagram);
                     return length;
                 }
+                if (expiredPhase == phase)
+                {
+                    if (HANDSHAKING == phase)
+                    {
+                        // What BouncyCastle's own handshake timer throws: the same abort, the same alert.
+                        throw new TlsTimeoutException("the handshake deadline for " + peer + " passed");
+                    }
+                    if (ESTABLISHED == phase)
+                    {
+                        // Not -1: BouncyCastle's record layer would call again at once until its own wait ran out.
+                        throw new IdleExpiredException(peer);
+                    }
+                    return -1;
+                }
                 final long leftNs = deadlineNs - System.nanoTime();
                 if (leftNs <= 0)
                 {
@@ -234,6 +266,51 @@ public final class PeerTransport implements DatagramTransport
         {
             LockSupport.unpark(waiting);
         }
+    }
+
+    /**
+     * The session's phase, set by its own thread as it moves on.
+     *
+     * @param phase {@link #ASSEMBLING}, {@link #HANDSHAKING} or {@link #ESTABLISHED}.
+     */
+    void phase(final int phase)
+    {
+        this.phase = phase;
+    }
+
+    /**
+     * The session's phase, for the conductor's timers.
+     *
+     * @return {@link #ASSEMBLING}, {@link #HANDSHAKING} or {@link #ESTABLISHED}.
+     */
+    public int phase()
+    {
+        return phase;
+    }
+
+    /**
+     * A deadline passed (conductor thread): wake the receiver, whose receives in that phase now end at once.
+     *
+     * @param phase the phase the deadline belonged to.
+     */
+    void expire(final int phase)
+    {
+        expiredPhase = phase;
+        final Thread waiting = receiver;
+        if (null != waiting)
+        {
+            LockSupport.unpark(waiting);
+        }
+    }
+
+    /**
+     * Whether the conductor expired the phase the session is in.
+     *
+     * @return true once a deadline of the current phase passed.
+     */
+    public boolean isExpired()
+    {
+        return expiredPhase == phase;
     }
 
     /**
@@ -296,5 +373,18 @@ public final class PeerTransport implements DatagramTransport
     public long sendRefused()
     {
         return sendRefused.get();
+    }
+
+    /**
+     * An established session's idle deadline passed: thrown by {@link #receive} so BouncyCastle returns at once.
+     */
+    public static final class IdleExpiredException extends InterruptedIOException
+    {
+        private static final long serialVersionUID = 1L;
+
+        IdleExpiredException(final PeerKey peer)
+        {
+            super("idle deadline for " + peer + " passed");
+        }
     }
 }

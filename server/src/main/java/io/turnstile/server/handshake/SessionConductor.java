@@ -4,6 +4,8 @@ import io.turnstile.codec.PeerAddress;
 import io.turnstile.nativeio.PeerCommands;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.EpochClock;
+import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -28,6 +30,7 @@ import java.util.Objects;
  *  |                                         -&gt; find the session (SessionLookup) -&gt; offer the datagram       |
  *  |                            apply session events (ManyToOneConcurrentLinkedQueue) -&gt; count, remove       |
  *  |                            release refused / ended peers -&gt; the worker's PeerCommands (retried if full) |
+ *  |                            every 10 ms: hello-wait, handshake and idle deadlines -&gt; expire the transport  |
  *  +---------------------------------------------------------------------------------------------------------+
  *    |  PeerCommands: RELEASE (one OneToOneRingBuffer per worker)        |  sends: the worker's Outbox (session
  *    v  applied by the worker before its next receive                    v  threads -&gt; worker socket)
@@ -43,6 +46,8 @@ public final class SessionConductor implements Agent, SessionEvents
     public static final int DEFAULT_RING_BYTES = 4 << 20;
     /** Records read from the ring per duty cycle, so events and releases are never starved. */
     public static final int READ_LIMIT = 256;
+    /** How often the hello, handshake and idle deadlines are checked. */
+    public static final int SWEEP_INTERVAL_MS = 10;
 
     private final SessionTable table;
     private final SessionTable.Context context;
@@ -53,7 +58,10 @@ public final class SessionConductor implements Agent, SessionEvents
     private final PeerAddress recordPeer = new PeerAddress();
     private final PeerKey probe = new PeerKey();
     private final UnsafeBuffer datagramView = new UnsafeBuffer(new byte[0]);
+    private final EpochClock clock;
     private volatile WorkerLink[] workers = new WorkerLink[0];
+    private long nowMs;
+    private long nextSweepMs;
 
     /**
      * A conductor with a new, empty table.
@@ -63,6 +71,19 @@ public final class SessionConductor implements Agent, SessionEvents
      */
     public SessionConductor(final SessionTable table, final int ringBytes)
     {
+        this(table, ringBytes, SystemEpochClock.INSTANCE);
+    }
+
+    /**
+     * A conductor with a clock of one's choosing.
+     *
+     * @param table     the table it owns from now on.
+     * @param ringBytes size of the ring from the workers, a power of two.
+     * @param clock     read once per duty cycle, for the deadlines.
+     */
+    public SessionConductor(final SessionTable table, final int ringBytes, final EpochClock clock)
+    {
+        this.clock = Objects.requireNonNull(clock, "clock must not be null");
         this.table = Objects.requireNonNull(table, "table must not be null");
         this.context = table.context();
         this.ring = new ManyToOneRingBuffer(new UnsafeBuffer(
@@ -122,6 +143,7 @@ public final class SessionConductor implements Agent, SessionEvents
     public int doWork()
     {
         int work = 0;
+        nowMs = clock.time();
         final WorkerLink[] workers = this.workers;
         for (final WorkerLink worker : workers)
         {
@@ -140,7 +162,46 @@ public final class SessionConductor implements Agent, SessionEvents
             work++;
             applyEvent(session);
         }
+        if (nowMs >= nextSweepMs)
+        {
+            nextSweepMs = nowMs + SWEEP_INTERVAL_MS;
+            work += sweep(nowMs);
+        }
         return work;
+    }
+
+    /**
+     * Expire every session whose deadline for its present phase has passed: the hello wait and the handshake
+     * timeout count from admission, the idle timeout from the last datagram delivered (or the handshake's end).
+     */
+    private int sweep(final long nowMs)
+    {
+        final SessionTable table = this.table;
+        final SessionTable.Context context = this.context;
+        int expired = 0;
+        for (int i = 0, n = table.sessionCount(); i < n; i++)
+        {
+            final PeerSession session = table.sessionAt(i);
+            final PeerTransport transport = session.transport();
+            final int phase = transport.phase();
+            if (phase == session.expiredPhase)
+            {
+                continue;
+            }
+            final boolean due = switch (phase)
+            {
+                case PeerTransport.ASSEMBLING -> nowMs - session.createdMs() >= context.helloWaitMillis();
+                case PeerTransport.HANDSHAKING -> nowMs - session.createdMs() >= context.handshakeTimeoutMillis();
+                default -> nowMs - Math.max(session.lastHeardMs, session.createdMs()) >= context.idleTimeoutMillis();
+            };
+            if (due)
+            {
+                session.expiredPhase = phase;
+                transport.expire(phase);
+                expired++;
+            }
+        }
+        return expired;
     }
 
     private void onRecord(final int type, final MutableDirectBuffer buffer, final int index, final int length)
@@ -162,9 +223,13 @@ public final class SessionConductor implements Agent, SessionEvents
                 // Its session just ended and the release is on its way (or the peer's session is another worker's).
                 worker.counters().onOrphan();
             }
-            else if (!session.transport().offer(buffer, offset, datagramLength))
+            else
             {
-                worker.counters().onQueueFull();
+                session.lastHeardMs = nowMs;
+                if (!session.transport().offer(buffer, offset, datagramLength))
+                {
+                    worker.counters().onQueueFull();
+                }
             }
         }
     }
@@ -197,8 +262,10 @@ public final class SessionConductor implements Agent, SessionEvents
 
     private void applyEvent(final PeerSession session)
     {
-        if (session.isEstablished())
+        if (session.isEstablished() && !session.countedEstablished)
         {
+            // The idle timeout counts from the end of the handshake until the first datagram after it.
+            session.lastHeardMs = nowMs;
             table.onEstablished(session);
         }
         if (session.end() != PeerSession.End.NONE && table.remove(session))
@@ -213,6 +280,7 @@ public final class SessionConductor implements Agent, SessionEvents
     @Override
     public void onEstablished(final PeerSession session)
     {
+        table.countEstablished();
         events.offer(session);
     }
 

@@ -5,7 +5,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The session table's counters, in one place: admissions by outcome, ends by reason, completed handshakes, the live
- * gauges, each written by the conductor thread alone ({@code lazySet}); echoed records, added by every session thread.
+ * gauges, each written by the conductor thread alone ({@code lazySet}); completed handshakes and echoed records, added
+ * by every session thread as it happens (so a client that has its echo back finds its handshake counted).
  * Read from any thread through the {@link SessionTable}'s getters. Plain single-writer values, so they can move into
  * Agrona {@code AtomicCounter}s of the server's {@code CountersManager} one for one.
  */
@@ -31,7 +32,7 @@ public final class SessionCounters
 
     void onEstablished()
     {
-        established.lazySet(established.get() + 1);
+        established.getAndIncrement();
     }
 
     void onEchoed()

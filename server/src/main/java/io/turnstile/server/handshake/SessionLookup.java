@@ -54,10 +54,4 @@ public interface SessionLookup
      */
     int size();
 
-    /**
-     * Every session, for closing them all.
-     *
-     * @return the sessions (a view; do not change the lookup while iterating).
-     */
-    Iterable<PeerSession> sessions();
 }

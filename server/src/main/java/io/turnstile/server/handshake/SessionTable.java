@@ -1,8 +1,6 @@
 package io.turnstile.server.handshake;
 
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
@@ -24,9 +22,10 @@ import java.util.function.Consumer;
  *     {@code receiveLimit} bytes (plus BouncyCastle's per-connection state, a few KB).</li>
  * </ul>
  * Timeouts: the hello's tail fragments must arrive within {@code helloWaitMillis}; the whole handshake within
- * {@code handshakeTimeoutMillis} (BouncyCastle's own timer); an established session that receives nothing for
- * {@code idleTimeoutMillis} is closed (close_notify sent). Each is enforced by the session's own bounded waits on its
- * transport. When a session ends the conductor removes it here, counts it by {@link PeerSession.End}, and releases
+ * {@code handshakeTimeoutMillis}; an established session that receives nothing for {@code idleTimeoutMillis} is
+ * closed (close_notify sent). The conductor keeps the deadlines and sweeps them every
+ * {@value SessionConductor#SWEEP_INTERVAL_MS} ms; the sessions' own bounded waits are a backstop
+ * ({@link PeerSession#BACKSTOP_MS} later). When a session ends the conductor removes it here, counts it by {@link PeerSession.End}, and releases
  * its peer through the worker's command queue.
  * <p>
  * Sessions run on virtual threads by default: an established session mostly waits for datagrams, and a platform
@@ -57,6 +56,8 @@ public final class SessionTable
     private final SessionCounters counters = new SessionCounters();
     private final HandshakeFailures failures;
     private final SessionSettings settings;
+    private PeerSession[] live = new PeerSession[16];
+    private int liveCount;
     private int handshakes;
     private volatile boolean closed;
 
@@ -135,6 +136,12 @@ public final class SessionTable
     void add(final PeerSession session)
     {
         lookup.add(session);
+        if (liveCount == live.length)
+        {
+            live = java.util.Arrays.copyOf(live, liveCount * 2);
+        }
+        session.tableIndex = liveCount;
+        live[liveCount++] = session;
         perAddress.computeIfAbsent(session.address(), (key) -> new int[1])[0]++;
         handshakes++;
         counters.onAdmission(Admission.OPENED);
@@ -152,7 +159,6 @@ public final class SessionTable
         {
             session.countedEstablished = true;
             handshakes--;
-            counters.onEstablished();
             publishGauges();
         }
     }
@@ -169,6 +175,12 @@ public final class SessionTable
         {
             return false;
         }
+        // Swap the last live session into this one's slot: the array stays dense, removal is O(1).
+        final PeerSession last = live[--liveCount];
+        live[session.tableIndex] = last;
+        last.tableIndex = session.tableIndex;
+        live[liveCount] = null;
+        session.tableIndex = -1;
         if (!session.countedEstablished)
         {
             handshakes--;
@@ -200,6 +212,27 @@ public final class SessionTable
     }
 
     /**
+     * Sessions held, for the conductor's timers (conductor thread).
+     *
+     * @return the count; {@link #sessionAt} takes 0 to this less one.
+     */
+    int sessionCount()
+    {
+        return liveCount;
+    }
+
+    /**
+     * A held session by position, so the conductor can walk them without an iterator (conductor thread).
+     *
+     * @param index 0 to {@link #sessionCount()} less one.
+     * @return the session.
+     */
+    PeerSession sessionAt(final int index)
+    {
+        return live[index];
+    }
+
+    /**
      * How sessions are found.
      *
      * @return the lookup.
@@ -215,14 +248,9 @@ public final class SessionTable
     void close()
     {
         closed = true;
-        final List<PeerSession> live = new ArrayList<>();
-        for (final PeerSession session : lookup.sessions())
+        for (int i = 0; i < liveCount; i++)
         {
-            live.add(session);
-        }
-        for (final PeerSession session : live)
-        {
-            session.close();
+            live[i].close();
         }
     }
 
@@ -364,6 +392,11 @@ public final class SessionTable
     void onEchoed()
     {
         counters.onEchoed();
+    }
+
+    void countEstablished()
+    {
+        counters.onEstablished();
     }
 
     /**

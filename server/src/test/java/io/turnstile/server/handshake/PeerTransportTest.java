@@ -134,4 +134,46 @@ class PeerTransportTest
         assertEquals(42, buffer[0]);
         producer.join();
     }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void shouldEndAReceiveInTheExpiredPhaseTheWayBouncyCastleExpects() throws Exception
+    {
+        final PeerTransport transport = new PeerTransport(peer, output, 4, 1472, 1452);
+        final byte[] buffer = new byte[16];
+        transport.expire(PeerTransport.ASSEMBLING);
+        assertEquals(-1, transport.receive(buffer, 0, buffer.length, 60_000), "hello wait over: nothing arrived");
+
+        transport.phase(PeerTransport.HANDSHAKING);
+        assertTrue(transport.offer(new byte[]{ 5 }, 0, 1));
+        assertEquals(1, transport.receive(buffer, 0, buffer.length, 100), "an expiry of a phase left is ignored");
+        expireFromAnotherThread(transport, PeerTransport.HANDSHAKING);
+        assertThrows(org.bouncycastle.tls.TlsTimeoutException.class,
+            () -> transport.receive(buffer, 0, buffer.length, 60_000), "what BouncyCastle's own timer throws");
+
+        transport.phase(PeerTransport.ESTABLISHED);
+        assertFalse(transport.isExpired());
+        expireFromAnotherThread(transport, PeerTransport.ESTABLISHED);
+        assertThrows(PeerTransport.IdleExpiredException.class,
+            () -> transport.receive(buffer, 0, buffer.length, 60_000), "passes through BouncyCastle's DTLSTransport");
+        assertTrue(transport.isExpired());
+        assertFalse(transport.isClosed(), "still open: closing the DTLS transport sends close_notify through it");
+    }
+
+    private static void expireFromAnotherThread(final PeerTransport transport, final int phase)
+    {
+        final Thread conductor = new Thread(() ->
+        {
+            try
+            {
+                Thread.sleep(50);
+            }
+            catch (final InterruptedException ignore)
+            {
+                Thread.currentThread().interrupt();
+            }
+            transport.expire(phase);
+        });
+        conductor.start();
+    }
 }

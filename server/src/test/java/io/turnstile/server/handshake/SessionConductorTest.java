@@ -4,6 +4,7 @@ import io.turnstile.codec.PeerAddress;
 import io.turnstile.nativeio.AcceptedPeers;
 import io.turnstile.nativeio.PeerCommands;
 import org.agrona.concurrent.AgentInvoker;
+import org.agrona.concurrent.CachedEpochClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -187,5 +188,38 @@ class SessionConductorTest
         assertTrue(conductor.proxy().datagram(link.id(), peer(5), new UnsafeBuffer(new byte[40]), 40));
         invokeUntil(invoker, () -> link.counters().orphanDatagrams() == 1);
         assertEquals(0, conductor.table().created());
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void shouldTimeAHandshakeOutByItsOwnDeadlinesNotTheSessionsWaits() throws Exception
+    {
+        // The conductor's clock is an hour ahead: every deadline it keeps has passed, while the session's own
+        // backstop (BouncyCastle's timer, a minute away) has not. Ending within the test's timeout is the conductor's.
+        final byte[] hello = Corpus.load("openssl-dtls12-ch2-cookie.bin");
+        final CachedEpochClock clock = new CachedEpochClock();
+        final SessionConductor conductor = new SessionConductor(new SessionTable(new SessionTable.Context()
+            .credentials(certificate).handshakeTimeoutMillis(60_000)), 64 << 10, clock);
+        final PeerCommands commands = new PeerCommands(PeerCommands.MIN_CAPACITY_BYTES);
+        final WorkerLink link = conductor.attach(commands, NOWHERE);
+        final AgentInvoker invoker = invoker(conductor);
+        final SessionTable table = conductor.table();
+        clock.update(System.currentTimeMillis());
+        assertTrue(conductor.proxy().verified(link.id(), peer(1), new UnsafeBuffer(hello), hello.length, 0, 1, false));
+        invokeUntil(invoker, () -> table.created() == 1);
+        final PeerSession session = table.session(PeerKey.of(new byte[]{ 127, 0, 0, 1 }, 1));
+        while (session.transport().phase() != PeerTransport.HANDSHAKING)
+        {
+            Thread.sleep(1);
+        }
+        clock.update(System.currentTimeMillis() + TimeUnit.HOURS.toMillis(1));
+        invokeUntil(invoker, () -> table.ended(PeerSession.End.HANDSHAKE_TIMED_OUT) == 1);
+        assertEquals(1, table.failures().timeouts());
+        assertEquals(0, table.liveSessions());
+        assertEquals(0, table.handshakesInProgress());
+        final AcceptedPeers acceptedPeers = new AcceptedPeers(8);
+        assertTrue(acceptedPeers.add(peer(1)));
+        assertEquals(1, commands.drain(acceptedPeers, 8));
+        assertFalse(acceptedPeers.contains(peer(1)), "the timed-out peer was released");
     }
 }
