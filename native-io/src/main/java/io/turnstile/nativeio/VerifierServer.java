@@ -1079,8 +1079,10 @@ public final class VerifierServer implements AutoCloseable
         }
 
         /**
-         * Called with each worker's socket context on the worker's thread, after the server has filled it and just
-         * before the socket is opened: for socket options the server does not set itself (e.g. a kernel filter).
+         * Called with each worker's socket context when the server is built, after the server has filled it; the
+         * worker opens its socket with it on its own thread at start. For socket options the server does not set
+         * itself (e.g. a kernel filter). Called at build time so that the worker's agent knows its slot size before
+         * anything starts (an outbox that does not fit is refused then).
          *
          * @param socketConfigurator default does nothing.
          * @return this.
