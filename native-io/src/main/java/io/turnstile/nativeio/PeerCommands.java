@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * ordered, so a release and a later accept of the same address and port are applied in the order they were decided:
  * no guard is needed against a stale release.
  * <pre>
- *   conductor thread                 worker thread (VerifierAgent, each duty cycle, before it receives)
+ *   conductor thread                 worker thread (VerifierAgent, each duty cycle, before its next receive)
  *   offerRelease(peer) --+
  *   offerAccept(peer)  --+--> OneToOneRingBuffer --> drain(acceptedPeers, limit): add / remove
  * </pre>

@@ -19,8 +19,7 @@ import java.util.function.Supplier;
  * in each duty cycle receives a batch, verifies every datagram in place, stages the HelloVerifyRequests straight into
  * send slots and flushes them with one system call.
  * <pre>
- *   doWork():  commands.drain(acceptedPeers)   releases and accepts decided elsewhere, before this batch's lookups
- *              nowMs = clock.time()            once per batch: cookies need millisecond time, not per packet
+ *   doWork():  nowMs = clock.time()            once per batch: cookies need millisecond time, not per packet
  *              n = socket.receive()            recvmmsg: up to batchSize datagrams, 0 on EAGAIN
  *              for each datagram i:
  *                  source i accepted?       -> yes       handed to the {@link PeerDatagramHandler}, not verified
@@ -30,6 +29,8 @@ import java.util.function.Supplier;
  *              outbox.drain(batchSize)         even when nothing arrived: other threads' datagrams staged
  *              socket.flush()                  sendmmsg: every staged reply
  *              counters += batch totals        one release-add per counter per batch
+ *              commands.drain(acceptedPeers)   even when nothing arrived: releases and accepts decided elsewhere,
+ *                                              applied before the next receive's lookups
  * </pre>
  * A server runs one agent per core, each with its own SO_REUSEPORT socket and verifier, all sharing one
  * {@link io.turnstile.cookie.CookieKeys}; drive it with an {@code AgentRunner} and an idle strategy, or with an
@@ -129,12 +130,24 @@ public final class VerifierAgent implements Agent
     @Override
     public int doWork()
     {
+        final int work = receiveVerifyAndSend();
+        final PeerCommands commands = this.commands;
+        // Last in the cycle, so a release takes effect before the next receive's lookups.
+        return null == commands ? work : work + commands.drain(acceptedPeers, socket.batchSize());
+    }
+
+    /**
+     * The receive, verify and send part of the cycle. A method of its own, too big to be inlined, so the JIT compiles
+     * it on its own budget: the command queue's code cannot crowd out the inlining that keeps the FFM calls of the
+     * receive and flush paths allocation-free.
+     */
+    private int receiveVerifyAndSend()
+    {
         final BatchSocket socket = this.socket;
-        final int applied = null == commands ? 0 : commands.drain(acceptedPeers, socket.batchSize());
         final int received = socket.receive();
         if (received == 0)
         {
-            final int drained = applied + (null == outbox ? 0 : drainOutbox(socket));
+            final int drained = null == outbox ? 0 : drainOutbox(socket);
             if (socket.sendQueued() == 0)
             {
                 return drained;
@@ -203,7 +216,7 @@ public final class VerifierAgent implements Agent
         final int drained = null == outbox ? 0 : drainOutbox(socket);
         final int sent = socket.flush();
         publish(received, verified, replies, dropped, queueFull);
-        return applied + received + drained + sent;
+        return received + drained + sent;
     }
 
     private int drainOutbox(final BatchSocket socket)

@@ -80,11 +80,6 @@ public final class EchoServer implements AutoCloseable
         final int slotBytes = agentContext.slotBytes() > 0 ? agentContext.slotBytes() :
             BatchSocket.Context.DEFAULT_SLOT_BYTES;
         final Outbox outbox = new Outbox(OUTBOX_CAPACITY_BYTES, slotBytes);
-        if (outbox.maxPayloadLength() < context.sendLimit())
-        {
-            throw new IllegalArgumentException("outbox takes payloads up to " + outbox.maxPayloadLength() +
-                " bytes, less than the sessions' send limit " + context.sendLimit());
-        }
         final AcceptedPeers acceptedPeers = new AcceptedPeers(Math.min(AcceptedPeers.MAX_CAPACITY,
             context.maxSessions()));
         final PeerCommands commands = new PeerCommands(COMMANDS_CAPACITY_BYTES);
@@ -101,9 +96,16 @@ public final class EchoServer implements AutoCloseable
      * @param commands      the worker's command queue.
      * @param outbox        the worker's outbox.
      * @return the worker's hand-off.
+     * @throws IllegalArgumentException when the outbox cannot take the sessions' longest datagram.
      */
     public HandshakeHandoff attach(final AcceptedPeers acceptedPeers, final PeerCommands commands, final Outbox outbox)
     {
+        final int sendLimit = conductor.table().context().sendLimit();
+        if (outbox.maxPayloadLength() < sendLimit)
+        {
+            throw new IllegalArgumentException("outbox takes payloads up to " + outbox.maxPayloadLength() +
+                " bytes, less than the sessions' send limit " + sendLimit);
+        }
         final HandoffCounters counters = new HandoffCounters();
         return attach(acceptedPeers, commands, new OutboxOutput(outbox, counters), counters);
     }
