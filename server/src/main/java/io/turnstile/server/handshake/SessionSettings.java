@@ -1,8 +1,9 @@
 package io.turnstile.server.handshake;
 
 /**
- * What every session needs to know of the configuration, taken once from a concluded {@link SessionTable.Context}, so
- * that a {@link PeerSession} depends on these values and not on the table.
+ * What every session needs to know of the configuration, taken once by the table from its concluded context, so that
+ * a {@link PeerSession} depends on these values and not on the table: PeerSession, SessionSettings and SessionEvents
+ * know nothing of SessionTable or SessionConductor.
  *
  * @param credentials                what the server proves itself with.
  * @param requestFactory             builds BouncyCastle's request from the verified hello.
@@ -19,15 +20,4 @@ public record SessionSettings(
     int idleTimeoutMillis,
     boolean requireSecureRenegotiation)
 {
-    /**
-     * The settings of a concluded context.
-     *
-     * @param context concluded.
-     * @return the settings.
-     */
-    public static SessionSettings of(final SessionTable.Context context)
-    {
-        return new SessionSettings(context.credentials(), context.requestFactory(), context.helloWaitMillis(),
-            context.handshakeTimeoutMillis(), context.idleTimeoutMillis(), context.requireSecureRenegotiation());
-    }
 }

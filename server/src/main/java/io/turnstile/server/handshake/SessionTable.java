@@ -82,7 +82,9 @@ public final class SessionTable
         this.context = context.conclude();
         this.lookup = Objects.requireNonNull(lookup, "lookup must not be null");
         this.failures = new HandshakeFailures(this.context.failureLog());
-        this.settings = SessionSettings.of(this.context);
+        this.settings = new SessionSettings(this.context.credentials(), this.context.requestFactory(),
+            this.context.helloWaitMillis(), this.context.handshakeTimeoutMillis(), this.context.idleTimeoutMillis(),
+            this.context.requireSecureRenegotiation());
     }
 
     /**
