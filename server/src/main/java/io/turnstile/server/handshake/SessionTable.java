@@ -553,7 +553,11 @@ public final class SessionTable
         }
 
         /**
-         * Makes the thread each session runs on.
+         * Makes the thread each session runs on; the conductor starts it.
+         * <p>
+         * <b>Note:</b> waking a virtual thread (when a datagram arrives for its session) allocates in the JDK's
+         * scheduler on the conductor's thread, a few dozen bytes; platform threads wake without allocating but hold a
+         * stack each, so they suit a few busy sessions, virtual threads many mostly idle ones.
          *
          * @param threadFactory default virtual threads named {@code turnstile-session-N}.
          * @return this.
