@@ -34,13 +34,18 @@ require_jdk() {
   export JAVA_HOME="$best" PATH="$best/bin:$PATH"
 }
 
-# ensure_tools <command>=<package> ...: installs the Debian packages of any command that is missing,
-# running 'apt-get update' once first.
+# ensure_tools <what>=<package> ...: installs the Debian packages of anything missing, running 'apt-get update' once
+# first. <what> is a command on the PATH (openssl=openssl), or, for packages that install no command (libraries'
+# development files), an absolute path the package installs (/usr/include/wolfssl/ssl.h=libwolfssl-dev).
 ensure_tools() {
-  local pair cmd pkg missing=()
+  local pair what pkg missing=()
   for pair in "$@"; do
-    cmd=${pair%%=*}; pkg=${pair#*=}
-    command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+    what=${pair%%=*}; pkg=${pair#*=}
+    if [[ "$what" == /* ]]; then
+      [[ -e "$what" ]] || missing+=("$pkg")
+    else
+      command -v "$what" >/dev/null 2>&1 || missing+=("$pkg")
+    fi
   done
   [[ ${#missing[@]} -eq 0 ]] && return 0
   local sudo=""

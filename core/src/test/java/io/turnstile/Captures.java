@@ -1,14 +1,16 @@
 package io.turnstile;
 
+import org.agrona.DirectBuffer;
+import io.turnstile.codec.PeerAddress;
+import io.turnstile.codec.ClientHelloEncoder;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.List;
-
-import static java.nio.ByteOrder.BIG_ENDIAN;
 
 /**
  * Test support: the real ClientHello captures from {@code src/test/resources/corpus} and byte surgery on them.
@@ -76,6 +78,28 @@ public final class Captures
     }
 
     /**
+     * A peer in the one form the verifier takes, from raw address bytes.
+     *
+     * @param address       buffer holding 4 (IPv4) or 16 (IPv6) address bytes at offset 0.
+     * @param addressLength 4 or 16.
+     * @param port          UDP port.
+     * @return a view over a fresh 18-byte buffer.
+     */
+    public static PeerAddress peer(final DirectBuffer address, final int addressLength, final int port)
+    {
+        final UnsafeBuffer encoded = new UnsafeBuffer(new byte[PeerAddress.LENGTH]);
+        if (addressLength == 4)
+        {
+            PeerAddress.encodeIpv4(encoded, 0, address, 0, port);
+        }
+        else
+        {
+            PeerAddress.encodeIpv6(encoded, 0, address, 0, port);
+        }
+        return new PeerAddress().wrap(encoded, 0);
+    }
+
+    /**
      * Copy bytes into a fresh off-heap buffer of exactly their length, so a read past the end faults.
      *
      * @param bytes to copy.
@@ -97,24 +121,10 @@ public final class Captures
      */
     public static byte[] withCookie(final byte[] hello, final byte[] cookie)
     {
-        final int sessionIdLengthAt = 25 + 2 + 32;
-        final int cookieLengthAt = sessionIdLengthAt + 1 + (hello[sessionIdLengthAt] & 0xFF);
-        final int oldCookieLength = hello[cookieLengthAt] & 0xFF;
-        final int delta = cookie.length - oldCookieLength;
-
-        final ByteBuffer out = ByteBuffer.allocate(hello.length + delta).order(BIG_ENDIAN);
-        out.put(hello, 0, cookieLengthAt);
-        out.put((byte)cookie.length);
-        out.put(cookie);
-        out.put(hello, cookieLengthAt + 1 + oldCookieLength, hello.length - cookieLengthAt - 1 - oldCookieLength);
-        final byte[] result = out.array();
-
-        final int recordLength = ((result[11] & 0xFF) << 8 | (result[12] & 0xFF)) + delta;
-        result[11] = (byte)(recordLength >>> 8);
-        result[12] = (byte)recordLength;
-        putUint24(result, 14, uint24(result, 14) + delta);
-        putUint24(result, 22, uint24(result, 22) + delta);
-        return result;
+        final UnsafeBuffer out = new UnsafeBuffer(new byte[hello.length + cookie.length]);
+        final int length = new ClientHelloEncoder().wrap(out, 0)
+            .spliceCookie(new UnsafeBuffer(hello), 0, hello.length, new UnsafeBuffer(cookie), 0, cookie.length);
+        return Arrays.copyOf(out.byteArray(), length);
     }
 
     /**
@@ -147,13 +157,6 @@ public final class Captures
     public static int uint24(final byte[] bytes, final int index)
     {
         return (bytes[index] & 0xFF) << 16 | (bytes[index + 1] & 0xFF) << 8 | (bytes[index + 2] & 0xFF);
-    }
-
-    private static void putUint24(final byte[] bytes, final int index, final int value)
-    {
-        bytes[index] = (byte)(value >>> 16);
-        bytes[index + 1] = (byte)(value >>> 8);
-        bytes[index + 2] = (byte)value;
     }
 
     /**

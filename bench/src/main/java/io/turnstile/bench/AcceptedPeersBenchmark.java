@@ -1,5 +1,6 @@
 package io.turnstile.bench;
 
+import io.turnstile.codec.PeerAddress;
 import io.turnstile.nativeio.AcceptedPeers;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -50,6 +51,10 @@ public class AcceptedPeersBenchmark
     private final UnsafeBuffer hits = new UnsafeBuffer(ByteBuffer.allocateDirect(16 * SOURCES));
     private final UnsafeBuffer misses = new UnsafeBuffer(ByteBuffer.allocateDirect(16 * SOURCES));
     private final int[] ports = new int[SOURCES];
+    // The same sources in the worker's form, 18-byte PeerAddresses, for the set under test.
+    private final UnsafeBuffer hitPeers = new UnsafeBuffer(ByteBuffer.allocateDirect(PeerAddress.LENGTH * SOURCES));
+    private final UnsafeBuffer missPeers = new UnsafeBuffer(ByteBuffer.allocateDirect(PeerAddress.LENGTH * SOURCES));
+    private final PeerAddress probe = new PeerAddress();
     private AcceptedPeers acceptedPeers;
     private Set<InetSocketAddress> hashSet;
     private final byte[] scratch = new byte[16];
@@ -71,8 +76,9 @@ public class AcceptedPeersBenchmark
         {
             random.nextBytes(address);
             final int port = 1024 + random.nextInt(60_000);
-            final UnsafeBuffer key = new UnsafeBuffer(address);
-            if (!acceptedPeers.add(key, 0, 16, port))
+            final UnsafeBuffer key = new UnsafeBuffer(new byte[PeerAddress.LENGTH]);
+            PeerAddress.encodeIpv6(key, 0, new UnsafeBuffer(address), 0, port);
+            if (!acceptedPeers.add(probe.wrap(key, 0)))
             {
                 throw new IllegalStateException("set full at " + i);
             }
@@ -93,6 +99,11 @@ public class AcceptedPeersBenchmark
             random.nextBytes(address);
             misses.putBytes(16 * i, address);
         }
+        for (int i = 0; i < SOURCES; i++)
+        {
+            PeerAddress.encodeIpv6(hitPeers, PeerAddress.LENGTH * i, hits, 16 * i, ports[i]);
+            PeerAddress.encodeIpv6(missPeers, PeerAddress.LENGTH * i, misses, 16 * i, ports[i]);
+        }
     }
 
     private int nextSource()
@@ -111,7 +122,7 @@ public class AcceptedPeersBenchmark
     public boolean acceptedPeersHit()
     {
         final int source = nextSource();
-        return acceptedPeers.contains(hits, 16 * source, 16, ports[source]);
+        return acceptedPeers.contains(probe.wrap(hitPeers, PeerAddress.LENGTH * source));
     }
 
     /**
@@ -123,7 +134,7 @@ public class AcceptedPeersBenchmark
     public boolean acceptedPeersMiss()
     {
         final int source = nextSource();
-        return acceptedPeers.contains(misses, 16 * source, 16, ports[source]);
+        return acceptedPeers.contains(probe.wrap(missPeers, PeerAddress.LENGTH * source));
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.turnstile.bench;
 
+import io.turnstile.tools.Captures;
 import org.bouncycastle.tls.DTLSRequest;
 import org.bouncycastle.tls.DTLSVerifier;
 import org.bouncycastle.tls.DatagramSender;

@@ -5,6 +5,7 @@ import io.turnstile.cookie.CookieMac;
 import io.turnstile.cookie.DigestHmac;
 import io.turnstile.cookie.MacAlgorithm;
 import io.turnstile.cookie.PrecomputedHmac;
+import org.agrona.BitUtil;
 import org.bouncycastle.crypto.Digest;
 import org.bouncycastle.crypto.Mac;
 import org.bouncycastle.crypto.digests.SHA1Digest;
@@ -26,10 +27,10 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-import javax.crypto.spec.SecretKeySpec;
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The cookie MAC candidates, one MAC of {@code inputLength} bytes into a preallocated array per operation.
@@ -126,7 +127,7 @@ public class CookieMacBenchmark
         if (!Arrays.equals(actual, 0, length, expected, 0, length))
         {
             throw new IllegalStateException(candidate + " over " + inputLength + " bytes gave " +
-                Captures.hex(actual, length) + ", expected " + Captures.hex(expected, length));
+                BitUtil.toHex(actual, 0, length) + ", expected " + BitUtil.toHex(expected, 0, length));
         }
     }
 

@@ -1,11 +1,13 @@
 package io.turnstile.bench;
 
+import io.turnstile.codec.PeerAddress;
 import io.turnstile.cookie.CookieCheck;
 import io.turnstile.cookie.CookieGenerator;
 import io.turnstile.cookie.CookieKeys;
 import io.turnstile.cookie.GeneratorParameters;
 import io.turnstile.cookie.MacAlgorithm;
 import io.turnstile.cookie.PrecomputedHmac;
+import io.turnstile.tools.Captures;
 import io.turnstile.verifier.ClientHelloVerifier;
 import io.turnstile.verifier.DropReason;
 import io.turnstile.verifier.VerifierCounters;
@@ -69,7 +71,7 @@ public class VerifierBenchmark
     public MacAlgorithm mac;
 
     private ClientHelloVerifier verifier;
-    private UnsafeBuffer address;
+    private PeerAddress peer;
     private UnsafeBuffer reply;
     private UnsafeBuffer hello;
     private int helloLength;
@@ -97,7 +99,9 @@ public class VerifierBenchmark
         }
         verifier = new ClientHelloVerifier(
             new ClientHelloVerifier.Context().cookieKeys(CookieKeys.fixed(new GeneratorParameters(mac, secret))));
-        address = Captures.offHeap(ADDRESS);
+        final UnsafeBuffer peerBytes = new UnsafeBuffer(ByteBuffer.allocateDirect(PeerAddress.LENGTH));
+        PeerAddress.encodeIpv4(peerBytes, 0, Captures.offHeap(ADDRESS), 0, PORT);
+        peer = new PeerAddress().wrap(peerBytes, 0);
         reply = new UnsafeBuffer(ByteBuffer.allocateDirect(1500));
 
         final byte[] first = Captures.load(FIRST_HELLO);
@@ -160,7 +164,7 @@ public class VerifierBenchmark
     @Benchmark
     public int hvr()
     {
-        verifier.verify(hello, 0, helloLength, address, 0, 4, PORT, NOW_MS, reply, 0, reply.capacity());
+        verifier.verify(hello, 0, helloLength, peer, NOW_MS, reply, 0, reply.capacity());
         return verifier.replyLength();
     }
 
@@ -173,7 +177,7 @@ public class VerifierBenchmark
     public VerifyOutcome verified()
     {
         return verifier.verify(
-            cookieHello, 0, cookieHelloLength, address, 0, 4, PORT, NOW_MS, reply, 0, reply.capacity());
+            cookieHello, 0, cookieHelloLength, peer, NOW_MS, reply, 0, reply.capacity());
     }
 
     /**
@@ -185,12 +189,12 @@ public class VerifierBenchmark
     public VerifyOutcome malformed()
     {
         return verifier.verify(
-            malformedHello, 0, malformedLength, address, 0, 4, PORT, NOW_MS, reply, 0, reply.capacity());
+            malformedHello, 0, malformedLength, peer, NOW_MS, reply, 0, reply.capacity());
     }
 
     private VerifyOutcome verifyOnce(final UnsafeBuffer datagram, final int length)
     {
-        return verifier.verify(datagram, 0, length, address, 0, 4, PORT, NOW_MS, reply, 0, reply.capacity());
+        return verifier.verify(datagram, 0, length, peer, NOW_MS, reply, 0, reply.capacity());
     }
 
     private void expect(final VerifyOutcome expected, final VerifyOutcome actual, final String what)

@@ -1,6 +1,7 @@
 package io.turnstile.cookie;
 
 import io.turnstile.codec.ClientHelloDecoder;
+import io.turnstile.codec.PeerAddress;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
@@ -36,10 +37,15 @@ public final class CookieGenerator
     public static final int MAX_MAC_INPUT = HEADER_LENGTH + 16 + 2 + 2 + 32 + 1 + 32 + 2 + 0xFFFF + 1 + 0xFF;
     /** Default maximum cookie age, as OpenSSL and mbedTLS: 60 s. */
     public static final long DEFAULT_MAX_AGE_MS = 60_000L;
+    /** Shortest maximum cookie age: a client needs a round trip and some retransmission time. */
+    public static final long MIN_MAX_AGE_MS = 1000L;
+    /** Longest maximum cookie age: a day. */
+    public static final long MAX_MAX_AGE_MS = 86_400_000L;
+    /** Largest tolerance for cookie timestamps ahead of this clock. */
+    public static final long MAX_FUTURE_TOLERANCE_MS = 60_000L;
 
     private static final int ADDRESS_OFFSET = HEADER_LENGTH;
-    private static final int PORT_OFFSET = ADDRESS_OFFSET + 16;
-    private static final int CLIENT_VERSION_OFFSET = PORT_OFFSET + 2;
+    private static final int CLIENT_VERSION_OFFSET = ADDRESS_OFFSET + PeerAddress.LENGTH;
     private static final int RANDOM_OFFSET = CLIENT_VERSION_OFFSET + 2;
     private static final int VARIABLE_OFFSET = RANDOM_OFFSET + 32;
 
@@ -79,11 +85,11 @@ public final class CookieGenerator
         {
             throw new NullPointerException("cookie keys must not be null");
         }
-        if (maxAgeMs < 1000 || maxAgeMs > 86_400_000L)
+        if (maxAgeMs < MIN_MAX_AGE_MS || maxAgeMs > MAX_MAX_AGE_MS)
         {
             throw new IllegalArgumentException("maximum cookie age must be 1 s to 1 day, got " + maxAgeMs + " ms");
         }
-        if (futureToleranceMs < 0 || futureToleranceMs > 60_000L)
+        if (futureToleranceMs < 0 || futureToleranceMs > MAX_FUTURE_TOLERANCE_MS)
         {
             throw new IllegalArgumentException(
                 "future tolerance must be 0 to 60000 ms, got " + futureToleranceMs + " ms");
@@ -119,22 +125,16 @@ public final class CookieGenerator
     /**
      * Write a cookie for a decoded hello and peer.
      *
-     * @param hello         a successfully decoded hello.
-     * @param address       buffer holding the peer's address.
-     * @param addressOffset of the address.
-     * @param addressLength 4 for IPv4 or 16 for IPv6.
-     * @param port          the peer's UDP port.
-     * @param nowMs         epoch milliseconds.
-     * @param out           receiving the cookie.
-     * @param outOffset     at which to write.
+     * @param hello     a successfully decoded hello.
+     * @param peer      the peer's address and port.
+     * @param nowMs     epoch milliseconds.
+     * @param out       receiving the cookie.
+     * @param outOffset at which to write.
      * @return the cookie length.
      */
     public int generate(
         final ClientHelloDecoder hello,
-        final DirectBuffer address,
-        final int addressOffset,
-        final int addressLength,
-        final int port,
+        final PeerAddress peer,
         final long nowMs,
         final MutableDirectBuffer out,
         final int outOffset)
@@ -144,7 +144,7 @@ public final class CookieGenerator
         final int timestamp = (int)(nowMs / 1000);
         final int macLength = cookieLength - HEADER_LENGTH;
 
-        final int inputLength = fillInput(hello, address, addressOffset, addressLength, port, keyId, timestamp);
+        final int inputLength = fillInput(hello, peer, keyId, timestamp);
         currentMac.compute(input, 0, inputLength, mac, 0);
 
         out.putByte(outOffset, (byte)keyId);
@@ -157,21 +157,12 @@ public final class CookieGenerator
     /**
      * Check the cookie a decoded hello carries, in constant time over the MAC.
      *
-     * @param hello         a successfully decoded hello with a non-empty cookie.
-     * @param address       buffer holding the peer's address.
-     * @param addressOffset of the address.
-     * @param addressLength 4 for IPv4 or 16 for IPv6.
-     * @param port          the peer's UDP port.
-     * @param nowMs         epoch milliseconds.
+     * @param hello a successfully decoded hello with a non-empty cookie.
+     * @param peer  the peer's address and port.
+     * @param nowMs epoch milliseconds.
      * @return what the check found.
      */
-    public CookieCheck verify(
-        final ClientHelloDecoder hello,
-        final DirectBuffer address,
-        final int addressOffset,
-        final int addressLength,
-        final int port,
-        final long nowMs)
+    public CookieCheck verify(final ClientHelloDecoder hello, final PeerAddress peer, final long nowMs)
     {
         final KeyRing ring = ringAt(nowMs);
         final int length = hello.cookieLength();
@@ -216,7 +207,7 @@ public final class CookieGenerator
             return CookieCheck.EXPIRED;
         }
 
-        final int inputLength = fillInput(hello, address, addressOffset, addressLength, port, keyId, timestamp);
+        final int inputLength = fillInput(hello, peer, keyId, timestamp);
         verifyingMac.compute(input, 0, inputLength, mac, 0);
 
         int difference = 0;
@@ -233,14 +224,7 @@ public final class CookieGenerator
         return valid;
     }
 
-    private int fillInput(
-        final ClientHelloDecoder hello,
-        final DirectBuffer address,
-        final int addressOffset,
-        final int addressLength,
-        final int port,
-        final int keyId,
-        final int timestamp)
+    private int fillInput(final ClientHelloDecoder hello, final PeerAddress peer, final int keyId, final int timestamp)
     {
         final byte[] input = this.input;
         input[0] = (byte)keyId;
@@ -249,26 +233,8 @@ public final class CookieGenerator
         input[3] = (byte)(timestamp >>> 8);
         input[4] = (byte)timestamp;
 
-        if (addressLength == 4)
-        {
-            for (int i = 0; i < 10; i++)
-            {
-                input[ADDRESS_OFFSET + i] = 0;
-            }
-            input[ADDRESS_OFFSET + 10] = (byte)0xFF;
-            input[ADDRESS_OFFSET + 11] = (byte)0xFF;
-            address.getBytes(addressOffset, input, ADDRESS_OFFSET + 12, 4);
-        }
-        else if (addressLength == 16)
-        {
-            address.getBytes(addressOffset, input, ADDRESS_OFFSET, 16);
-        }
-        else
-        {
-            throw new IllegalArgumentException("address length must be 4 or 16, got " + addressLength);
-        }
-        input[PORT_OFFSET] = (byte)(port >>> 8);
-        input[PORT_OFFSET + 1] = (byte)port;
+        // The MAC input holds the peer exactly as PeerAddress lays it out: address (16, IPv4 mapped), then port.
+        peer.buffer().getBytes(peer.offset(), input, ADDRESS_OFFSET, PeerAddress.LENGTH);
 
         final DirectBuffer buffer = hello.buffer();
         final int clientVersion = hello.clientVersion();

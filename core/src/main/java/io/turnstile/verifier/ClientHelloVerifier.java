@@ -2,6 +2,7 @@ package io.turnstile.verifier;
 
 import io.turnstile.codec.ClientHelloDecoder;
 import io.turnstile.codec.HelloVerifyRequestEncoder;
+import io.turnstile.codec.PeerAddress;
 import io.turnstile.cookie.CookieCheck;
 import io.turnstile.cookie.CookieGenerator;
 import io.turnstile.cookie.CookieKeys;
@@ -18,7 +19,7 @@ import java.util.Objects;
  * and may start a handshake; anything else is {@link VerifyOutcome#DROP}ped and counted. Bad input never throws,
  * never creates state and is never answered with more bytes than it had.
  * <pre>{@code
- * VerifyOutcome outcome = verifier.verify(datagram, 0, length, address, 0, 4, port, nowMs, reply, 0, reply.capacity());
+ * VerifyOutcome outcome = verifier.verify(datagram, 0, length, peer, nowMs, reply, 0, reply.capacity());
  * switch (outcome)
  * {
  *     case REPLY -> send(reply, 0, verifier.replyLength(), peer);
@@ -33,7 +34,7 @@ public final class ClientHelloVerifier
 {
     private final ClientHelloDecoder hello = new ClientHelloDecoder();
     private final HelloVerifyRequestEncoder encoder = new HelloVerifyRequestEncoder();
-    private final VerifierCounters counters = new VerifierCounters();
+    private final VerifierCounters counters;
     private final CookieGenerator cookies;
     private final int maxMessageSeq;
     private final int maxHelloLength;
@@ -61,6 +62,7 @@ public final class ClientHelloVerifier
         this.cookies = new CookieGenerator(context.cookieKeys(), context.maxCookieAgeMs(), context.futureToleranceMs());
         this.maxMessageSeq = context.maxMessageSeq();
         this.maxHelloLength = context.maxHelloLength();
+        this.counters = context.counters();
     }
 
     /**
@@ -69,37 +71,27 @@ public final class ClientHelloVerifier
      * @param datagram      buffer holding the datagram.
      * @param offset        of the datagram.
      * @param length        of the datagram.
-     * @param address       buffer holding the peer's address in network byte order.
-     * @param addressOffset of the address.
-     * @param addressLength 4 for IPv4, 16 for IPv6 (an IPv4-mapped IPv6 address gives the same cookie as its IPv4).
-     * @param port          the peer's UDP port.
+     * @param peer          the peer's address and port (an IPv4 peer as IPv4-mapped, so both forms get one cookie).
      * @param nowMs         epoch milliseconds, read once per batch by the caller.
      * @param reply         buffer the HelloVerifyRequest is written into.
      * @param replyOffset   at which to write.
      * @param replyCapacity bytes available at replyOffset.
      * @return the outcome; details through the getters until the next call.
-     * @throws IllegalArgumentException when addressLength is neither 4 nor 16 (API misuse, not bad input).
+     * @throws NullPointerException when a buffer or the peer is null (API misuse, not bad input).
      */
     public VerifyOutcome verify(
         final DirectBuffer datagram,
         final int offset,
         final int length,
-        final DirectBuffer address,
-        final int addressOffset,
-        final int addressLength,
-        final int port,
+        final PeerAddress peer,
         final long nowMs,
         final MutableDirectBuffer reply,
         final int replyOffset,
         final int replyCapacity)
     {
         Objects.requireNonNull(datagram, "datagram buffer must not be null");
-        Objects.requireNonNull(address, "peer address must not be null");
+        Objects.requireNonNull(peer, "peer address must not be null");
         Objects.requireNonNull(reply, "reply buffer must not be null");
-        if (addressLength != 4 && addressLength != 16)
-        {
-            throw new IllegalArgumentException("address length must be 4 or 16, got " + addressLength);
-        }
         dropReason = null;
         cookieCheck = null;
         replyLength = 0;
@@ -122,7 +114,7 @@ public final class ClientHelloVerifier
 
         if (hello.cookieLength() != 0)
         {
-            final CookieCheck check = cookies.verify(hello, address, addressOffset, addressLength, port, nowMs);
+            final CookieCheck check = cookies.verify(hello, peer, nowMs);
             cookieCheck = check;
             if (check.isValid())
             {
@@ -142,7 +134,7 @@ public final class ClientHelloVerifier
             return drop(DropReason.REPLY_BUFFER_TOO_SMALL);
         }
         encoder.wrap(reply, replyOffset).encodeHeader(hello.recordSequenceNumber(), cookieLength);
-        cookies.generate(hello, address, addressOffset, addressLength, port, nowMs, reply, encoder.cookieOffset());
+        cookies.generate(hello, peer, nowMs, reply, encoder.cookieOffset());
         replyLength = hvrLength;
         counters.onReply(cookieCheck, hvrLength);
         return VerifyOutcome.REPLY;
@@ -256,7 +248,8 @@ public final class ClientHelloVerifier
     }
 
     /**
-     * Counts of every outcome, drop reason and cookie check.
+     * Counts of every outcome, drop reason and cookie check; with published counters, whoever drives the verifier
+     * calls {@link VerifierCounters#publish()} once per batch.
      *
      * @return this verifier's counters.
      */
@@ -287,6 +280,7 @@ public final class ClientHelloVerifier
         private long futureToleranceMs = 0;
         private int maxMessageSeq = DEFAULT_MAX_MESSAGE_SEQ;
         private int maxHelloLength = DEFAULT_MAX_HELLO_LENGTH;
+        private VerifierCounters counters;
 
         /**
          * Validate and fill defaults.
@@ -300,13 +294,21 @@ public final class ClientHelloVerifier
             {
                 cookieKeys = CookieKeys.random();
             }
-            if (maxCookieAgeMs < 1000 || maxCookieAgeMs > 86_400_000L)
+            if (counters == null)
             {
-                throw new IllegalArgumentException("maxCookieAgeMs must be 1000 to 86400000, got " + maxCookieAgeMs);
+                counters = new VerifierCounters();
             }
-            if (futureToleranceMs < 0 || futureToleranceMs > 60_000)
+            // The cookie generator owns these limits; checked here too so a bad value is named when a server's
+            // context concludes, before any verifier is built.
+            if (maxCookieAgeMs < CookieGenerator.MIN_MAX_AGE_MS || maxCookieAgeMs > CookieGenerator.MAX_MAX_AGE_MS)
             {
-                throw new IllegalArgumentException("futureToleranceMs must be 0 to 60000, got " + futureToleranceMs);
+                throw new IllegalArgumentException("maxCookieAgeMs must be " + CookieGenerator.MIN_MAX_AGE_MS + " to " +
+                    CookieGenerator.MAX_MAX_AGE_MS + ", got " + maxCookieAgeMs);
+            }
+            if (futureToleranceMs < 0 || futureToleranceMs > CookieGenerator.MAX_FUTURE_TOLERANCE_MS)
+            {
+                throw new IllegalArgumentException("futureToleranceMs must be 0 to " +
+                    CookieGenerator.MAX_FUTURE_TOLERANCE_MS + ", got " + futureToleranceMs);
             }
             if (maxMessageSeq < 1 || maxMessageSeq > 0xFFFF)
             {
@@ -318,6 +320,46 @@ public final class ClientHelloVerifier
                     MAX_MAX_HELLO_LENGTH + ", got " + maxHelloLength);
             }
             return this;
+        }
+
+        /**
+         * A copy of every setting, e.g. a server's template for one worker's verifier: the key source is shared, as it
+         * must be (every worker's cookies verify on every other); the counters are not, each verifier counts its own.
+         *
+         * @return a new context.
+         */
+        public Context copy()
+        {
+            final Context copy = new Context();
+            copy.cookieKeys = cookieKeys;
+            copy.maxCookieAgeMs = maxCookieAgeMs;
+            copy.futureToleranceMs = futureToleranceMs;
+            copy.maxMessageSeq = maxMessageSeq;
+            copy.maxHelloLength = maxHelloLength;
+            return copy;
+        }
+
+        /**
+         * Where the verifier counts: standalone counts by default, or counters in a {@code CountersManager} (e.g. a
+         * server's counters file) published once per batch by {@link VerifierCounters#publish()}.
+         *
+         * @param counters used by this verifier only.
+         * @return this.
+         */
+        public Context counters(final VerifierCounters counters)
+        {
+            this.counters = Objects.requireNonNull(counters, "counters must not be null");
+            return this;
+        }
+
+        /**
+         * Where the verifier counts.
+         *
+         * @return the counters; standalone ones once concluded when left to the default.
+         */
+        public VerifierCounters counters()
+        {
+            return counters;
         }
 
         /**

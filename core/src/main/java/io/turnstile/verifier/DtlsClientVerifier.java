@@ -1,5 +1,6 @@
 package io.turnstile.verifier;
 
+import io.turnstile.codec.PeerAddress;
 import io.turnstile.cookie.CookieKeys;
 import io.turnstile.cookie.GeneratorParameters;
 import io.turnstile.cookie.MacAlgorithm;
@@ -38,7 +39,8 @@ public final class DtlsClientVerifier
     private static final int MAX_DATAGRAM = 65_535;
 
     private final UnsafeBuffer datagramBuffer = new UnsafeBuffer(ByteBuffer.allocateDirect(MAX_DATAGRAM));
-    private final UnsafeBuffer addressBuffer = new UnsafeBuffer(new byte[16]);
+    private final UnsafeBuffer peerBuffer = new UnsafeBuffer(new byte[PeerAddress.LENGTH]);
+    private final PeerAddress peer = new PeerAddress().wrap(peerBuffer, 0);
     private final ByteBuffer replyByteBuffer = ByteBuffer.allocateDirect(256);
     private final UnsafeBuffer replyBuffer = new UnsafeBuffer(replyByteBuffer);
     private final CookieKeys keys;
@@ -111,12 +113,10 @@ public final class DtlsClientVerifier
         }
 
         datagramBuffer.putBytes(0, datagram);
-        final byte[] addressBytes = address.getAddress();
-        addressBuffer.putBytes(0, addressBytes);
+        PeerAddress.encode(peerBuffer, 0, new InetSocketAddress(address, port));
         final long nowMs = System.currentTimeMillis();
         final VerifyOutcome outcome = verifier.verify(
-            datagramBuffer, 0, datagram.length, addressBuffer, 0, addressBytes.length, port, nowMs,
-            replyBuffer, 0, replyBuffer.capacity());
+            datagramBuffer, 0, datagram.length, peer, nowMs, replyBuffer, 0, replyBuffer.capacity());
         lastOutcome = outcome;
 
         switch (outcome)

@@ -124,7 +124,7 @@ class CookieGeneratorTest
         final byte[] hello = Captures.bytes(capture);
         assertTrue(decoder.wrap(Captures.offHeap(hello), 0, hello.length).decode());
         final UnsafeBuffer out = new UnsafeBuffer(new byte[64]);
-        final int length = generator.generate(decoder, address, 0, addressLength, port, nowMs, out, 0);
+        final int length = generator.generate(decoder, Captures.peer(address, addressLength, port), nowMs, out, 0);
         final byte[] cookie = new byte[length];
         out.getBytes(0, cookie);
         return cookie;
@@ -141,6 +141,6 @@ class CookieGeneratorTest
     {
         final byte[] hello = Captures.withCookie(Captures.bytes(capture), cookie);
         assertTrue(decoder.wrap(Captures.offHeap(hello), 0, hello.length).decode());
-        return generator.verify(decoder, address, 0, addressLength, port, nowMs);
+        return generator.verify(decoder, Captures.peer(address, addressLength, port), nowMs);
     }
 }

@@ -1,5 +1,6 @@
 package io.turnstile.verifier;
 
+import io.turnstile.codec.PeerAddress;
 import io.turnstile.Captures;
 import io.turnstile.codec.HelloVerifyRequestEncoder;
 import io.turnstile.cookie.CookieKeys;
@@ -42,12 +43,13 @@ class ClientHelloVerifierAllocationTest
             .cookieKeys(CookieKeys.random(algorithm, 600_000, 60_000, T0)));
         final UnsafeBuffer address = new UnsafeBuffer(ByteBuffer.allocateDirect(16));
         address.putInt(0, 0x7F000001);
+        final PeerAddress peer = Captures.peer(address, 4, 40_000);
         final UnsafeBuffer reply = new UnsafeBuffer(ByteBuffer.allocateDirect(256));
 
         final byte[] first = Captures.bytes("openssl-dtls12-ch1-nocookie.bin");
         final UnsafeBuffer cookieless = Captures.offHeap(first);
         assertEquals(VerifyOutcome.REPLY,
-            verifier.verify(cookieless, 0, first.length, address, 0, 4, 40_000, T0, reply, 0, 256));
+            verifier.verify(cookieless, 0, first.length, peer, T0, reply, 0, 256));
         final byte[] cookie = new byte[reply.getByte(HelloVerifyRequestEncoder.COOKIE_LENGTH_OFFSET)];
         reply.getBytes(HelloVerifyRequestEncoder.COOKIE_OFFSET, cookie);
         final byte[] second = Captures.withCookie(first, cookie);
@@ -60,7 +62,7 @@ class ClientHelloVerifierAllocationTest
         final VerifyOutcome[] expected = {
             VerifyOutcome.REPLY, VerifyOutcome.VERIFIED, VerifyOutcome.REPLY, VerifyOutcome.DROP};
 
-        long sink = run(verifier, datagrams, lengths, expected, address, reply, 200_000);
+        long sink = run(verifier, datagrams, lengths, expected, peer, reply, 200_000);
         final long overhead = measureOverhead(threads);
         final StringBuilder windows = new StringBuilder();
         long allocated = -1;
@@ -68,7 +70,7 @@ class ClientHelloVerifierAllocationTest
         while (window < WINDOWS && allocated != 0)
         {
             final long before = threads.getCurrentThreadAllocatedBytes();
-            sink += run(verifier, datagrams, lengths, expected, address, reply, CALLS);
+            sink += run(verifier, datagrams, lengths, expected, peer, reply, CALLS);
             allocated = threads.getCurrentThreadAllocatedBytes() - before - overhead;
             windows.append(allocated).append(' ');
             window++;
@@ -84,7 +86,7 @@ class ClientHelloVerifierAllocationTest
         final UnsafeBuffer[] datagrams,
         final int[] lengths,
         final VerifyOutcome[] expected,
-        final UnsafeBuffer address,
+        final PeerAddress peer,
         final UnsafeBuffer reply,
         final int calls)
     {
@@ -93,7 +95,7 @@ class ClientHelloVerifierAllocationTest
         {
             final int k = i & 3;
             final VerifyOutcome outcome = verifier.verify(
-                datagrams[k], 0, lengths[k], address, 0, 4, 40_000, T0 + (i & 1023), reply, 0, 256);
+                datagrams[k], 0, lengths[k], peer, T0 + (i & 1023), reply, 0, 256);
             if (outcome != expected[k])
             {
                 throw new AssertionError("call " + i + ": " + outcome + " expected " + expected[k]);

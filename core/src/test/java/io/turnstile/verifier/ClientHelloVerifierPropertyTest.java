@@ -231,7 +231,7 @@ class ClientHelloVerifierPropertyTest
     {
         final UnsafeBuffer buffer = new UnsafeBuffer(ByteBuffer.allocateDirect(PREFIX + datagram.length));
         buffer.putBytes(PREFIX, datagram);
-        return verifier.verify(buffer, PREFIX, datagram.length, address, 0, addressLength, port, nowMs,
+        return verifier.verify(buffer, PREFIX, datagram.length, Captures.peer(address, addressLength, port), nowMs,
             reply, PREFIX, reply.capacity() - PREFIX);
     }
 

@@ -1,5 +1,6 @@
 package io.turnstile.verifier;
 
+import io.turnstile.codec.PeerAddress;
 import io.turnstile.codec.ClientHelloDecoder;
 import io.turnstile.codec.HelloVerifyRequestEncoder;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -48,7 +49,8 @@ final class LoopbackVerifierServer implements AutoCloseable
     private final UnsafeBuffer datagram = new UnsafeBuffer(receiveBuffer);
     private final ByteBuffer replyBuffer = ByteBuffer.allocateDirect(MAX_REPLY);
     private final UnsafeBuffer reply = new UnsafeBuffer(replyBuffer);
-    private final UnsafeBuffer address = new UnsafeBuffer(new byte[16]);
+    private final UnsafeBuffer address = new UnsafeBuffer(new byte[PeerAddress.LENGTH]);
+    private final PeerAddress peerAddress = new PeerAddress().wrap(address, 0);
     private final List<Event> events = new ArrayList<>();
 
     private volatile Throwable failure;
@@ -258,11 +260,9 @@ final class LoopbackVerifierServer implements AutoCloseable
 
     private void onDatagram(final InetSocketAddress peer, final int length) throws IOException
     {
-        final byte[] peerAddress = peer.getAddress().getAddress();
-        address.putBytes(0, peerAddress);
+        PeerAddress.encode(address, 0, peer);
         final VerifyOutcome outcome = verifier.verify(
-            datagram, 0, length, address, 0, peerAddress.length, peer.getPort(), System.currentTimeMillis(),
-            reply, 0, reply.capacity());
+            datagram, 0, length, peerAddress, System.currentTimeMillis(), reply, 0, reply.capacity());
 
         final boolean headersPresent = length >= ClientHelloDecoder.BODY_OFFSET;
         byte[] cookie = new byte[0];

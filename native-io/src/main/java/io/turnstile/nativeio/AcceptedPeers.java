@@ -1,20 +1,18 @@
 package io.turnstile.nativeio;
 
-import org.agrona.DirectBuffer;
+import io.turnstile.codec.PeerAddress;
 
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Random;
 
-import static java.nio.ByteOrder.BIG_ENDIAN;
-
 /**
  * The peers an application has accepted, as a fixed-capacity set of (address, port) the worker looks every received
  * datagram up in, so that datagrams from a peer that already proved its address bypass the cookie verifier.
  * <p>
- * Keys are the 16-byte IPv6 form of the address plus the port: an IPv4 address {@code a.b.c.d} is keyed as
- * {@code ::ffff:a.b.c.d}, so the 4-byte form an IPv4 socket reports and the mapped form a dual-stack socket reports
- * for the same peer are one key. Each slot of a {@code long[]} table, allocated once, holds three longs:
+ * Keys are {@link PeerAddress}es, whose one form (an IPv4 address as {@code ::ffff:a.b.c.d}) makes a peer seen
+ * through an IPv4 socket and through a dual-stack one a single key. Each slot of a {@code long[]} table, allocated
+ * once, holds three longs:
  * <pre>
  *  0                   1                   2                   3                   4                   5       6
  *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3
@@ -42,8 +40,8 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  * {@link #add}, {@link #remove} and {@link #contains} allocate nothing.
  * <p>
  * <b>Note:</b> not thread safe. One set belongs to one worker and is used on that worker's thread only: from its
- * duty cycle, from the {@link VerifiedHelloHandler} or {@link PeerDatagramHandler} it calls, or through an
- * {@link Outbox} RELEASE that the worker applies. Other threads change it only through an {@link Outbox}.
+ * duty cycle, from the {@link VerifiedHelloHandler} or {@link PeerDatagramHandler} it calls, or through a
+ * {@link PeerCommands} command that the worker applies. Other threads change it only through {@link PeerCommands}.
  */
 public final class AcceptedPeers
 {
@@ -53,7 +51,6 @@ public final class AcceptedPeers
     public static final int MAX_PROBE = 128;
 
     private static final long OCCUPIED = 1L << 16;
-    private static final long IPV4_MAPPED_PREFIX = 0x0000_FFFF_0000_0000L;
     private static final int LONGS_PER_SLOT = 3;
     /** SipHash's last word for a 24-byte message: no bytes left over, the length in the top byte. */
     private static final long LENGTH_WORD = 24L << 56;
@@ -99,18 +96,14 @@ public final class AcceptedPeers
     /**
      * Accept a peer.
      *
-     * @param address buffer holding the peer's address in network byte order.
-     * @param offset  of the address in the buffer.
-     * @param length  4 (IPv4) or 16 (IPv6, or IPv4-mapped IPv6: the same key as its 4-byte form).
-     * @param port    UDP port, 0 to 65535.
+     * @param peer the peer's address and port.
      * @return true when added or already present; false when the set is full (see the class description).
-     * @throws IllegalArgumentException when length is not 4 or 16 or port is out of range.
      */
-    public boolean add(final DirectBuffer address, final int offset, final int length, final int port)
+    public boolean add(final PeerAddress peer)
     {
-        checkKey(length, port);
-        final long high = high(address, offset, length);
-        final long low = low(address, offset, length);
+        final long high = peer.highBits();
+        final long low = peer.lowBits();
+        final int port = peer.port();
         final long hash = hash(high, low, port);
         final long meta = meta(hash, port);
         final long[] table = this.table;
@@ -144,17 +137,12 @@ public final class AcceptedPeers
     /**
      * Forget a peer.
      *
-     * @param address buffer holding the peer's address in network byte order.
-     * @param offset  of the address in the buffer.
-     * @param length  4 or 16.
-     * @param port    UDP port, 0 to 65535.
+     * @param peer the peer's address and port.
      * @return true when it was present.
-     * @throws IllegalArgumentException when length is not 4 or 16 or port is out of range.
      */
-    public boolean remove(final DirectBuffer address, final int offset, final int length, final int port)
+    public boolean remove(final PeerAddress peer)
     {
-        checkKey(length, port);
-        final int found = find(high(address, offset, length), low(address, offset, length), port);
+        final int found = find(peer.highBits(), peer.lowBits(), peer.port());
         if (found < 0)
         {
             return false;
@@ -170,19 +158,12 @@ public final class AcceptedPeers
      * Never throws on what a socket reports: a length other than 4 or 16, or a port outside 0 to 65535, cannot
      * be a key that {@link #add} accepted, so the answer is false.
      *
-     * @param address buffer holding the address in network byte order.
-     * @param offset  of the address in the buffer.
-     * @param length  4 or 16; anything else gives false.
-     * @param port    UDP port; outside 0 to 65535 gives false.
+     * @param peer the peer's address and port.
      * @return true when the peer was added and not since removed.
      */
-    public boolean contains(final DirectBuffer address, final int offset, final int length, final int port)
+    public boolean contains(final PeerAddress peer)
     {
-        if ((length != 4 && length != 16) || (port & ~0xFFFF) != 0 || size == 0)
-        {
-            return false;
-        }
-        return find(high(address, offset, length), low(address, offset, length), port) >= 0;
+        return size != 0 && find(peer.highBits(), peer.lowBits(), peer.port()) >= 0;
     }
 
     /**
@@ -307,33 +288,6 @@ public final class AcceptedPeers
         return (int)(meta >>> 32) & mask;
     }
 
-    private static void checkKey(final int length, final int port)
-    {
-        if (length != 4 && length != 16)
-        {
-            throw new IllegalArgumentException("address length must be 4 or 16, got " + length);
-        }
-        if (port < 0 || port > 0xFFFF)
-        {
-            throw new IllegalArgumentException("port must be 0 to 65535, got " + port);
-        }
-    }
-
-    private static long high(final DirectBuffer address, final int offset, final int length)
-    {
-        return length == 16 ? address.getLong(offset, BIG_ENDIAN) : 0L;
-    }
-
-    private static long low(final DirectBuffer address, final int offset, final int length)
-    {
-        return length == 16 ?
-            address.getLong(offset + 8, BIG_ENDIAN) :
-            IPV4_MAPPED_PREFIX | (address.getInt(offset, BIG_ENDIAN) & 0xFFFF_FFFFL);
-    }
-
-    /**
-     * The meta word: never 0 for a held entry because of the OCCUPIED bit, so 0 marks an empty slot.
-     */
     private static long meta(final long hash, final int port)
     {
         return (hash & 0xFFFF_FFFF_0000_0000L) | OCCUPIED | port;

@@ -1,6 +1,6 @@
 package io.turnstile.nativeio;
 
-import org.agrona.DirectBuffer;
+import io.turnstile.codec.PeerAddress;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.net.Inet4Address;
@@ -21,7 +21,7 @@ import java.util.function.Consumer;
  * {
  *     final int slot = socket.nextSendSlot();
  *     if (slot < 0) { break or flush(); }   // every send slot is queued
- *     // read socket.receiveBuffer(i) [0, receiveLength(i)) from addressBuffer() at addressOffset(i), port(i) ...
+ *     final ReceivedDatagram datagram = socket.received(i);   // buffer(), length(), peer()
  *     // ... write a reply into socket.sendBuffer(slot), then:
  *     socket.stageReply(slot, replyLength, i);
  * }
@@ -54,51 +54,12 @@ public interface BatchSocket extends AutoCloseable
     boolean awaitReceive(int timeoutMs);
 
     /**
-     * Payload of a received datagram, wrapped over the slot's memory without a copy.
+     * A received datagram: its bytes in place, its length and its source, one view per receive slot.
      *
      * @param slot 0 to the last {@link #receive()}'s count - 1.
-     * @return the slot buffer; the datagram is at [0, {@link #receiveLength(int)}).
+     * @return the slot's view, re-pointed by each receive; valid until the next one.
      */
-    UnsafeBuffer receiveBuffer(int slot);
-
-    /**
-     * Length of a received datagram.
-     *
-     * @param slot receive slot.
-     * @return bytes, at most {@link #slotBytes()}; a longer datagram was truncated to it.
-     */
-    int receiveLength(int slot);
-
-    /**
-     * The buffer holding every receive slot's source address, in network byte order.
-     *
-     * @return the same buffer for all slots; read at {@link #addressOffset(int)}.
-     */
-    DirectBuffer addressBuffer();
-
-    /**
-     * Where a receive slot's source address starts in {@link #addressBuffer()}.
-     *
-     * @param slot receive slot.
-     * @return offset of the address bytes.
-     */
-    int addressOffset(int slot);
-
-    /**
-     * Length of a receive slot's source address.
-     *
-     * @param slot receive slot.
-     * @return 4 for IPv4 or 16 for IPv6; an IPv4 peer of a dual-stack socket may show as a 16-byte mapped address.
-     */
-    int addressLength(int slot);
-
-    /**
-     * Source port of a received datagram.
-     *
-     * @param slot receive slot.
-     * @return UDP port, 0 to 65535.
-     */
-    int port(int slot);
+    ReceivedDatagram received(int slot);
 
     /**
      * The send slot to write the next reply into, if one is free.
@@ -126,17 +87,14 @@ public interface BatchSocket extends AutoCloseable
     void stageReply(int slot, int length, int receiveSlot);
 
     /**
-     * Queue the datagram written into a send slot to any address.
+     * Queue the datagram written into a send slot to any peer.
      *
-     * @param slot          the slot {@link #nextSendSlot()} returned.
-     * @param length        of the datagram, 0 to {@link #slotBytes()}.
-     * @param address       buffer holding the destination address in network byte order.
-     * @param addressOffset of the address.
-     * @param addressLength 4 or 16; an IPv4-mapped address may go to an IPv4 socket and vice versa.
-     * @param port          destination UDP port.
-     * @throws IllegalArgumentException when slot is not the next send slot, or the address does not fit the socket.
+     * @param slot   the slot {@link #nextSendSlot()} returned.
+     * @param length of the datagram, 0 to {@link #slotBytes()}.
+     * @param peer   destination; an IPv4 socket sends to IPv4(-mapped) peers only.
+     * @throws IllegalArgumentException when slot is not the next send slot, or the peer does not fit the socket.
      */
-    void stage(int slot, int length, DirectBuffer address, int addressOffset, int addressLength, int port);
+    void stage(int slot, int length, PeerAddress peer);
 
     /**
      * Send what is queued, in as few system calls as the kernel allows.
@@ -258,10 +216,10 @@ public interface BatchSocket extends AutoCloseable
 
         private InetAddress bindAddress;
         private int port = 0;
-        private int batchSize = DEFAULT_BATCH_SIZE;
-        private int slotBytes = DEFAULT_SLOT_BYTES;
-        private int receiveBufferBytes = DEFAULT_RECEIVE_BUFFER_BYTES;
-        private int sendBufferBytes = DEFAULT_SEND_BUFFER_BYTES;
+        private int batchSize = Configuration.batchSize();
+        private int slotBytes = Configuration.slotBytes();
+        private int receiveBufferBytes = Configuration.receiveBufferBytes();
+        private int sendBufferBytes = Configuration.sendBufferBytes();
         private boolean reusePort = true;
         private boolean forceNio = false;
         private boolean dtlsFilter = false;
@@ -313,17 +271,39 @@ public interface BatchSocket extends AutoCloseable
             if (receiveBufferBytes < MIN_RECEIVE_BUFFER_BYTES)
             {
                 throw new IllegalArgumentException(
-                    "receiveBufferBytes must be at least 4096, got " + receiveBufferBytes);
+                    "receiveBufferBytes must be at least " + MIN_RECEIVE_BUFFER_BYTES + ", got " + receiveBufferBytes);
             }
-            if (sendBufferBytes < 4096)
+            if (sendBufferBytes < MIN_RECEIVE_BUFFER_BYTES)
             {
-                throw new IllegalArgumentException("sendBufferBytes must be at least 4096, got " + sendBufferBytes);
+                throw new IllegalArgumentException(
+                    "sendBufferBytes must be at least " + MIN_RECEIVE_BUFFER_BYTES + ", got " + sendBufferBytes);
             }
             if (null == notice)
             {
                 notice = System.err::println;
             }
             return this;
+        }
+
+        /**
+         * A copy of every value, e.g. a server's template for one worker's socket.
+         *
+         * @return a new context, not concluded.
+         */
+        public Context copy()
+        {
+            final Context copy = new Context();
+            copy.bindAddress = bindAddress;
+            copy.port = port;
+            copy.batchSize = batchSize;
+            copy.slotBytes = slotBytes;
+            copy.receiveBufferBytes = receiveBufferBytes;
+            copy.sendBufferBytes = sendBufferBytes;
+            copy.reusePort = reusePort;
+            copy.forceNio = forceNio;
+            copy.dtlsFilter = dtlsFilter;
+            copy.notice = notice;
+            return copy;
         }
 
         /**

@@ -1,6 +1,6 @@
 package io.turnstile.nativeio;
 
-import org.agrona.DirectBuffer;
+import io.turnstile.codec.PeerAddress;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.lang.foreign.Arena;
@@ -43,9 +43,9 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  * The send slots form a ring: a flush cut short by EAGAIN resumes where it stopped, and staging goes on after the
  * queued ones, with at most two {@code sendmmsg} calls when the queue wraps.
  * <p>
- * Source addresses are left as the kernel wrote them: the address is at offset 4 (IPv4) or 8 (IPv6) of the slot's
- * sockaddr, the port big-endian at offset 2. On a dual-stack socket an IPv4 peer shows as {@code ::ffff:a.b.c.d},
- * which the verifier cookies the same as {@code a.b.c.d}.
+ * Each received slot's sockaddr is decoded once, by {@link SocketAddressCodec}, into the slot's {@link PeerAddress}
+ * (18 bytes of an on-heap region beside the names), which its {@link ReceivedDatagram} view exposes; a reply staged
+ * with {@link #stageReply} copies the kernel's own sockaddr back without decoding it again.
  * <p>
  * <b>Note:</b> confined to the thread that constructs it. The memory comes from a confined {@link Arena}, so that
  * {@link #close()} frees it at once and deterministically, and a stray call from another thread fails with
@@ -70,7 +70,6 @@ public final class MmsgBatchSocket implements BatchSocket
     private static final ValueLayout.OfShort NETWORK_SHORT = JAVA_SHORT_UNALIGNED.withOrder(BIG_ENDIAN);
     private static final int CACHE_LINE = 64;
     private static final byte[] EMPTY = new byte[0];
-    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
     private final Arena arena;
     private final MemorySegment errnoState;
@@ -83,8 +82,8 @@ public final class MmsgBatchSocket implements BatchSocket
     private final UnsafeBuffer receiveHeaderFields;
     private final UnsafeBuffer receiveIovecFields;
     private final UnsafeBuffer receiveNames;
-    private final UnsafeBuffer[] receiveBuffers;
-    private final int[] receiveLengths;
+    private final UnsafeBuffer receivePeers;
+    private final ReceivedDatagram[] receivedDatagrams;
     private int received;
     private int receiveSlotsToReset;
 
@@ -142,8 +141,14 @@ public final class MmsgBatchSocket implements BatchSocket
             final MemorySegment receiveNameMemory = arena.allocate((long)STORAGE_BYTES * batchSize, CACHE_LINE);
             final MemorySegment receivePackets = arena.allocate((long)slotBytes * batchSize, CACHE_LINE);
             receiveNames = wrap(receiveNameMemory);
-            receiveBuffers = link(receiveHeaders, receiveIovecs, receiveNameMemory, receivePackets);
-            receiveLengths = new int[batchSize];
+            final UnsafeBuffer[] receiveBuffers =
+                link(receiveHeaders, receiveIovecs, receiveNameMemory, receivePackets);
+            receivePeers = new UnsafeBuffer(new byte[PeerAddress.LENGTH * batchSize]);
+            receivedDatagrams = new ReceivedDatagram[batchSize];
+            for (int i = 0; i < batchSize; i++)
+            {
+                receivedDatagrams[i] = new ReceivedDatagram(receiveBuffers[i], receivePeers, i * PeerAddress.LENGTH);
+            }
 
             final MemorySegment sendHeaders = arena.allocate((long)MMSGHDR_BYTES * batchSize, CACHE_LINE);
             final MemorySegment sendIovecs = arena.allocate((long)IOVEC_BYTES * batchSize, CACHE_LINE);
@@ -310,11 +315,12 @@ public final class MmsgBatchSocket implements BatchSocket
     private void readReceiveSlots(final int count)
     {
         final UnsafeBuffer headers = receiveHeaderFields;
-        final int[] lengths = receiveLengths;
+        final ReceivedDatagram[] datagrams = receivedDatagrams;
         for (int i = 0; i < count; i++)
         {
             final int header = i * MMSGHDR_BYTES;
-            lengths[i] = headers.getInt(header + MSG_LEN);
+            datagrams[i].length(headers.getInt(header + MSG_LEN));
+            SocketAddressCodec.decode(receiveNames, i * STORAGE_BYTES, receivePeers, i * PeerAddress.LENGTH);
             if ((headers.getInt(header + MSG_FLAGS) & LibC.MSG_TRUNC) != 0)
             {
                 receiveTruncated++;
@@ -348,55 +354,9 @@ public final class MmsgBatchSocket implements BatchSocket
      * {@inheritDoc}
      */
     @Override
-    public UnsafeBuffer receiveBuffer(final int slot)
+    public ReceivedDatagram received(final int slot)
     {
-        return receiveBuffers[slot];
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public int receiveLength(final int slot)
-    {
-        return receiveLengths[slot];
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public DirectBuffer addressBuffer()
-    {
-        return receiveNames;
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public int addressOffset(final int slot)
-    {
-        final int name = slot * STORAGE_BYTES;
-        return name + (receiveNames.getShort(name, NATIVE) == LibC.AF_INET6 ? SIN6_ADDR : SIN_ADDR);
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public int addressLength(final int slot)
-    {
-        return receiveNames.getShort(slot * STORAGE_BYTES, NATIVE) == LibC.AF_INET6 ? 16 : 4;
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public int port(final int slot)
-    {
-        return receiveNames.getShort(slot * STORAGE_BYTES + SIN_PORT, BIG_ENDIAN) & 0xFFFF;
+        return receivedDatagrams[slot];
     }
 
     /**
@@ -437,67 +397,10 @@ public final class MmsgBatchSocket implements BatchSocket
      * {@inheritDoc}
      */
     @Override
-    public void stage(
-        final int slot,
-        final int length,
-        final DirectBuffer address,
-        final int addressOffset,
-        final int addressLength,
-        final int port)
+    public void stage(final int slot, final int length, final PeerAddress peer)
     {
         sendRing.checkStage(slot, length);
-        if (port < 0 || port > 0xFFFF)
-        {
-            throw new IllegalArgumentException("port must be 0 to 65535, got " + port);
-        }
-        final UnsafeBuffer names = sendNames;
-        final int name = slot * STORAGE_BYTES;
-        final int nameLength;
-        if (ipv6)
-        {
-            names.setMemory(name, SOCKADDR_IN6_BYTES, (byte)0);
-            names.putShort(name, (short)LibC.AF_INET6, NATIVE);
-            if (addressLength == 16)
-            {
-                names.putBytes(name + SIN6_ADDR, address, addressOffset, 16);
-            }
-            else if (addressLength == 4)
-            {
-                names.putShort(name + SIN6_ADDR + 10, (short)0xFFFF);
-                names.putBytes(name + SIN6_ADDR + 12, address, addressOffset, 4);
-            }
-            else
-            {
-                throw new IllegalArgumentException("address length must be 4 or 16, got " + addressLength);
-            }
-            nameLength = SOCKADDR_IN6_BYTES;
-        }
-        else
-        {
-            names.setMemory(name, SOCKADDR_IN_BYTES, (byte)0);
-            names.putShort(name, (short)LibC.AF_INET, NATIVE);
-            if (addressLength == 4)
-            {
-                names.putBytes(name + SIN_ADDR, address, addressOffset, 4);
-            }
-            else if (addressLength == 16 && isIpv4Mapped(address, addressOffset))
-            {
-                names.putBytes(name + SIN_ADDR, address, addressOffset + 12, 4);
-            }
-            else
-            {
-                throw new IllegalArgumentException("an IPv4 socket sends to 4-byte or IPv4-mapped addresses only");
-            }
-            nameLength = SOCKADDR_IN_BYTES;
-        }
-        names.putShort(name + SIN_PORT, (short)port, BIG_ENDIAN);
-        commit(slot, length, nameLength);
-    }
-
-    private static boolean isIpv4Mapped(final DirectBuffer address, final int offset)
-    {
-        return address.getLong(offset) == 0 && address.getShort(offset + 8) == 0 &&
-            address.getShort(offset + 10) == (short)0xFFFF;
+        commit(slot, length, SocketAddressCodec.encode(peer, ipv6, sendNames, slot * STORAGE_BYTES));
     }
 
     private void commit(final int slot, final int length, final int nameLength)
@@ -687,9 +590,9 @@ public final class MmsgBatchSocket implements BatchSocket
         closed = true;
         final int result = LibC.close(errnoState, fd);
         final int errno = result < 0 ? LibC.errno(errnoState) : 0;
-        for (final UnsafeBuffer buffer : receiveBuffers)
+        for (final ReceivedDatagram datagram : receivedDatagrams)
         {
-            buffer.wrap(EMPTY);
+            datagram.buffer().wrap(EMPTY);
         }
         for (final UnsafeBuffer buffer : sendBuffers)
         {

@@ -1,6 +1,6 @@
 package io.turnstile.nativeio;
 
-import org.agrona.DirectBuffer;
+import io.turnstile.codec.PeerAddress;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
@@ -11,7 +11,6 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
@@ -35,7 +34,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class NioBatchSocket implements BatchSocket
 {
-    private static final int ADDRESS_BYTES = 16;
     private static final byte[] EMPTY = new byte[0];
     private static final AtomicBoolean FILTER_NOTICED = new AtomicBoolean();
 
@@ -46,20 +44,15 @@ public final class NioBatchSocket implements BatchSocket
     private final int slotBytes;
 
     private final ByteBuffer[] receiveSlices;
-    private final UnsafeBuffer[] receiveBuffers;
-    private final int[] receiveLengths;
-    private final int[] addressLengths;
-    private final int[] ports;
+    private final ReceivedDatagram[] receivedDatagrams;
     private final InetSocketAddress[] sources;
-    private final UnsafeBuffer addresses;
+    private final UnsafeBuffer peers;
     private int received;
 
     private final ByteBuffer[] sendSlices;
     private final UnsafeBuffer[] sendBuffers;
     private final int[] sendLengths;
     private final InetSocketAddress[] destinations;
-    private final byte[] address4 = new byte[4];
-    private final byte[] address16 = new byte[16];
     private final SendSlotRing sendRing;
 
     private long sent;
@@ -89,12 +82,14 @@ public final class NioBatchSocket implements BatchSocket
         }
 
         receiveSlices = new ByteBuffer[batchSize];
-        receiveBuffers = slots(receiveSlices);
-        receiveLengths = new int[batchSize];
-        addressLengths = new int[batchSize];
-        ports = new int[batchSize];
+        final UnsafeBuffer[] receiveBuffers = slots(receiveSlices);
+        peers = new UnsafeBuffer(new byte[PeerAddress.LENGTH * batchSize]);
+        receivedDatagrams = new ReceivedDatagram[batchSize];
+        for (int i = 0; i < batchSize; i++)
+        {
+            receivedDatagrams[i] = new ReceivedDatagram(receiveBuffers[i], peers, i * PeerAddress.LENGTH);
+        }
         sources = new InetSocketAddress[batchSize];
-        addresses = new UnsafeBuffer(ByteBuffer.allocateDirect(ADDRESS_BYTES * batchSize));
         sendSlices = new ByteBuffer[batchSize];
         sendBuffers = slots(sendSlices);
         sendLengths = new int[batchSize];
@@ -175,12 +170,9 @@ public final class NioBatchSocket implements BatchSocket
                     break;
                 }
                 final InetSocketAddress peer = (InetSocketAddress)source;
-                final byte[] address = peer.getAddress().getAddress();
-                addresses.putBytes(count * ADDRESS_BYTES, address);
-                addressLengths[count] = address.length;
-                ports[count] = peer.getPort();
+                PeerAddress.encode(peers, count * PeerAddress.LENGTH, peer);
                 sources[count] = peer;
-                receiveLengths[count] = slice.position();
+                receivedDatagrams[count].length(slice.position());
                 count++;
             }
         }
@@ -220,54 +212,9 @@ public final class NioBatchSocket implements BatchSocket
      * {@inheritDoc}
      */
     @Override
-    public UnsafeBuffer receiveBuffer(final int slot)
+    public ReceivedDatagram received(final int slot)
     {
-        return receiveBuffers[slot];
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public int receiveLength(final int slot)
-    {
-        return receiveLengths[slot];
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public DirectBuffer addressBuffer()
-    {
-        return addresses;
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public int addressOffset(final int slot)
-    {
-        return slot * ADDRESS_BYTES;
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public int addressLength(final int slot)
-    {
-        return addressLengths[slot];
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public int port(final int slot)
-    {
-        return ports[slot];
+        return receivedDatagrams[slot];
     }
 
     /**
@@ -306,48 +253,15 @@ public final class NioBatchSocket implements BatchSocket
      * {@inheritDoc}
      */
     @Override
-    public void stage(
-        final int slot,
-        final int length,
-        final DirectBuffer address,
-        final int addressOffset,
-        final int addressLength,
-        final int port)
+    public void stage(final int slot, final int length, final PeerAddress peer)
     {
         sendRing.checkStage(slot, length);
-        if (port < 0 || port > 0xFFFF)
+        if (!ipv6 && !peer.isIpv4())
         {
-            throw new IllegalArgumentException("port must be 0 to 65535, got " + port);
+            throw new IllegalArgumentException("an IPv4 socket sends to IPv4 (or IPv4-mapped) peers only, got " + peer);
         }
-        final byte[] bytes;
-        if (addressLength == 4)
-        {
-            bytes = address4;
-        }
-        else if (addressLength == 16)
-        {
-            bytes = address16;
-        }
-        else
-        {
-            throw new IllegalArgumentException("address length must be 4 or 16, got " + addressLength);
-        }
-        address.getBytes(addressOffset, bytes);
-        final InetAddress destination;
-        try
-        {
-            // A mapped address comes back as IPv4, which an IPv4 channel can send to.
-            destination = InetAddress.getByAddress(bytes);
-        }
-        catch (final UnknownHostException ex)
-        {
-            throw new IllegalArgumentException("not an IP address", ex);
-        }
-        if (!ipv6 && destination instanceof Inet6Address)
-        {
-            throw new IllegalArgumentException("an IPv4 socket sends to 4-byte or IPv4-mapped addresses only");
-        }
-        commit(slot, length, new InetSocketAddress(destination, port));
+        // The NIO fallback allocates per datagram anyway (DatagramChannel.receive makes a socket address each time).
+        commit(slot, length, peer.toSocketAddress());
     }
 
     private void commit(final int slot, final int length, final InetSocketAddress destination)
@@ -516,15 +430,15 @@ public final class NioBatchSocket implements BatchSocket
         sendRing.advance(sendRing.count());
         Arrays.fill(sources, null);
         Arrays.fill(destinations, null);
-        for (final UnsafeBuffer buffer : receiveBuffers)
+        for (final ReceivedDatagram datagram : receivedDatagrams)
         {
-            buffer.wrap(EMPTY);
+            datagram.buffer().wrap(EMPTY);
         }
         for (final UnsafeBuffer buffer : sendBuffers)
         {
             buffer.wrap(EMPTY);
         }
-        addresses.wrap(EMPTY);
+        peers.wrap(EMPTY);
         try
         {
             selector.close();

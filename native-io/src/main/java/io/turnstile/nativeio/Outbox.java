@@ -1,5 +1,6 @@
 package io.turnstile.nativeio;
 
+import io.turnstile.codec.PeerAddress;
 import org.agrona.BitUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -12,11 +13,10 @@ import java.nio.ByteBuffer;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
-import static java.nio.ByteOrder.BIG_ENDIAN;
-
 /**
- * What other threads ask one worker to do with its socket and its {@link AcceptedPeers}: send a datagram to a peer
- * from the worker's socket, or release a peer so that its datagrams go through the verifier again.
+ * Datagrams other threads (a DTLS session's thread, typically) ask one worker to send to a peer from its socket: the
+ * send queue, and only that. Commands that change what the worker knows (release or accept a peer) go through its
+ * {@link PeerCommands}, a queue of their own, so a burst of sends can never crowd a release out.
  * <p>
  * Any number of threads offer; the one worker drains, a bounded number of messages per duty cycle, straight into its
  * socket's send slots (see {@link VerifierAgent}). The queue is an Agrona {@link ManyToOneRingBuffer}, so offers are
@@ -25,40 +25,30 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  * <pre>
  *  0                   1                   2                   3
  *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
- * +---------------+---------------+-------------------------------+
- * | address length| reserved (0)  | port (uint16, big-endian)     |  msgTypeId SEND (1) or RELEASE (2)
- * +---------------+---------------+-------------------------------+
- * |                                                               |
- * +       address: 16 bytes as given, an IPv4 one in the          +
- * |       first 4 and the rest zero                               |
- * +                                                               +
- * |                                                               |
+ * +---------------------------------------------------------------+  msgTypeId SEND (1)
+ * |       peer: the 18-byte {@link PeerAddress} (address 16,      |
+ * +       IPv4 as ::ffff:a.b.c.d, then port 2)                    +
+ * |                                                            ...|
  * +---------------------------------------------------------------+
- * |       payload (SEND only): the datagram, as many bytes        |
+ * |       payload: the datagram, as many bytes                    |
  * |       as the record length says                            ...|
  * +---------------------------------------------------------------+
  * </pre>
  * The longest payload is {@link #maxPayloadLength()}: the smaller of the socket slot size given at construction and
  * what one ring record can hold (an eighth of the ring, less the header). A longer one is API misuse and refused
- * with an {@link IllegalArgumentException}, as are an address not 4 or 16 bytes long and a port out of range.
+ * with an {@link IllegalArgumentException}. A worker checks, when it is built, that its socket's slots can hold it
+ * ({@link VerifierAgent.Context#slotBytes(int)}).
  * <p>
- * <b>Note:</b> one outbox per worker: a RELEASE changes the {@link AcceptedPeers} of the worker that drains it,
- * and sends leave from that worker's socket, so offer to the worker whose peer it is.
+ * <b>Note:</b> one outbox per worker: sends leave from that worker's socket, so offer to the worker whose peer it is.
  */
 public final class Outbox
 {
     /** Message type of a datagram to send. */
     public static final int SEND = 1;
-    /** Message type of a peer to remove from the worker's {@link AcceptedPeers}. */
-    public static final int RELEASE = 2;
-    /** Offset of the address length in a record. */
-    public static final int ADDRESS_LENGTH_OFFSET = 0;
-    /** Offset of the port in a record. */
-    public static final int PORT_OFFSET = 2;
-    /** Offset of the address in a record. */
-    public static final int ADDRESS_OFFSET = 4;
-    /** Offset of the payload in a SEND record; also the length of a RELEASE record. */
-    public static final int PAYLOAD_OFFSET = ADDRESS_OFFSET + 16;
+    /** Offset of the peer in a record. */
+    public static final int PEER_OFFSET = 0;
+    /** Offset of the payload in a SEND record. */
+    public static final int PAYLOAD_OFFSET = PEER_OFFSET + PeerAddress.LENGTH;
     /** Smallest ring: big enough for a few default-slot datagrams, since one record may use an eighth of it. */
     public static final int MIN_CAPACITY_BYTES = 1024;
 
@@ -67,10 +57,9 @@ public final class Outbox
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong undeliverable = new AtomicLong();
     private final ControlledMessageHandler drainer = this::onMessage;
+    private final PeerAddress drainPeer = new PeerAddress();
 
     private BatchSocket drainSocket;
-    private AcceptedPeers drainPeers;
-    private ReleaseGuard releaseGuard = ReleaseGuard.ALWAYS;
     private int drainSent;
     private boolean drainBlocked;
 
@@ -111,20 +100,17 @@ public final class Outbox
     }
 
     /**
-     * Ask the worker to send a datagram to a peer; callable from any thread, never blocks.
+     * Ask the worker to send a datagram to a peer; callable from any thread, never blocks, allocates nothing.
      *
-     * @param address peer address in network byte order, 4 or 16 bytes.
-     * @param port    peer UDP port, 0 to 65535.
+     * @param peer    the peer's address and port; copied before this returns.
      * @param payload buffer holding the datagram; copied before this returns.
      * @param offset  of the datagram in payload.
      * @param length  of the datagram, 0 to {@link #maxPayloadLength()}.
      * @return true when queued; false when the outbox is full (counted in {@link #rejected()}).
-     * @throws IllegalArgumentException when the address, port or length is out of range.
+     * @throws IllegalArgumentException when the length is out of range.
      */
-    public boolean offerSend(
-        final byte[] address, final int port, final DirectBuffer payload, final int offset, final int length)
+    public boolean offerSend(final PeerAddress peer, final DirectBuffer payload, final int offset, final int length)
     {
-        checkAddress(address.length, port);
         checkPayload(payload, offset, length);
         final int index = claim(SEND, PAYLOAD_OFFSET + length);
         if (index < 0)
@@ -132,71 +118,8 @@ public final class Outbox
             return false;
         }
         final MutableDirectBuffer buffer = ring.buffer();
-        putHeader(buffer, index, address.length, port);
-        buffer.putBytes(index + ADDRESS_OFFSET, address);
+        peer.copyTo(buffer, index + PEER_OFFSET);
         buffer.putBytes(index + PAYLOAD_OFFSET, payload, offset, length);
-        ring.commit(index);
-        return true;
-    }
-
-    /**
-     * Ask the worker to send a datagram to a peer, taking the address from a buffer (e.g. a received datagram's
-     * source); callable from any thread, never blocks, allocates nothing.
-     *
-     * @param address       buffer holding the peer address in network byte order.
-     * @param addressOffset of the address.
-     * @param addressLength 4 or 16.
-     * @param port          peer UDP port, 0 to 65535.
-     * @param payload       buffer holding the datagram; copied before this returns.
-     * @param offset        of the datagram in payload.
-     * @param length        of the datagram, 0 to {@link #maxPayloadLength()}.
-     * @return true when queued; false when the outbox is full (counted in {@link #rejected()}).
-     * @throws IllegalArgumentException when the address, port or length is out of range.
-     */
-    public boolean offerSend(
-        final DirectBuffer address,
-        final int addressOffset,
-        final int addressLength,
-        final int port,
-        final DirectBuffer payload,
-        final int offset,
-        final int length)
-    {
-        checkAddress(addressLength, port);
-        checkPayload(payload, offset, length);
-        final int index = claim(SEND, PAYLOAD_OFFSET + length);
-        if (index < 0)
-        {
-            return false;
-        }
-        final MutableDirectBuffer buffer = ring.buffer();
-        putHeader(buffer, index, addressLength, port);
-        buffer.putBytes(index + ADDRESS_OFFSET, address, addressOffset, addressLength);
-        buffer.putBytes(index + PAYLOAD_OFFSET, payload, offset, length);
-        ring.commit(index);
-        return true;
-    }
-
-    /**
-     * Ask the worker to remove a peer from its {@link AcceptedPeers}, so its next datagrams are verified again;
-     * callable from any thread, never blocks.
-     *
-     * @param address peer address in network byte order, 4 or 16 bytes.
-     * @param port    peer UDP port, 0 to 65535.
-     * @return true when queued; false when the outbox is full (counted in {@link #rejected()}).
-     * @throws IllegalArgumentException when the address or port is out of range.
-     */
-    public boolean offerRelease(final byte[] address, final int port)
-    {
-        checkAddress(address.length, port);
-        final int index = claim(RELEASE, PAYLOAD_OFFSET);
-        if (index < 0)
-        {
-            return false;
-        }
-        final MutableDirectBuffer buffer = ring.buffer();
-        putHeader(buffer, index, address.length, port);
-        buffer.putBytes(index + ADDRESS_OFFSET, address);
         ring.commit(index);
         return true;
     }
@@ -243,21 +166,19 @@ public final class Outbox
     }
 
     /**
-     * Worker side: move up to {@code limit} messages into the socket's send slots (SEND) or apply them to the peer
-     * set (RELEASE), flushing the socket when its send slots run out. When a flush cannot free a slot (EAGAIN) the
+     * Worker side: move up to {@code limit} datagrams into the socket's send slots, flushing the socket when its send
+     * slots run out. When a flush cannot free a slot (EAGAIN) the
      * message stays queued for the next call, so nothing is lost or sent twice. Allocates nothing.
      * <p>
      * <b>Note:</b> only the one worker thread that owns the socket may call this.
      *
-     * @param socket        the worker's socket, whose slot size is at least {@link #maxPayloadLength()}.
-     * @param acceptedPeers the worker's peer set, or null when it has none (RELEASE is then a no-op).
-     * @param limit         most messages to take.
-     * @return messages taken, sent or released: 0 when the outbox was empty or the socket is full.
+     * @param socket the worker's socket, whose slot size is at least {@link #maxPayloadLength()}.
+     * @param limit  most messages to take.
+     * @return messages taken: 0 when the outbox was empty or the socket is full.
      */
-    public int drain(final BatchSocket socket, final AcceptedPeers acceptedPeers, final int limit)
+    public int drain(final BatchSocket socket, final int limit)
     {
         drainSocket = socket;
-        drainPeers = acceptedPeers;
         drainSent = 0;
         drainBlocked = false;
         int taken = ring.controlledRead(drainer, limit);
@@ -267,40 +188,6 @@ public final class Outbox
             taken += ring.controlledRead(drainer, limit - taken);
         }
         return taken;
-    }
-
-    /**
-     * Asked on the worker thread before a RELEASE removes its peer, so that a release queued for a peer's ended
-     * session does not remove the same address and port after the application accepted it again.
-     *
-     * @param releaseGuard consulted for every RELEASE drained; default {@link ReleaseGuard#ALWAYS}.
-     * @return this.
-     */
-    public Outbox releaseGuard(final ReleaseGuard releaseGuard)
-    {
-        this.releaseGuard = Objects.requireNonNull(releaseGuard, "releaseGuard must not be null");
-        return this;
-    }
-
-    /**
-     * Decides, on the worker thread, whether a drained RELEASE still applies to its peer.
-     */
-    @FunctionalInterface
-    public interface ReleaseGuard
-    {
-        /** Every release removes its peer. */
-        ReleaseGuard ALWAYS = (address, offset, length, port) -> true;
-
-        /**
-         * Whether the peer may be removed from the worker's {@link AcceptedPeers} now.
-         *
-         * @param address buffer holding the peer's address.
-         * @param offset  of the address.
-         * @param length  4 or 16.
-         * @param port    the peer's port.
-         * @return false to keep the peer accepted (e.g. it has a live session again).
-         */
-        boolean mayRelease(DirectBuffer address, int offset, int length, int port);
     }
 
     /**
@@ -316,21 +203,10 @@ public final class Outbox
     private ControlledMessageHandler.Action onMessage(
         final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
     {
-        final int addressLength = buffer.getByte(index + ADDRESS_LENGTH_OFFSET);
-        final int port = buffer.getShort(index + PORT_OFFSET, BIG_ENDIAN) & 0xFFFF;
-        if (msgTypeId == RELEASE)
-        {
-            if (null != drainPeers && releaseGuard.mayRelease(buffer, index + ADDRESS_OFFSET, addressLength, port))
-            {
-                drainPeers.remove(buffer, index + ADDRESS_OFFSET, addressLength, port);
-            }
-            return ControlledMessageHandler.Action.CONTINUE;
-        }
-
+        final PeerAddress peer = drainPeer.wrap(buffer, index + PEER_OFFSET);
         final BatchSocket socket = drainSocket;
         final int payloadLength = length - PAYLOAD_OFFSET;
-        if ((addressLength == 16 && !socket.isIpv6() && !isIpv4Mapped(buffer, index + ADDRESS_OFFSET)) ||
-            payloadLength > socket.slotBytes())
+        if ((!socket.isIpv6() && !peer.isIpv4()) || payloadLength > socket.slotBytes())
         {
             undeliverable.lazySet(undeliverable.get() + 1);
             return ControlledMessageHandler.Action.CONTINUE;
@@ -347,7 +223,7 @@ public final class Outbox
             }
         }
         socket.sendBuffer(slot).putBytes(0, buffer, index + PAYLOAD_OFFSET, payloadLength);
-        socket.stage(slot, payloadLength, buffer, index + ADDRESS_OFFSET, addressLength, port);
+        socket.stage(slot, payloadLength, peer);
         drainSent++;
         return ControlledMessageHandler.Action.CONTINUE;
     }
@@ -360,33 +236,6 @@ public final class Outbox
             rejected.getAndIncrement();
         }
         return index;
-    }
-
-    private static void putHeader(
-        final MutableDirectBuffer buffer, final int index, final int addressLength, final int port)
-    {
-        buffer.putByte(index + ADDRESS_LENGTH_OFFSET, (byte)addressLength);
-        buffer.putByte(index + ADDRESS_LENGTH_OFFSET + 1, (byte)0);
-        buffer.putShort(index + PORT_OFFSET, (short)port, BIG_ENDIAN);
-        buffer.setMemory(index + ADDRESS_OFFSET, 16, (byte)0);
-    }
-
-    private static boolean isIpv4Mapped(final DirectBuffer address, final int offset)
-    {
-        return address.getLong(offset) == 0 && address.getShort(offset + 8) == 0 &&
-            address.getShort(offset + 10) == (short)0xFFFF;
-    }
-
-    private static void checkAddress(final int addressLength, final int port)
-    {
-        if (addressLength != 4 && addressLength != 16)
-        {
-            throw new IllegalArgumentException("address length must be 4 or 16, got " + addressLength);
-        }
-        if (port < 0 || port > 0xFFFF)
-        {
-            throw new IllegalArgumentException("port must be 0 to 65535, got " + port);
-        }
     }
 
     private void checkPayload(final DirectBuffer payload, final int offset, final int length)

@@ -1,5 +1,6 @@
 package io.turnstile.nativeio;
 
+import io.turnstile.codec.PeerAddress;
 import org.agrona.DirectBuffer;
 
 /**
@@ -9,7 +10,8 @@ import org.agrona.DirectBuffer;
  * <p>
  * <b>Note:</b> called on the worker's thread inside its duty cycle, with buffers that are reused when it returns:
  * copy what must outlive the call, and do not block. Replies go through the worker's {@link Outbox}; it may also
- * add or remove peers of the worker's {@link AcceptedPeers} directly, being on its thread. It should not throw: an
+ * add or remove peers of the worker's {@link AcceptedPeers} directly, being on its thread (other threads use the
+ * worker's {@link PeerCommands}). It should not throw: an
  * exception ends the duty cycle there, goes to the agent runner's error handler, and the rest of the batch is lost.
  */
 @FunctionalInterface
@@ -18,18 +20,9 @@ public interface PeerDatagramHandler
     /**
      * One datagram from an accepted peer.
      *
-     * @param datagram      the datagram, at offset 0.
-     * @param length        of the datagram.
-     * @param address       buffer holding the peer's address in network byte order.
-     * @param addressOffset of the address.
-     * @param addressLength 4 or 16 (an IPv4 peer of a dual-stack socket shows as a 16-byte mapped address).
-     * @param port          the peer's UDP port.
+     * @param datagram the datagram, at offset 0.
+     * @param length   of the datagram.
+     * @param peer     the peer's address and port; a view valid during the call only.
      */
-    void onPeerDatagram(
-        DirectBuffer datagram,
-        int length,
-        DirectBuffer address,
-        int addressOffset,
-        int addressLength,
-        int port);
+    void onPeerDatagram(DirectBuffer datagram, int length, PeerAddress peer);
 }

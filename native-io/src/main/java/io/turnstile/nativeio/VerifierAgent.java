@@ -1,6 +1,8 @@
 package io.turnstile.nativeio;
 
+import io.turnstile.codec.PeerAddress;
 import io.turnstile.verifier.ClientHelloVerifier;
+import io.turnstile.verifier.VerifierCounters;
 import io.turnstile.verifier.VerifyOutcome;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochClock;
@@ -9,7 +11,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 import java.util.Objects;
 import java.util.function.Supplier;
 
@@ -25,9 +26,12 @@ import java.util.function.Supplier;
  *                  verify(slot i, source i) -> REPLY     HVR written into send slot, staged to source i
  *                                           -> VERIFIED  handed to the {@link VerifiedHelloHandler}
  *                                           -> DROP      counted by the verifier
- *              outbox.drain(batchSize)         even when nothing arrived: SENDs staged, RELEASEs applied
+ *              outbox.drain(batchSize)         even when nothing arrived: other threads' datagrams staged
  *              socket.flush()                  sendmmsg: every staged reply
- *              counters += batch totals        one release-add per counter per batch
+ *              counters += batch totals        one release-add per counter per batch, the verifier's
+ *                                              drop reasons and cookie checks included (VerifierCounters.publish)
+ *              commands.drain(acceptedPeers)   even when nothing arrived: releases and accepts decided elsewhere,
+ *                                              applied before the next receive's lookups
  * </pre>
  * A server runs one agent per core, each with its own SO_REUSEPORT socket and verifier, all sharing one
  * {@link io.turnstile.cookie.CookieKeys}; drive it with an {@code AgentRunner} and an idle strategy, or with an
@@ -35,9 +39,10 @@ import java.util.function.Supplier;
  * <p>
  * With an {@link AcceptedPeers} set, every datagram's source is looked up first (no allocation): datagrams from a
  * peer the application accepted, typically from its {@link VerifiedHelloHandler}, skip the verifier and go to the
- * {@link PeerDatagramHandler}. With an {@link Outbox}, other threads send through the worker's socket and release
- * peers; the worker drains at most {@link BatchSocket#batchSize()} messages per cycle, so a busy outbox cannot
- * starve the receive side. Without them the cycle is exactly the verifier loop above.
+ * {@link PeerDatagramHandler}. With an {@link Outbox}, other threads send through the worker's socket; with
+ * {@link PeerCommands}, the thread that owns the peers' sessions releases (or accepts) them. The worker drains at
+ * most {@link BatchSocket#batchSize()} messages of each per cycle, so neither can starve the receive side. Without
+ * them the cycle is exactly the verifier loop above.
  * <p>
  * <b>Note:</b> the socket is opened in {@link #onStart()} and closed in {@link #onClose()}, on the agent's thread,
  * because {@link MmsgBatchSocket} is confined to the thread that opens it.
@@ -51,10 +56,9 @@ public final class VerifierAgent implements Agent
     private final AcceptedPeers acceptedPeers;
     private final PeerDatagramHandler peerHandler;
     private final Outbox outbox;
+    private final PeerCommands commands;
     private final AtomicCounter[] counters;
-    private final AtomicCounter[] verifierCounters;
-    private final long[] verifierTotals;
-    private final long[] publishedVerifierTotals;
+    private final VerifierCounters verifierCounters;
     private final int cpu;
     private final String roleName;
 
@@ -80,10 +84,9 @@ public final class VerifierAgent implements Agent
         this.acceptedPeers = context.acceptedPeers();
         this.peerHandler = context.peerHandler();
         this.outbox = context.outbox();
+        this.commands = context.commands();
         this.counters = context.counters();
-        this.verifierCounters = context.verifierCounters();
-        this.verifierTotals = null == verifierCounters ? null : new long[VerifierCounterSet.LENGTH];
-        this.publishedVerifierTotals = null == verifierCounters ? null : new long[VerifierCounterSet.LENGTH];
+        this.verifierCounters = verifier.counters();
         this.cpu = context.cpu();
         this.roleName = "turnstile-verifier-" + context.workerId();
     }
@@ -124,6 +127,19 @@ public final class VerifierAgent implements Agent
     @Override
     public int doWork()
     {
+        final int work = receiveVerifyAndSend();
+        final PeerCommands commands = this.commands;
+        // Last in the cycle, so a release takes effect before the next receive's lookups.
+        return null == commands ? work : work + commands.drain(acceptedPeers, socket.batchSize());
+    }
+
+    /**
+     * The receive, verify and send part of the cycle. A method of its own, too big to be inlined, so the JIT compiles
+     * it on its own budget: the command queue's code cannot crowd out the inlining that keeps the FFM calls of the
+     * receive and flush paths allocation-free.
+     */
+    private int receiveVerifyAndSend()
+    {
         final BatchSocket socket = this.socket;
         final int received = socket.receive();
         if (received == 0)
@@ -151,13 +167,12 @@ public final class VerifierAgent implements Agent
         final AcceptedPeers acceptedPeers = this.acceptedPeers;
         for (int i = 0; i < received; i++)
         {
-            if (null != acceptedPeers &&
-                acceptedPeers.contains(socket.addressBuffer(), socket.addressOffset(i), socket.addressLength(i),
-                socket.port(i)))
+            final ReceivedDatagram datagram = socket.received(i);
+            final PeerAddress peer = datagram.peer();
+            if (null != acceptedPeers && acceptedPeers.contains(peer))
             {
                 peerDatagrams++;
-                peerHandler.onPeerDatagram(socket.receiveBuffer(i), socket.receiveLength(i),
-                    socket.addressBuffer(), socket.addressOffset(i), socket.addressLength(i), socket.port(i));
+                peerHandler.onPeerDatagram(datagram.buffer(), datagram.length(), peer);
                 continue;
             }
             int slot = socket.nextSendSlot();
@@ -167,10 +182,8 @@ public final class VerifierAgent implements Agent
                 slot = socket.nextSendSlot();
             }
             final UnsafeBuffer reply = slot < 0 ? overflowReply : socket.sendBuffer(slot);
-            final VerifyOutcome outcome = verifier.verify(
-                socket.receiveBuffer(i), 0, socket.receiveLength(i),
-                socket.addressBuffer(), socket.addressOffset(i), socket.addressLength(i), socket.port(i),
-                nowMs, reply, 0, slotBytes);
+            final VerifyOutcome outcome =
+                verifier.verify(datagram.buffer(), 0, datagram.length(), peer, nowMs, reply, 0, slotBytes);
             if (outcome == VerifyOutcome.REPLY)
             {
                 if (slot < 0)
@@ -186,8 +199,7 @@ public final class VerifierAgent implements Agent
             else if (outcome == VerifyOutcome.VERIFIED)
             {
                 verified++;
-                handler.onVerified(socket.receiveBuffer(i), socket.receiveLength(i),
-                    socket.addressBuffer(), socket.addressOffset(i), socket.addressLength(i), socket.port(i), verifier);
+                handler.onVerified(datagram.buffer(), datagram.length(), peer, verifier);
             }
             else
             {
@@ -207,7 +219,7 @@ public final class VerifierAgent implements Agent
     private int drainOutbox(final BatchSocket socket)
     {
         final Outbox outbox = this.outbox;
-        final int drained = outbox.drain(socket, acceptedPeers, socket.batchSize());
+        final int drained = outbox.drain(socket, socket.batchSize());
         add(counters[WorkerCounter.OUTBOX_SENT.ordinal()], outbox.lastDrainSent());
         return drained;
     }
@@ -239,29 +251,8 @@ public final class VerifierAgent implements Agent
         add(counters[WorkerCounter.RECEIVE_TRUNCATED.ordinal()], receiveTruncated - publishedReceiveTruncated);
         publishedReceiveTruncated = receiveTruncated;
 
-        if (null != verifierCounters)
-        {
-            publishVerifierCounters();
-        }
-    }
-
-    private void publishVerifierCounters()
-    {
-        // The verifier's counts are plain fields of this thread: copy them out, then publish only what changed.
-        final long[] totals = verifierTotals;
-        final long[] published = publishedVerifierTotals;
-        final AtomicCounter[] verifierCounters = this.verifierCounters;
-        Arrays.fill(totals, 0);
-        verifier.counters().addTo(totals);
-        for (int i = 0; i < totals.length; i++)
-        {
-            final long delta = totals[i] - published[i];
-            if (delta != 0)
-            {
-                verifierCounters[i].getAndAddRelease(delta);
-                published[i] = totals[i];
-            }
-        }
+        // The verifier counted this batch in plain fields; published counters get it now, in one add each.
+        verifierCounters.publish();
     }
 
     private static void add(final AtomicCounter counter, final long delta)
@@ -312,12 +303,13 @@ public final class VerifierAgent implements Agent
         private Supplier<? extends BatchSocket> sockets;
         private ClientHelloVerifier verifier;
         private AtomicCounter[] counters;
-        private AtomicCounter[] verifierCounters;
         private EpochClock clock;
         private VerifiedHelloHandler handler;
         private AcceptedPeers acceptedPeers;
         private PeerDatagramHandler peerHandler;
         private Outbox outbox;
+        private PeerCommands commands;
+        private int slotBytes;
         private int cpu = -1;
 
         /**
@@ -343,11 +335,6 @@ public final class VerifierAgent implements Agent
                 throw new IllegalArgumentException("counters must hold one AtomicCounter per WorkerCounter, got " +
                     counters.length);
             }
-            if (null != verifierCounters && verifierCounters.length != VerifierCounterSet.LENGTH)
-            {
-                throw new IllegalArgumentException("verifierCounters must hold " + VerifierCounterSet.LENGTH +
-                    " counters (VerifierCounterSet.allocate), got " + verifierCounters.length);
-            }
             if (workerId < 0)
             {
                 throw new IllegalArgumentException("workerId must be 0 or more, got " + workerId);
@@ -368,6 +355,17 @@ public final class VerifierAgent implements Agent
             {
                 throw new IllegalArgumentException("acceptedPeers and peerHandler go together: acceptedPeers=" +
                     acceptedPeers + ", peerHandler=" + peerHandler);
+            }
+            if (null != commands && null == acceptedPeers)
+            {
+                throw new IllegalArgumentException("commands change the worker's acceptedPeers: set both");
+            }
+            if (null != outbox && slotBytes > 0 && outbox.maxPayloadLength() > slotBytes)
+            {
+                // Caught here, where the server is built, not in onStart() on the worker's thread after start().
+                throw new IllegalArgumentException("outbox takes payloads up to " + outbox.maxPayloadLength() +
+                    " bytes but the socket's slots are " + slotBytes + ": build it with new Outbox(capacity, " +
+                    slotBytes + ")");
             }
             return this;
         }
@@ -417,7 +415,9 @@ public final class VerifierAgent implements Agent
         }
 
         /**
-         * The worker's own verifier: verifiers are not thread safe.
+         * The worker's own verifier: verifiers are not thread safe. Its {@link VerifierCounters} are published once
+         * per batch: give it counters in the server's {@code CountersManager}
+         * ({@code new VerifierCounters(countersManager, workerId)}) for another thread or process to read them.
          *
          * @param verifier used only by this worker.
          * @return this.
@@ -458,29 +458,6 @@ public final class VerifierAgent implements Agent
         public AtomicCounter[] counters()
         {
             return counters;
-        }
-
-        /**
-         * Optional counters the worker publishes its verifier's own counts to (drop reasons, cookie checks) once per
-         * batch, so they can be read from another thread: the verifier's counters are plain single-writer fields.
-         *
-         * @param verifierCounters from {@link VerifierCounterSet#allocate}, or null (default) for none.
-         * @return this.
-         */
-        public Context verifierCounters(final AtomicCounter[] verifierCounters)
-        {
-            this.verifierCounters = verifierCounters;
-            return this;
-        }
-
-        /**
-         * Counters the verifier's own counts are published to.
-         *
-         * @return the counters by {@link VerifierCounterSet} index, or null.
-         */
-        public AtomicCounter[] verifierCounters()
-        {
-            return verifierCounters;
         }
 
         /**
@@ -591,6 +568,51 @@ public final class VerifierAgent implements Agent
         public Outbox outbox()
         {
             return outbox;
+        }
+
+        /**
+         * Commands from the thread that owns the accepted peers' sessions: release or accept a peer.
+         *
+         * @param commands drained only by this worker, applied to its {@link #acceptedPeers()}; default null.
+         * @return this.
+         */
+        public Context commands(final PeerCommands commands)
+        {
+            this.commands = commands;
+            return this;
+        }
+
+        /**
+         * Commands that change the accepted peers.
+         *
+         * @return the queue, or null.
+         */
+        public PeerCommands commands()
+        {
+            return commands;
+        }
+
+        /**
+         * Slot size of the socket the factory will open, when the builder knows it: {@link #conclude()} then refuses
+         * an {@link Outbox} whose payloads do not fit, before anything starts.
+         *
+         * @param slotBytes 0 (default) when unknown: checked in {@link VerifierAgent#onStart()} instead.
+         * @return this.
+         */
+        public Context slotBytes(final int slotBytes)
+        {
+            this.slotBytes = slotBytes;
+            return this;
+        }
+
+        /**
+         * Slot size of the socket the factory opens.
+         *
+         * @return bytes, or 0 when unknown.
+         */
+        public int slotBytes()
+        {
+            return slotBytes;
         }
 
         /**

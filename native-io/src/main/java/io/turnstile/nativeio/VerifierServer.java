@@ -1,11 +1,12 @@
 package io.turnstile.nativeio;
 
 import io.turnstile.cookie.CookieCheck;
-import io.turnstile.cookie.CookieGenerator;
 import io.turnstile.cookie.CookieKeys;
 import io.turnstile.cookie.MacAlgorithm;
 import io.turnstile.verifier.ClientHelloVerifier;
+import io.turnstile.status.CounterTypes;
 import io.turnstile.verifier.DropReason;
+import io.turnstile.verifier.VerifierCounters;
 import org.agrona.BufferUtil;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentRunner;
@@ -22,16 +23,17 @@ import org.agrona.concurrent.status.CountersReader;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
+
+import static org.agrona.BitUtil.CACHE_LINE_LENGTH;
 
 /**
  * The multi-core verifier: N {@link VerifierAgent} workers, each on its own thread with its own SO_REUSEPORT socket
@@ -45,6 +47,10 @@ import java.util.function.Supplier;
  *   snapshot:  any thread sums the workers' counters (off-heap, in a {@link CountersManager})
  *   close():   workers stop, sockets close on their threads, counter memory is freed
  * </pre>
+ * The counters are one family, each kind with its {@link CounterTypes} type ids: per worker its
+ * {@link WorkerCounter}s and its verifier's {@link VerifierCounters} (totals, drop reasons, cookie checks), both
+ * published once per batch, plus the server's error count. With {@link Context#countersDirectory(Path)} they live in
+ * a {@link CountersFile} that another process maps read-only ({@code turnstile stat}); without, in direct memory.
  * Where the native socket is unavailable the workers use NIO ({@link BatchSockets#open}), and say so once.
  * <p>
  * <b>Note:</b> workers idle with the {@link Context#idleStrategy(Supplier)} strategy, by default a backoff that
@@ -56,7 +62,7 @@ public final class VerifierServer implements AutoCloseable
     /** How long {@link #start()} waits for each worker's socket. */
     public static final long BIND_TIMEOUT_MS = 10_000;
     /** Type id of the server's error counter. */
-    public static final int ERRORS_TYPE_ID = 4000;
+    public static final int ERRORS_TYPE_ID = CounterTypes.ERRORS;
     /** Bytes of the distinct error log: room for a few dozen distinct stack traces. */
     public static final int ERROR_LOG_BYTES = 64 * 1024;
 
@@ -68,12 +74,16 @@ public final class VerifierServer implements AutoCloseable
     private final Context context;
     private final ByteBuffer metadataMemory;
     private final ByteBuffer valuesMemory;
+    private final CountersFile countersFile;
     private final CountersManager countersManager;
     private final AtomicCounter errors;
     private final Worker[] workers;
     private final Snapshot finalCounts = new Snapshot();
-    // On the heap, not freed with the counters: the summary written after close still reads it.
-    private final UnsafeBuffer errorLogBuffer = new UnsafeBuffer(new byte[ERROR_LOG_BYTES]);
+    private long[] finalValues;
+    // Not freed with the counters: the summary written after close still reads it (the GC frees it with the server).
+    // Direct and aligned, as DistinctErrorLog's atomic updates want.
+    private final UnsafeBuffer errorLogBuffer =
+        new UnsafeBuffer(BufferUtil.allocateDirectAligned(ERROR_LOG_BYTES, CACHE_LINE_LENGTH));
     private final DistinctErrorLog errorLog = new DistinctErrorLog(errorLogBuffer, SystemEpochClock.INSTANCE);
 
     private State state = State.NEW;
@@ -89,11 +99,23 @@ public final class VerifierServer implements AutoCloseable
         this.context = context.conclude();
         final int workerCount = context.workers();
         final int counterCount =
-            workerCount * (WorkerCounter.values().length + VerifierCounterSet.LENGTH) + context.spareCounters() + 1;
-        this.valuesMemory = ByteBuffer.allocateDirect(counterCount * CountersReader.COUNTER_LENGTH);
-        this.metadataMemory = ByteBuffer.allocateDirect(counterCount * CountersReader.METADATA_LENGTH);
-        this.countersManager = new CountersManager(new UnsafeBuffer(metadataMemory), new UnsafeBuffer(valuesMemory));
-        this.errors = countersManager.newCounter("worker errors", ERRORS_TYPE_ID);
+            workerCount * (WorkerCounter.values().length + VerifierCounters.LENGTH) + context.spareCounters() + 1;
+        if (null != context.countersDirectory())
+        {
+            this.countersFile = CountersFile.create(context.countersDirectory(), counterCount);
+            this.countersManager = countersFile.countersManager();
+            this.valuesMemory = null;
+            this.metadataMemory = null;
+        }
+        else
+        {
+            this.countersFile = null;
+            this.valuesMemory = ByteBuffer.allocateDirect(counterCount * CountersReader.COUNTER_LENGTH);
+            this.metadataMemory = ByteBuffer.allocateDirect(counterCount * CountersReader.METADATA_LENGTH);
+            this.countersManager =
+                new CountersManager(new UnsafeBuffer(metadataMemory), new UnsafeBuffer(valuesMemory));
+        }
+        this.errors = CounterTypes.newCounter(countersManager, ERRORS_TYPE_ID, "worker errors", CounterTypes.SERVER_WIDE);
         this.workers = new Worker[workerCount];
         try
         {
@@ -218,8 +240,37 @@ public final class VerifierServer implements AutoCloseable
     }
 
     /**
+     * One counter's value, safe to call at any time from any thread: after {@link #close()} it is the value the
+     * counter had when the workers stopped, where {@link #countersReader()} would read freed memory. For monitors
+     * that keep polling, e.g. a metrics registry.
+     *
+     * @param counterId as {@link CountersReader#forEach(CountersReader.MetaData)} gives it.
+     * @return the value.
+     */
+    public synchronized long counterValue(final int counterId)
+    {
+        if (state == State.CLOSED)
+        {
+            return null == finalValues || counterId >= finalValues.length ? 0 : finalValues[counterId];
+        }
+        return countersManager.getCounterValue(counterId);
+    }
+
+    /**
+     * The directory of the counters file another process can map, e.g. with {@code turnstile stat --dir}.
+     *
+     * @return the directory, or null when the counters are in direct memory.
+     */
+    public Path countersDirectory()
+    {
+        return null == countersFile ? null : countersFile.directory();
+    }
+
+    /**
      * The counters manager, so an {@link Context#agentConfigurator(BiConsumer)} can allocate counters of its own next
-     * to the workers' (up to {@link Context#spareCounters(int)} of them).
+     * to the workers' (up to {@link Context#spareCounters(int)} of them): the hook for the session/echo kind, whose
+     * counters go through {@link CounterTypes#newCounter} with the {@code CounterTypes.SESSION_*} ids so that
+     * {@code turnstile stat} and the Micrometer binder show them.
      *
      * @return the manager.
      */
@@ -247,23 +298,7 @@ public final class VerifierServer implements AutoCloseable
 
     private Snapshot sum(final Snapshot into)
     {
-        into.clear();
-        into.workers = workers.length;
-        into.errors = errors.get();
-        for (final Worker worker : workers)
-        {
-            final AtomicCounter[] counters = worker.counters;
-            for (int i = 0; i < counters.length; i++)
-            {
-                into.workerTotals[i] += counters[i].get();
-            }
-            final AtomicCounter[] verifierCounters = worker.verifierCounters;
-            for (int i = 0; i < verifierCounters.length; i++)
-            {
-                into.verifierTotals[i] += verifierCounters[i].get();
-            }
-        }
-        return into;
+        return into.sum(countersManager);
     }
 
     /**
@@ -292,6 +327,11 @@ public final class VerifierServer implements AutoCloseable
                 {
                     // Every worker has stopped: these counts are final, and the counters' memory is freed next.
                     sum(finalCounts);
+                    finalValues = new long[countersManager.maxCounterId() + 1];
+                    for (int id = 0; id < finalValues.length; id++)
+                    {
+                        finalValues[id] = countersManager.getCounterValue(id);
+                    }
                 }
             }
             finally
@@ -327,8 +367,15 @@ public final class VerifierServer implements AutoCloseable
 
     private void freeMemory()
     {
-        BufferUtil.free(metadataMemory);
-        BufferUtil.free(valuesMemory);
+        if (null != countersFile)
+        {
+            countersFile.close();
+        }
+        else
+        {
+            BufferUtil.free(metadataMemory);
+            BufferUtil.free(valuesMemory);
+        }
     }
 
     /**
@@ -338,7 +385,7 @@ public final class VerifierServer implements AutoCloseable
     {
         private final int id;
         private final AtomicCounter[] counters;
-        private final AtomicCounter[] verifierCounters;
+        private final BatchSocket.Context socketContext;
         private final VerifierAgent agent;
         private final AgentRunner runner;
         private final CountDownLatch bound = new CountDownLatch(1);
@@ -350,17 +397,17 @@ public final class VerifierServer implements AutoCloseable
         {
             this.id = id;
             this.counters = WorkerCounter.allocate(countersManager, id);
-            this.verifierCounters = VerifierCounterSet.allocate(countersManager, id);
-            final ClientHelloVerifier verifier = new ClientHelloVerifier(new ClientHelloVerifier.Context()
-                .cookieKeys(context.cookieKeys())
-                .maxCookieAgeMs(context.maxCookieAgeMs())
-                .maxHelloLength(context.maxHelloLength()));
+            // A copy of the server's socket template, made now rather than when the worker opens its socket, so the
+            // agent knows its slot size before anything starts (an outbox that does not fit is refused then).
+            this.socketContext = context.socket().copy();
+            final ClientHelloVerifier verifier = new ClientHelloVerifier(
+                context.verifier().copy().counters(new VerifierCounters(countersManager, id)));
             final VerifierAgent.Context agentContext = new VerifierAgent.Context()
                 .workerId(id)
                 .sockets(this::openSocket)
+                .slotBytes(socketContext.slotBytes())
                 .verifier(verifier)
                 .counters(counters)
-                .verifierCounters(verifierCounters)
                 .handler(context.handlerFactory().apply(id))
                 .cpu(null == context.cpus() ? -1 : context.cpus()[id]);
             context.agentConfigurator().accept(id, agentContext);
@@ -405,17 +452,8 @@ public final class VerifierServer implements AutoCloseable
 
         private BatchSocket openSocket()
         {
-            final BatchSocket.Context socketContext = new BatchSocket.Context()
-                .bindAddress(context.bindAddress())
-                .port(0 == id ? context.port() : localPort)
-                .batchSize(context.batchSize())
-                .receiveBufferBytes(context.receiveBufferBytes())
-                .sendBufferBytes(context.sendBufferBytes())
-                .reusePort(true)
-                .forceNio(context.forceNio())
-                .notice(context.notice());
-            context.socketConfigurator().accept(id, socketContext);
-            final BatchSocket socket = BatchSockets.open(socketContext);
+            // The first worker binds the configured port (0: the kernel picks); the others join it.
+            final BatchSocket socket = BatchSockets.open(socketContext.port(0 == id ? context.port() : localPort));
             isNative = socket instanceof MmsgBatchSocket;
             port = socket.localPort();
             bound.countDown();
@@ -438,12 +476,16 @@ public final class VerifierServer implements AutoCloseable
     }
 
     /**
-     * The server's counters summed over its workers at one moment: a holder reused from snapshot to snapshot.
+     * The server's counters summed over its workers at one moment: a holder reused from snapshot to snapshot. It
+     * reads any {@link CountersReader} by type id ({@link CounterTypes}), so the same sums come from a server in this
+     * process or from a {@link CountersFile} mapped by another.
      */
     public static final class Snapshot
     {
         private final long[] workerTotals = new long[WorkerCounter.values().length];
-        private final long[] verifierTotals = new long[VerifierCounterSet.LENGTH];
+        private final long[] verifierTotals = new long[VerifierCounters.Total.values().length];
+        private final long[] dropReasons = new long[DropReason.count()];
+        private final long[] cookieChecks = new long[CookieCheck.values().length];
         private int workers;
         private long errors;
 
@@ -458,8 +500,63 @@ public final class VerifierServer implements AutoCloseable
         {
             Arrays.fill(workerTotals, 0);
             Arrays.fill(verifierTotals, 0);
+            Arrays.fill(dropReasons, 0);
+            Arrays.fill(cookieChecks, 0);
             workers = 0;
             errors = 0;
+        }
+
+        /**
+         * Sum every counter of a reader into this holder, by type id; counters of kinds it does not know are left
+         * out. Allocates nothing.
+         *
+         * @param reader the counters, e.g. {@link VerifierServer#countersReader()} or
+         *               {@link CountersFile#countersReader()}.
+         * @return this.
+         */
+        public Snapshot sum(final CountersReader reader)
+        {
+            clear();
+            final int received = WorkerCounter.RECEIVED.typeId();
+            for (int id = 0, max = reader.maxCounterId(); id <= max; id++)
+            {
+                final int state = reader.getCounterState(id);
+                if (CountersReader.RECORD_UNUSED == state)
+                {
+                    break;
+                }
+                if (CountersReader.RECORD_ALLOCATED != state)
+                {
+                    continue;
+                }
+                final int typeId = reader.getCounterTypeId(id);
+                final long value = reader.getCounterValue(id);
+                final WorkerCounter workerCounter = WorkerCounter.ofTypeId(typeId);
+                if (null != workerCounter)
+                {
+                    workerTotals[workerCounter.ordinal()] += value;
+                    workers += typeId == received ? 1 : 0;
+                }
+                else if (typeId == CounterTypes.ERRORS)
+                {
+                    errors += value;
+                }
+                else
+                {
+                    add(verifierTotals, typeId - CounterTypes.VERIFIER_FIRST, value);
+                    add(dropReasons, typeId - CounterTypes.DROP_REASON_FIRST, value);
+                    add(cookieChecks, typeId - CounterTypes.COOKIE_CHECK_FIRST, value);
+                }
+            }
+            return this;
+        }
+
+        private static void add(final long[] totals, final int index, final long value)
+        {
+            if (index >= 0 && index < totals.length)
+            {
+                totals[index] += value;
+            }
         }
 
         /**
@@ -471,6 +568,17 @@ public final class VerifierServer implements AutoCloseable
         public long get(final WorkerCounter counter)
         {
             return workerTotals[counter.ordinal()];
+        }
+
+        /**
+         * One of the verifiers' totals summed over the workers.
+         *
+         * @param total which.
+         * @return the total.
+         */
+        public long get(final VerifierCounters.Total total)
+        {
+            return verifierTotals[total.ordinal()];
         }
 
         /**
@@ -521,7 +629,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public long dropped(final DropReason reason)
         {
-            return verifierTotals[VerifierCounterSet.index(reason)];
+            return dropReasons[reason.ordinal()];
         }
 
         /**
@@ -532,18 +640,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public long cookieChecks(final CookieCheck check)
         {
-            return verifierTotals[VerifierCounterSet.index(check)];
-        }
-
-        /**
-         * One of the verifiers' counts by {@link VerifierCounterSet} index, e.g. {@link VerifierCounterSet#REPLY_BYTES}.
-         *
-         * @param index 0 to {@link VerifierCounterSet#LENGTH} - 1.
-         * @return the total.
-         */
-        public long verifierCount(final int index)
-        {
-            return verifierTotals[index];
+            return cookieChecks[check.ordinal()];
         }
 
         /**
@@ -576,6 +673,8 @@ public final class VerifierServer implements AutoCloseable
         {
             System.arraycopy(other.workerTotals, 0, workerTotals, 0, workerTotals.length);
             System.arraycopy(other.verifierTotals, 0, verifierTotals, 0, verifierTotals.length);
+            System.arraycopy(other.dropReasons, 0, dropReasons, 0, dropReasons.length);
+            System.arraycopy(other.cookieChecks, 0, cookieChecks, 0, cookieChecks.length);
             workers = other.workers;
             errors = other.errors;
             return this;
@@ -592,26 +691,22 @@ public final class VerifierServer implements AutoCloseable
         public static final int MAX_WORKERS = 1024;
         /** Distinct errors the default error handler prints (each once) before it only counts them. */
         public static final int DEFAULT_ERRORS_PRINTED = 10;
+        /** Counters reserved beyond the workers' own, for components that add theirs. */
+        public static final int DEFAULT_SPARE_COUNTERS = 64;
 
-        private InetAddress bindAddress;
-        private int port = 0;
-        private int workers = 0;
-        private int batchSize = BatchSocket.Context.DEFAULT_BATCH_SIZE;
-        private CookieKeys cookieKeys;
+        // One template per child component: each worker gets a copy, and each value is checked by its owner.
+        private final BatchSocket.Context socket = new BatchSocket.Context();
+        private final ClientHelloVerifier.Context verifier = new ClientHelloVerifier.Context();
+        private int workers = Configuration.workers();
         private MacAlgorithm macAlgorithm;
-        private long maxCookieAgeMs = CookieGenerator.DEFAULT_MAX_AGE_MS;
-        private int maxHelloLength = ClientHelloVerifier.Context.DEFAULT_MAX_HELLO_LENGTH;
         private int[] cpus;
         private Supplier<? extends IdleStrategy> idleStrategy;
-        private boolean forceNio = false;
-        private int receiveBufferBytes = BatchSocket.Context.DEFAULT_RECEIVE_BUFFER_BYTES;
-        private int sendBufferBytes = BatchSocket.Context.DEFAULT_SEND_BUFFER_BYTES;
         private IntFunction<? extends VerifiedHelloHandler> handlerFactory;
         private BiConsumer<Integer, VerifierAgent.Context> agentConfigurator;
-        private BiConsumer<Integer, BatchSocket.Context> socketConfigurator;
         private ErrorHandler errorHandler;
         private Consumer<String> notice;
-        private int spareCounters = 64;
+        private int spareCounters = Configuration.spareCounters();
+        private Path countersDirectory;
         private boolean concluded;
 
         /**
@@ -632,21 +727,6 @@ public final class VerifierServer implements AutoCloseable
             if (concluded)
             {
                 return this;
-            }
-            if (null == bindAddress)
-            {
-                try
-                {
-                    bindAddress = InetAddress.getByAddress(new byte[4]);
-                }
-                catch (final UnknownHostException ex)
-                {
-                    throw new IllegalStateException("the IPv4 wildcard address is always valid", ex);
-                }
-            }
-            if (port < 0 || port > 65_535)
-            {
-                throw new IllegalArgumentException("port must be 0 (ephemeral) to 65535, got " + port);
             }
             if (null != cpus)
             {
@@ -676,40 +756,23 @@ public final class VerifierServer implements AutoCloseable
                 throw new IllegalArgumentException("cpus must name one CPU per worker: " + Arrays.toString(cpus) +
                     " for " + workers + " workers");
             }
-            if (batchSize < 1 || batchSize > BatchSocket.Context.MAX_BATCH_SIZE)
-            {
-                throw new IllegalArgumentException(
-                    "batchSize must be 1 to " + BatchSocket.Context.MAX_BATCH_SIZE + ", got " + batchSize);
-            }
-            if (maxCookieAgeMs < 1000 || maxCookieAgeMs > 86_400_000L)
-            {
-                throw new IllegalArgumentException("maxCookieAgeMs must be 1000 to 86400000, got " + maxCookieAgeMs);
-            }
-            if (receiveBufferBytes < 4096)
-            {
-                throw new IllegalArgumentException(
-                    "receiveBufferBytes must be at least 4096, got " + receiveBufferBytes);
-            }
-            if (sendBufferBytes < 4096)
-            {
-                throw new IllegalArgumentException("sendBufferBytes must be at least 4096, got " + sendBufferBytes);
-            }
             if (spareCounters < 0 || spareCounters > 65_536)
             {
                 throw new IllegalArgumentException("spareCounters must be 0 to 65536, got " + spareCounters);
             }
+            final CookieKeys cookieKeys = verifier.cookieKeys();
             if (null == cookieKeys)
             {
-                cookieKeys = CookieKeys.random(
+                verifier.cookieKeys(CookieKeys.random(
                     null == macAlgorithm ? MacAlgorithm.defaultAlgorithm() : macAlgorithm,
-                    CookieKeys.DEFAULT_ROTATION_PERIOD_MS, CookieKeys.DEFAULT_GRACE_MS);
+                    CookieKeys.DEFAULT_ROTATION_PERIOD_MS, CookieKeys.DEFAULT_GRACE_MS));
             }
             else if (null != macAlgorithm && macAlgorithm != cookieKeys.algorithm())
             {
                 throw new IllegalArgumentException("macAlgorithm " + macAlgorithm.label() +
                     " disagrees with cookieKeys, which use " + cookieKeys.algorithm().label());
             }
-            macAlgorithm = cookieKeys.algorithm();
+            macAlgorithm = verifier.cookieKeys().algorithm();
             if (null == idleStrategy)
             {
                 idleStrategy = () -> new BackoffIdleStrategy(
@@ -723,10 +786,6 @@ public final class VerifierServer implements AutoCloseable
             {
                 agentConfigurator = (workerId, agentContext) -> {};
             }
-            if (null == socketConfigurator)
-            {
-                socketConfigurator = (workerId, socketContext) -> {};
-            }
             if (null == errorHandler)
             {
                 errorHandler = new DistinctErrorPrinter(System.err, true, DEFAULT_ERRORS_PRINTED);
@@ -735,6 +794,9 @@ public final class VerifierServer implements AutoCloseable
             {
                 notice = System.err::println;
             }
+            // The workers share the port: every socket of this server is bound with SO_REUSEPORT.
+            socket.reusePort(true).notice(notice).conclude();
+            verifier.conclude();
             concluded = true;
             return this;
         }
@@ -747,7 +809,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public Context bindAddress(final InetAddress bindAddress)
         {
-            this.bindAddress = Objects.requireNonNull(bindAddress, "bindAddress must not be null");
+            socket.bindAddress(bindAddress);
             return this;
         }
 
@@ -758,7 +820,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public InetAddress bindAddress()
         {
-            return bindAddress;
+            return socket.bindAddress();
         }
 
         /**
@@ -770,7 +832,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public Context port(final int port)
         {
-            this.port = port;
+            socket.port(port);
             return this;
         }
 
@@ -781,7 +843,31 @@ public final class VerifierServer implements AutoCloseable
          */
         public int port()
         {
-            return port;
+            return socket.port();
+        }
+
+        /**
+         * The socket settings every worker's socket starts from (bind address, port, batch, buffers, filter); each
+         * worker gets a copy, its port set once the first has bound. {@link BatchSocket.Context#conclude()} checks
+         * them when this context concludes.
+         *
+         * @return the template, to set values on.
+         */
+        public BatchSocket.Context socket()
+        {
+            return socket;
+        }
+
+        /**
+         * The verifier settings every worker's verifier starts from (keys, cookie age, limits); each worker gets a
+         * copy sharing the one key source. {@link ClientHelloVerifier.Context#conclude()} checks them when this
+         * context concludes.
+         *
+         * @return the template, to set values on.
+         */
+        public ClientHelloVerifier.Context verifier()
+        {
+            return verifier;
         }
 
         /**
@@ -816,7 +902,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public Context batchSize(final int batchSize)
         {
-            this.batchSize = batchSize;
+            socket.batchSize(batchSize);
             return this;
         }
 
@@ -827,7 +913,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public int batchSize()
         {
-            return batchSize;
+            return socket.batchSize();
         }
 
         /**
@@ -838,7 +924,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public Context cookieKeys(final CookieKeys cookieKeys)
         {
-            this.cookieKeys = cookieKeys;
+            verifier.cookieKeys(cookieKeys);
             return this;
         }
 
@@ -849,7 +935,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public CookieKeys cookieKeys()
         {
-            return cookieKeys;
+            return verifier.cookieKeys();
         }
 
         /**
@@ -882,7 +968,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public Context maxCookieAgeMs(final long maxCookieAgeMs)
         {
-            this.maxCookieAgeMs = maxCookieAgeMs;
+            verifier.maxCookieAgeMs(maxCookieAgeMs);
             return this;
         }
 
@@ -893,7 +979,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public long maxCookieAgeMs()
         {
-            return maxCookieAgeMs;
+            return verifier.maxCookieAgeMs();
         }
 
         /**
@@ -905,7 +991,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public Context maxHelloLength(final int maxHelloLength)
         {
-            this.maxHelloLength = maxHelloLength;
+            verifier.maxHelloLength(maxHelloLength);
             return this;
         }
 
@@ -916,7 +1002,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public int maxHelloLength()
         {
-            return maxHelloLength;
+            return verifier.maxHelloLength();
         }
 
         /**
@@ -971,7 +1057,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public Context forceNio(final boolean forceNio)
         {
-            this.forceNio = forceNio;
+            socket.forceNio(forceNio);
             return this;
         }
 
@@ -982,7 +1068,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public boolean forceNio()
         {
-            return forceNio;
+            return socket.forceNio();
         }
 
         /**
@@ -993,7 +1079,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public Context receiveBufferBytes(final int receiveBufferBytes)
         {
-            this.receiveBufferBytes = receiveBufferBytes;
+            socket.receiveBufferBytes(receiveBufferBytes);
             return this;
         }
 
@@ -1004,7 +1090,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public int receiveBufferBytes()
         {
-            return receiveBufferBytes;
+            return socket.receiveBufferBytes();
         }
 
         /**
@@ -1015,7 +1101,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public Context sendBufferBytes(final int sendBufferBytes)
         {
-            this.sendBufferBytes = sendBufferBytes;
+            socket.sendBufferBytes(sendBufferBytes);
             return this;
         }
 
@@ -1026,7 +1112,7 @@ public final class VerifierServer implements AutoCloseable
          */
         public int sendBufferBytes()
         {
-            return sendBufferBytes;
+            return socket.sendBufferBytes();
         }
 
         /**
@@ -1075,29 +1161,6 @@ public final class VerifierServer implements AutoCloseable
         }
 
         /**
-         * Called with each worker's socket context on the worker's thread, after the server has filled it and just
-         * before the socket is opened: for socket options the server does not set itself (e.g. a kernel filter).
-         *
-         * @param socketConfigurator default does nothing.
-         * @return this.
-         */
-        public Context socketConfigurator(final BiConsumer<Integer, BatchSocket.Context> socketConfigurator)
-        {
-            this.socketConfigurator = socketConfigurator;
-            return this;
-        }
-
-        /**
-         * Called with each worker's socket context.
-         *
-         * @return the configurator.
-         */
-        public BiConsumer<Integer, BatchSocket.Context> socketConfigurator()
-        {
-            return socketConfigurator;
-        }
-
-        /**
          * Told of errors a running worker hits (a broken socket, a handler that throws); counted either way.
          * Errors before a worker is bound are thrown by {@link VerifierServer#start()} instead.
          *
@@ -1142,6 +1205,30 @@ public final class VerifierServer implements AutoCloseable
         public Consumer<String> notice()
         {
             return notice;
+        }
+
+        /**
+         * Put the counters in a {@link CountersFile} in this directory, for another process to map; the server
+         * refuses a directory a running process owns, replaces one whose owner died, and deletes it on close.
+         *
+         * @param countersDirectory e.g. {@link CountersFile#defaultDirectory()}; default null: direct memory, not
+         *                          readable from outside the process.
+         * @return this.
+         */
+        public Context countersDirectory(final Path countersDirectory)
+        {
+            this.countersDirectory = countersDirectory;
+            return this;
+        }
+
+        /**
+         * Where the counters file goes.
+         *
+         * @return the directory, or null for direct memory.
+         */
+        public Path countersDirectory()
+        {
+            return countersDirectory;
         }
 
         /**

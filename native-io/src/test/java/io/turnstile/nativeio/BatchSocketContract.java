@@ -1,5 +1,6 @@
 package io.turnstile.nativeio;
 
+import io.turnstile.codec.PeerAddress;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -31,6 +32,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 abstract class BatchSocketContract
 {
+    final PeerScratch scratch = new PeerScratch();
     static final long WAIT_NS = TimeUnit.SECONDS.toNanos(10);
 
     abstract BatchSocket open(BatchSocket.Context context);
@@ -88,10 +90,16 @@ abstract class BatchSocketContract
         return bytes;
     }
 
+    /**
+     * The source address as the socket's family gives it: 4 bytes on an IPv4 socket, 16 on a dual-stack one (an IPv4
+     * peer there as ::ffff:a.b.c.d), read from the slot's PeerAddress.
+     */
     static byte[] address(final BatchSocket socket, final int slot)
     {
-        final byte[] bytes = new byte[socket.addressLength(slot)];
-        socket.addressBuffer().getBytes(socket.addressOffset(slot), bytes);
+        final PeerAddress peer = socket.received(slot).peer();
+        final boolean four = !socket.isIpv6() && peer.isIpv4();
+        final byte[] bytes = new byte[four ? 4 : PeerAddress.ADDRESS_LENGTH];
+        peer.buffer().getBytes(peer.offset() + (four ? PeerAddress.IPV4_OFFSET : 0), bytes);
         return bytes;
     }
 
@@ -120,7 +128,7 @@ abstract class BatchSocketContract
             for (int i = 0; i < received; i++)
             {
                 all.add(new Received(
-                    copy(socket.receiveBuffer(i), socket.receiveLength(i)), address(socket, i), socket.port(i), i));
+                    copy(socket.received(i).buffer(), socket.received(i).length()), address(socket, i), socket.received(i).peer().port(), i));
                 if (null != reply)
                 {
                     int slot = socket.nextSendSlot();
@@ -155,8 +163,8 @@ abstract class BatchSocketContract
     static int echoHeader(final BatchSocket socket, final int receiveSlot, final UnsafeBuffer sendBuffer)
     {
         sendBuffer.putByte(0, (byte)'R');
-        sendBuffer.putBytes(1, socket.receiveBuffer(receiveSlot), 0, 8);
-        sendBuffer.putInt(9, socket.receiveLength(receiveSlot), ByteOrder.BIG_ENDIAN);
+        sendBuffer.putBytes(1, socket.received(receiveSlot).buffer(), 0, 8);
+        sendBuffer.putInt(9, socket.received(receiveSlot).length(), ByteOrder.BIG_ENDIAN);
         return 13;
     }
 
@@ -361,7 +369,7 @@ abstract class BatchSocketContract
                     final UnsafeBuffer buffer = sender.sendBuffer(slot);
                     buffer.putInt(0, staged, ByteOrder.BIG_ENDIAN);
                     buffer.setMemory(4, length - 4, (byte)staged);
-                    sender.stage(slot, length, destination, 0, 4, port);
+                    sender.stage(slot, length, scratch.at(destination, 0, 4, port));
                     staged++;
                 }
                 final int queued = sender.sendQueued();
@@ -374,9 +382,9 @@ abstract class BatchSocketContract
                 final int count = receiver.receive();
                 for (int i = 0; i < count; i++)
                 {
-                    final UnsafeBuffer datagram = receiver.receiveBuffer(i);
+                    final UnsafeBuffer datagram = receiver.received(i).buffer();
                     final int seq = datagram.getInt(0, ByteOrder.BIG_ENDIAN);
-                    assertEquals(length, receiver.receiveLength(i));
+                    assertEquals(length, receiver.received(i).length());
                     assertEquals(expected, seq, "datagrams leave in the order they were staged");
                     assertEquals((byte)seq, datagram.getByte(length - 1), "payload of " + seq);
                     seen[seq]++;
@@ -420,7 +428,7 @@ abstract class BatchSocketContract
     {
         final BatchSocket socket = open(new BatchSocket.Context().bindAddress(address("127.0.0.1")).reusePort(false));
         final int port = socket.localPort();
-        final UnsafeBuffer slot = socket.receiveBuffer(0);
+        final UnsafeBuffer slot = socket.received(0).buffer();
         assertEquals(socket.slotBytes(), slot.capacity());
 
         socket.close();
@@ -448,7 +456,7 @@ abstract class BatchSocketContract
             {
                 final int slot = socket.nextSendSlot();
                 socket.sendBuffer(slot).putInt(0, i, ByteOrder.BIG_ENDIAN);
-                socket.stage(slot, 4, destination, 0, 4, ports[i]);
+                socket.stage(slot, 4, scratch.at(destination, 0, 4, ports[i]));
             }
             assertEquals(-1, socket.nextSendSlot(), "every send slot is queued");
 
@@ -473,13 +481,12 @@ abstract class BatchSocketContract
         {
             final UnsafeBuffer destination = new UnsafeBuffer(new byte[]{127, 0, 0, 1});
             assertEquals(0, socket.nextSendSlot());
-            assertThrows(IllegalArgumentException.class, () -> socket.stage(1, 4, destination, 0, 4, 9));
+            assertThrows(IllegalArgumentException.class, () -> socket.stage(1, 4, scratch.at(destination, 0, 4, 9)));
             assertThrows(IllegalArgumentException.class,
-                () -> socket.stage(0, socket.slotBytes() + 1, destination, 0, 4, 9));
-            assertThrows(IllegalArgumentException.class, () -> socket.stage(0, 4, destination, 0, 5, 9));
+                () -> socket.stage(0, socket.slotBytes() + 1, scratch.at(destination, 0, 4, 9)));
             assertThrows(IllegalArgumentException.class, () -> socket.stageReply(0, 4, 0), "nothing received");
             assertThrows(IllegalArgumentException.class,
-                () -> socket.stage(0, 4, new UnsafeBuffer(address("::1").getAddress()), 0, 16, 9),
+                () -> socket.stage(0, 4, scratch.at(new UnsafeBuffer(address("::1").getAddress()), 0, 16, 9)),
                 "an IPv4 socket cannot reach a native IPv6 address");
             assertEquals(0, socket.sendQueued());
         }

@@ -26,6 +26,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class MmsgBatchSocketAllocationTest
 {
+    private static final PeerScratch SCRATCH = new PeerScratch();
     private static final int BATCH = 64;
     private static final int WARM_UP_RUNS = 64;
     private static final int WARM_UP_DATAGRAMS = 4096;
@@ -83,7 +84,7 @@ class MmsgBatchSocketAllocationTest
             {
                 final int slot = client.nextSendSlot();
                 client.sendBuffer(slot).putInt(0, sent + i, BIG_ENDIAN);
-                client.stage(slot, LENGTH, serverAddress, 0, 4, serverPort);
+                client.stage(slot, LENGTH, SCRATCH.at(serverAddress, 0, 4, serverPort));
             }
             flushAll(client);
 
@@ -99,9 +100,9 @@ class MmsgBatchSocketAllocationTest
                 for (int i = 0; i < received; i++)
                 {
                     final int slot = server.nextSendSlot();
-                    final int sequence = server.receiveBuffer(i).getInt(0, BIG_ENDIAN);
+                    final int sequence = server.received(i).buffer().getInt(0, BIG_ENDIAN);
                     server.sendBuffer(slot).putInt(0, sequence + 1, BIG_ENDIAN);
-                    server.stageReply(slot, server.receiveLength(i) / 2, i);
+                    server.stageReply(slot, server.received(i).length() / 2, i);
                 }
                 answered += received;
                 flushAll(server);
@@ -118,11 +119,11 @@ class MmsgBatchSocketAllocationTest
                 }
                 for (int i = 0; i < received; i++)
                 {
-                    if (client.receiveLength(i) != LENGTH / 2 || client.port(i) != serverPort)
+                    if (client.received(i).length() != LENGTH / 2 || client.received(i).peer().port() != serverPort)
                     {
                         throw new AssertionError("unexpected reply");
                     }
-                    checksum += client.receiveBuffer(i).getInt(0, BIG_ENDIAN);
+                    checksum += client.received(i).buffer().getInt(0, BIG_ENDIAN);
                 }
                 replies += received;
             }

@@ -68,7 +68,7 @@ class MmsgBatchSocketTest extends BatchSocketContract
         {
             final int slot = socket.nextSendSlot();
             socket.sendBuffer(slot).putInt(0, 42, ByteOrder.BIG_ENDIAN);
-            socket.stage(slot, 4, new UnsafeBuffer(new byte[]{127, 0, 0, 1}), 0, 4, peerPort(client));
+            socket.stage(slot, 4, scratch.at(new UnsafeBuffer(new byte[]{127, 0, 0, 1}), 0, 4, peerPort(client)));
 
             assertEquals(1, socket.flush());
             assertEquals(42, awaitReply(client, new InetSocketAddress(address("127.0.0.1"), socket.localPort()))
@@ -120,9 +120,8 @@ class MmsgBatchSocketTest extends BatchSocketContract
             DatagramChannel client = peer("127.0.0.1"))
         {
             final UnsafeBuffer destination = new UnsafeBuffer(new byte[]{127, 0, 0, 1});
-            socket.stage(socket.nextSendSlot(), BatchSocket.Context.MAX_SLOT_BYTES, destination, 0, 4,
-                peerPort(client));
-            socket.stage(socket.nextSendSlot(), 10, destination, 0, 4, peerPort(client));
+            socket.stage(socket.nextSendSlot(), BatchSocket.Context.MAX_SLOT_BYTES, scratch.at(destination, 0, 4, peerPort(client)));
+            socket.stage(socket.nextSendSlot(), 10, scratch.at(destination, 0, 4, peerPort(client)));
 
             assertEquals(1, socket.flush(), "65535 bytes exceed the largest IPv4 UDP payload, 65507");
 

@@ -1,5 +1,6 @@
 package io.turnstile.nativeio;
 
+import io.turnstile.codec.PeerAddress;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -33,6 +34,22 @@ class OutboxTest
     private static final long WAIT_NS = TimeUnit.SECONDS.toNanos(20);
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
 
+    private final PeerScratch scratch = new PeerScratch();
+
+    private static PeerAddress peer(final byte[] address, final int port)
+    {
+        final UnsafeBuffer bytes = new UnsafeBuffer(new byte[PeerAddress.LENGTH]);
+        if (address.length == 4)
+        {
+            PeerAddress.encodeIpv4(bytes, 0, new UnsafeBuffer(address), 0, port);
+        }
+        else
+        {
+            PeerAddress.encodeIpv6(bytes, 0, new UnsafeBuffer(address), 0, port);
+        }
+        return new PeerAddress().wrap(bytes, 0);
+    }
+
     @Test
     @Timeout(60)
     void shouldDrainEveryOfferFromFourProducersExactlyOnce() throws Exception
@@ -63,7 +80,7 @@ class OutboxTest
                             payload.putInt(0, producer, ByteOrder.BIG_ENDIAN);
                             payload.putInt(4, seq, ByteOrder.BIG_ENDIAN);
                             final int length = 8 + seq % 50;
-                            while (!outbox.offerSend(destination, port, payload, 0, length))
+                            while (!outbox.offerSend(peer(destination, port), payload, 0, length))
                             {
                                 fullRetries.incrementAndGet();
                                 Thread.onSpinWait();
@@ -94,15 +111,15 @@ class OutboxTest
                 {
                     fail("received " + received + " of " + total + ", drained " + drained);
                 }
-                drained += outbox.drain(sender, null, sender.batchSize());
+                drained += outbox.drain(sender, sender.batchSize());
                 sender.flush();
                 final int count = receiver.receive();
                 for (int i = 0; i < count; i++)
                 {
-                    final UnsafeBuffer datagram = receiver.receiveBuffer(i);
+                    final UnsafeBuffer datagram = receiver.received(i).buffer();
                     final int producer = datagram.getInt(0, ByteOrder.BIG_ENDIAN);
                     final int seq = datagram.getInt(4, ByteOrder.BIG_ENDIAN);
-                    assertEquals(8 + seq % 50, receiver.receiveLength(i), "payload length of " + producer + "/" + seq);
+                    assertEquals(8 + seq % 50, receiver.received(i).length(), "payload length of " + producer + "/" + seq);
                     seen[producer][seq]++;
                 }
                 received += count;
@@ -122,7 +139,7 @@ class OutboxTest
                 }
             }
             assertEquals(fullRetries.get(), outbox.rejected(), "every refused offer counted");
-            assertEquals(0, outbox.drain(sender, null, 64));
+            assertEquals(0, outbox.drain(sender, 64));
             assertEquals(0, outbox.size());
         }
     }
@@ -193,7 +210,7 @@ class OutboxTest
             {
                 payload.putInt(0, seq, ByteOrder.BIG_ENDIAN);
                 payload.setMemory(4, length - 4, (byte)seq);
-                assertTrue(outbox.offerSend(destination, receiver.localPort(), payload, 0, length));
+                assertTrue(outbox.offerSend(peer(destination, receiver.localPort()), payload, 0, length));
             }
 
             int drained = 0;
@@ -206,7 +223,7 @@ class OutboxTest
                 {
                     fail("received " + expected + " of " + total + ", drained " + drained);
                 }
-                final int taken = outbox.drain(sender, null, 64);
+                final int taken = outbox.drain(sender, 64);
                 drained += taken;
                 if (taken < 64 && outbox.size() > 0)
                 {
@@ -217,8 +234,8 @@ class OutboxTest
                 final int count = receiver.receive();
                 for (int i = 0; i < count; i++)
                 {
-                    final UnsafeBuffer datagram = receiver.receiveBuffer(i);
-                    assertEquals(length, receiver.receiveLength(i));
+                    final UnsafeBuffer datagram = receiver.received(i).buffer();
+                    assertEquals(length, receiver.received(i).length());
                     final int seq = datagram.getInt(0, ByteOrder.BIG_ENDIAN);
                     if (seq > expected)
                     {
@@ -249,85 +266,28 @@ class OutboxTest
     {
         final Outbox outbox = new Outbox(Outbox.MIN_CAPACITY_BYTES);
         final byte[] address = {127, 0, 0, 1};
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[8]);
         int accepted = 0;
-        while (outbox.offerRelease(address, accepted))
+        while (outbox.offerSend(peer(address, 1 + accepted), payload, 0, 8))
         {
             accepted++;
         }
         assertTrue(accepted > 0);
         assertEquals(1, outbox.rejected());
-        assertFalse(outbox.offerSend(address, 1, new UnsafeBuffer(new byte[8]), 0, 8));
-        assertFalse(outbox.offerRelease(address, 1));
-        assertEquals(3, outbox.rejected());
-
-        final AcceptedPeers peers = new AcceptedPeers(1024);
-        final UnsafeBuffer key = new UnsafeBuffer(address);
-        for (int port = 0; port < accepted; port++)
-        {
-            assertTrue(peers.add(key, 0, 4, port));
-        }
+        assertFalse(outbox.offerSend(peer(address, 1), payload, 0, 8));
+        assertEquals(2, outbox.rejected());
         try (BatchSocket socket = new NioBatchSocket(new BatchSocket.Context().bindAddress(LOOPBACK)))
         {
-            assertEquals(accepted, outbox.drain(socket, peers, accepted + 1));
-        }
-        assertEquals(0, peers.size(), "every RELEASE drained removed its peer");
-        assertTrue(outbox.offerRelease(address, 1), "room again once drained");
-        assertEquals(3, outbox.rejected());
-    }
-
-    @Test
-    @Timeout(10)
-    void shouldKeepAPeerItsReleaseGuardStillWants()
-    {
-        // Port 1's session ended (its release is stale: the peer was accepted again); port 2's did not come back.
-        final Outbox outbox = new Outbox(Outbox.MIN_CAPACITY_BYTES);
-        final AcceptedPeers peers = new AcceptedPeers(8);
-        final byte[] address = {127, 0, 0, 1};
-        final UnsafeBuffer key = new UnsafeBuffer(address);
-        final List<Integer> asked = new ArrayList<>();
-        outbox.releaseGuard((buffer, offset, length, port) ->
-        {
-            asked.add(port);
-            return port != 1;
-        });
-        assertTrue(peers.add(key, 0, 4, 1));
-        assertTrue(peers.add(key, 0, 4, 2));
-        assertTrue(outbox.offerRelease(address, 1));
-        assertTrue(outbox.offerRelease(address, 2));
-        try (BatchSocket socket = new NioBatchSocket(new BatchSocket.Context().bindAddress(LOOPBACK)))
-        {
-            assertEquals(2, outbox.drain(socket, peers, 8));
-        }
-        assertEquals(List.of(1, 2), asked);
-        assertTrue(peers.contains(key, 0, 4, 1), "the guard kept the re-accepted peer");
-        assertFalse(peers.contains(key, 0, 4, 2), "the guard let the other release remove its peer");
-        assertThrows(NullPointerException.class, () -> outbox.releaseGuard(null));
-    }
-
-    @Test
-    @Timeout(10)
-    void shouldTakeEveryWaitingMessageInOneDrainAcrossTheRingsWrap()
-    {
-        // 32 RELEASE records of 32 bytes fill the smallest ring; 20 + 20 puts the second 20 across the wrap.
-        final Outbox outbox = new Outbox(Outbox.MIN_CAPACITY_BYTES);
-        final AcceptedPeers peers = new AcceptedPeers(64);
-        final byte[] address = {127, 0, 0, 1};
-        final UnsafeBuffer key = new UnsafeBuffer(address);
-        try (BatchSocket socket = new NioBatchSocket(new BatchSocket.Context().bindAddress(LOOPBACK)))
-        {
-            for (int round = 0; round < 5; round++)
+            int drained = 0;
+            while (drained < accepted)
             {
-                for (int port = 0; port < 20; port++)
-                {
-                    assertTrue(peers.add(key, 0, 4, port));
-                    assertTrue(outbox.offerRelease(address, port), "round " + round + " offer " + port);
-                }
-                assertEquals(20, outbox.drain(socket, peers, 64), "round " + round);
-                assertEquals(0, peers.size());
-                assertEquals(0, outbox.size());
+                drained += outbox.drain(socket, accepted + 1);
+                socket.flush();
             }
-            assertEquals(0, outbox.rejected());
+            assertEquals(accepted, drained);
         }
+        assertTrue(outbox.offerSend(peer(address, 1), payload, 0, 8), "room again once drained");
+        assertEquals(2, outbox.rejected());
     }
 
     @Test
@@ -338,14 +298,9 @@ class OutboxTest
         final UnsafeBuffer payload = new UnsafeBuffer(new byte[4096]);
         assertEquals(BatchSocket.Context.DEFAULT_SLOT_BYTES, outbox.maxPayloadLength());
         assertEquals("payload length must be 0 to 2048, got 2049", assertThrows(IllegalArgumentException.class,
-            () -> outbox.offerSend(new byte[4], 1, payload, 0, 2049)).getMessage());
-        assertEquals("address length must be 4 or 16, got 5", assertThrows(IllegalArgumentException.class,
-            () -> outbox.offerSend(new byte[5], 1, payload, 0, 1)).getMessage());
-        assertEquals("port must be 0 to 65535, got 65536", assertThrows(IllegalArgumentException.class,
-            () -> outbox.offerRelease(new byte[16], 65_536)).getMessage());
-        assertThrows(IllegalArgumentException.class, () -> outbox.offerSend(new byte[4], 1, payload, 4000, 200));
-        assertThrows(IllegalArgumentException.class,
-            () -> outbox.offerSend(payload, 0, 6, 1, payload, 0, 1), "address length from a buffer too");
+            () -> outbox.offerSend(peer(new byte[4], 1), payload, 0, 2049)).getMessage());
+        // A bad address length or port can no longer be offered: a PeerAddress is 16 bytes and a 16-bit port.
+        assertThrows(IllegalArgumentException.class, () -> outbox.offerSend(peer(new byte[4], 1), payload, 4000, 200));
         assertThrows(IllegalArgumentException.class, () -> new Outbox(1000), "not a power of two");
         assertThrows(IllegalArgumentException.class, () -> new Outbox(512), "too small");
         assertEquals(Outbox.MIN_CAPACITY_BYTES / 8 - Outbox.PAYLOAD_OFFSET,
@@ -372,10 +327,10 @@ class OutboxTest
             final UnsafeBuffer addresses = new UnsafeBuffer(new byte[32]);
             addresses.putBytes(3, mapped);
 
-            assertTrue(outbox.offerSend(LOOPBACK.getAddress(), port, new UnsafeBuffer(first), 0, first.length));
-            assertTrue(outbox.offerSend(InetAddress.getByName("::1").getAddress(), port, second, 0, 10));
-            assertTrue(outbox.offerSend(addresses, 3, 16, port, second, 0, 2048));
-            assertEquals(3, outbox.drain(socket, null, 16));
+            assertTrue(outbox.offerSend(peer(LOOPBACK.getAddress(), port), new UnsafeBuffer(first), 0, first.length));
+            assertTrue(outbox.offerSend(peer(InetAddress.getByName("::1").getAddress(), port), second, 0, 10));
+            assertTrue(outbox.offerSend(scratch.at(addresses, 3, 16, port), second, 0, 2048));
+            assertEquals(3, outbox.drain(socket, 16));
             assertEquals(2, outbox.lastDrainSent());
             assertEquals(1, outbox.undeliverable(), "::1 cannot be reached from an IPv4 socket");
             assertEquals(2, socket.flush());

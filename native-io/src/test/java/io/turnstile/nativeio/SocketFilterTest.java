@@ -326,8 +326,8 @@ class SocketFilterTest
             final int count = socket.receive();
             for (int i = 0; i < count; i++)
             {
-                final byte[] bytes = new byte[socket.receiveLength(i)];
-                socket.receiveBuffer(i).getBytes(0, bytes);
+                final byte[] bytes = new byte[socket.received(i).length()];
+                socket.received(i).buffer().getBytes(0, bytes);
                 received.add(bytes);
             }
         }

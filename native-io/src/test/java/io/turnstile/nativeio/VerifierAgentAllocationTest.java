@@ -2,6 +2,7 @@ package io.turnstile.nativeio;
 
 import io.turnstile.codec.HelloVerifyRequestEncoder;
 import io.turnstile.verifier.ClientHelloVerifier;
+import io.turnstile.verifier.VerifierCounters;
 import io.turnstile.verifier.VerifyOutcome;
 import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -31,6 +32,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class VerifierAgentAllocationTest
 {
+    private static final PeerScratch SCRATCH = new PeerScratch();
     private static final long NOW_MS = 1_800_000_000_000L;
     private static final int BATCH = 64;
     private static final int WARM_UP_RUNS = 64;
@@ -52,10 +54,10 @@ class VerifierAgentAllocationTest
         final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
         final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
             .sockets(() -> new MmsgBatchSocket(new BatchSocket.Context().bindAddress(loopback).batchSize(BATCH)))
-            .verifier(new ClientHelloVerifier())
+            .verifier(new ClientHelloVerifier(new ClientHelloVerifier.Context()
+                .counters(new VerifierCounters(countersManager, 0))))
             .clock(() -> NOW_MS)
-            .counters(counters)
-            .verifierCounters(VerifierCounterSet.allocate(countersManager, 0)));
+            .counters(counters));
         final List<Throwable> errors = new ArrayList<>();
 
         try (AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
@@ -92,7 +94,7 @@ class VerifierAgentAllocationTest
     /**
      * The same with the accepted-peer path and the outbox in use: per round a stranger sends 32 hellos (answered by
      * the verifier) and an accepted peer 32 datagrams, which the peer handler echoes through the outbox; the test
-     * also releases one of 2000 other accepted peers through the outbox and accepts it again. Over a million
+     * also releases one of 2000 other accepted peers through the {@link PeerCommands} and accepts it again. Over a million
      * datagrams into the agent (and half a million out of the outbox) nothing is allocated after warm-up.
      */
     @Test
@@ -109,15 +111,17 @@ class VerifierAgentAllocationTest
         final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
         final AcceptedPeers acceptedPeers = new AcceptedPeers(4096);
         final Outbox outbox = new Outbox(1 << 20);
+        final PeerCommands commands = new PeerCommands(64 * 1024);
         final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
             .sockets(() -> new MmsgBatchSocket(new BatchSocket.Context().bindAddress(loopback).batchSize(BATCH)))
             .verifier(new ClientHelloVerifier())
             .clock(() -> NOW_MS)
             .counters(counters)
             .acceptedPeers(acceptedPeers)
-            .peerHandler((datagram, length, address, addressOffset, addressLength, port) ->
-                assertTrue(outbox.offerSend(address, addressOffset, addressLength, port, datagram, 0, length)))
-            .outbox(outbox));
+            .peerHandler((datagram, length, peer) ->
+                assertTrue(outbox.offerSend(peer, datagram, 0, length)))
+            .outbox(outbox)
+            .commands(commands));
         final List<Throwable> errors = new ArrayList<>();
 
         final byte[] otherPeer = {10, 0, 0, 0};
@@ -126,7 +130,7 @@ class VerifierAgentAllocationTest
         {
             otherPeer[2] = (byte)(i >>> 8);
             otherPeer[3] = (byte)i;
-            assertTrue(acceptedPeers.add(otherPeers, 0, 4, 10_000 + i));
+            assertTrue(acceptedPeers.add(SCRATCH.at(otherPeers, 0, 4, 10_000 + i)));
         }
 
         try (AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
@@ -137,9 +141,9 @@ class VerifierAgentAllocationTest
         {
             invoker.start();
             final UnsafeBuffer serverAddress = new UnsafeBuffer(loopback.getAddress());
-            assertTrue(acceptedPeers.add(serverAddress, 0, 4, peer.localPort()), "the peer is on 127.0.0.1 too");
+            assertTrue(acceptedPeers.add(SCRATCH.at(serverAddress, 0, 4, peer.localPort())), "the peer is on 127.0.0.1 too");
             final Round round = new Round(invoker, counters, stranger, peer, new UnsafeBuffer(VerifierAgentTest.HELLO),
-                serverAddress, agent.socket().localPort(), outbox, acceptedPeers, otherPeer, otherPeers);
+                serverAddress, agent.socket().localPort(), commands, acceptedPeers, otherPeer, otherPeers);
 
             for (int i = 0; i < WARM_UP_RUNS; i++)
             {
@@ -184,7 +188,7 @@ class VerifierAgentAllocationTest
         private final UnsafeBuffer hello;
         private final UnsafeBuffer serverAddress;
         private final int serverPort;
-        private final Outbox outbox;
+        private final PeerCommands commands;
         private final AcceptedPeers acceptedPeers;
         private final byte[] otherPeer;
         private final UnsafeBuffer otherPeers;
@@ -200,7 +204,7 @@ class VerifierAgentAllocationTest
             final UnsafeBuffer hello,
             final UnsafeBuffer serverAddress,
             final int serverPort,
-            final Outbox outbox,
+            final PeerCommands commands,
             final AcceptedPeers acceptedPeers,
             final byte[] otherPeer,
             final UnsafeBuffer otherPeers)
@@ -212,7 +216,7 @@ class VerifierAgentAllocationTest
             this.hello = hello;
             this.serverAddress = serverAddress;
             this.serverPort = serverPort;
-            this.outbox = outbox;
+            this.commands = commands;
             this.acceptedPeers = acceptedPeers;
             this.otherPeer = otherPeer;
             this.otherPeers = otherPeers;
@@ -226,11 +230,11 @@ class VerifierAgentAllocationTest
                 {
                     final int slot = stranger.nextSendSlot();
                     stranger.sendBuffer(slot).putBytes(0, hello, 0, hello.capacity());
-                    stranger.stage(slot, hello.capacity(), serverAddress, 0, 4, serverPort);
+                    stranger.stage(slot, hello.capacity(), SCRATCH.at(serverAddress, 0, 4, serverPort));
                     final int peerSlot = peer.nextSendSlot();
                     peer.sendBuffer(peerSlot).putInt(0, rounds);
                     peer.sendBuffer(peerSlot).putInt(4, i);
-                    peer.stage(peerSlot, PEER_DATAGRAM_LENGTH, serverAddress, 0, 4, serverPort);
+                    peer.stage(peerSlot, PEER_DATAGRAM_LENGTH, SCRATCH.at(serverAddress, 0, 4, serverPort));
                 }
                 flush(stranger);
                 flush(peer);
@@ -238,9 +242,9 @@ class VerifierAgentAllocationTest
                 final int other = rounds++ % 2000;
                 otherPeer[2] = (byte)(other >>> 8);
                 otherPeer[3] = (byte)other;
-                if (!outbox.offerRelease(otherPeer, 10_000 + other))
+                if (!commands.offerRelease(SCRATCH.at(otherPeers, 0, 4, 10_000 + other)))
                 {
-                    throw new AssertionError("outbox full");
+                    throw new AssertionError("command queue full");
                 }
 
                 final long target = received.get() + BATCH;
@@ -253,8 +257,8 @@ class VerifierAgentAllocationTest
                 }
                 replies += receive(stranger, HALF, -1);
                 echoes += receive(peer, HALF, PEER_DATAGRAM_LENGTH);
-                if (acceptedPeers.contains(otherPeers, 0, 4, 10_000 + other) ||
-                    !acceptedPeers.add(otherPeers, 0, 4, 10_000 + other))
+                if (acceptedPeers.contains(SCRATCH.at(otherPeers, 0, 4, 10_000 + other)) ||
+                    !acceptedPeers.add(SCRATCH.at(otherPeers, 0, 4, 10_000 + other)))
                 {
                     throw new AssertionError("the RELEASE of peer " + other + " was not applied");
                 }
@@ -273,9 +277,9 @@ class VerifierAgentAllocationTest
                 }
                 for (int i = 0; i < batch; i++)
                 {
-                    if (expectedLength >= 0 && socket.receiveLength(i) != expectedLength)
+                    if (expectedLength >= 0 && socket.received(i).length() != expectedLength)
                     {
-                        throw new AssertionError("echo of " + socket.receiveLength(i) + " bytes");
+                        throw new AssertionError("echo of " + socket.received(i).length() + " bytes");
                     }
                 }
                 received += batch;
@@ -316,7 +320,7 @@ class VerifierAgentAllocationTest
             {
                 final int slot = client.nextSendSlot();
                 client.sendBuffer(slot).putBytes(0, hello, 0, hello.capacity());
-                client.stage(slot, hello.capacity(), serverAddress, 0, 4, serverPort);
+                client.stage(slot, hello.capacity(), SCRATCH.at(serverAddress, 0, 4, serverPort));
             }
             for (int attempts = 0; client.sendQueued() > 0; attempts++)
             {
@@ -346,7 +350,7 @@ class VerifierAgentAllocationTest
                 }
                 for (int i = 0; i < count; i++)
                 {
-                    replyBytes += client.receiveLength(i);
+                    replyBytes += client.received(i).length();
                 }
                 replies += count;
             }
@@ -360,7 +364,7 @@ class VerifierAgentAllocationTest
         final UnsafeBuffer reply = new UnsafeBuffer(new byte[2048]);
         final UnsafeBuffer address = new UnsafeBuffer(new byte[]{127, 0, 0, 1});
         assertEquals(VerifyOutcome.REPLY,
-            verifier.verify(hello, 0, hello.capacity(), address, 0, 4, 1, NOW_MS, reply, 0, reply.capacity()));
+            verifier.verify(hello, 0, hello.capacity(), SCRATCH.at(address, 0, 4, 1), NOW_MS, reply, 0, reply.capacity()));
         assertTrue(verifier.replyLength() > HelloVerifyRequestEncoder.BASE_LENGTH);
         return verifier.replyLength();
     }

@@ -45,6 +45,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class VerifierAgentTest
 {
+    final PeerScratch scratch = new PeerScratch();
     /** OpenSSL 3.0 {@code s_client -dtls1_2}: a first ClientHello, 205 bytes (core's corpus, openssl-dtls12-ch1). */
     static final byte[] HELLO = HexFormat.of().parseHex(
         "16feff000000000000000000c0010000b400000000000000b4fefd5ccf0a10e54e87a8f9894e590eb26df9cfdc90214c94b89fa3" +
@@ -72,12 +73,10 @@ class VerifierAgentTest
             .sockets(() -> BatchSockets.open(new BatchSocket.Context().bindAddress(loopback).forceNio(nio)))
             .verifier(new ClientHelloVerifier())
             .counters(counters)
-            .handler((datagram, length, address, addressOffset, addressLength, port, verifier) ->
+            .handler((datagram, length, peer, verifier) ->
             {
-                final byte[] bytes = new byte[addressLength];
-                address.getBytes(addressOffset, bytes);
-                verifiedAddresses.add(bytes);
-                verifiedPorts.add(port);
+                verifiedAddresses.add(peer.toSocketAddress().getAddress().getAddress());
+                verifiedPorts.add(peer.port());
             }));
 
         try (AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
@@ -169,16 +168,16 @@ class VerifierAgentTest
             .verifier(new ClientHelloVerifier())
             .counters(counters)
             .acceptedPeers(acceptedPeers)
-            .peerHandler((datagram, length, address, addressOffset, addressLength, port) ->
+            .peerHandler((datagram, length, peer) ->
             {
                 final byte[] bytes = new byte[length];
                 datagram.getBytes(0, bytes);
                 peerDatagrams.add(bytes);
-                peerPorts.add(port);
+                peerPorts.add(peer.port());
             })
             // What an application does: a peer that proved its address is accepted on the worker thread.
-            .handler((datagram, length, address, addressOffset, addressLength, port, verifier) ->
-                assertTrue(acceptedPeers.add(address, addressOffset, addressLength, port))));
+            .handler((datagram, length, peer, verifier) ->
+                assertTrue(acceptedPeers.add(peer))));
 
         try (AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
             DatagramChannel accepted = DatagramChannel.open(StandardProtocolFamily.INET);
@@ -233,14 +232,16 @@ class VerifierAgentTest
         final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
         final AcceptedPeers acceptedPeers = new AcceptedPeers(16);
         final Outbox outbox = new Outbox(64 * 1024);
+        final PeerCommands commands = new PeerCommands(PeerCommands.MIN_CAPACITY_BYTES);
         final List<Integer> peerPorts = new ArrayList<>();
         final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
             .sockets(() -> BatchSockets.open(new BatchSocket.Context().bindAddress(loopback).forceNio(nio)))
             .verifier(new ClientHelloVerifier())
             .counters(counters)
             .acceptedPeers(acceptedPeers)
-            .peerHandler((datagram, length, address, addressOffset, addressLength, port) -> peerPorts.add(port))
-            .outbox(outbox));
+            .peerHandler((datagram, length, peer) -> peerPorts.add(peer.port()))
+            .outbox(outbox)
+            .commands(commands));
 
         try (AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
             DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
@@ -251,7 +252,7 @@ class VerifierAgentTest
             final int clientPort = ((InetSocketAddress)client.getLocalAddress()).getPort();
             final InetSocketAddress server = new InetSocketAddress(loopback, agent.socket().localPort());
             final UnsafeBuffer clientAddress = new UnsafeBuffer(loopback.getAddress());
-            assertTrue(acceptedPeers.add(clientAddress, 0, 4, clientPort));
+            assertTrue(acceptedPeers.add(scratch.at(clientAddress, 0, 4, clientPort)));
 
             final byte[] payload = new byte[1200];
             for (int i = 0; i < payload.length; i++)
@@ -259,7 +260,7 @@ class VerifierAgentTest
                 payload[i] = (byte)(i * 31 + 7);
             }
             final Thread application = new Thread(() ->
-                assertTrue(outbox.offerSend(loopback.getAddress(), clientPort, new UnsafeBuffer(payload), 0, 1200)));
+                assertTrue(outbox.offerSend(PeerScratch.of(new InetSocketAddress(loopback, clientPort)), new UnsafeBuffer(payload), 0, 1200)));
             application.start();
             application.join();
             final ByteBuffer sent = awaitDatagram(invoker, client);
@@ -272,7 +273,7 @@ class VerifierAgentTest
 
             client.send(ByteBuffer.wrap(HELLO), server);
             invokeUntil(invoker, () -> peerPorts.size() == 1);
-            assertTrue(outbox.offerRelease(loopback.getAddress(), clientPort));
+            assertTrue(commands.offerRelease(PeerScratch.of(new InetSocketAddress(loopback, clientPort))));
             invokeUntil(invoker, () -> acceptedPeers.size() == 0);
             client.send(ByteBuffer.wrap(HELLO), server);
             assertEquals(3, awaitDatagram(invoker, client).get(13), "a released peer is verified again");
@@ -302,11 +303,11 @@ class VerifierAgentTest
             .verifier(new ClientHelloVerifier())
             .counters(counters)
             .acceptedPeers(acceptedPeers)
-            .peerHandler((datagram, length, address, addressOffset, addressLength, port) ->
+            .peerHandler((datagram, length, peer) ->
             {
-                addressLengths.add(addressLength);
+                addressLengths.add(peer.isIpv4() ? 4 : 16);
                 // Echo from the worker thread, to the address as the socket reported it.
-                assertTrue(outbox.offerSend(address, addressOffset, addressLength, port, datagram, 0, length));
+                assertTrue(outbox.offerSend(peer, datagram, 0, length));
             })
             .outbox(outbox));
         final InetAddress loopback = InetAddress.getByName("127.0.0.1");
@@ -318,14 +319,14 @@ class VerifierAgentTest
             client.configureBlocking(false);
             client.bind(new InetSocketAddress(loopback, 0));
             final int clientPort = ((InetSocketAddress)client.getLocalAddress()).getPort();
-            assertTrue(acceptedPeers.add(new UnsafeBuffer(loopback.getAddress()), 0, 4, clientPort));
+            assertTrue(acceptedPeers.add(scratch.at(new UnsafeBuffer(loopback.getAddress()), 0, 4, clientPort)));
 
             client.send(ByteBuffer.wrap(HELLO), new InetSocketAddress(loopback, agent.socket().localPort()));
             final ByteBuffer echo = awaitDatagram(invoker, client);
 
             assertEquals(HELLO.length, echo.remaining(), "the echo, not a HelloVerifyRequest");
-            // recvmmsg reports ::ffff:127.0.0.1 on a dual-stack socket, the JDK 127.0.0.1: the same key either way.
-            assertEquals(List.of(nio ? 4 : 16), addressLengths);
+            // recvmmsg reports ::ffff:127.0.0.1 on a dual-stack socket, the JDK 127.0.0.1: one IPv4 peer either way.
+            assertEquals(List.of(4), addressLengths);
             assertEquals(1, counters[WorkerCounter.PEER_DATAGRAMS.ordinal()].get());
             assertEquals(1, counters[WorkerCounter.OUTBOX_SENT.ordinal()].get());
             assertEquals(0, counters[WorkerCounter.REPLIES.ordinal()].get());
@@ -474,8 +475,7 @@ class VerifierAgentTest
                     {
                         final InetSocketAddress local = (InetSocketAddress)client.getLocalAddress();
                         final UnsafeBuffer address = new UnsafeBuffer(local.getAddress().getAddress());
-                        assertEquals(VerifyOutcome.REPLY, reference.verify(hello, 0, HELLO.length, address, 0, 4,
-                            local.getPort(), nowMs, expected, 0, expected.capacity()));
+                        assertEquals(VerifyOutcome.REPLY, reference.verify(hello, 0, HELLO.length, scratch.at(address, 0, 4, local.getPort()), nowMs, expected, 0, expected.capacity()));
                         final byte[] expectedBytes = new byte[reference.replyLength()];
                         expected.getBytes(0, expectedBytes);
                         for (int d = 0; d < perClient; d++)
@@ -549,7 +549,7 @@ class VerifierAgentTest
                     {
                         final UnsafeBuffer datagram = malformed[sent % malformed.length];
                         client.sendBuffer(slot).putBytes(0, datagram, 0, datagram.capacity());
-                        client.stage(slot, datagram.capacity(), server, 0, 4, serverPort);
+                        client.stage(slot, datagram.capacity(), scratch.at(server, 0, 4, serverPort));
                         sent++;
                     }
                     final long deadline = System.nanoTime() + WAIT_NS;
@@ -611,7 +611,7 @@ class VerifierAgentTest
                 }
             }
             final UnsafeBuffer datagram = new UnsafeBuffer(bytes);
-            if (check.verify(datagram, 0, bytes.length, address, 0, 4, 9, 1L, reply, 0, reply.capacity()) ==
+            if (check.verify(datagram, 0, bytes.length, new PeerScratch().at(address, 0, 4, 9), 1L, reply, 0, reply.capacity()) ==
                 VerifyOutcome.DROP)
             {
                 datagrams[made++] = datagram;
@@ -637,13 +637,13 @@ class VerifierAgentTest
             .verifier(new ClientHelloVerifier())
             .counters(counters)
             .acceptedPeers(new AcceptedPeers(4))
-            .peerHandler((datagram, length, address, addressOffset, addressLength, port) -> {})
+            .peerHandler((datagram, length, peer) -> {})
             .outbox(new Outbox(64 * 1024)));
         final AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
         invoker.start();
         final BatchSocket socket = agent.socket();
         final int port = socket.localPort();
-        final UnsafeBuffer receiveSlot = socket.receiveBuffer(0);
+        final UnsafeBuffer receiveSlot = socket.received(0).buffer();
         final UnsafeBuffer sendSlot = socket.sendBuffer(0);
         try (DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
         {
@@ -687,13 +687,21 @@ class VerifierAgentTest
             .acceptedPeers(new AcceptedPeers(1))), "accepted peers with nobody to hand their datagrams to");
         assertThrows(IllegalArgumentException.class, () -> new VerifierAgent(new VerifierAgent.Context()
             .sockets(sockets).verifier(new ClientHelloVerifier()).counters(counters)
-            .peerHandler((datagram, length, address, addressOffset, addressLength, port) -> {})));
+            .peerHandler((datagram, length, peer) -> {})));
         final VerifierAgent smallSlots = new VerifierAgent(new VerifierAgent.Context()
             .sockets(() -> new NioBatchSocket(new BatchSocket.Context().slotBytes(512)))
             .verifier(new ClientHelloVerifier()).counters(counters).outbox(new Outbox(64 * 1024)));
         assertEquals("outbox takes payloads up to 2048 bytes but the socket's slots are 512: build it with " +
             "new Outbox(capacity, 512)", assertThrows(IllegalStateException.class, smallSlots::onStart).getMessage());
         assertTrue(smallSlots.socket().isClosed(), "the refused socket is not left open");
+        assertEquals("outbox takes payloads up to 2048 bytes but the socket's slots are 512: build it with " +
+            "new Outbox(capacity, 512)", assertThrows(IllegalArgumentException.class, () -> new VerifierAgent(
+            new VerifierAgent.Context().sockets(sockets).slotBytes(512).verifier(new ClientHelloVerifier())
+            .counters(counters).outbox(new Outbox(64 * 1024)))).getMessage(),
+            "a known slot size is checked when the agent is built, before anything starts");
+        assertThrows(IllegalArgumentException.class, () -> new VerifierAgent(new VerifierAgent.Context()
+            .sockets(sockets).verifier(new ClientHelloVerifier()).counters(counters)
+            .commands(new PeerCommands(PeerCommands.MIN_CAPACITY_BYTES))), "commands with no peer set to apply to");
         assertEquals(WorkerCounter.values().length, counters.length);
         assertEquals("datagrams received: worker=2", countersManager.getCounterLabel(counters[0].id()));
         assertEquals(WorkerCounter.RECEIVED.typeId(), countersManager.getCounterTypeId(counters[0].id()));

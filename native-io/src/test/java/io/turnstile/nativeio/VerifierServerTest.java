@@ -6,8 +6,10 @@ import io.turnstile.cookie.CookieKeys;
 import io.turnstile.cookie.GeneratorParameters;
 import io.turnstile.cookie.MacAlgorithm;
 import io.turnstile.verifier.DropReason;
+import io.turnstile.verifier.VerifierCounters;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -52,6 +54,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class VerifierServerTest
 {
+    @TempDir
+    Path countersParent;
+
     /** core's corpus, from native-io's directory (surefire's working directory). */
     private static final Path CORPUS = Path.of("..", "core", "src", "test", "resources", "corpus");
     private static final List<String> COOKIELESS = List.of(
@@ -89,10 +94,10 @@ class VerifierServerTest
             .forceNio(nio)
             .macAlgorithm(MacAlgorithm.HMAC_SHA256)
             .agentConfigurator((workerId, agentContext) -> configured.add(workerId))
-            .handlerFactory((workerId) -> (datagram, length, address, addressOffset, addressLength, port, verifier) ->
+            .handlerFactory((workerId) -> (datagram, length, peer, verifier) ->
             {
                 verifiedBy.add(workerId);
-                verifiedPorts.add(port);
+                verifiedPorts.add(peer.port());
             })))
         {
             assertEquals(List.of(0, 1), configured, "the configurator runs once per worker, before start");
@@ -137,7 +142,7 @@ class VerifierServerTest
             final VerifierServer.Snapshot snapshot = new VerifierServer.Snapshot();
             final long expected = CLIENTS + 3;
             awaitCondition(() -> server.snapshot(snapshot).received() == expected &&
-                snapshot.verifierCount(VerifierCounterSet.DATAGRAMS) == expected);
+                snapshot.get(VerifierCounters.Total.DATAGRAMS) == expected);
 
             assertEquals(2, snapshot.workers());
             assertEquals(CLIENTS, snapshot.replies());
@@ -151,8 +156,8 @@ class VerifierServerTest
                 droppedByReason += snapshot.dropped(reason);
             }
             assertEquals(snapshot.dropped(), droppedByReason, "drop reasons add up to the drops");
-            assertEquals(snapshot.replies(), snapshot.verifierCount(VerifierCounterSet.REPLIES));
-            assertEquals(snapshot.verified(), snapshot.verifierCount(VerifierCounterSet.VERIFIED));
+            assertEquals(snapshot.replies(), snapshot.get(VerifierCounters.Total.REPLIES));
+            assertEquals(snapshot.verified(), snapshot.get(VerifierCounters.Total.VERIFIED));
             assertEquals(1, snapshot.cookieChecks(CookieCheck.VALID));
             assertEquals(snapshot.received(), snapshot.replies() + snapshot.verified() + snapshot.dropped());
             assertEquals(0, snapshot.get(WorkerCounter.SEND_FAILED));
@@ -237,7 +242,7 @@ class VerifierServerTest
         final int verifiedHellos = 3;
         final VerifierServer server = new VerifierServer(serverContext(loopback)
             .errorHandler(new DistinctErrorPrinter(new PrintStream(printed, true, StandardCharsets.UTF_8), false, 4))
-            .handlerFactory(id -> (datagram, length, address, addressOffset, addressLength, port, verifier) ->
+            .handlerFactory(id -> (datagram, length, peer, verifier) ->
             {
                 throw new IllegalStateException("handler refused a verified hello");
             }));
@@ -277,12 +282,41 @@ class VerifierServerTest
 
     @Test
     @Timeout(30)
+    void shouldGiveEveryWorkerTheVerifierTemplatesLimits() throws Exception
+    {
+        // A first fragment whose handshake length claims 1000 bytes: answered by default, over a 512-byte limit not.
+        final byte[] fragment = capture("openssl-dtls12-mtu256-ch2-cookie-frag1.bin");
+        fragment[14] = 0;
+        fragment[15] = (byte)(1000 >>> 8);
+        fragment[16] = (byte)1000;
+        final InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        final VerifierServer.Context context = serverContext(loopback).workers(2).maxHelloLength(512);
+        assertEquals(512, context.verifier().maxHelloLength(), "the server's setter writes the template");
+        try (VerifierServer server = new VerifierServer(context);
+            DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
+        {
+            server.start();
+            client.bind(new InetSocketAddress(loopback, 0));
+            for (int i = 0; i < 20; i++)
+            {
+                client.send(ByteBuffer.wrap(fragment), new InetSocketAddress(loopback, server.localPort()));
+            }
+            final VerifierServer.Snapshot snapshot = new VerifierServer.Snapshot();
+            awaitCondition(() -> server.snapshot(snapshot).received() == 20);
+            assertEquals(20, snapshot.dropped(DropReason.HELLO_TOO_LONG), "whichever worker the kernel picked");
+            assertEquals(0, snapshot.replies());
+        }
+    }
+
+    @Test
+    @Timeout(30)
     void shouldKeepTheFinalCountsAfterCloseAndCountEveryDatagramSent() throws Exception
     {
         final InetAddress loopback = InetAddress.getByName("127.0.0.1");
         final byte[] hello = capture("openssl-dtls12-ch1-nocookie.bin");
         final int hellos = 20;
         final VerifierServer server = new VerifierServer(serverContext(loopback));
+        final int receivedCounterId = counterId(server, WorkerCounter.RECEIVED.typeId());
         try (DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
         {
             server.start();
@@ -304,6 +338,43 @@ class VerifierServerTest
         assertEquals(hellos, snapshot.received());
         assertEquals(hellos, snapshot.replies());
         assertEquals(hellos, snapshot.get(WorkerCounter.SENT), "every HVR the kernel took is counted as sent");
+        assertEquals(hellos, server.counterValue(receivedCounterId), "one counter's final value, memory freed");
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldPublishEveryCounterInAFileAReaderMapsAndDeleteItOnClose() throws Exception
+    {
+        final InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        final byte[] hello = capture("openssl-dtls12-ch1-nocookie.bin");
+        final Path dir = countersParent.resolve("turnstile-test");
+        final VerifierServer server = new VerifierServer(serverContext(loopback).workers(2).countersDirectory(dir));
+        try (DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
+        {
+            server.start();
+            assertEquals(dir, server.countersDirectory());
+            client.bind(new InetSocketAddress(loopback, 0));
+            client.configureBlocking(false);
+            client.send(ByteBuffer.wrap(hello), new InetSocketAddress(loopback, server.localPort()));
+            awaitDatagram(client);
+            client.send(ByteBuffer.wrap(new byte[]{22, (byte)0xFE}), new InetSocketAddress(loopback, server.localPort()));
+
+            try (CountersFile file = CountersFile.mapReadOnly(dir))
+            {
+                final VerifierServer.Snapshot fromFile = new VerifierServer.Snapshot();
+                awaitCondition(() -> fromFile.sum(file.countersReader()).received() == 2 &&
+                    fromFile.get(VerifierCounters.Total.DATAGRAMS) == 2);
+                assertEquals(2, fromFile.workers());
+                assertEquals(1, fromFile.replies());
+                assertEquals(1, fromFile.dropped(DropReason.RECORD_TOO_SHORT));
+                assertEquals(server.snapshot(new VerifierServer.Snapshot()).received(), fromFile.received());
+            }
+        }
+        finally
+        {
+            server.close();
+        }
+        assertFalse(Files.exists(dir), "the counters directory goes with the server");
     }
 
     @Test
@@ -368,6 +439,18 @@ class VerifierServerTest
         assertArrayEquals(new byte[4], defaults.bindAddress().getAddress(), "the wildcard by default");
     }
 
+    @Test
+    @Timeout(10)
+    void shouldRefuseAnOutboxLargerThanTheSocketSlotsWhenBuiltNotAfterStart()
+    {
+        final VerifierServer.Context context = serverContext(InetAddress.getLoopbackAddress())
+            .agentConfigurator((id, agentContext) -> agentContext.outbox(new Outbox(64 * 1024)));
+        context.socket().slotBytes(512);
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> new VerifierServer(
+            context));
+        assertTrue(ex.getMessage().contains("socket's slots are 512"), ex.getMessage());
+    }
+
     private static VerifierServer.Context serverContext(final InetAddress loopback)
     {
         return new VerifierServer.Context().bindAddress(loopback).workers(1).batchSize(8);
@@ -377,6 +460,19 @@ class VerifierServerTest
     {
         final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, conclude::execute);
         assertTrue(ex.getMessage().contains(name), "the message names " + name + ": " + ex.getMessage());
+    }
+
+    private static int counterId(final VerifierServer server, final int typeId)
+    {
+        final AtomicInteger found = new AtomicInteger(-1);
+        server.countersReader().forEach((counterId, type, keyBuffer, label) ->
+        {
+            if (type == typeId)
+            {
+                found.compareAndSet(-1, counterId);
+            }
+        });
+        return found.get();
     }
 
     private static long[] receivedPerWorker(final VerifierServer server)

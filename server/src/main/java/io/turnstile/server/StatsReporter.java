@@ -12,7 +12,9 @@ import java.util.function.Consumer;
 /**
  * Samples a {@link VerifierServer}'s counters and writes one JSON object per line, cumulative counts and the rates
  * since the previous line, plus a human-readable summary when the server stops. The Aeron {@code RateReporter}
- * pattern: the workers only add to counters; this reads them once a second on its own thread.
+ * pattern: the workers only add to counters; this reads them once a second on its own thread. They are the same
+ * counters {@code turnstile stat} maps from another process (summed by type id, {@link VerifierServer.Snapshot}), so
+ * the two never disagree.
  * <pre>
  * {"t":1.000,"epoch_ms":..,"workers":2,"rx":..,"hvr":..,"verified":..,"dropped":..,
  *  "rx_pps":..,"tx_pps":..,"hvr_pps":..,"verified_ps":..,"dropped_pps":..,
@@ -237,6 +239,19 @@ public final class StatsReporter
         final int newline = encodedException.indexOf('\n');
         final String line = (newline < 0 ? encodedException : encodedException.substring(0, newline)).strip();
         return line.length() <= MAX_CAUSE_LENGTH ? line : line.substring(0, MAX_CAUSE_LENGTH) + "...";
+    }
+
+    /**
+     * Append a JSON string: the text in quotes, quotes, backslashes and control characters escaped.
+     *
+     * @param sb   to append to.
+     * @param text any text.
+     */
+    static void appendJsonString(final StringBuilder sb, final String text)
+    {
+        sb.append('"');
+        appendJsonEscaped(sb, text);
+        sb.append('"');
     }
 
     private static void appendJsonEscaped(final StringBuilder sb, final String text)

@@ -7,9 +7,13 @@ import java.util.Arrays;
  * Entry point of {@code scripts/turnstile} and of {@code java -jar turnstile.jar}: dispatches to the sub-command
  * named first on the command line.
  * <pre>
- *   turnstile serve --bind HOST:PORT [options]    the verifier server (see {@link ServeCommand#USAGE})
+ *   turnstile serve --bind HOST:PORT [options]    the verifier server ({@link ServeCommand})
+ *   turnstile stat [--dir DIR] [options]          a running server's counters, from another process
+ *                                                 (see {@link StatCommand#USAGE})
  *   turnstile help | --help                       the commands
  * </pre>
+ * A sub-command is one line in {@link #USAGE} and one case in {@link #run(String[], PrintStream, PrintStream)}, given
+ * the arguments after its name and the two streams, returning its exit code.
  */
 public final class TurnstileMain
 {
@@ -20,6 +24,9 @@ public final class TurnstileMain
         commands:
           serve --bind HOST:PORT [options]   answer DTLS ClientHellos with cookies, count verified ones
                                              ('turnstile serve --help' for the options)
+          stat [--dir DIR] [--json] [--count N]
+                                             a running server's counters with rates, read from its
+                                             memory-mapped counters file ('turnstile stat --help')
           help                               this text
         """;
 
@@ -53,9 +60,11 @@ public final class TurnstileMain
             return UsageException.EXIT_CODE;
         }
         final String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        // One case per sub-command.
         return switch (args[0])
         {
             case "serve" -> new ServeCommand(out, err).run(rest);
+            case "stat" -> new StatCommand(out, err).run(rest);
             case "help", "--help", "-h" ->
             {
                 out.print(USAGE);

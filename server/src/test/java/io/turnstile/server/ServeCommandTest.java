@@ -1,6 +1,7 @@
 package io.turnstile.server;
 
 import io.turnstile.cookie.MacAlgorithm;
+import io.turnstile.nativeio.CountersFile;
 import io.turnstile.nativeio.LibC;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -42,9 +43,9 @@ class ServeCommandTest
     private static final List<String> OPTIONS = List.of(
         "--bind", "--workers", "--batch", "--mac", "--secret-file", "--master-key-file", "--rotate", "--duration",
         "--stats", "--cpus", "--bpf-filter", "--rcvbuf", "--nio", "--max-cookie-age", "--max-hello-length",
-        "--log-verified", "--help",
+        "--log-verified", "--counters-dir", "--help",
         "--echo", "--cert", "--key", "--psk-identity", "--psk-hex", "--max-handshakes", "--max-sessions",
-        "--max-sessions-per-address", "--handshake-timeout", "--idle-timeout");
+        "--max-sessions-per-address", "--handshake-timeout", "--idle-timeout", "--require-secure-renegotiation");
     private static final Path SECRET = Path.of("target", "serve-command-test", "secret.hex");
 
     @TempDir
@@ -57,17 +58,16 @@ class ServeCommandTest
         final Path master = tempDir.resolve("master.bin");
         Files.write(master, new byte[24]);
 
-        final ServeCommand.Options options = ServeCommand.Options.parse(
+        final ServeOptions options = ServeOptions.parse(
             "--bind", "[::1]:4433", "--workers", "2", "--batch=8", "--mac", "hmac-sha1",
             "--master-key-file", master.toString(), "--rotate", "30", "--duration", "2.5", "--stats", "out.json",
             "--cpus", "0-1", "--nio", "--max-cookie-age", "120", "--max-hello-length", "4096", "--log-verified", "0");
 
-        assertFalse(options.help());
         assertEquals(InetAddress.getByName("::1"), options.host());
         assertEquals(4433, options.port());
         assertEquals(2, options.workers());
         assertEquals(8, options.batch());
-        assertEquals(MacAlgorithm.HMAC_SHA1, options.keys().algorithm());
+        assertEquals(MacAlgorithm.HMAC_SHA1, ServeAssembly.cookieKeys(options).algorithm());
         assertEquals(30, options.rotateSeconds());
         assertEquals(4096, options.maxHelloLength());
         assertEquals(TimeUnit.MILLISECONDS.toNanos(2500), options.durationNs());
@@ -83,12 +83,13 @@ class ServeCommandTest
     @Timeout(10)
     void shouldDefaultToRandomKeysTheDefaultMacAndStdout()
     {
-        final ServeCommand.Options options = ServeCommand.Options.parse("--bind", "127.0.0.1:0");
+        final ServeOptions options = ServeOptions.parse("--bind", "127.0.0.1:0");
 
         assertEquals(0, options.port());
         assertEquals(0, options.workers(), "0: one worker per CPU, decided by the server");
-        assertEquals(64, options.batch());
-        assertEquals(MacAlgorithm.defaultAlgorithm(), options.keys().algorithm());
+        assertEquals(64, ServeAssembly.serverContext(options, ServeAssembly.cookieKeys(options), System.err)
+            .batchSize(), "the server's default batch");
+        assertEquals(MacAlgorithm.defaultAlgorithm(), ServeAssembly.cookieKeys(options).algorithm());
         assertEquals("-", options.stats());
         assertEquals(0, options.durationNs(), "until stopped");
         assertNull(options.cpus());
@@ -111,12 +112,12 @@ class ServeCommandTest
         final Path oddHex = tempDir.resolve("odd.txt");
         Files.writeString(oddHex, "abcdefabcdefabcdefabcdefabcdefabc", StandardCharsets.US_ASCII);
 
-        assertArrayEquals(raw, ServeCommand.Options.readKey("--secret-file", hexFile));
-        assertArrayEquals(raw, ServeCommand.Options.readKey("--secret-file", rawFile));
-        assertArrayEquals(Files.readAllBytes(oddHex), ServeCommand.Options.readKey("--secret-file", oddHex),
+        assertArrayEquals(raw, ServeAssembly.readKey("--secret-file", hexFile));
+        assertArrayEquals(raw, ServeAssembly.readKey("--secret-file", rawFile));
+        assertArrayEquals(Files.readAllBytes(oddHex), ServeAssembly.readKey("--secret-file", oddHex),
             "an odd number of hex digits is not hex: the bytes are the secret");
-        assertEquals(MacAlgorithm.HMAC_SHA256, ServeCommand.Options.parse(
-            "--bind", "127.0.0.1:0", "--mac", "hmac-sha256", "--secret-file", hexFile.toString()).keys().algorithm());
+        assertEquals(MacAlgorithm.HMAC_SHA256, ServeAssembly.cookieKeys(ServeOptions.parse(
+            "--bind", "127.0.0.1:0", "--mac", "hmac-sha256", "--secret-file", hexFile.toString())).algorithm());
     }
 
     @Test
@@ -126,13 +127,13 @@ class ServeCommandTest
         final Path shortSecret = tempDir.resolve("short.hex");
         Files.writeString(shortSecret, "0011223344556677", StandardCharsets.US_ASCII);
 
-        final UsageException ex = assertThrows(UsageException.class, () -> ServeCommand.Options.parse(
-            "--bind", "127.0.0.1:0", "--secret-file", shortSecret.toString()));
+        final UsageException ex = assertThrows(UsageException.class, () -> ServeAssembly.cookieKeys(
+            ServeOptions.parse("--bind", "127.0.0.1:0", "--secret-file", shortSecret.toString())));
         assertTrue(ex.getMessage().contains("cookie secret is 8 bytes; at least 16 are needed"), ex.getMessage());
         assertTrue(ex.getMessage().contains("--secret-file"), ex.getMessage());
 
-        final UsageException fleet = assertThrows(UsageException.class, () -> ServeCommand.Options.parse(
-            "--bind", "127.0.0.1:0", "--master-key-file", shortSecret.toString()));
+        final UsageException fleet = assertThrows(UsageException.class, () -> ServeAssembly.cookieKeys(
+            ServeOptions.parse("--bind", "127.0.0.1:0", "--master-key-file", shortSecret.toString())));
         assertTrue(fleet.getMessage().contains("at least 16 bytes, got 8"), fleet.getMessage());
     }
 
@@ -147,22 +148,26 @@ class ServeCommandTest
             Arguments.of(List.of("--bind", "::1:4433"), "HOST:PORT"),
             Arguments.of(List.of("--bind", "127.0.0.1:70000"), "0 to 65535"),
             Arguments.of(List.of("--bind", "127.0.0.1:port"), "whole number"),
-            Arguments.of(List.of("--bind"), "--bind needs a value"),
+            Arguments.of(List.of("--bind"), "Missing required parameter for option '--bind' (HOST:PORT)"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--workers", "0"), "--workers must be 1 to 1024"),
-            Arguments.of(List.of("--bind", "127.0.0.1:0", "--workers", "two"), "--workers must be a whole number"),
-            Arguments.of(List.of("--bind", "127.0.0.1:0", "--workers", "2", "--workers", "3"), "given twice"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--workers", "two"),
+                "Invalid value for option '--workers': 'two' is not an int"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--workers", "2", "--workers", "3"),
+                "option '--workers' (N) should be specified only once"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--batch", "5000"), "--batch must be 1 to 1024"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--batch", "0"), "--batch must be 1 to 1024, got 0"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--mac", "md5"), "unknown MAC 'md5'"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--rotate", "0"), "--rotate must be 1 to"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--duration", "-1"), "--duration must be more than 0"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--duration", "soon"), "--duration must be seconds"),
-            Arguments.of(List.of("--bind", "127.0.0.1:0", "--duration"), "--duration needs a value"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--duration"),
+                "Missing required parameter for option '--duration' (SECONDS)"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--max-cookie-age", "0"), "--max-cookie-age must be"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--max-hello-length", "100"), "--max-hello-length must be"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--log-verified", "-2"), "--log-verified must be"),
-            Arguments.of(List.of("--bind", "127.0.0.1:0", "--bogus"), "unknown option '--bogus'"),
-            Arguments.of(List.of("--bind", "127.0.0.1:0", "stray"), "unexpected argument 'stray'"),
-            Arguments.of(List.of("--bind", "127.0.0.1:0", "--nio=yes"), "--nio takes no value"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--bogus"), "Unknown option: '--bogus'"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "stray"), "Unmatched argument at index 2: 'stray'"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--nio=yes"), "Invalid value for option '--nio': 'yes' is not a boolean"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--cpus", "1,x"), "--cpus must be a whole number"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--cpus", "3-1"), "runs backwards"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--cpus", "5000"), "--cpus must be 0 to 1023"),
@@ -205,6 +210,7 @@ class ServeCommandTest
         final Run help = run("help");
         assertEquals(0, help.exitCode);
         assertTrue(help.out.contains("serve --bind HOST:PORT"), help.out);
+        assertTrue(help.out.contains("stat [--dir DIR]"), help.out);
     }
 
     @Test
@@ -216,10 +222,10 @@ class ServeCommandTest
         assertEquals(0, run.exitCode, run.err);
         for (final String option : OPTIONS)
         {
-            assertTrue(Pattern.compile("(?m)^\\s+" + Pattern.quote(option) + "\\b").matcher(run.out).find(),
+            assertTrue(Pattern.compile("(?m)^\\s+(-\\w, )?" + Pattern.quote(option) + "\\b").matcher(run.out).find(),
                 "the help documents " + option + ":\n" + run.out);
         }
-        for (final String option : ServeCommand.Options.VALUE_OPTIONS)
+        for (final String option : ServeOptions.optionNames())
         {
             assertTrue(OPTIONS.contains(option), "an option the test does not know: " + option);
         }
@@ -233,11 +239,11 @@ class ServeCommandTest
     @Test
     void shouldTakeTheBpfFilterAndReceiveBufferOptions()
     {
-        final ServeCommand.Options options =
-            ServeCommand.Options.parse("--bind", "127.0.0.1:0", "--bpf-filter", "--rcvbuf", "262144");
+        final ServeOptions options =
+            ServeOptions.parse("--bind", "127.0.0.1:0", "--bpf-filter", "--rcvbuf", "262144");
         assertTrue(options.bpfFilter());
         assertEquals(262_144, options.receiveBufferBytes());
-        assertEquals(0, ServeCommand.Options.parse("--bind", "127.0.0.1:0").receiveBufferBytes());
+        assertNull(ServeOptions.parse("--bind", "127.0.0.1:0").receiveBufferBytes(), "the server's default");
     }
 
     @Test
@@ -308,6 +314,50 @@ class ServeCommandTest
         assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("{\"t\":"), "the final stats line on stdout");
         assertNull(command.snapshot(new io.turnstile.nativeio.VerifierServer.Snapshot()), "stopped: no counters");
         assertTrue(LibC.isAvailable() == errText.contains("recvmmsg/sendmmsg"), errText);
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldKeepTheCountersInTheDefaultDirectoryWhileRunningAndDeleteThemOnStop() throws Exception
+    {
+        final Path dir = CountersFile.defaultDirectory();
+        assertFalse(Files.exists(dir), "no earlier server of this JVM left its directory");
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final ServeCommand command = new ServeCommand(new PrintStream(new ByteArrayOutputStream(), true,
+            StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        final Thread thread =
+            new Thread(() -> command.run(new String[]{"--bind", "127.0.0.1:0", "--workers", "1"}, false));
+        thread.start();
+        try
+        {
+            assertTrue(command.awaitListening(10_000) > 0, err.toString(StandardCharsets.UTF_8));
+            assertTrue(Files.isRegularFile(dir.resolve(CountersFile.FILE_NAME)), "counters in " + dir);
+            try (CountersFile file = CountersFile.mapReadOnly(dir))
+            {
+                assertEquals(ProcessHandle.current().pid(), file.pid());
+            }
+            assertTrue(err.toString(StandardCharsets.UTF_8).contains("turnstile: counters in " + dir));
+        }
+        finally
+        {
+            command.stop("test over");
+            thread.join(10_000);
+        }
+        assertFalse(Files.exists(dir), "deleted on a clean stop");
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldRefuseACountersDirectoryARunningServerOwns(@TempDir final Path parent)
+    {
+        final Path dir = parent.resolve("taken");
+        try (CountersFile owner = CountersFile.create(dir, 4))
+        {
+            final Run run = runEmbedded("--bind", "127.0.0.1:0", "--workers", "1", "--counters-dir", dir.toString());
+            assertEquals(UsageException.EXIT_CODE, run.exitCode(), run.err());
+            assertTrue(run.err().contains("--counters-dir: counters directory " + dir +
+                " is in use by running process " + owner.pid()), run.err());
+        }
     }
 
     static long jsonLong(final String line, final String field)

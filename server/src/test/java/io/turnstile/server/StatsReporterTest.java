@@ -1,9 +1,9 @@
 package io.turnstile.server;
 
+import io.turnstile.server.handshake.PeerKey;
 import io.turnstile.nativeio.AcceptedPeers;
 import io.turnstile.nativeio.DistinctErrorPrinter;
 import io.turnstile.nativeio.VerifierServer;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -136,7 +136,7 @@ class StatsReporterTest
         {
             client.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             final InetSocketAddress local = (InetSocketAddress)client.getLocalAddress();
-            peers.add(new UnsafeBuffer(local.getAddress().getAddress()), 0, 4, local.getPort());
+            peers.add(PeerKey.of(local).peer());
             final VerifierServer server = new VerifierServer(new VerifierServer.Context()
                 .bindAddress(InetAddress.getLoopbackAddress())
                 .port(0)
@@ -144,7 +144,7 @@ class StatsReporterTest
                 .errorHandler(
                     new DistinctErrorPrinter(new PrintStream(printed, true, StandardCharsets.UTF_8), false, 4))
                 .agentConfigurator((id, agent) -> agent.acceptedPeers(peers).peerHandler(
-                    (datagram, length, address, addressOffset, addressLength, port) ->
+                    (datagram, length, peer) ->
                     {
                         throw new IllegalStateException("session \"queue\" full");
                     }))).start();

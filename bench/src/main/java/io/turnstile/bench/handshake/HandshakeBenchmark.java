@@ -1,16 +1,17 @@
 package io.turnstile.bench.handshake;
 
-import io.turnstile.bench.flood.FloodReport;
-import io.turnstile.bench.flood.SpoofedFlood;
+import io.turnstile.tools.flood.FloodReport;
+import io.turnstile.tools.flood.SpoofedFlood;
 import io.turnstile.nativeio.LibC;
 import io.turnstile.nativeio.VerifierServer;
 import io.turnstile.server.handshake.EchoServer;
+import io.turnstile.server.handshake.JcaTlsCryptoWithCcm;
 import io.turnstile.server.handshake.PeerSession;
 import io.turnstile.server.handshake.ServerCredentials;
 import io.turnstile.server.handshake.SessionTable;
 import org.HdrHistogram.Histogram;
 import org.bouncycastle.tls.crypto.TlsCrypto;
-import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
+import org.bouncycastle.tls.CipherSuite;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -28,7 +29,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -47,7 +50,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * Writes {@code handshake-STAMP.md} (one markdown table, a column per scenario) and {@code handshake-STAMP.json}
  * into {@link Context#outDir(Path)}.
  * <pre>
- * HandshakeBenchmark [--duration S] [--warmup S] [--clients N] [--mode psk|cert] [--flood-rates LIST|none]
+ * HandshakeBenchmark [--duration S] [--warmup S] [--clients N] [--mode psk|cert] [--suite default|ccm8]
+ *                    [--flood-rates LIST|none]
  *                    [--server-cpu N] [--flood-cpu N] [--handshake-timeout-ms MS]
  *                    [--server-idle-timeout-ms MS] [--max-handshakes N] [--out DIR]
  * </pre>
@@ -68,6 +72,41 @@ public final class HandshakeBenchmark
         PSK,
         /** ECDHE-ECDSA with the server's self-signed P-256 certificate. */
         CERT
+    }
+
+    /**
+     * Which cipher suites the clients offer: the default, or only a CCM_8 one, to compare the handshake rate of the
+     * suites CoAP mandates (RFC 7252 section 9.1.3), which run on BouncyCastle's software AES-CCM, with the server's
+     * preferred JDK suite.
+     */
+    public enum Suite
+    {
+        /** BouncyCastle's default list; the server picks by its own preference (a JDK suite). */
+        DEFAULT(null, null),
+        /** Only {@code TLS_PSK_WITH_AES_128_CCM_8} (psk mode) or {@code TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8} (cert). */
+        CCM8(new int[]{ CipherSuite.TLS_PSK_WITH_AES_128_CCM_8 },
+            new int[]{ CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 });
+
+        private final int[] psk;
+        private final int[] cert;
+
+        Suite(final int[] psk, final int[] cert)
+        {
+            this.psk = psk;
+            this.cert = cert;
+        }
+
+        /**
+         * The suites a client offers in this mode.
+         *
+         * @param mode psk or cert.
+         * @return the suites, or null for the client's default list.
+         */
+        public int[] cipherSuites(final Mode mode)
+        {
+            final int[] suites = mode == Mode.PSK ? psk : cert;
+            return null == suites ? null : suites.clone();
+        }
     }
 
     /** Gap between scenarios: lets the server end the previous scenario's sessions. */
@@ -127,7 +166,8 @@ public final class HandshakeBenchmark
             try (VerifierServer server = new VerifierServer(serverContext).start())
             {
                 final InetSocketAddress address = server.localAddress();
-                final TlsCrypto crypto = new JcaTlsCryptoProvider().create(new SecureRandom());
+                // The JDK crypto plus BouncyCastle's AES-CCM, as the server has: without it a client cannot offer CCM.
+                final TlsCrypto crypto = JcaTlsCryptoWithCcm.create(new SecureRandom());
                 if (ctx.warmupMs() > 0)
                 {
                     scenario("warmup", -1, ctx.warmupMs(), server, echo, address, crypto);
@@ -204,7 +244,7 @@ public final class HandshakeBenchmark
         for (int i = 0; i < loops.length; i++)
         {
             loops[i] = new HandshakeLoop(clientAddress(i), address, ctx.mode(), crypto, PSK_IDENTITY, PSK,
-                ctx.handshakeTimeoutMs(), deadlineNs, ctx.maxHandshakes(), i);
+                ctx.handshakeTimeoutMs(), deadlineNs, ctx.maxHandshakes(), i, ctx.suite().cipherSuites(ctx.mode()));
             threads[i] = new Thread(loops[i], "handshake-client-" + i);
             threads[i].setDaemon(true);
             threads[i].start();
@@ -239,8 +279,10 @@ public final class HandshakeBenchmark
         long attempts = 0;
         long completed = 0;
         long completedInWindow = 0;
+        final Set<Integer> negotiated = new TreeSet<>();
         for (final HandshakeLoop loop : loops)
         {
+            negotiated.addAll(loop.negotiated());
             handshakeUs.add(loop.handshakeUs());
             echoUs.add(loop.echoUs());
             loop.failures().forEach((reason, count) -> failures.merge(reason, count, Long::sum));
@@ -248,7 +290,13 @@ public final class HandshakeBenchmark
             completed += loop.completed();
             completedInWindow += loop.completedInWindow();
         }
+        final StringBuilder suites = new StringBuilder();
+        for (final int suite : negotiated)
+        {
+            suites.append(suites.isEmpty() ? "" : ",").append(HandshakeLoop.suiteName(suite));
+        }
         final ScenarioResult result = new ScenarioResult(name, floodRate, loops.length,
+            suites.isEmpty() ? "-" : suites.toString(),
             TimeUnit.MILLISECONDS.toNanos(durationMs), elapsedNs, attempts, completed, completedInWindow, failures,
             handshakeUs, echoUs, floodReport,
             after.received() - before.received(), after.replies() - before.replies(),
@@ -256,9 +304,9 @@ public final class HandshakeBenchmark
             table.completed() - completedBefore, handshakesFailed(table) - failedBefore,
             table.refusedByCap() - refusedBefore, echoCounters(echo));
         System.err.printf(Locale.ROOT, "handshake-bench: %s: %d handshakes (%.1f/s in the %.1f s window, last " +
-            "client done at %.1f s), %d failed %s, p50 %d us, p99 %d us%n", name, completed,
+            "client done at %.1f s), %d failed %s, p50 %d us, p99 %d us, suites %s%n", name, completed,
             result.handshakesPerSecond(), durationMs / 1e3, elapsedNs / 1e9, result.failed(), failures,
-            handshakeUs.getValueAtPercentile(50), handshakeUs.getValueAtPercentile(99));
+            handshakeUs.getValueAtPercentile(50), handshakeUs.getValueAtPercentile(99), result.negotiatedSuites());
         return result;
     }
 
@@ -300,9 +348,10 @@ public final class HandshakeBenchmark
     {
         final StringBuilder sb = new StringBuilder(4096);
         sb.append("# Handshakes with and without a flood\n\n")
-            .append(String.format(Locale.ROOT, "Mode %s, %d clients, %.1f s per scenario (warm-up %.1f s), " +
+            .append(String.format(Locale.ROOT, "Mode %s, suite %s, %d clients, %.1f s per scenario (warm-up %.1f s), " +
                 "server worker on CPU %d, flood on CPU %d. Latencies in microseconds.%n%n",
-                context.mode().name().toLowerCase(Locale.ROOT), context.clients(), context.durationMs() / 1e3,
+                context.mode().name().toLowerCase(Locale.ROOT), context.suite().name().toLowerCase(Locale.ROOT),
+                context.clients(), context.durationMs() / 1e3,
                 context.warmupMs() / 1e3, context.serverCpu(), context.floodCpu()));
         sb.append("| |");
         for (final ScenarioResult r : results)
@@ -315,6 +364,7 @@ public final class HandshakeBenchmark
         row(sb, "flood sent pps", results, r -> null == r.flood() ? "-" : String.format(Locale.ROOT, "%.0f",
             r.flood().pps()));
         row(sb, "flood mode", results, r -> null == r.flood() ? "-" : r.flood().mode());
+        row(sb, "negotiated suite", results, ScenarioResult::negotiatedSuites);
         row(sb, "handshakes completed", results, r -> Long.toString(r.completed()));
         row(sb, "handshakes/s (in window)", results, r -> String.format(Locale.ROOT, "%.1f", r.handshakesPerSecond()));
         row(sb, "last client done, s", results, r -> String.format(Locale.ROOT, "%.1f", r.elapsedNs() / 1e9));
@@ -372,6 +422,7 @@ public final class HandshakeBenchmark
     {
         final StringBuilder sb = new StringBuilder(4096);
         sb.append("{\"benchmark\":\"handshake\",\"mode\":\"").append(context.mode().name().toLowerCase(Locale.ROOT))
+            .append("\",\"suite\":\"").append(context.suite().name().toLowerCase(Locale.ROOT))
             .append("\",\"clients\":").append(context.clients())
             .append(",\"duration_s\":").append(String.format(Locale.ROOT, "%.3f", context.durationMs() / 1e3))
             .append(",\"warmup_s\":").append(String.format(Locale.ROOT, "%.3f", context.warmupMs() / 1e3))
@@ -442,6 +493,7 @@ public final class HandshakeBenchmark
     private static void usage(final PrintStream out)
     {
         out.println("usage: HandshakeBenchmark [--duration S] [--warmup S] [--clients N] [--mode psk|cert]");
+        out.println("           [--suite default|ccm8]");
         out.println("           [--flood-rates PPS,...,max|none] [--server-cpu N|-1] [--flood-cpu N|-1]");
         out.println("           [--handshake-timeout-ms MS] [--server-idle-timeout-ms MS] [--max-handshakes N]");
         out.println("           [--out DIR]");
@@ -461,6 +513,7 @@ public final class HandshakeBenchmark
         private long warmupMs = 2_000;
         private int clients = 4;
         private Mode mode = Mode.PSK;
+        private Suite suite = Suite.DEFAULT;
         private long[] floodRates = { 50_000, 0 };
         private int serverCpu = 0;
         private int floodCpu = 1;
@@ -495,6 +548,7 @@ public final class HandshakeBenchmark
                     case "--warmup" -> context.warmupMs(seconds(option, value(args, ++i, option)));
                     case "--clients" -> context.clients((int)number(option, value(args, ++i, option)));
                     case "--mode" -> context.mode(mode(value(args, ++i, option)));
+                    case "--suite" -> context.suite(suite(value(args, ++i, option)));
                     case "--flood-rates" -> context.floodRates(rates(value(args, ++i, option)));
                     case "--server-cpu" -> context.serverCpu((int)number(option, value(args, ++i, option)));
                     case "--flood-cpu" -> context.floodCpu((int)number(option, value(args, ++i, option)));
@@ -563,6 +617,16 @@ public final class HandshakeBenchmark
             };
         }
 
+        private static Suite suite(final String value)
+        {
+            return switch (value)
+            {
+                case "default" -> Suite.DEFAULT;
+                case "ccm8" -> Suite.CCM8;
+                default -> throw new IllegalArgumentException("--suite takes default or ccm8, got " + value);
+            };
+        }
+
         private static long[] rates(final String value)
         {
             if ("none".equals(value))
@@ -621,6 +685,10 @@ public final class HandshakeBenchmark
             if (null == mode)
             {
                 throw new IllegalArgumentException("--mode must be psk or cert");
+            }
+            if (null == suite)
+            {
+                throw new IllegalArgumentException("--suite must be default or ccm8");
             }
             for (final long rate : floodRates)
             {
@@ -744,6 +812,28 @@ public final class HandshakeBenchmark
         public Mode mode()
         {
             return mode;
+        }
+
+        /**
+         * Which cipher suites the clients offer.
+         *
+         * @param suite DEFAULT (default) or CCM8.
+         * @return this.
+         */
+        public Context suite(final Suite suite)
+        {
+            this.suite = suite;
+            return this;
+        }
+
+        /**
+         * Which cipher suites the clients offer.
+         *
+         * @return the suite choice.
+         */
+        public Suite suite()
+        {
+            return suite;
         }
 
         /**

@@ -3,6 +3,7 @@ package io.turnstile.bench.handshake;
 import org.HdrHistogram.Histogram;
 import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.BasicTlsPSKIdentity;
+import org.bouncycastle.tls.CipherSuite;
 import org.bouncycastle.tls.CertificateRequest;
 import org.bouncycastle.tls.DTLSClientProtocol;
 import org.bouncycastle.tls.DTLSTransport;
@@ -20,13 +21,17 @@ import org.bouncycastle.tls.UDPTransport;
 import org.bouncycastle.tls.crypto.TlsCrypto;
 
 import java.io.IOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * One legitimate DTLS 1.2 client of the handshake benchmark, on a thread of its own: from its own source address,
@@ -37,6 +42,10 @@ import java.util.TreeMap;
  * Latencies are recorded in microseconds in this loop's own {@link Histogram}s (read after the thread is joined):
  * the handshake from just before the first ClientHello is sent to {@code connect} returning, and the echo from the
  * record sent to its echo received. Failed iterations are counted by reason, never recorded as latencies.
+ * <p>
+ * The client offers BouncyCastle's default cipher suites, or only the ones it is given (e.g.
+ * {@code TLS_PSK_WITH_AES_128_CCM_8}, to measure the handshake rate of a CCM suite); the suites it negotiated are
+ * kept by name.
  */
 final class HandshakeLoop implements Runnable
 {
@@ -59,6 +68,8 @@ final class HandshakeLoop implements Runnable
     private final Histogram handshakeUs = new Histogram(HIGHEST_TRACKABLE_US, 3);
     private final Histogram echoUs = new Histogram(HIGHEST_TRACKABLE_US, 3);
     private final Map<String, Long> failures = new TreeMap<>();
+    private final int[] offeredSuites;
+    private final Set<Integer> negotiated = new TreeSet<>();
     private long completed;
     private long completedInWindow;
     private long attempts;
@@ -75,6 +86,24 @@ final class HandshakeLoop implements Runnable
         final long maxHandshakes,
         final int clientIndex)
     {
+        this(local, server, mode, crypto, pskIdentity, psk, handshakeTimeoutMs, deadlineNs, maxHandshakes, clientIndex,
+            null);
+    }
+
+    HandshakeLoop(
+        final InetAddress local,
+        final InetSocketAddress server,
+        final HandshakeBenchmark.Mode mode,
+        final TlsCrypto crypto,
+        final byte[] pskIdentity,
+        final byte[] psk,
+        final int handshakeTimeoutMs,
+        final long deadlineNs,
+        final long maxHandshakes,
+        final int clientIndex,
+        final int[] cipherSuites)
+    {
+        this.offeredSuites = null == cipherSuites ? null : cipherSuites.clone();
         this.local = local;
         this.server = server;
         this.mode = mode;
@@ -209,6 +238,20 @@ final class HandshakeLoop implements Runnable
                 }
 
                 @Override
+                protected int[] getSupportedCipherSuites()
+                {
+                    // Not "cipherSuites": AbstractTlsClient has a field of that name, which would shadow this loop's.
+                    return null == offeredSuites ? super.getSupportedCipherSuites() : offeredSuites.clone();
+                }
+
+                @Override
+                public void notifyHandshakeComplete() throws IOException
+                {
+                    super.notifyHandshakeComplete();
+                    negotiated.add(context.getSecurityParametersConnection().getCipherSuite());
+                }
+
+                @Override
                 public int getHandshakeTimeoutMillis()
                 {
                     return timeoutMs;
@@ -221,6 +264,20 @@ final class HandshakeLoop implements Runnable
             protected ProtocolVersion[] getSupportedVersions()
             {
                 return ProtocolVersion.DTLSv12.only();
+            }
+
+            @Override
+            protected int[] getSupportedCipherSuites()
+            {
+                // Not "cipherSuites": AbstractTlsClient has a field of that name, which would shadow this loop's.
+                return null == offeredSuites ? super.getSupportedCipherSuites() : offeredSuites.clone();
+            }
+
+            @Override
+            public void notifyHandshakeComplete() throws IOException
+            {
+                super.notifyHandshakeComplete();
+                negotiated.add(context.getSecurityParametersConnection().getCipherSuite());
             }
 
             @Override
@@ -248,6 +305,37 @@ final class HandshakeLoop implements Runnable
                 };
             }
         };
+    }
+
+    /**
+     * The suites this loop's completed handshakes negotiated (read after the thread is joined).
+     */
+    Set<Integer> negotiated()
+    {
+        return negotiated;
+    }
+
+    /**
+     * A cipher suite's IANA name as BouncyCastle's {@link CipherSuite} constants spell it, else its hex value.
+     */
+    static String suiteName(final int suite)
+    {
+        for (final Field field : CipherSuite.class.getFields())
+        {
+            try
+            {
+                if (Modifier.isStatic(field.getModifiers()) && field.getType() == int.class &&
+                    field.getInt(null) == suite)
+                {
+                    return field.getName();
+                }
+            }
+            catch (final IllegalAccessException ignore)
+            {
+                // public constants are always readable
+            }
+        }
+        return String.format("0x%04x", suite);
     }
 
     Histogram handshakeUs()

@@ -1,9 +1,9 @@
 package io.turnstile.bench.handshake;
 
-import io.turnstile.bench.flood.FloodReport;
+import io.turnstile.tools.JsonWriter;
+import io.turnstile.tools.flood.FloodReport;
 import org.HdrHistogram.Histogram;
 
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -14,6 +14,8 @@ import java.util.Map;
  * @param name             {@code no-flood}, or {@code flood-PPS} / {@code flood-max}.
  * @param floodRate        the flood's target rate: -1 for none, 0 for max, else packets per second.
  * @param clients          concurrent clients.
+ * @param negotiatedSuites the cipher suites the completed handshakes negotiated, by name, comma separated ("-" when
+ *                         none completed).
  * @param durationNs       the measured window: clients begin handshakes only within it.
  * @param elapsedNs        from the clients' start to the last one's end (past the window by the handshakes in
  *                         flight at its end, up to a handshake timeout).
@@ -37,6 +39,7 @@ public record ScenarioResult(
     String name,
     long floodRate,
     int clients,
+    String negotiatedSuites,
     long durationNs,
     long elapsedNs,
     long attempts,
@@ -88,54 +91,47 @@ public record ScenarioResult(
      */
     public String toJson()
     {
-        final StringBuilder sb = new StringBuilder(1024);
-        sb.append("{\"name\":\"").append(name).append('"')
-            .append(",\"flood_rate\":").append(floodRate < 0 ? "null" : floodRate == 0 ? "\"max\"" : floodRate)
-            .append(",\"clients\":").append(clients)
-            .append(",\"window_s\":").append(String.format(Locale.ROOT, "%.3f", durationNs / 1e9))
-            .append(",\"elapsed_s\":").append(String.format(Locale.ROOT, "%.3f", elapsedNs / 1e9))
-            .append(",\"attempts\":").append(attempts)
-            .append(",\"completed\":").append(completed)
-            .append(",\"completed_in_window\":").append(completedInWindow)
-            .append(",\"handshakes_per_s\":").append(String.format(Locale.ROOT, "%.1f", handshakesPerSecond()))
-            .append(",\"failed\":").append(failed())
-            .append(",\"failures\":{");
-        boolean first = true;
-        for (final Map.Entry<String, Long> entry : failures.entrySet())
-        {
-            sb.append(first ? "" : ",").append('"').append(entry.getKey()).append("\":").append(entry.getValue());
-            first = false;
-        }
-        sb.append("},\"handshake_us\":");
-        appendHistogram(sb, handshakeUs);
-        sb.append(",\"echo_us\":");
-        appendHistogram(sb, echoUs);
-        sb.append(",\"flood\":").append(null == flood ? "null" : flood.toJson())
-            .append(",\"server\":{\"received\":").append(serverReceived)
-            .append(",\"hvr\":").append(serverReplies)
-            .append(",\"verified\":").append(serverVerified)
-            .append(",\"dropped\":").append(serverDropped)
-            .append(",\"handshakes_completed\":").append(serverCompleted)
-            .append(",\"handshakes_failed\":").append(serverFailed)
-            .append(",\"refused_by_cap\":").append(serverRefused)
-            .append("},\"echo_cumulative\":").append(echoCounters)
-            .append('}');
-        return sb.toString();
+        final JsonWriter json = new JsonWriter().beginObject().name("name").value(name).name("flood_rate");
+        (floodRate < 0 ? json.raw("null") : floodRate == 0 ? json.value("max") : json.value(floodRate))
+            .name("clients").value(clients)
+            .name("negotiated_suites").value(negotiatedSuites)
+            .name("window_s").value(durationNs / 1e9, 3)
+            .name("elapsed_s").value(elapsedNs / 1e9, 3)
+            .name("attempts").value(attempts)
+            .name("completed").value(completed)
+            .name("completed_in_window").value(completedInWindow)
+            .name("handshakes_per_s").value(handshakesPerSecond(), 1)
+            .name("failed").value(failed())
+            .name("failures").beginObject();
+        failures.forEach((reason, count) -> json.name(reason).value(count));
+        histogram(json.endObject().name("handshake_us"), handshakeUs);
+        histogram(json.name("echo_us"), echoUs);
+        return json.name("flood").raw(null == flood ? "null" : flood.toJson())
+            .name("server").beginObject()
+            .name("received").value(serverReceived)
+            .name("hvr").value(serverReplies)
+            .name("verified").value(serverVerified)
+            .name("dropped").value(serverDropped)
+            .name("handshakes_completed").value(serverCompleted)
+            .name("handshakes_failed").value(serverFailed)
+            .name("refused_by_cap").value(serverRefused)
+            .endObject().name("echo_cumulative").raw(echoCounters)
+            .endObject().toString();
     }
 
-    private static void appendHistogram(final StringBuilder sb, final Histogram histogram)
+    private static void histogram(final JsonWriter json, final Histogram histogram)
     {
-        sb.append("{\"count\":").append(histogram.getTotalCount());
+        json.beginObject().name("count").value(histogram.getTotalCount());
         if (histogram.getTotalCount() > 0)
         {
-            sb.append(",\"min\":").append(histogram.getMinValue())
-                .append(",\"mean\":").append(String.format(Locale.ROOT, "%.1f", histogram.getMean()))
-                .append(",\"p50\":").append(histogram.getValueAtPercentile(50))
-                .append(",\"p90\":").append(histogram.getValueAtPercentile(90))
-                .append(",\"p99\":").append(histogram.getValueAtPercentile(99))
-                .append(",\"p999\":").append(histogram.getValueAtPercentile(99.9))
-                .append(",\"max\":").append(histogram.getMaxValue());
+            json.name("min").value(histogram.getMinValue())
+                .name("mean").value(histogram.getMean(), 1)
+                .name("p50").value(histogram.getValueAtPercentile(50))
+                .name("p90").value(histogram.getValueAtPercentile(90))
+                .name("p99").value(histogram.getValueAtPercentile(99))
+                .name("p999").value(histogram.getValueAtPercentile(99.9))
+                .name("max").value(histogram.getMaxValue());
         }
-        sb.append('}');
+        json.endObject();
     }
 }

@@ -1,5 +1,6 @@
 package io.turnstile.bench.pps;
 
+import io.turnstile.codec.PeerAddress;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -194,7 +195,9 @@ final class NettyEpollResponder implements Responder
         private final AtomicCounter[] counters;
         private final UnsafeBuffer datagram = new UnsafeBuffer(0, 0);
         private final UnsafeBuffer reply = new UnsafeBuffer(0, 0);
-        private final UnsafeBuffer address = new UnsafeBuffer(new byte[16]);
+        private final UnsafeBuffer ipv4 = new UnsafeBuffer(new byte[4]);
+        private final UnsafeBuffer address = new UnsafeBuffer(new byte[PeerAddress.LENGTH]);
+        private final PeerAddress source = new PeerAddress().wrap(address, 0);
         private final byte[] datagramCopy = new byte[DATAGRAM_BYTES];
         private final byte[] replyCopy = new byte[REPLY_BYTES];
         private long nowMs;
@@ -256,16 +259,15 @@ final class NettyEpollResponder implements Responder
             }
             final InetSocketAddress sender = packet.sender();
             final InetAddress senderAddress = sender.getAddress();
-            final int addressLength;
+            // The worker's form: an 18-byte PeerAddress (IPv4 without allocating, through its int).
             if (senderAddress instanceof Inet4Address)
             {
-                address.putInt(0, senderAddress.hashCode(), BIG_ENDIAN);
-                addressLength = 4;
+                ipv4.putInt(0, senderAddress.hashCode(), BIG_ENDIAN);
+                PeerAddress.encodeIpv4(address, 0, ipv4, 0, sender.getPort());
             }
             else
             {
-                address.putBytes(0, senderAddress.getAddress());
-                addressLength = 16;
+                PeerAddress.encode(address, 0, sender);
             }
 
             final ByteBuf out = ctx.alloc().directBuffer(REPLY_BYTES);
@@ -279,7 +281,7 @@ final class NettyEpollResponder implements Responder
                 reply.wrap(replyCopy);
             }
             final VerifyOutcome outcome = verifier.verify(
-                datagram, 0, datagram.capacity(), address, 0, addressLength, sender.getPort(),
+                datagram, 0, datagram.capacity(), source,
                 nowMs, reply, 0, REPLY_BYTES);
             if (outcome == VerifyOutcome.REPLY && ctx.channel().isWritable())
             {

@@ -14,7 +14,7 @@ import java.net.StandardSocketOptions;
 import java.nio.channels.DatagramChannel;
 
 /**
- * What the two NIO busy-loop baselines ({@link NioResponder}, {@link BouncyCastleResponder}) share, so that they
+ * What the two NIO busy-loop baselines ({@link NioAgent}, {@link BouncyCastleAgent}) share, so that they
  * differ only in the verifier between receive and send: the non-blocking {@link DatagramChannel} opened the same way
  * (SO_REUSEPORT, {@value #SOCKET_BUFFER_BYTES}-byte socket buffers, DF when asked) and the per-datagram counts,
  * added to the {@link WorkerCounter}s every {@value #PUBLISH_EVERY} datagrams, whenever the socket is empty, and on

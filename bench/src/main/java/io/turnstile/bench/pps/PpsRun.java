@@ -2,6 +2,10 @@ package io.turnstile.bench.pps;
 
 import io.turnstile.cookie.CookieKeys;
 import io.turnstile.nativeio.WorkerCounter;
+import io.turnstile.tools.Captures;
+import io.turnstile.tools.JsonWriter;
+import io.turnstile.tools.flood.FloodReport;
+import io.turnstile.tools.flood.SpoofedFlood;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
@@ -10,9 +14,9 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.Function;
 
 /**
  * One measurement: start a responder (or N SO_REUSEPORT workers of it) pinned to its CPUs, flood it from another CPU
@@ -23,7 +27,7 @@ import java.util.function.Function;
 final class PpsRun
 {
     private static final long SECOND_NS = TimeUnit.SECONDS.toNanos(1);
-    private static final long FLOOD_SLACK_MS = 1_000;
+    private static final long FLOOD_SLACK_S = 1;
 
     private final Settings settings;
 
@@ -40,7 +44,9 @@ final class PpsRun
      * @param measureS     seconds measured.
      * @param maxPackets   the flood's packet budget.
      * @param cookieKeys   keys every verifier shares.
-     * @param floods       builds the flood.
+     * @param floodMode    raw spoofed sources with sink ports (falls back to UDP where refused), or UDP sockets.
+     * @param sinkPorts    raw mode: sink sockets whose ports the sources use, so replies draw no ICMP.
+     * @param udpSockets   UDP mode: sockets on distinct 127.x.y.z sources, each its own sink.
      * @param dontFragment whether the NIO, BouncyCastle and Netty baselines set the DF bit as Turnstile does.
      */
     record Settings(
@@ -54,7 +60,9 @@ final class PpsRun
         int measureS,
         long maxPackets,
         CookieKeys cookieKeys,
-        Function<Flood.Context, Flood> floods,
+        SpoofedFlood.Mode floodMode,
+        int sinkPorts,
+        int udpSockets,
         boolean dontFragment)
     {
     }
@@ -112,6 +120,62 @@ final class PpsRun
         List<Second> seconds,
         String error)
     {
+        /**
+         * The run as one JSON object: its settings, rates and per-second series; {@code scripts/report.py pps}
+         * renders the tables, medians and ratios from these.
+         *
+         * @return JSON text.
+         */
+        String toJson()
+        {
+            final Settings s = settings;
+            final JsonWriter json = new JsonWriter().beginObject()
+                .name("responder").value(s.responder())
+                .name("batch").value(Responders.batches(s.responder()) ? s.batchSize() : 1)
+                .name("workers").value(s.workers())
+                .name("responder_cpu").value(s.responderCpu())
+                .name("flood_cpu").value(s.floodCpu())
+                .name("target_pps");
+            (s.ratePps() == 0 ? json.value("max") : json.value(s.ratePps()))
+                .name("warmup_s").value(s.warmupS())
+                .name("measure_s").value(s.measureS())
+                .name("description").value(description)
+                .name("topology").value(topology)
+                .name("load_average").value(loadAverage, 2)
+                .name("measured_s").value(measuredSeconds, 1)
+                .name("offered_pps").value(offeredPps, 3)
+                .name("received_pps").value(receivedPps, 3)
+                .name("replied_pps").value(repliedPps, 3)
+                .name("verified_pps").value(verifiedPps, 3)
+                .name("dropped_pps").value(droppedPps, 3)
+                .name("kernel_rcvbuf_drops_pps").value(kernelDropPps, 3)
+                .name("reply_failures").value(replyFailures)
+                .name("udp_no_ports").value(noPorts)
+                .name("error").value(error)
+                .name("seconds").beginArray();
+            for (final Second x : seconds)
+            {
+                json.beginObject().name("t").value(x.second()).name("measured").value(x.measured())
+                    .name("interval_s").value(x.seconds(), 1).name("offered").value(x.offered())
+                    .name("received").value(x.received()).name("replied").value(x.replied())
+                    .name("dropped").value(x.dropped()).name("kernel_drops").value(x.kernelDrop()).endObject();
+            }
+            return json.endArray().endObject().toString();
+        }
+
+        /**
+         * One line for the console.
+         *
+         * @return the rates, or the failure.
+         */
+        String summary()
+        {
+            return String.format(Locale.ROOT, "pps: %-13s batch %-3d workers %d target %-7s offered %,10.0f " +
+                "received %,10.0f replied %,10.0f dropped %,8.0f socket drops %,10.0f%s",
+                settings.responder(), settings.batchSize(), settings.workers(),
+                settings.ratePps() == 0 ? "max" : Long.toString(settings.ratePps()), offeredPps, receivedPps,
+                repliedPps, droppedPps, kernelDropPps, null == error ? "" : "  FAILED " + error);
+        }
     }
 
     PpsRun(final Settings settings)
@@ -136,7 +200,7 @@ final class PpsRun
         final double loadAverage = KernelUdpStats.loadAverage();
         String description = s.responder();
         String topology = "";
-        Flood flood = null;
+        SpoofedFlood flood = null;
         try
         {
             int port = 0;
@@ -158,13 +222,18 @@ final class PpsRun
             }
             description = responders.getFirst().description();
 
-            flood = s.floods().apply(new Flood.Context()
-                .target(loopback)
-                .port(port)
-                .ratePps(s.ratePps())
-                .durationMs(TimeUnit.SECONDS.toMillis(s.warmupS() + s.measureS()) + FLOOD_SLACK_MS)
+            flood = new SpoofedFlood(new SpoofedFlood.Context()
+                .targetAddress(loopback)
+                .targetPort(port)
+                .mode(s.floodMode())
+                .fallbackToUdp(true)
+                .sinkPorts(s.sinkPorts())
+                .udpSockets(s.udpSockets())
+                .rate(s.ratePps())
+                .durationNs(TimeUnit.SECONDS.toNanos(s.warmupS() + s.measureS() + FLOOD_SLACK_S))
                 .maxPackets(s.maxPackets())
-                .cpu(s.floodCpu()));
+                .cpu(s.floodCpu())
+                .notice(line -> System.err.println("pps: " + line)));
 
             final List<long[]> samples = new ArrayList<>();
             final long startNs = System.nanoTime();
@@ -190,15 +259,14 @@ final class PpsRun
                 throw new IllegalStateException("flood stopped during warm-up after " + flood.sent() + " datagrams");
             }
             flood.close();
-            topology = flood.topology();
-            return result(description, topology, loadAverage, samples);
+            return result(description, topology(flood), loadAverage, samples);
         }
         catch (final RuntimeException ex)
         {
             if (null != flood)
             {
                 flood.close();
-                topology = flood.topology();
+                topology = topology(flood);
             }
             return new Result(s, description, topology, loadAverage, 0, 0, 0, 0, 0, 0, 0, 0, 0, List.of(),
                 ex.toString());
@@ -216,8 +284,26 @@ final class PpsRun
         }
     }
 
+    /**
+     * How the datagrams reached the responder and where its replies went, for the report: the mode that ran (after
+     * any fallback), named after the sinks that keep replies from drawing ICMP port-unreachables.
+     */
+    private String topology(final SpoofedFlood flood)
+    {
+        final FloodReport report = flood.report();
+        final SpoofedFlood.Mode mode = null == report || "raw".equals(report.mode()) ?
+            settings.floodMode() : SpoofedFlood.Mode.UDP;
+        final String line = SpoofedFlood.Mode.RAW == mode ?
+            "raw-sinks: SpoofedFlood raw IP_HDRINCL, random sources in 127.0.0.0/8, source ports from " +
+                settings.sinkPorts() + " sink sockets (drop-all BPF: replies dropped in the kernel, no ICMP)" :
+            "udp-sinks: SpoofedFlood UDP, " + settings.udpSockets() + " sockets on distinct 127.x.y.z sources, each " +
+                "a sink (drop-all BPF: replies dropped in the kernel, no ICMP)";
+        return line + "; template " + Captures.DEFAULT_HELLO +
+            (null != report && null != report.notice() ? "; " + report.notice() : "");
+    }
+
     private static long[] sample(
-        final List<AtomicCounter[]> counters, final Flood flood, final int port, final long nowNs)
+        final List<AtomicCounter[]> counters, final SpoofedFlood flood, final int port, final long nowNs)
     {
         long received = 0;
         long replied = 0;

@@ -48,30 +48,47 @@ public interface Responder extends AutoCloseable
     void close();
 
     /**
-     * Configuration shared by every kind of responder: fluent setters, then {@link #conclude()}.
+     * Configuration shared by every kind of responder: immutable, each setter returns a copy with one value changed,
+     * then {@link #conclude()} checks them and fills the bind address.
+     *
+     * @param cookieKeys   keys every responder's verifier shares, so all of them compute the same cookies.
+     * @param counters     the counters the responder adds to, one per {@link WorkerCounter} from
+     *                     {@link WorkerCounter#allocate}, indexed by ordinal.
+     * @param bindAddress  local address to bind; the loopback address when null.
+     * @param port         local port: 0 for an ephemeral one; a fixed one lets SO_REUSEPORT workers share it.
+     * @param batchSize    datagrams per receive batch, 1 to 1024, for the responders that batch (the NIO loops take
+     *                     one at a time).
+     * @param cpu          CPU to pin the responder's thread to, -1 for none.
+     * @param workerId     worker id, for thread names when several workers run.
+     * @param dontFragment whether the baselines (NIO, BouncyCastle, Netty) set the don't-fragment bit on their
+     *                     replies ({@code IP_MTU_DISCOVER = IP_PMTUDISC_DO}) as Turnstile's and the no-crypto
+     *                     baseline's {@code MmsgBatchSocket} always does: the kernel then skips the IP-ID generator per
+     *                     reply, which issue 3 measured at ~13 % of a core when replying to many spoofed addresses.
+     *                     Off by default: a plain NIO or Netty server does not set it, and that is the comparison the
+     *                     issues ask for; on, it isolates the rest.
      */
-    final class Context
+    record Context(
+        CookieKeys cookieKeys,
+        AtomicCounter[] counters,
+        InetAddress bindAddress,
+        int port,
+        int batchSize,
+        int cpu,
+        int workerId,
+        boolean dontFragment)
     {
-        private CookieKeys cookieKeys;
-        private AtomicCounter[] counters;
-        private InetAddress bindAddress;
-        private int port = 0;
-        private int batchSize = BatchSocket.Context.DEFAULT_BATCH_SIZE;
-        private int cpu = -1;
-        private int workerId = 0;
-        private boolean dontFragment = false;
-
         /**
-         * Nothing set: cookie keys and counters must be before {@link #conclude()}.
+         * Nothing set but the defaults: port 0, batch 64, no pinning, worker 0, no DF bit on the baselines.
          */
         public Context()
         {
+            this(null, null, null, 0, BatchSocket.Context.DEFAULT_BATCH_SIZE, -1, 0, false);
         }
 
         /**
-         * Validate and fill defaults.
+         * Check every value and fill the bind address.
          *
-         * @return this.
+         * @return the concluded configuration.
          * @throws IllegalArgumentException or NullPointerException naming the bad value.
          */
         public Context conclude()
@@ -82,10 +99,6 @@ public interface Responder extends AutoCloseable
             {
                 throw new IllegalArgumentException(
                     "counters must hold one AtomicCounter per WorkerCounter, got " + counters.length);
-            }
-            if (null == bindAddress)
-            {
-                bindAddress = InetAddress.getLoopbackAddress();
             }
             if (port < 0 || port > 65_535)
             {
@@ -104,187 +117,79 @@ public interface Responder extends AutoCloseable
             {
                 throw new IllegalArgumentException("workerId must be 0 or more, got " + workerId);
             }
-            return this;
+            return null == bindAddress ? bindAddress(InetAddress.getLoopbackAddress()) : this;
         }
 
         /**
-         * Keys every responder's verifier shares, so all of them compute the same cookies.
-         *
-         * @param cookieKeys the keys.
-         * @return this.
+         * @param cookieKeys see the record.
+         * @return a copy with it set.
          */
         public Context cookieKeys(final CookieKeys cookieKeys)
         {
-            this.cookieKeys = cookieKeys;
-            return this;
+            return new Context(cookieKeys, counters, bindAddress, port, batchSize, cpu, workerId, dontFragment);
         }
 
         /**
-         * Keys the verifier uses.
-         *
-         * @return the keys.
-         */
-        public CookieKeys cookieKeys()
-        {
-            return cookieKeys;
-        }
-
-        /**
-         * Counters the responder adds to, indexed by {@link WorkerCounter} ordinal.
-         *
-         * @param counters from {@link WorkerCounter#allocate}.
-         * @return this.
+         * @param counters see the record.
+         * @return a copy with them set.
          */
         public Context counters(final AtomicCounter[] counters)
         {
-            this.counters = counters;
-            return this;
+            return new Context(cookieKeys, counters, bindAddress, port, batchSize, cpu, workerId, dontFragment);
         }
 
         /**
-         * Counters the responder adds to.
-         *
-         * @return one per {@link WorkerCounter}.
-         */
-        public AtomicCounter[] counters()
-        {
-            return counters;
-        }
-
-        /**
-         * Local address to bind.
-         *
-         * @param bindAddress default the loopback address.
-         * @return this.
+         * @param bindAddress see the record.
+         * @return a copy with it set.
          */
         public Context bindAddress(final InetAddress bindAddress)
         {
-            this.bindAddress = bindAddress;
-            return this;
+            return new Context(cookieKeys, counters, bindAddress, port, batchSize, cpu, workerId, dontFragment);
         }
 
         /**
-         * Local address to bind.
-         *
-         * @return the address.
-         */
-        public InetAddress bindAddress()
-        {
-            return bindAddress;
-        }
-
-        /**
-         * Local port: 0 for an ephemeral one; a fixed one lets several SO_REUSEPORT workers share it.
-         *
-         * @param port 0 to 65535; default 0.
-         * @return this.
+         * @param port see the record.
+         * @return a copy with it set.
          */
         public Context port(final int port)
         {
-            this.port = port;
-            return this;
+            return new Context(cookieKeys, counters, bindAddress, port, batchSize, cpu, workerId, dontFragment);
         }
 
         /**
-         * Local port.
-         *
-         * @return the port.
-         */
-        public int port()
-        {
-            return port;
-        }
-
-        /**
-         * Datagrams per receive batch, for the responders that batch (ignored by the one-at-a-time NIO loops).
-         *
-         * @param batchSize 1 to 1024; default 64.
-         * @return this.
+         * @param batchSize see the record.
+         * @return a copy with it set.
          */
         public Context batchSize(final int batchSize)
         {
-            this.batchSize = batchSize;
-            return this;
+            return new Context(cookieKeys, counters, bindAddress, port, batchSize, cpu, workerId, dontFragment);
         }
 
         /**
-         * Datagrams per receive batch.
-         *
-         * @return the batch size.
-         */
-        public int batchSize()
-        {
-            return batchSize;
-        }
-
-        /**
-         * CPU to pin the responder's thread to.
-         *
-         * @param cpu -1 for none (default), else 0 to 1023.
-         * @return this.
+         * @param cpu see the record.
+         * @return a copy with it set.
          */
         public Context cpu(final int cpu)
         {
-            this.cpu = cpu;
-            return this;
+            return new Context(cookieKeys, counters, bindAddress, port, batchSize, cpu, workerId, dontFragment);
         }
 
         /**
-         * CPU to pin the responder's thread to.
-         *
-         * @return -1 for none.
-         */
-        public int cpu()
-        {
-            return cpu;
-        }
-
-        /**
-         * Whether the baselines (NIO, BouncyCastle, Netty) set the don't-fragment bit on their replies
-         * ({@code IP_MTU_DISCOVER = IP_PMTUDISC_DO}) as Turnstile's and the no-crypto baseline's
-         * {@code MmsgBatchSocket} always does: the kernel then skips the IP-ID generator per reply, which issue 3
-         * measured at ~13 % of a core when replying to many spoofed addresses. Off by default: a plain NIO or Netty
-         * server does not set it, and that is the comparison the issues ask for; on, it isolates the rest.
-         *
-         * @param dontFragment default false.
-         * @return this.
-         */
-        public Context dontFragment(final boolean dontFragment)
-        {
-            this.dontFragment = dontFragment;
-            return this;
-        }
-
-        /**
-         * Whether the baselines set the don't-fragment bit.
-         *
-         * @return true to set it.
-         */
-        public boolean dontFragment()
-        {
-            return dontFragment;
-        }
-
-        /**
-         * Worker id, for thread names when several workers run.
-         *
-         * @param workerId 0 or more; default 0.
-         * @return this.
+         * @param workerId see the record.
+         * @return a copy with it set.
          */
         public Context workerId(final int workerId)
         {
-            this.workerId = workerId;
-            return this;
+            return new Context(cookieKeys, counters, bindAddress, port, batchSize, cpu, workerId, dontFragment);
         }
 
         /**
-         * Worker id.
-         *
-         * @return the id.
+         * @param dontFragment see the record.
+         * @return a copy with it set.
          */
-        public int workerId()
+        public Context dontFragment(final boolean dontFragment)
         {
-            return workerId;
+            return new Context(cookieKeys, counters, bindAddress, port, batchSize, cpu, workerId, dontFragment);
         }
     }
 }

@@ -1,9 +1,14 @@
 package io.turnstile.bench.pps;
 
-import io.turnstile.bench.flood.SpoofedFlood;
 import io.turnstile.cookie.CookieKeys;
 import io.turnstile.cookie.MacAlgorithm;
 import io.turnstile.nativeio.LibC;
+import io.turnstile.tools.Cli;
+import io.turnstile.tools.JsonWriter;
+import io.turnstile.tools.flood.SpoofedFlood;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -12,42 +17,23 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 
 /**
  * The packets-per-second harness (plain Java, not JMH: a sustained flood with loss accounting does not fit JMH's
- * invocation model). Each run starts a responder pinned to one CPU, floods it from another for warm-up + measurement
- * seconds, samples the counters once a second, and the rates over the measurement window go to a markdown table and
- * JSON in the output directory.
- * <pre>
- * ResponderBenchmark [--mode responders|sweep|workers] [options]
- *   --mode responders   every responder x batch size at one offered rate (default)
- *   --mode sweep        one responder at each of --rates: goodput against offered load
- *   --mode workers      turnstile with 1..--max-workers SO_REUSEPORT workers at max rate
- *   --responders LIST   default turnstile,mmsg-nocrypto,netty,nio,bc
- *   --responder NAME    for sweep and workers; default turnstile
- *   --batches LIST      default 1,8,32,64 (responders that batch)   --batch N   for sweep/workers; default 32
- *   --rate PPS|max      default max                                  --rates LIST default 50000,100000,200000,400000,max
- *   --warmup S          default 2 (at most 60)                       --measure S  default 5 (warm-up + measure <= 590)
- *   --responder-cpu N   default 0                                    --flood-cpu N default the last CPU
- *   --max-workers N     default the CPU count                        --flood raw|udp  default raw (SpoofedFlood)
- *   --sink-ports N      raw mode sink sockets, default 16            --udp-sockets N  udp mode sources, default 256
- *   --mac NAME          aes-cmac (default), hmac-sha256, hmac-sha1   --max-packets N  flood budget per run
- *   --out DIR           default bench/results                        --name NAME  file prefix part
- *   --fork true|false   each run in a JVM of its own (default true)
- *   --repeat N          run the plan N times, interleaved; tables show the median run (default 1)
- *   --baseline-df B     true: NIO, BC and Netty set the DF bit on replies as Turnstile does (default false: plain)
- * </pre>
+ * invocation model). Each run starts a responder pinned to one CPU, floods it with {@link SpoofedFlood} from another
+ * for warm-up + measurement seconds, samples the counters once a second, and the rates over the measurement window go
+ * to {@code pps-MODE-NAME-STAMP.json} in the output directory; {@code scripts/report.py pps} renders its markdown
+ * table (medians of repeats, Turnstile's ratios to the baselines) and SVG plot. {@code --help} lists the options.
  */
 public final class ResponderBenchmark
 {
     private static final int DEFAULT_BATCH = 32;
     private static final long MAX_PPS_BUDGET = 5_000_000L;
     private static final long CHILD_GRACE_S = 60;
+    private static final int CHILD_RUN_FAILED = 3;
 
     private ResponderBenchmark()
     {
@@ -56,7 +42,7 @@ public final class ResponderBenchmark
     /**
      * Run the harness.
      *
-     * @param args see the class documentation.
+     * @param args see {@code --help}.
      */
     public static void main(final String[] args)
     {
@@ -67,110 +53,120 @@ public final class ResponderBenchmark
         }
         catch (final IllegalArgumentException ex)
         {
-            System.err.println("pps: " + ex.getMessage());
-            System.exit(2);
+            System.exit(Cli.bad("pps", System.err, ex.getMessage()));
             return;
+        }
+        if (options.help)
+        {
+            new CommandLine(options).usage(System.out);
+            System.exit(0);
         }
         if (!LibC.isAvailable())
         {
             System.err.println("pps: the harness needs the native recvmmsg/sendmmsg bindings (x86_64 Linux)");
             System.exit(1);
         }
-        final CookieKeys keys = CookieKeys.random(options.mac, CookieKeys.DEFAULT_ROTATION_PERIOD_MS,
+        final CookieKeys keys = CookieKeys.random(options.mac(), CookieKeys.DEFAULT_ROTATION_PERIOD_MS,
             CookieKeys.DEFAULT_GRACE_MS);
-        final Function<Flood.Context, Flood> floods = context -> new SpoofedFloodRunner(context
-            .mode(options.floodMode).sinkPorts(options.sinkPorts).udpSockets(options.udpSockets));
-        final List<PpsRun.Settings> plan = plan(options, keys, floods);
+        final List<PpsRun.Settings> plan = plan(options, keys);
         if ("child".equals(options.mode))
         {
             final PpsRun.Result result = new PpsRun(plan.getFirst()).run();
-            ResultFile.write(result, Path.of(options.child));
-            System.exit(0);
+            System.err.println(result.summary());
+            try
+            {
+                Files.writeString(Path.of(options.child), result.toJson());
+            }
+            catch (final IOException ex)
+            {
+                System.err.println("pps: cannot write " + options.child + ": " + ex);
+                System.exit(1);
+            }
+            System.exit(null == result.error() ? 0 : CHILD_RUN_FAILED);
         }
 
         System.err.printf(Locale.ROOT, "pps: %d runs of %d + %d s, about %d s%n", plan.size(), options.warmupS,
             options.measureS, plan.size() * (options.warmupS + options.measureS + 3L));
-        final List<PpsRun.Result> results = new ArrayList<>();
+        final JsonWriter json = new JsonWriter().beginObject().name("mode").value(options.mode)
+            .name("environment").value(environment(options)).name("runs").beginArray();
+        boolean failed = false;
         for (final PpsRun.Settings settings : plan)
         {
-            final PpsRun.Result result = options.fork ? forked(settings, options) : new PpsRun(settings).run();
-            results.add(result);
-            System.err.printf(Locale.ROOT, "pps: %-13s batch %-3d workers %d target %-7s offered %,10.0f " +
-                "received %,10.0f replied %,10.0f dropped %,8.0f socket drops %,10.0f%s%n",
-                settings.responder(), settings.batchSize(), settings.workers(),
-                settings.ratePps() == 0 ? "max" : Long.toString(settings.ratePps()), result.offeredPps(),
-                result.receivedPps(), result.repliedPps(), result.droppedPps(), result.kernelDropPps(),
-                null == result.error() ? "" : "  FAILED " + result.error());
-            if (!options.fork)
+            if (options.fork)
             {
+                final String run = forked(settings, options);
+                failed |= run.contains("\"error\":\"");
+                json.raw(run);
+            }
+            else
+            {
+                final PpsRun.Result result = new PpsRun(settings).run();
+                System.err.println(result.summary());
+                failed |= null != result.error();
+                json.raw(result.toJson());
                 System.gc();
             }
         }
+        final String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        final Path file = Path.of(options.out, "pps-" + options.mode + "-" + options.name + "-" + stamp + ".json");
+        try
+        {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Files.writeString(file, json.endArray().endObject().toString() + "\n");
+        }
+        catch (final IOException ex)
+        {
+            System.err.println("pps: cannot write " + file + ": " + ex);
+            System.exit(1);
+        }
+        System.out.println(file);
+        System.err.println("pps: results in " + file);
+        System.exit(failed ? 1 : 0);
+    }
 
-        final String environment = String.format(Locale.ROOT,
+    private static String environment(final Options o)
+    {
+        return String.format(Locale.ROOT,
             "%d CPUs, JDK %s, %s cookies, responder CPU %d, flood CPU %d, warm-up %d s, measured %d s, %s, " +
                 "baselines %s the DF bit",
-            Runtime.getRuntime().availableProcessors(), Runtime.version(), options.mac, options.responderCpu,
-            options.floodCpu, options.warmupS, options.measureS,
-            options.floodCpu == options.responderCpu || "workers".equals(options.mode) ?
+            Runtime.getRuntime().availableProcessors(), Runtime.version(), o.mac(), o.responderCpu, o.floodCpu,
+            o.warmupS, o.measureS, o.floodCpu == o.responderCpu || "workers".equals(o.mode) ?
                 "flood shares a CPU with a worker where workers reach its CPU" : "flood on its own CPU",
-            options.baselineDf ? "set" : "do not set");
-        final String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-        final Path prefix = Path.of(options.out, "pps-" + options.mode + "-" + options.name + "-" + stamp);
-        final String markdown = new PpsReport(options.mode, environment, results).write(prefix);
-        System.out.print(markdown);
-        System.err.println("pps: results in " + prefix + ".json and " + prefix + ".md");
-        final boolean failed = results.stream().anyMatch(r -> null != r.error());
-        System.exit(failed ? 1 : 0);
+            o.baselineDf ? "set" : "do not set");
     }
 
     /**
      * The runs a mode makes.
      *
-     * @param o      the options.
-     * @param keys   cookie keys for in-process runs (a forked child makes its own).
-     * @param floods builds each run's flood.
+     * @param o    the options.
+     * @param keys cookie keys for in-process runs (a forked child makes its own).
      * @return the runs, in order.
      */
-    static List<PpsRun.Settings> plan(
-        final Options o, final CookieKeys keys, final Function<Flood.Context, Flood> floods)
+    static List<PpsRun.Settings> plan(final Options o, final CookieKeys keys)
     {
         final List<PpsRun.Settings> plan = new ArrayList<>();
         final long budget = (o.warmupS + o.measureS + 1L) * MAX_PPS_BUDGET;
-        final long maxPackets = o.maxPackets > 0 ? o.maxPackets : Math.min(budget, Flood.Context.MAX_PACKETS);
-        switch (o.mode)
+        final long maxPackets = o.maxPackets > 0 ? o.maxPackets : Math.min(budget, SpoofedFlood.Context.MAX_PACKETS);
+        final SpoofedFlood.Mode flood = "udp".equals(o.flood) ? SpoofedFlood.Mode.UDP : SpoofedFlood.Mode.RAW;
+        final List<String> responders = "responders".equals(o.mode) ? o.responders : List.of(o.responder);
+        final List<Long> rates = "sweep".equals(o.mode) ? o.rates() : List.of(rate(o.rate));
+        final int fromWorkers = "workers".equals(o.mode) ? 1 : o.workers;
+        final int toWorkers = "workers".equals(o.mode) ? o.maxWorkers : o.workers;
+        for (final String responder : responders)
         {
-            case "child" -> plan.add(new PpsRun.Settings(o.responder, o.batch, o.workers, o.responderCpu, o.floodCpu,
-                o.ratePps, o.warmupS, o.measureS, maxPackets, keys, floods, o.baselineDf));
-            case "responders" ->
+            final int[] batches = !"responders".equals(o.mode) ? new int[]{o.batch} :
+                Responders.batches(responder) ? o.batches : new int[]{1};
+            for (final int batch : batches)
             {
-                for (final String responder : o.responders)
+                for (final long rate : rates)
                 {
-                    final int[] batches = Responders.batches(responder) ? o.batches : new int[]{1};
-                    for (final int batch : batches)
+                    for (int workers = fromWorkers; workers <= toWorkers; workers++)
                     {
-                        plan.add(new PpsRun.Settings(responder, batch, 1, o.responderCpu, o.floodCpu, o.ratePps,
-                            o.warmupS, o.measureS, maxPackets, keys, floods, o.baselineDf));
+                        plan.add(new PpsRun.Settings(responder, batch, workers, o.responderCpu, o.floodCpu, rate,
+                            o.warmupS, o.measureS, maxPackets, keys, flood, o.sinkPorts, o.udpSockets, o.baselineDf));
                     }
                 }
             }
-            case "sweep" ->
-            {
-                for (final long rate : o.rates)
-                {
-                    plan.add(new PpsRun.Settings(o.responder, o.batch, 1, o.responderCpu, o.floodCpu, rate,
-                        o.warmupS, o.measureS, maxPackets, keys, floods, o.baselineDf));
-                }
-            }
-            case "workers" ->
-            {
-                for (int workers = 1; workers <= o.maxWorkers; workers++)
-                {
-                    plan.add(new PpsRun.Settings(o.responder, o.batch, workers, o.responderCpu, o.floodCpu,
-                        o.ratePps, o.warmupS, o.measureS, maxPackets, keys, floods, o.baselineDf));
-                }
-            }
-            default -> throw new IllegalArgumentException("mode must be responders, sweep or workers, got " + o.mode);
         }
         // Repeats are interleaved, so that a machine that gets busier or quieter during the run shifts every
         // configuration alike rather than the ones that happened to run last.
@@ -188,14 +184,14 @@ public final class ResponderBenchmark
      *
      * @param settings the run.
      * @param o        the options, for the flood and MAC settings the child needs too.
-     * @return what the child measured, or a result carrying the error.
+     * @return the run's JSON object as the child wrote it, or one carrying the error.
      */
-    static PpsRun.Result forked(final PpsRun.Settings settings, final Options o)
+    static String forked(final PpsRun.Settings settings, final Options o)
     {
         Path file = null;
         try
         {
-            file = Files.createTempFile("pps-run-", ".tsv");
+            file = Files.createTempFile("pps-run-", ".json");
             final List<String> command = new ArrayList<>();
             command.add(ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
@@ -211,8 +207,8 @@ public final class ResponderBenchmark
                 "--warmup", Integer.toString(settings.warmupS()),
                 "--measure", Integer.toString(settings.measureS()),
                 "--max-packets", Long.toString(settings.maxPackets()),
-                "--mac", o.mac.label(),
-                "--flood", o.floodMode.label(),
+                "--mac", o.mac,
+                "--flood", o.flood,
                 "--sink-ports", Integer.toString(o.sinkPorts),
                 "--udp-sockets", Integer.toString(o.udpSockets),
                 "--baseline-df", Boolean.toString(settings.dontFragment())));
@@ -226,22 +222,20 @@ public final class ResponderBenchmark
                 child.destroyForcibly();
                 throw new IllegalStateException("run did not finish within " + timeoutS + " s");
             }
-            if (child.exitValue() != 0)
+            if (child.exitValue() != 0 && child.exitValue() != CHILD_RUN_FAILED)
             {
                 throw new IllegalStateException("run exited with " + child.exitValue());
             }
-            return ResultFile.read(file, settings);
+            return Files.readString(file);
         }
         catch (final IOException | RuntimeException ex)
         {
-            return new PpsRun.Result(settings, settings.responder(), "", -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, List.of(),
-                ex.toString());
+            return failed(settings, ex.toString());
         }
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
-            return new PpsRun.Result(settings, settings.responder(), "", -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, List.of(),
-                "interrupted");
+            return failed(settings, "interrupted");
         }
         finally
         {
@@ -259,38 +253,75 @@ public final class ResponderBenchmark
         }
     }
 
+    private static String failed(final PpsRun.Settings settings, final String error)
+    {
+        System.err.println("pps: " + settings.responder() + " batch " + settings.batchSize() + " FAILED " + error);
+        return new PpsRun.Result(settings, settings.responder(), "", -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, List.of(), error)
+            .toJson();
+    }
+
     /**
-     * The parsed command line.
+     * The command line, parsed by picocli; {@link #parse(String[])} checks the values.
      */
+    @Command(name = "ResponderBenchmark", sortOptions = false, usageHelpWidth = 120,
+        description = "Packets per second of responders under a SpoofedFlood; see scripts/bench --help.")
     static final class Options
     {
+        @Option(names = "--mode", description = "responders (every responder x batch, default), sweep (one " +
+            "responder at each of --rates) or workers (1..--max-workers SO_REUSEPORT workers).")
         String mode = "responders";
+        @Option(names = "--responders", split = ",", description = "Default turnstile,mmsg-nocrypto,netty,nio,bc.")
         List<String> responders = Responders.NAMES;
+        @Option(names = "--responder", description = "For sweep and workers; default turnstile.")
         String responder = "turnstile";
+        @Option(names = "--batches", split = ",", description = "Default 1,8,32,64 (responders that batch).")
         int[] batches = {1, 8, 32, 64};
+        @Option(names = "--batch", description = "For sweep and workers; default 32.")
         int batch = DEFAULT_BATCH;
-        long ratePps = 0;
-        long[] rates = {50_000, 100_000, 200_000, 400_000, 0};
+        @Option(names = "--rate", paramLabel = "PPS|max", description = "Default max.")
+        String rate = "max";
+        @Option(names = "--rates", split = ",", description = "Default 50000,100000,200000,400000,max.")
+        List<String> rates = List.of("50000", "100000", "200000", "400000", "max");
+        @Option(names = "--warmup", description = "Seconds, default 2 (at most 60).")
         int warmupS = 2;
+        @Option(names = "--measure", description = "Seconds, default 5 (warm-up + measure <= 590).")
         int measureS = 5;
+        @Option(names = "--responder-cpu", description = "Default 0.")
         int responderCpu = 0;
+        @Option(names = "--flood-cpu", description = "Default the last CPU.")
         int floodCpu = Runtime.getRuntime().availableProcessors() - 1;
+        @Option(names = "--max-workers", description = "Default the CPU count.")
         int maxWorkers = Runtime.getRuntime().availableProcessors();
-        MacAlgorithm mac = MacAlgorithm.AES_CMAC;
-        SpoofedFlood.Mode floodMode = SpoofedFlood.Mode.RAW;
+        @Option(names = "--mac", description = "aes-cmac (default), hmac-sha256 or hmac-sha1.")
+        String mac = "aes-cmac";
+        @Option(names = "--flood", description = "raw (default) or udp.")
+        String flood = "raw";
+        @Option(names = "--sink-ports", description = "Raw mode sink sockets, default 16.")
         int sinkPorts = SpoofedFlood.Context.DEFAULT_SINK_PORTS;
+        @Option(names = "--udp-sockets", description = "UDP mode sources, default 256.")
         int udpSockets = SpoofedFlood.Context.DEFAULT_UDP_SOCKETS;
+        @Option(names = "--max-packets", description = "Flood budget per run.")
         long maxPackets = 0;
-        String out = "bench/results";
+        @Option(names = "--out", description = "Output directory, default reports.")
+        String out = "reports";
+        @Option(names = "--name", description = "File name part.")
         String name = "run";
+        @Option(names = "--fork", arity = "1", description = "Each run in a JVM of its own (default true).")
         boolean fork = true;
+        @Option(names = "--repeat", description = "Run the plan N times, interleaved; reports show the median.")
         int repeat = 1;
+        @Option(names = "--baseline-df", arity = "1", description = "true: NIO, BC and Netty set the DF bit on " +
+            "replies as Turnstile does (default false: plain servers).")
         boolean baselineDf = false;
+        @Option(names = "--workers", hidden = true)
         int workers = 1;
+        @Option(names = "--child", hidden = true)
         String child;
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "This text.")
+        boolean help;
 
         /**
-         * Parse the command line.
+         * Parse and check the command line.
          *
          * @param args the arguments.
          * @return the options.
@@ -299,65 +330,45 @@ public final class ResponderBenchmark
         static Options parse(final String[] args)
         {
             final Options o = new Options();
-            for (int i = 0; i < args.length; i++)
+            try
             {
-                final String option = args[i];
-                if ("-h".equals(option) || "--help".equals(option))
-                {
-                    System.out.println("see the Javadoc of io.turnstile.bench.pps.ResponderBenchmark, or scripts/bench " +
-                        "--help");
-                    System.exit(0);
-                }
-                if (i + 1 >= args.length)
-                {
-                    throw new IllegalArgumentException(option + " needs a value");
-                }
-                final String value = args[++i];
-                switch (option)
-                {
-                    case "--mode" -> o.mode = value;
-                    case "--responders" -> o.responders = names(value);
-                    case "--responder" -> o.responder = names(value).getFirst();
-                    case "--batches" -> o.batches = Arrays.stream(value.split(",")).mapToInt(v -> range(
-                        "--batches", v, 1, 1024)).toArray();
-                    case "--batch" -> o.batch = range(option, value, 1, 1024);
-                    case "--rate" -> o.ratePps = rate(value);
-                    case "--rates" -> o.rates = Arrays.stream(value.split(",")).mapToLong(ResponderBenchmark::rate)
-                        .toArray();
-                    case "--warmup" -> o.warmupS = range(option, value, 0, 60);
-                    case "--measure" -> o.measureS = range(option, value, 1, 590);
-                    case "--responder-cpu" -> o.responderCpu = range(option, value, -1, 1023);
-                    case "--flood-cpu" -> o.floodCpu = range(option, value, -1, 1023);
-                    case "--max-workers" -> o.maxWorkers = range(option, value, 1, 1024);
-                    case "--mac" -> o.mac = mac(value);
-                    case "--flood" -> o.floodMode = switch (value)
-                    {
-                        case "raw" -> SpoofedFlood.Mode.RAW;
-                        case "udp" -> SpoofedFlood.Mode.UDP;
-                        default -> throw new IllegalArgumentException("--flood must be raw or udp, got " + value);
-                    };
-                    case "--sink-ports" -> o.sinkPorts = range(option, value, 1, 1024);
-                    case "--udp-sockets" ->
-                        o.udpSockets = range(option, value, 1, SpoofedFlood.Context.MAX_UDP_SOCKETS);
-                    case "--max-packets" -> o.maxPackets = Long.parseLong(value);
-                    case "--out" -> o.out = value;
-                    case "--fork" -> o.fork = Boolean.parseBoolean(value);
-                    case "--repeat" -> o.repeat = range(option, value, 1, 100);
-                    case "--baseline-df" -> o.baselineDf = Boolean.parseBoolean(value);
-                    case "--workers" -> o.workers = range(option, value, 1, 1024);
-                    case "--child" -> o.child = value;
-                    case "--name" -> o.name = value;
-                    default -> throw new IllegalArgumentException("unknown option " + option);
-                }
+                new CommandLine(o).setOverwrittenOptionsAllowed(true).parseArgs(args);
+            }
+            catch (final CommandLine.ParameterException ex)
+            {
+                throw new IllegalArgumentException(Cli.message(ex), ex);
+            }
+            if (!List.of("responders", "sweep", "workers", "child").contains(o.mode))
+            {
+                throw new IllegalArgumentException("--mode must be responders, sweep or workers, got " + o.mode);
+            }
+            for (final String name : o.responders)
+            {
+                responder(name);
+            }
+            responder(o.responder);
+            for (final int batch : o.batches)
+            {
+                range("--batches", batch, 1, 1024);
+            }
+            range("--batch", o.batch, 1, 1024);
+            rate(o.rate);
+            o.rates();
+            range("--warmup", o.warmupS, 0, 60);
+            range("--measure", o.measureS, 1, 590);
+            range("--responder-cpu", o.responderCpu, -1, 1023);
+            range("--flood-cpu", o.floodCpu, -1, 1023);
+            range("--max-workers", o.maxWorkers, 1, 1024);
+            range("--repeat", o.repeat, 1, 100);
+            o.mac();
+            if (!"raw".equals(o.flood) && !"udp".equals(o.flood))
+            {
+                throw new IllegalArgumentException("--flood must be raw or udp, got " + o.flood);
             }
             if (o.warmupS + o.measureS > 590)
             {
                 throw new IllegalArgumentException("--warmup + --measure must be at most 590 s (a flood is at most " +
                     "600 s), got " + (o.warmupS + o.measureS));
-            }
-            if (!List.of("responders", "sweep", "workers", "child").contains(o.mode))
-            {
-                throw new IllegalArgumentException("--mode must be responders, sweep or workers, got " + o.mode);
             }
             if ("child".equals(o.mode) && null == o.child)
             {
@@ -366,47 +377,37 @@ public final class ResponderBenchmark
             return o;
         }
 
-        private static List<String> names(final String value)
+        List<Long> rates()
         {
-            final List<String> names = List.of(value.split(","));
-            for (final String name : names)
-            {
-                if (!Responders.NAMES.contains(name))
-                {
-                    throw new IllegalArgumentException("responder must be one of " + Responders.NAMES + ", got " + name);
-                }
-            }
-            return names;
+            return rates.stream().map(ResponderBenchmark::rate).toList();
         }
 
-        private static int range(final String option, final String value, final int min, final int max)
+        MacAlgorithm mac()
         {
-            final int parsed;
-            try
-            {
-                parsed = Integer.parseInt(value.trim());
-            }
-            catch (final NumberFormatException ex)
-            {
-                throw new IllegalArgumentException(option + " must be a number, got " + value);
-            }
-            if (parsed < min || parsed > max)
-            {
-                throw new IllegalArgumentException(option + " must be " + min + " to " + max + ", got " + value);
-            }
-            return parsed;
-        }
-
-        private static MacAlgorithm mac(final String value)
-        {
-            return switch (value.toLowerCase(Locale.ROOT))
+            return switch (mac.toLowerCase(Locale.ROOT))
             {
                 case "aes-cmac" -> MacAlgorithm.AES_CMAC;
                 case "hmac-sha256" -> MacAlgorithm.HMAC_SHA256;
                 case "hmac-sha1" -> MacAlgorithm.HMAC_SHA1;
                 default -> throw new IllegalArgumentException(
-                    "--mac must be aes-cmac, hmac-sha256 or hmac-sha1, got " + value);
+                    "--mac must be aes-cmac, hmac-sha256 or hmac-sha1, got " + mac);
             };
+        }
+
+        private static void responder(final String name)
+        {
+            if (!Responders.NAMES.contains(name))
+            {
+                throw new IllegalArgumentException("responder must be one of " + Responders.NAMES + ", got " + name);
+            }
+        }
+
+        private static void range(final String option, final int value, final int min, final int max)
+        {
+            if (value < min || value > max)
+            {
+                throw new IllegalArgumentException(option + " must be " + min + " to " + max + ", got " + value);
+            }
         }
     }
 

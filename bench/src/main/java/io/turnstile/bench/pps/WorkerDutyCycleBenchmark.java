@@ -1,12 +1,12 @@
 package io.turnstile.bench.pps;
 
-import io.turnstile.bench.flood.SpoofedFlood;
 import io.turnstile.cookie.CookieKeys;
 import io.turnstile.nativeio.BatchSocket;
 import io.turnstile.nativeio.LibC;
 import io.turnstile.nativeio.MmsgBatchSocket;
 import io.turnstile.nativeio.VerifierAgent;
 import io.turnstile.nativeio.WorkerCounter;
+import io.turnstile.tools.flood.SpoofedFlood;
 import io.turnstile.verifier.ClientHelloVerifier;
 import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -88,7 +88,7 @@ public class WorkerDutyCycleBenchmark
     private final List<Throwable> errors = new ArrayList<>();
     private AtomicCounter[] counters;
     private AgentInvoker invoker;
-    private SpoofedFloodRunner flood;
+    private SpoofedFlood flood;
     private long received;
     private long replied;
     private long verified;
@@ -169,14 +169,14 @@ public class WorkerDutyCycleBenchmark
         {
             throw new IllegalStateException("agent failed to start: " + errors);
         }
-        flood = new SpoofedFloodRunner(new Flood.Context()
-            .target(loopback)
-            .port(agent.socket().localPort())
+        flood = new SpoofedFlood(new SpoofedFlood.Context()
+            .targetAddress(loopback)
+            .targetPort(agent.socket().localPort())
             .mode(SpoofedFlood.Mode.valueOf(floodMode))
-            .durationMs(FLOOD_MS)
+            .fallbackToUdp(true)
+            .durationNs(TimeUnit.MILLISECONDS.toNanos(FLOOD_MS))
             .maxPackets(FLOOD_PACKETS)
-            .cpu(senderCpu));
-        flood.start();
+            .cpu(senderCpu)).start();
     }
 
     /**

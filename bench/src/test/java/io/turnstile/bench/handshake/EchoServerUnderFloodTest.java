@@ -1,12 +1,12 @@
 package io.turnstile.bench.handshake;
 
-import io.turnstile.bench.flood.FloodReport;
-import io.turnstile.bench.flood.SpoofedFlood;
 import io.turnstile.nativeio.LibC;
 import io.turnstile.nativeio.VerifierServer;
 import io.turnstile.server.handshake.EchoServer;
 import io.turnstile.server.handshake.ServerCredentials;
 import io.turnstile.server.handshake.SessionTable;
+import io.turnstile.tools.flood.FloodReport;
+import io.turnstile.tools.flood.SpoofedFlood;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

@@ -45,10 +45,30 @@ class HandshakeBenchmarkTest
     }
 
     @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldRestrictClientsToTheCcm8Suite(@TempDir final Path out) throws Exception
+    {
+        final HandshakeBenchmark.Context context = HandshakeBenchmark.Context.parse(new String[]
+        {
+            "--duration", "1", "--warmup", "0", "--clients", "1", "--mode", "psk", "--suite", "ccm8",
+            "--flood-rates", "none", "--server-cpu", "-1", "--out", out.toString()
+        });
+
+        final List<ScenarioResult> results = new HandshakeBenchmark(context).run();
+
+        final ScenarioResult noFlood = results.get(0);
+        assertTrue(noFlood.completed() >= 1, noFlood::toJson);
+        assertEquals("TLS_PSK_WITH_AES_128_CCM_8", noFlood.negotiatedSuites(), noFlood::toJson);
+        assertTrue(HandshakeBenchmark.toMarkdown(context, results).contains("Mode psk, suite ccm8,"));
+        assertTrue(HandshakeBenchmark.toJson(context, results).contains("\"suite\":\"ccm8\""));
+    }
+
+    @Test
     void shouldRefuseBadOptionsByName()
     {
         assertRefused("--clients", "--clients", "0");
         assertRefused("--mode", "--mode", "rsa");
+        assertRefused("--suite", "--suite", "gcm");
         assertRefused("--flood-rates", "--flood-rates", "50000,-3");
         assertRefused("--flood-rates", "--flood-rates", "lots");
         assertRefused("--duration", "--duration", "9999");

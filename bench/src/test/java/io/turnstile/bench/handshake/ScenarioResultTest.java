@@ -33,6 +33,7 @@ class ScenarioResultTest
         final String json = result.toJson();
 
         assertTrue(json.startsWith("{\"name\":\"flood-max\",\"flood_rate\":\"max\","), json);
+        assertTrue(json.contains("\"negotiated_suites\":\"TLS_PSK_WITH_AES_128_CCM_8\""), json);
         assertTrue(json.contains("\"failures\":{\"handshake_timeout\":2}"), json);
         assertTrue(json.contains("\"handshake_us\":{\"count\":3,\"min\":1000,"), json);
         assertTrue(json.contains("\"echo_us\":{\"count\":0}"), json);
@@ -47,8 +48,8 @@ class ScenarioResultTest
         final long completed,
         final long completedInWindow)
     {
-        return new ScenarioResult("flood-max", 0, 2, durationNs, elapsedNs, completed + 3, completed,
-            completedInWindow, failures, new Histogram(HandshakeLoop.HIGHEST_TRACKABLE_US, 3),
+        return new ScenarioResult("flood-max", 0, 2, "TLS_PSK_WITH_AES_128_CCM_8", durationNs, elapsedNs,
+            completed + 3, completed, completedInWindow, failures, new Histogram(HandshakeLoop.HIGHEST_TRACKABLE_US, 3),
             new Histogram(HandshakeLoop.HIGHEST_TRACKABLE_US, 3), null, 10, 5, 3, 0, 3, 0, 0, "{\"created\":3}");
     }
 }

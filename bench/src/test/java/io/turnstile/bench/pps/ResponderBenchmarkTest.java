@@ -19,7 +19,7 @@ class ResponderBenchmarkTest
     {
         final ResponderBenchmark.Options options = ResponderBenchmark.Options.parse(new String[]{
             "--responders", "turnstile,nio,netty,bc", "--batches", "1,64"});
-        final List<PpsRun.Settings> plan = ResponderBenchmark.plan(options, CookieKeys.random(), null);
+        final List<PpsRun.Settings> plan = ResponderBenchmark.plan(options, CookieKeys.random());
         assertEquals(List.of("turnstile/1", "turnstile/64", "nio/1", "netty/1", "netty/64", "bc/1"),
             plan.stream().map(s -> s.responder() + "/" + s.batchSize()).toList());
     }
@@ -28,11 +28,11 @@ class ResponderBenchmarkTest
     void shouldPlanASweepOverTheRatesAndWorkersUpToTheMaximum()
     {
         final List<PpsRun.Settings> sweep = ResponderBenchmark.plan(ResponderBenchmark.Options.parse(
-            new String[]{"--mode", "sweep", "--rates", "50k,200000,max"}), CookieKeys.random(), null);
+            new String[]{"--mode", "sweep", "--rates", "50k,200000,max"}), CookieKeys.random());
         assertEquals(List.of(50_000L, 200_000L, 0L), sweep.stream().map(PpsRun.Settings::ratePps).toList());
 
         final List<PpsRun.Settings> workers = ResponderBenchmark.plan(ResponderBenchmark.Options.parse(
-            new String[]{"--mode", "workers", "--max-workers", "3"}), CookieKeys.random(), null);
+            new String[]{"--mode", "workers", "--max-workers", "3"}), CookieKeys.random());
         assertEquals(List.of(1, 2, 3), workers.stream().map(PpsRun.Settings::workers).toList());
     }
 
@@ -40,7 +40,7 @@ class ResponderBenchmarkTest
     void shouldInterleaveRepeats()
     {
         final List<PpsRun.Settings> plan = ResponderBenchmark.plan(ResponderBenchmark.Options.parse(new String[]{
-            "--responders", "turnstile,nio", "--batches", "8", "--repeat", "2"}), CookieKeys.random(), null);
+            "--responders", "turnstile,nio", "--batches", "8", "--repeat", "2"}), CookieKeys.random());
         assertEquals(List.of("turnstile", "nio", "turnstile", "nio"),
             plan.stream().map(PpsRun.Settings::responder).toList());
     }

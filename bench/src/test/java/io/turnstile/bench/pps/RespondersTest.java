@@ -1,9 +1,11 @@
 package io.turnstile.bench.pps;
 
-import io.turnstile.bench.Captures;
+import io.turnstile.codec.DtlsRecordDecoder;
+import io.turnstile.codec.HelloVerifyRequestEncoder;
 import io.turnstile.cookie.CookieKeys;
 import io.turnstile.nativeio.LibC;
 import io.turnstile.nativeio.WorkerCounter;
+import io.turnstile.tools.Captures;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
@@ -57,7 +59,7 @@ class RespondersTest
             client.send(ByteBuffer.wrap(hello), server);
             final byte[] hvr = receive(client);
             assertEquals(22, hvr[0], "a handshake record");
-            assertEquals(3, hvr[Captures.RECORD_HEADER_LENGTH], "hello_verify_request");
+            assertEquals(3, hvr[DtlsRecordDecoder.HEADER_LENGTH], "hello_verify_request");
             assertArrayEquals(Arrays.copyOfRange(hello, 5, 11), Arrays.copyOfRange(hvr, 5, 11),
                 "the HVR carries the hello's record sequence number (RFC 6347 4.2.1)");
             assertTrue(hvr.length <= hello.length, "never amplifies: " + hvr.length + " > " + hello.length);
@@ -88,7 +90,7 @@ class RespondersTest
             client.bind(new InetSocketAddress(loopback, 0));
             client.send(ByteBuffer.wrap(hello), server);
             final byte[] hvr = receive(client);
-            assertEquals(3, hvr[Captures.RECORD_HEADER_LENGTH], "hello_verify_request");
+            assertEquals(3, hvr[DtlsRecordDecoder.HEADER_LENGTH], "hello_verify_request");
             assertTrue(responder.description().contains("DF set"), responder.description());
         }
     }
@@ -111,7 +113,7 @@ class RespondersTest
             client.send(ByteBuffer.wrap(truncated), server);
             client.send(ByteBuffer.wrap(hello), server);
             final byte[] hvr = receive(client);
-            assertEquals(3, hvr[Captures.RECORD_HEADER_LENGTH], "only the well-formed hello is answered");
+            assertEquals(3, hvr[DtlsRecordDecoder.HEADER_LENGTH], "only the well-formed hello is answered");
             await(counters[WorkerCounter.RECEIVED.ordinal()], 2);
             await(counters[WorkerCounter.DROPPED.ordinal()], 1);
             assertEquals(1, counters[WorkerCounter.REPLIES.ordinal()].get());
@@ -137,11 +139,11 @@ class RespondersTest
             {
                 client.send(ByteBuffer.wrap(hello), server);
                 final byte[] reply = receive(client);
-                assertArrayEquals(MmsgNoCryptoResponder.fixedReply(), reply);
-                assertEquals(MmsgNoCryptoResponder.REPLY_LENGTH, Captures.HVR_COOKIE_LENGTH_OFFSET + 1 +
+                assertArrayEquals(MmsgNoCryptoAgent.fixedReply(), reply);
+                assertEquals(MmsgNoCryptoAgent.REPLY_LENGTH, HelloVerifyRequestEncoder.COOKIE_LENGTH_OFFSET + 1 +
                     Captures.hvrCookie(reply, reply.length).length, "shaped like an HVR with a 32-byte cookie");
             }
-            client.send(ByteBuffer.wrap(new byte[MmsgNoCryptoResponder.REPLY_LENGTH - 1]), server);
+            client.send(ByteBuffer.wrap(new byte[MmsgNoCryptoAgent.REPLY_LENGTH - 1]), server);
             await(counters[WorkerCounter.DROPPED.ordinal()], 1);
             assertEquals(4, counters[WorkerCounter.RECEIVED.ordinal()].get());
             assertEquals(3, counters[WorkerCounter.REPLIES.ordinal()].get());

@@ -1,191 +1,157 @@
 package io.turnstile.server.handshake;
 
-import org.agrona.DirectBuffer;
+import io.turnstile.codec.PeerAddress;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
-import java.util.Arrays;
 
 /**
- * A peer's address and UDP port as a map key: the address is always 16 bytes, an IPv4 address as the IPv4-mapped
- * IPv6 address {@code ::ffff:a.b.c.d}, the same form the cookie and the worker's accepted-peer set use.
+ * A {@link PeerAddress} that owns its 18 bytes, for use as a map key: the session table's keys and the worker's probe.
+ * Equality and hash are the peer's bytes, so an IPv4 peer seen through an IPv4 socket and through a dual-stack one
+ * is one key.
  * <p>
  * A key is mutable only through {@link #set}, so the worker can keep one probe key and look sessions up without
  * allocating; keys stored in a map are {@link #copy() copies} and are never changed.
  */
 public final class PeerKey
 {
-    /** Bytes of the address in its 16-byte form. */
-    public static final int ADDRESS_BYTES = 16;
-
-    private final byte[] address = new byte[ADDRESS_BYTES];
-    private int port;
+    private final UnsafeBuffer bytes = new UnsafeBuffer(new byte[PeerAddress.LENGTH]);
+    private final PeerAddress peer = new PeerAddress().wrap(bytes, 0);
     private int hash;
-    private int givenLength = ADDRESS_BYTES;
 
     /**
-     * An empty key (::, port 0) to {@link #set} later.
+     * An empty key (the unspecified address, port 0) to {@link #set} before use.
      */
     public PeerKey()
     {
+        hash = peer.hash();
     }
 
     /**
-     * A key for an address and port.
+     * A key for raw address bytes and a port.
      *
-     * @param address 4 or 16 bytes in network order.
-     * @param port    the UDP port.
+     * @param address 4 (IPv4) or 16 (IPv6) bytes in network byte order.
+     * @param port    UDP port.
      * @return a new key.
+     * @throws IllegalArgumentException when the address is not 4 or 16 bytes long.
      */
     public static PeerKey of(final byte[] address, final int port)
     {
         final PeerKey key = new PeerKey();
-        key.set(new UnsafeBuffer(address), 0, address.length, port);
+        if (address.length == 4)
+        {
+            PeerAddress.encodeIpv4(key.bytes, 0, new UnsafeBuffer(address), 0, port);
+        }
+        else if (address.length == PeerAddress.ADDRESS_LENGTH)
+        {
+            PeerAddress.encodeIpv6(key.bytes, 0, new UnsafeBuffer(address), 0, port);
+        }
+        else
+        {
+            throw new IllegalArgumentException("address length must be 4 or 16, got " + address.length);
+        }
+        key.hash = key.peer.hash();
         return key;
     }
 
     /**
      * A key for a socket address.
      *
-     * @param socketAddress the peer.
+     * @param socketAddress a resolved address.
      * @return a new key.
      */
     public static PeerKey of(final InetSocketAddress socketAddress)
     {
-        return of(socketAddress.getAddress().getAddress(), socketAddress.getPort());
+        final PeerKey key = new PeerKey();
+        PeerAddress.encode(key.bytes, 0, socketAddress);
+        key.hash = key.peer.hash();
+        return key;
     }
 
     /**
-     * Point this key at another peer.
+     * Make this key the given peer (a probe's only change), without allocating.
      *
-     * @param buffer holding the address.
-     * @param offset of the address.
-     * @param length 4 or 16.
-     * @param port   the UDP port.
+     * @param peer the peer; its 18 bytes are copied.
      * @return this.
-     * @throws IllegalArgumentException when length is neither 4 nor 16.
      */
-    public PeerKey set(final DirectBuffer buffer, final int offset, final int length, final int port)
+    public PeerKey set(final PeerAddress peer)
     {
-        final byte[] address = this.address;
-        if (length == 4)
-        {
-            Arrays.fill(address, 0, 10, (byte)0);
-            address[10] = (byte)0xFF;
-            address[11] = (byte)0xFF;
-            buffer.getBytes(offset, address, 12, 4);
-        }
-        else if (length == ADDRESS_BYTES)
-        {
-            buffer.getBytes(offset, address, 0, ADDRESS_BYTES);
-        }
-        else
-        {
-            throw new IllegalArgumentException("address length must be 4 or 16, got " + length);
-        }
-        this.port = port;
-        this.givenLength = length;
-        this.hash = 31 * Arrays.hashCode(address) + port;
+        peer.copyTo(bytes, 0);
+        hash = this.peer.hash();
         return this;
     }
 
     /**
-     * A stored copy of this key.
+     * A copy that is safe to store.
      *
      * @return a new key equal to this one.
      */
     public PeerKey copy()
     {
         final PeerKey copy = new PeerKey();
-        System.arraycopy(address, 0, copy.address, 0, ADDRESS_BYTES);
-        copy.port = port;
+        copy.bytes.putBytes(0, bytes, 0, PeerAddress.LENGTH);
         copy.hash = hash;
-        copy.givenLength = givenLength;
         return copy;
     }
 
     /**
-     * The key the per-address cap counts under: port 0, and for a native IPv6 address only its /64 prefix. One
-     * subscriber or host is routinely given a whole /64, so keying on all 128 bits would give it 2^64 caps.
+     * The key that counts this peer's sessions per address: port 0, and a native IPv6 address cut to its /64 (a host
+     * usually owns a whole /64, so counting per /128 would let one host open a session per address it holds).
      *
      * @return a new key.
      */
     public PeerKey addressOnly()
     {
         final PeerKey copy = copy();
-        copy.port = 0;
-        if (!isIpv4Mapped())
+        if (!peer.isIpv4())
         {
-            Arrays.fill(copy.address, ADDRESS_BYTES / 2, ADDRESS_BYTES, (byte)0);
+            copy.bytes.setMemory(PeerAddress.ADDRESS_LENGTH / 2, PeerAddress.ADDRESS_LENGTH / 2, (byte)0);
         }
-        copy.hash = 31 * Arrays.hashCode(copy.address);
+        copy.bytes.putShort(PeerAddress.PORT_OFFSET, (short)0);
+        copy.hash = copy.peer.hash();
         return copy;
     }
 
     /**
-     * The 16-byte address.
+     * The peer this key holds, as a view over the key's own bytes (e.g. to offer to an outbox).
      *
-     * @return a copy of the address bytes.
+     * @return the view; do not {@link PeerAddress#wrap} it elsewhere.
      */
-    public byte[] address()
+    public PeerAddress peer()
     {
-        return address.clone();
+        return peer;
     }
 
     /**
-     * The address in the form it was given to {@link #set} (4 or 16 bytes): the form the worker's socket reported,
-     * so the form its outbox and accepted-peer set expect back. Equality ignores the form.
+     * The 16-byte address (IPv4 as IPv4-mapped).
      *
-     * @return a new array of 4 or 16 bytes.
+     * @return a copy.
      */
-    public byte[] socketAddressBytes()
+    public byte[] address()
     {
-        if (givenLength == 4 && isIpv4Mapped())
-        {
-            return Arrays.copyOfRange(address, 12, 16);
-        }
-        return address.clone();
+        final byte[] address = new byte[PeerAddress.ADDRESS_LENGTH];
+        bytes.getBytes(0, address);
+        return address;
     }
 
     /**
      * The UDP port.
      *
-     * @return the port.
+     * @return 0 to 65535.
      */
     public int port()
     {
-        return port;
+        return peer.port();
     }
 
     /**
-     * The peer as a socket address.
+     * The peer as a socket address (an IPv4 one for an IPv4-mapped peer).
      *
      * @return a new socket address.
      */
     public InetSocketAddress toSocketAddress()
     {
-        try
-        {
-            return new InetSocketAddress(InetAddress.getByAddress(socketAddressBytes()), port);
-        }
-        catch (final UnknownHostException ex)
-        {
-            throw new IllegalStateException("a 4 or 16 byte address is always valid", ex);
-        }
-    }
-
-    private boolean isIpv4Mapped()
-    {
-        for (int i = 0; i < 10; i++)
-        {
-            if (address[i] != 0)
-            {
-                return false;
-            }
-        }
-        return address[10] == (byte)0xFF && address[11] == (byte)0xFF;
+        return peer.toSocketAddress();
     }
 
     /**
@@ -194,7 +160,7 @@ public final class PeerKey
     @Override
     public boolean equals(final Object other)
     {
-        return other instanceof PeerKey key && key.port == port && Arrays.equals(key.address, address);
+        return other instanceof PeerKey key && key.hash == hash && key.peer.equalTo(peer);
     }
 
     /**
@@ -212,6 +178,6 @@ public final class PeerKey
     @Override
     public String toString()
     {
-        return toSocketAddress().toString();
+        return peer.toString();
     }
 }

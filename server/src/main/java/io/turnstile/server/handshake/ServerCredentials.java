@@ -9,6 +9,7 @@ import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.Certificate;
 import org.bouncycastle.tls.CipherSuite;
 import org.bouncycastle.tls.DefaultTlsServer;
@@ -18,14 +19,15 @@ import org.bouncycastle.tls.ProtocolVersion;
 import org.bouncycastle.tls.SignatureAlgorithm;
 import org.bouncycastle.tls.SignatureAndHashAlgorithm;
 import org.bouncycastle.tls.TlsCredentialedSigner;
+import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.TlsPSKIdentityManager;
 import org.bouncycastle.tls.TlsServer;
+import org.bouncycastle.tls.TlsServerContext;
 import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.TlsCertificate;
 import org.bouncycastle.tls.crypto.TlsCryptoParameters;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaDefaultTlsCredentialedSigner;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
-import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -47,9 +49,23 @@ import java.util.Objects;
  * What the echo server proves itself with, and the factory of one BouncyCastle {@link TlsServer} per handshake:
  * an ECDSA or RSA certificate (generated self-signed ECDSA P-256 at start, or PEM files), or a pre-shared key.
  * <p>
- * Crypto is BouncyCastle's {@link JcaTlsCrypto} over the JDK providers: the JDK's AES-GCM, SHA and EC code have
- * intrinsics, which made JcaTlsCrypto about twice as fast as BcTlsCrypto in this project's cookie benchmarks.
- * Every server speaks DTLS 1.2 only.
+ * Crypto is {@link JcaTlsCryptoWithCcm}: BouncyCastle's {@link JcaTlsCrypto} over the JDK providers (the JDK's
+ * AES-GCM, SHA and EC code have intrinsics, which made JcaTlsCrypto about twice as fast as BcTlsCrypto in this
+ * project's cookie benchmarks), with BouncyCastle's lightweight AES-CCM for the CCM and CCM_8 suites the JDK cannot
+ * run. Every server speaks DTLS 1.2 only and negotiates so that every standard-conforming DTLS 1.2 client gets through:
+ * <ul>
+ *     <li><b>Cipher suites</b> in the server's order: the JDK suites (GCM, ChaCha20-Poly1305, CBC) first, then AES-CCM
+ *     and CCM_8 (RFC 6655, RFC 7251, RFC 8442), which CoAP devices (RFC 7252 section 9.1.3) often offer alone. No
+ *     static-RSA suites.</li>
+ *     <li><b>Groups</b>: only those {@link NamedGroupPolicy} proved at start, chosen in the server's order.</li>
+ *     <li><b>Secure renegotiation indication</b> (RFC 5746) is not required by default: BouncyCastle's DTLS server
+ *     never renegotiates, so the attack the indication prevents (a renegotiation spliced onto an attacker's
+ *     connection) cannot happen, and clients that send neither the SCSV nor the extension (Debian's wolfSSL 5.5.4)
+ *     would otherwise get handshake_failure. RFC 5746 section 3.6 leaves the choice to the server.
+ *     {@code requireSecureRenegotiation} restores BouncyCastle's strict rule.</li>
+ * </ul>
+ * Each server also records the fatal alert it sent or received into a {@link FatalAlertRecord}, so a failed
+ * handshake can be counted by its cause.
  */
 public final class ServerCredentials
 {
@@ -69,6 +85,14 @@ public final class ServerCredentials
         CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
         CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
     };
+    /** ECDHE_ECDSA with AES-CCM (RFC 7251), after the JDK suites: BouncyCastle's software AES runs them. */
+    private static final int[] ECDSA_CCM_SUITES =
+    {
+        CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CCM,
+        CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_CCM,
+        CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8,
+        CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8,
+    };
     private static final int[] PSK_SUITES =
     {
         CipherSuite.TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256,
@@ -77,17 +101,35 @@ public final class ServerCredentials
         CipherSuite.TLS_PSK_WITH_CHACHA20_POLY1305_SHA256,
         CipherSuite.TLS_PSK_WITH_AES_128_CBC_SHA256,
     };
+    /**
+     * PSK with AES-CCM (RFC 6655, RFC 8442), after the JDK suites: forward-secret ECDHE_PSK first, then plain PSK,
+     * then DHE_PSK (the dearest key exchange, for clients that offer nothing else).
+     */
+    private static final int[] PSK_CCM_SUITES =
+    {
+        CipherSuite.TLS_ECDHE_PSK_WITH_AES_128_CCM_SHA256,
+        CipherSuite.TLS_ECDHE_PSK_WITH_AES_128_CCM_8_SHA256,
+        CipherSuite.TLS_PSK_WITH_AES_128_CCM,
+        CipherSuite.TLS_PSK_WITH_AES_256_CCM,
+        CipherSuite.TLS_PSK_WITH_AES_128_CCM_8,
+        CipherSuite.TLS_PSK_WITH_AES_256_CCM_8,
+        CipherSuite.TLS_DHE_PSK_WITH_AES_128_CCM,
+        CipherSuite.TLS_DHE_PSK_WITH_AES_256_CCM,
+        CipherSuite.TLS_PSK_DHE_WITH_AES_128_CCM_8,
+        CipherSuite.TLS_PSK_DHE_WITH_AES_256_CCM_8,
+    };
 
-    private final JcaTlsCrypto crypto;
+    private final JcaTlsCryptoWithCcm crypto;
+    private final NamedGroupPolicy groups;
+    private final int[] suites;
     private final PrivateKey privateKey;
     private final Certificate certificate;
-    private final boolean rsa;
     private final byte[] pskIdentity;
     private final byte[] psk;
     private final String description;
 
     private ServerCredentials(
-        final JcaTlsCrypto crypto,
+        final JcaTlsCryptoWithCcm crypto,
         final PrivateKey privateKey,
         final Certificate certificate,
         final boolean rsa,
@@ -98,15 +140,27 @@ public final class ServerCredentials
         this.crypto = crypto;
         this.privateKey = privateKey;
         this.certificate = certificate;
-        this.rsa = rsa;
         this.pskIdentity = pskIdentity;
         this.psk = psk;
         this.description = description;
+        final int[] offered = null != psk ? concat(PSK_SUITES, PSK_CCM_SUITES) :
+            rsa ? RSA_SUITES : concat(ECDSA_SUITES, ECDSA_CCM_SUITES);
+        this.suites = TlsUtils.getSupportedCipherSuites(crypto, offered);
+        // Finite-field groups matter only to the DHE_PSK suites; probing them costs a few ms of 2048+ bit DH.
+        this.groups = NamedGroupPolicy.probe(crypto, NamedGroupPolicy.EC_PREFERENCE,
+            null != psk ? NamedGroupPolicy.FINITE_FIELD_PREFERENCE : new int[0]);
     }
 
-    private static JcaTlsCrypto newCrypto()
+    private static JcaTlsCryptoWithCcm newCrypto()
     {
-        return new JcaTlsCryptoProvider().create(new SecureRandom());
+        return JcaTlsCryptoWithCcm.create(new SecureRandom());
+    }
+
+    private static int[] concat(final int[] first, final int[] second)
+    {
+        final int[] all = java.util.Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, all, first.length, second.length);
+        return all;
     }
 
     /**
@@ -130,7 +184,7 @@ public final class ServerCredentials
         {
             final X509CertificateHolder holder =
                 builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keyPair.getPrivate()));
-            final JcaTlsCrypto crypto = newCrypto();
+            final JcaTlsCryptoWithCcm crypto = newCrypto();
             return new ServerCredentials(crypto, keyPair.getPrivate(), certificate(crypto, holder), false, null,
                 null, "self-signed ECDSA P-256 certificate CN=" + commonName + ", SHA-256 " +
                 fingerprint(holder.getEncoded()));
@@ -186,7 +240,7 @@ public final class ServerCredentials
         {
             throw new IOException("private key in " + keyFile + " must be EC or RSA, got " + key.getAlgorithm());
         }
-        final JcaTlsCrypto crypto = newCrypto();
+        final JcaTlsCryptoWithCcm crypto = newCrypto();
         return new ServerCredentials(crypto, key, certificate(crypto, holder), rsa, null, null,
             (rsa ? "RSA" : "ECDSA") + " certificate " + holder.getSubject() + " from " + certificateFile +
             ", SHA-256 " + fingerprint(holder.getEncoded()));
@@ -216,7 +270,7 @@ public final class ServerCredentials
             "PSK identity \"" + new String(identity, StandardCharsets.UTF_8) + "\"");
     }
 
-    private static Certificate certificate(final JcaTlsCrypto crypto, final X509CertificateHolder holder)
+    private static Certificate certificate(final JcaTlsCryptoWithCcm crypto, final X509CertificateHolder holder)
         throws IOException
     {
         final TlsCertificate tlsCertificate = crypto.createCertificate(holder.getEncoded());
@@ -236,18 +290,56 @@ public final class ServerCredentials
     }
 
     /**
-     * A new BouncyCastle server for one handshake (servers hold per-connection state and are not reused).
+     * A new BouncyCastle server for one handshake (servers hold per-connection state and are not reused), accepting
+     * clients without a secure renegotiation indication and recording alerts nowhere.
      *
      * @param handshakeTimeoutMillis after which BouncyCastle gives up on the handshake.
      * @return the server.
      */
     public TlsServer newServer(final int handshakeTimeoutMillis)
     {
+        return newServer(handshakeTimeoutMillis, false, new FatalAlertRecord());
+    }
+
+    /**
+     * A new BouncyCastle server for one handshake (servers hold per-connection state and are not reused).
+     *
+     * @param handshakeTimeoutMillis     after which BouncyCastle gives up on the handshake.
+     * @param requireSecureRenegotiation refuse (handshake_failure) a client that sends neither
+     *                                   TLS_EMPTY_RENEGOTIATION_INFO_SCSV nor renegotiation_info (RFC 5746).
+     * @param alerts                     where the server records the first fatal alert it sends or receives.
+     * @return the server.
+     */
+    public TlsServer newServer(
+        final int handshakeTimeoutMillis, final boolean requireSecureRenegotiation, final FatalAlertRecord alerts)
+    {
+        final Negotiation negotiation = new Negotiation(handshakeTimeoutMillis, requireSecureRenegotiation,
+            Objects.requireNonNull(alerts, "alerts must not be null"));
         if (null != psk)
         {
-            return new EchoPskServer(this, handshakeTimeoutMillis);
+            return new EchoPskServer(this, negotiation);
         }
-        return new EchoCertificateServer(this, handshakeTimeoutMillis);
+        return new EchoCertificateServer(this, negotiation);
+    }
+
+    /**
+     * The cipher suites servers made here offer, in the order they prefer them (those the crypto can run).
+     *
+     * @return a copy.
+     */
+    public int[] cipherSuites()
+    {
+        return suites.clone();
+    }
+
+    /**
+     * The key-exchange groups servers made here offer and how they choose among them.
+     *
+     * @return the policy, decided when these credentials were made.
+     */
+    public NamedGroupPolicy groups()
+    {
+        return groups;
     }
 
     /**
@@ -275,21 +367,55 @@ public final class ServerCredentials
      *
      * @return the crypto.
      */
-    public JcaTlsCrypto crypto()
+    public JcaTlsCryptoWithCcm crypto()
     {
         return crypto;
+    }
+
+    /**
+     * What both kinds of server negotiate alike: version, suites in server order, groups by the policy, the
+     * renegotiation rule, the handshake timeout, and the alert record.
+     */
+    private static final class Negotiation
+    {
+        private final int handshakeTimeoutMillis;
+        private final boolean requireSecureRenegotiation;
+        private final FatalAlertRecord alerts;
+
+        Negotiation(
+            final int handshakeTimeoutMillis, final boolean requireSecureRenegotiation, final FatalAlertRecord alerts)
+        {
+            this.handshakeTimeoutMillis = handshakeTimeoutMillis;
+            this.requireSecureRenegotiation = requireSecureRenegotiation;
+            this.alerts = alerts;
+        }
+
+        void notifySecureRenegotiation(final boolean secureRenegotiation) throws IOException
+        {
+            if (!secureRenegotiation && requireSecureRenegotiation)
+            {
+                throw new TlsFatalAlert(AlertDescription.handshake_failure, "the client sent neither " +
+                    "TLS_EMPTY_RENEGOTIATION_INFO_SCSV nor renegotiation_info (RFC 5746) and secure renegotiation " +
+                    "is required");
+            }
+        }
+
+        static int[] clientGroups(final TlsServerContext context)
+        {
+            return context.getSecurityParametersHandshake().getClientSupportedGroups();
+        }
     }
 
     private static final class EchoCertificateServer extends DefaultTlsServer
     {
         private final ServerCredentials credentials;
-        private final int handshakeTimeoutMillis;
+        private final Negotiation negotiation;
 
-        EchoCertificateServer(final ServerCredentials credentials, final int handshakeTimeoutMillis)
+        EchoCertificateServer(final ServerCredentials credentials, final Negotiation negotiation)
         {
             super(credentials.crypto);
             this.credentials = credentials;
-            this.handshakeTimeoutMillis = handshakeTimeoutMillis;
+            this.negotiation = negotiation;
         }
 
         @Override
@@ -301,13 +427,74 @@ public final class ServerCredentials
         @Override
         protected int[] getSupportedCipherSuites()
         {
-            return TlsUtils.getSupportedCipherSuites(getCrypto(), credentials.rsa ? RSA_SUITES : ECDSA_SUITES);
+            return credentials.suites.clone();
+        }
+
+        @Override
+        protected boolean preferLocalCipherSuites()
+        {
+            return true;
+        }
+
+        @Override
+        public int[] getSupportedGroups()
+        {
+            return credentials.groups.groups();
+        }
+
+        @Override
+        public boolean preferLocalSupportedGroups()
+        {
+            return true;
+        }
+
+        @Override
+        protected int getMaximumNegotiableCurveBits()
+        {
+            return credentials.groups.maximumCurveBits(Negotiation.clientGroups(context));
+        }
+
+        @Override
+        protected int getMaximumNegotiableFiniteFieldBits()
+        {
+            return credentials.groups.maximumFiniteFieldBits(Negotiation.clientGroups(context));
+        }
+
+        @Override
+        protected int selectECDH(final int minimumCurveBits)
+        {
+            return credentials.groups.selectEcdh(Negotiation.clientGroups(context), minimumCurveBits);
+        }
+
+        @Override
+        protected int selectDH(final int minimumFiniteFieldBits)
+        {
+            return credentials.groups.selectFiniteField(Negotiation.clientGroups(context), minimumFiniteFieldBits);
+        }
+
+        @Override
+        public void notifySecureRenegotiation(final boolean secureRenegotiation) throws IOException
+        {
+            negotiation.notifySecureRenegotiation(secureRenegotiation);
+        }
+
+        @Override
+        public void notifyAlertRaised(
+            final short alertLevel, final short alertDescription, final String message, final Throwable cause)
+        {
+            negotiation.alerts.onRaised(alertLevel, alertDescription);
+        }
+
+        @Override
+        public void notifyAlertReceived(final short alertLevel, final short alertDescription)
+        {
+            negotiation.alerts.onReceived(alertLevel, alertDescription);
         }
 
         @Override
         public int getHandshakeTimeoutMillis()
         {
-            return handshakeTimeoutMillis;
+            return negotiation.handshakeTimeoutMillis;
         }
 
         @Override
@@ -332,12 +519,14 @@ public final class ServerCredentials
 
     private static final class EchoPskServer extends PSKTlsServer
     {
-        private final int handshakeTimeoutMillis;
+        private final ServerCredentials credentials;
+        private final Negotiation negotiation;
 
-        EchoPskServer(final ServerCredentials credentials, final int handshakeTimeoutMillis)
+        EchoPskServer(final ServerCredentials credentials, final Negotiation negotiation)
         {
             super(credentials.crypto, new SingleIdentity(credentials.pskIdentity, credentials.psk));
-            this.handshakeTimeoutMillis = handshakeTimeoutMillis;
+            this.credentials = credentials;
+            this.negotiation = negotiation;
         }
 
         @Override
@@ -349,13 +538,74 @@ public final class ServerCredentials
         @Override
         protected int[] getSupportedCipherSuites()
         {
-            return TlsUtils.getSupportedCipherSuites(getCrypto(), PSK_SUITES);
+            return credentials.suites.clone();
+        }
+
+        @Override
+        protected boolean preferLocalCipherSuites()
+        {
+            return true;
+        }
+
+        @Override
+        public int[] getSupportedGroups()
+        {
+            return credentials.groups.groups();
+        }
+
+        @Override
+        public boolean preferLocalSupportedGroups()
+        {
+            return true;
+        }
+
+        @Override
+        protected int getMaximumNegotiableCurveBits()
+        {
+            return credentials.groups.maximumCurveBits(Negotiation.clientGroups(context));
+        }
+
+        @Override
+        protected int getMaximumNegotiableFiniteFieldBits()
+        {
+            return credentials.groups.maximumFiniteFieldBits(Negotiation.clientGroups(context));
+        }
+
+        @Override
+        protected int selectECDH(final int minimumCurveBits)
+        {
+            return credentials.groups.selectEcdh(Negotiation.clientGroups(context), minimumCurveBits);
+        }
+
+        @Override
+        protected int selectDH(final int minimumFiniteFieldBits)
+        {
+            return credentials.groups.selectFiniteField(Negotiation.clientGroups(context), minimumFiniteFieldBits);
+        }
+
+        @Override
+        public void notifySecureRenegotiation(final boolean secureRenegotiation) throws IOException
+        {
+            negotiation.notifySecureRenegotiation(secureRenegotiation);
+        }
+
+        @Override
+        public void notifyAlertRaised(
+            final short alertLevel, final short alertDescription, final String message, final Throwable cause)
+        {
+            negotiation.alerts.onRaised(alertLevel, alertDescription);
+        }
+
+        @Override
+        public void notifyAlertReceived(final short alertLevel, final short alertDescription)
+        {
+            negotiation.alerts.onReceived(alertLevel, alertDescription);
         }
 
         @Override
         public int getHandshakeTimeoutMillis()
         {
-            return handshakeTimeoutMillis;
+            return negotiation.handshakeTimeoutMillis;
         }
     }
 

@@ -23,8 +23,8 @@ class PeerKeyTest
         final PeerKey v6 = PeerKey.of(mapped, 5000);
         assertEquals(v4, v6);
         assertEquals(v4.hashCode(), v6.hashCode());
-        assertArrayEquals(new byte[]{ 10, 1, 2, 3 }, v4.socketAddressBytes());
-        assertArrayEquals(mapped, v6.socketAddressBytes(), "the form the worker reported is the form sent back");
+        assertArrayEquals(mapped, v4.address(), "one form: IPv4 as IPv4-mapped");
+        assertEquals(new InetSocketAddress("10.1.2.3", 5000), v6.toSocketAddress(), "sent back as an IPv4 peer");
         assertNotEquals(v4, PeerKey.of(new byte[]{ 10, 1, 2, 3 }, 5001));
         assertEquals(v4.addressOnly(), PeerKey.of(new byte[]{ 10, 1, 2, 3 }, 9).addressOnly());
     }
@@ -33,13 +33,12 @@ class PeerKeyTest
     void shouldReuseAProbeWithoutChangingCopies()
     {
         final PeerKey probe = new PeerKey();
-        final UnsafeBuffer address = new UnsafeBuffer(new byte[]{ 127, 0, 0, 1 });
-        final PeerKey stored = probe.set(address, 0, 4, 1).copy();
-        probe.set(address, 0, 4, 2);
+        final PeerKey stored = probe.set(PeerKey.of(new byte[]{ 127, 0, 0, 1 }, 1).peer()).copy();
+        probe.set(PeerKey.of(new byte[]{ 127, 0, 0, 1 }, 2).peer());
         assertEquals(1, stored.port());
         assertNotEquals(stored, probe);
         assertEquals(new InetSocketAddress("127.0.0.1", 1), stored.toSocketAddress());
-        assertThrows(IllegalArgumentException.class, () -> probe.set(address, 0, 3, 1));
+        assertThrows(IllegalArgumentException.class, () -> PeerKey.of(new byte[3], 1));
     }
 
     @Test
