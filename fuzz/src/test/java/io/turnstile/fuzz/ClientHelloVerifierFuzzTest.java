@@ -4,6 +4,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.turnstile.fuzz.harness.Hellos;
 import io.turnstile.fuzz.harness.Placement;
 import io.turnstile.codec.ClientHelloDecoder;
+import io.turnstile.codec.PeerAddress;
 import io.turnstile.cookie.CookieCheck;
 import io.turnstile.cookie.CookieKeys;
 import io.turnstile.cookie.GeneratorParameters;
@@ -131,8 +132,8 @@ class ClientHelloVerifierFuzzTest
         reply.setMemory(0, REPLY_BUFFER, REPLY_CANARY);
         final long before = verifier.counters().datagrams();
 
-        final VerifyOutcome outcome = verifier.verify(buffer, offset, datagram.length,
-            source.address, 0, source.address.capacity(), source.port, NOW_MS, reply, REPLY_OFFSET, REPLY_CAPACITY);
+        final VerifyOutcome outcome = verifier.verify(
+            buffer, offset, datagram.length, source.peer, NOW_MS, reply, REPLY_OFFSET, REPLY_CAPACITY);
 
         assertTrue(placement.isIntact(datagram), "the verifier wrote into the datagram's buffer");
         assertEquals(before + 1, verifier.counters().datagrams(), "every datagram is counted once");
@@ -246,31 +247,45 @@ class ClientHelloVerifierFuzzTest
     }
 
     /**
-     * A peer's address and port, drawn from the input's hash: IPv4 or IPv6.
+     * A peer, drawn from the input's hash: an IPv4 one (as the sockets write it, IPv4-mapped) or an IPv6 one.
      */
-    private record Source(UnsafeBuffer address, int port)
+    private record Source(PeerAddress peer)
     {
         static Source of(final int mix)
         {
-            final byte[] address = new byte[(mix & 1) == 0 ? 4 : 16];
-            for (int i = 0; i < address.length; i++)
+            final UnsafeBuffer bytes = new UnsafeBuffer(new byte[PeerAddress.LENGTH]);
+            final UnsafeBuffer address = new UnsafeBuffer(new byte[16]);
+            for (int i = 0; i < 16; i++)
             {
-                address[i] = (byte)(mix >>> (i % 4 * 8) ^ i);
+                address.putByte(i, (byte)(mix >>> (i % 4 * 8) ^ i));
             }
-            return new Source(new UnsafeBuffer(address), (mix >>> 12) & 0xFFFF);
+            if ((mix & 1) == 0)
+            {
+                PeerAddress.encodeIpv4(bytes, 0, address, 0, (mix >>> 12) & 0xFFFF);
+            }
+            else
+            {
+                PeerAddress.encodeIpv6(bytes, 0, address, 0, (mix >>> 12) & 0xFFFF);
+            }
+            return new Source(new PeerAddress().wrap(bytes, 0));
         }
 
         Source otherPort()
         {
-            return new Source(address, port ^ 1);
+            return changed(PeerAddress.LENGTH - 1);
         }
 
         Source otherAddress()
         {
-            final byte[] other = new byte[address.capacity()];
-            address.getBytes(0, other);
-            other[other.length - 1] ^= 1;
-            return new Source(new UnsafeBuffer(other), port);
+            return changed(PeerAddress.ADDRESS_LENGTH - 1);
+        }
+
+        private Source changed(final int index)
+        {
+            final UnsafeBuffer bytes = new UnsafeBuffer(new byte[PeerAddress.LENGTH]);
+            peer.copyTo(bytes, 0);
+            bytes.putByte(index, (byte)(bytes.getByte(index) ^ 1));
+            return new Source(new PeerAddress().wrap(bytes, 0));
         }
     }
 }

@@ -5,8 +5,9 @@ import io.turnstile.cookie.GeneratorParameters;
 import io.turnstile.cookie.MacAlgorithm;
 import io.turnstile.fuzz.harness.Captures;
 import io.turnstile.fuzz.harness.Hellos;
-import io.turnstile.fuzz.harness.InMemoryBatchSocket;
+import io.turnstile.codec.PeerAddress;
 import io.turnstile.nativeio.AcceptedPeers;
+import io.turnstile.nativeio.InMemoryBatchSocket;
 import io.turnstile.nativeio.Outbox;
 import io.turnstile.nativeio.VerifierAgent;
 import io.turnstile.nativeio.WorkerCounter;
@@ -47,6 +48,8 @@ class RetainedHeapTest
     private final ClientHelloVerifier issuer = new ClientHelloVerifier(new ClientHelloVerifier.Context().cookieKeys(keys));
     private final UnsafeBuffer issuerReply = new UnsafeBuffer(ByteBuffer.allocateDirect(256));
     private final UnsafeBuffer address = new UnsafeBuffer(ByteBuffer.allocateDirect(16));
+    private final UnsafeBuffer peerBytes = new UnsafeBuffer(ByteBuffer.allocateDirect(PeerAddress.LENGTH));
+    private final PeerAddress peer = new PeerAddress().wrap(peerBytes, 0);
     private final byte[] hello = Captures.load("openssl-dtls12-ch1-nocookie.bin");
     private final UnsafeBuffer cookieless = new UnsafeBuffer(ByteBuffer.allocateDirect(hello.length));
     private final UnsafeBuffer withCookie;
@@ -72,15 +75,13 @@ class RetainedHeapTest
         final long[] outcomes = new long[VerifyOutcome.values().length];
         final IntConsumer oneSource = i ->
         {
-            final int addressLength = source(i);
-            final int port = port(i);
-            outcomes[verifier.verify(cookieless, 0, cookieless.capacity(), address, 0, addressLength, port, NOW_MS,
-                reply, 0, 256).ordinal()]++;
+            source(i);
+            outcomes[verifier.verify(cookieless, 0, cookieless.capacity(), peer, NOW_MS, reply, 0, 256).ordinal()]++;
             if ((i & 15) == 0)
             {
                 putCookie(i);
-                outcomes[verifier.verify(withCookie, 0, withCookie.capacity(), address, 0, addressLength, port, NOW_MS,
-                    reply, 0, 256).ordinal()]++;
+                source(i);
+                outcomes[verifier.verify(withCookie, 0, withCookie.capacity(), peer, NOW_MS, reply, 0, 256).ordinal()]++;
             }
         };
 
@@ -100,7 +101,7 @@ class RetainedHeapTest
     {
         final long[] sent = new long[1];
         final InMemoryBatchSocket socket = new InMemoryBatchSocket(BATCH, 512,
-            (payload, length, address, addressOffset, addressLength, port, receiveSlot) -> sent[0]++);
+            (payload, length, destination, receiveSlot) -> sent[0]++);
         final AcceptedPeers peers = new AcceptedPeers(1024);
         final long[] peerDatagrams = new long[1];
         final CountersManager countersManager = new CountersManager(
@@ -113,22 +114,21 @@ class RetainedHeapTest
             .clock(() -> NOW_MS)
             .counters(counters)
             .acceptedPeers(peers)
-            .peerHandler((datagram, length, address, addressOffset, addressLength, port) -> peerDatagrams[0]++)
-            .handler((datagram, length, address, addressOffset, addressLength, port, verifier) ->
-                peers.add(address, addressOffset, addressLength, port))
+            .peerHandler((datagram, length, source) -> peerDatagrams[0]++)
+            .handler((datagram, length, source, verifier) -> peers.add(source))
             .outbox(new Outbox(64 * 1024, 512)));
         agent.onStart();
         final IntConsumer oneSource = i ->
         {
-            final int addressLength = source(i);
-            final int port = port(i);
-            offer(socket, agent, cookieless, addressLength, port);
+            source(i);
+            offer(socket, agent, cookieless);
             if ((i & 15) == 0)
             {
                 putCookie(i);
-                offer(socket, agent, withCookie, addressLength, port);
+                source(i);
+                offer(socket, agent, withCookie);
                 // The peer, accepted if the set had room, sends again: that datagram bypasses the verifier.
-                offer(socket, agent, cookieless, addressLength, port);
+                offer(socket, agent, cookieless);
             }
             if ((i & 4095) == 4095)
             {
@@ -162,33 +162,29 @@ class RetainedHeapTest
         }
     }
 
-    private void offer(
-        final InMemoryBatchSocket socket,
-        final VerifierAgent agent,
-        final UnsafeBuffer datagram,
-        final int addressLength,
-        final int port)
+    private void offer(final InMemoryBatchSocket socket, final VerifierAgent agent, final UnsafeBuffer datagram)
     {
-        if (!socket.offer(datagram, 0, datagram.capacity(), address, 0, addressLength, port))
+        if (!socket.offer(datagram, 0, datagram.capacity(), peer))
         {
             agent.doWork();
-            assertTrue(socket.offer(datagram, 0, datagram.capacity(), address, 0, addressLength, port));
+            assertTrue(socket.offer(datagram, 0, datagram.capacity(), peer));
         }
     }
 
     /**
-     * Write source i's address: IPv4 for even i, IPv6 for odd, every one distinct.
+     * Point the peer at source i: IPv4 for even i, IPv6 for odd, every one distinct.
      */
-    private int source(final int i)
+    private void source(final int i)
     {
         if ((i & 1) == 0)
         {
             address.putInt(0, 0x0A00_0000 | (i >>> 1));
-            return 4;
+            PeerAddress.encodeIpv4(peerBytes, 0, address, 0, port(i));
+            return;
         }
         address.putLong(0, 0x2001_0DB8_0000_0000L);
         address.putLong(8, i);
-        return 16;
+        PeerAddress.encodeIpv6(peerBytes, 0, address, 0, port(i));
     }
 
     private static int port(final int i)
@@ -204,9 +200,9 @@ class RetainedHeapTest
 
     private UnsafeBuffer cookieFor(final int i)
     {
-        final int addressLength = source(i);
-        assertEquals(VerifyOutcome.REPLY, issuer.verify(cookieless, 0, cookieless.capacity(), address, 0,
-            addressLength, port(i), NOW_MS, issuerReply, 0, 256));
+        source(i);
+        assertEquals(VerifyOutcome.REPLY,
+            issuer.verify(cookieless, 0, cookieless.capacity(), peer, NOW_MS, issuerReply, 0, 256));
         return new UnsafeBuffer(issuerReply, 28, issuer.replyLength() - 28);
     }
 
