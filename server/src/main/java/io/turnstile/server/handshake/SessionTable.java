@@ -1,16 +1,18 @@
 package io.turnstile.server.handshake;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * Every verified peer's {@link PeerSession}, owned by the {@link SessionConductor}: it admits new peers against the
- * caps, finds a peer's session for each of its datagrams without allocating (through a {@link SessionLookup}), and
- * counts how sessions end. Only the conductor thread changes it, so it takes no lock; the getters read
- * {@link SessionCounters} and may be called from any thread.
+ * Every verified peer's {@link PeerSession}, shared by all workers: admits new peers against the caps, finds a peer's
+ * session for each of its datagrams without allocating, and counts how sessions end.
  * <p>
  * Caps (a refused peer is dropped and counted; nothing is kept for it, so it can only retry through the verifier):
  * <ul>
@@ -18,27 +20,26 @@ import java.util.function.Consumer;
  *     expensive part (ECDHE and a signature); this bounds the CPU verified peers can make the server spend.</li>
  *     <li>{@code maxSessionsPerAddress}: sessions (handshaking or established) from one IPv4 address or one IPv6
  *     /64 (a host is routinely given a whole /64), all ports.</li>
- *     <li>{@code maxSessions}: sessions in all; each holds at most {@code queueCapacity} pooled datagrams of
- *     {@code receiveLimit} bytes (plus BouncyCastle's per-connection state, a few KB).</li>
+ *     <li>{@code maxSessions}: sessions in all; with {@code queueCapacity * receiveLimit} bytes of queue each, this
+ *     bounds the memory sessions hold (plus BouncyCastle's per-connection state, a few KB).</li>
  * </ul>
  * Timeouts: the hello's tail fragments must arrive within {@code helloWaitMillis}; the whole handshake within
- * {@code handshakeTimeoutMillis}; an established session that receives nothing for {@code idleTimeoutMillis} is
- * closed (close_notify sent). The conductor keeps the deadlines and sweeps them every
- * {@value SessionConductor#SWEEP_INTERVAL_MS} ms; the sessions' own bounded waits are a backstop
- * ({@link PeerSession#BACKSTOP_MS} later). When a session ends the conductor removes it here, counts it by {@link PeerSession.End}, and releases
- * its peer through the worker's command queue.
+ * {@code handshakeTimeoutMillis} (BouncyCastle's own timer); an established session that receives nothing for
+ * {@code idleTimeoutMillis} is closed (close_notify sent). Each is enforced by the session's own bounded waits.
+ * When a session ends it is removed, counted by {@link PeerSession.End}, and its peer is released to the worker
+ * through {@link PeerOutput#release}.
  * <p>
  * Sessions run on virtual threads by default: an established session mostly waits for datagrams, and a platform
  * thread per idle peer would cap sessions at the thread count; the CPU-heavy part is bounded by {@code maxHandshakes}.
  */
-public final class SessionTable
+public final class SessionTable implements AutoCloseable
 {
-    /** What admission did with a verified peer. */
+    /** What {@link #open} did with a verified peer. */
     public enum Admission
     {
         /** A session was started. */
         OPENED,
-        /** The peer already has a session (through another worker): nothing started. */
+        /** The peer already has a session (a retransmitted verified hello): nothing started. */
         DUPLICATE,
         /** Refused: {@code maxSessions} reached. */
         REFUSED_SESSIONS,
@@ -51,70 +52,86 @@ public final class SessionTable
     }
 
     private final Context context;
-    private final SessionLookup lookup;
+    private final ConcurrentHashMap<PeerKey, PeerSession> sessions = new ConcurrentHashMap<>();
     private final Map<PeerKey, int[]> perAddress = new HashMap<>();
-    private final SessionCounters counters = new SessionCounters();
+    private final AtomicLong[] ends = new AtomicLong[PeerSession.End.values().length];
+    private final AtomicLong[] admissions = new AtomicLong[Admission.values().length];
+    private final AtomicLong established = new AtomicLong();
+    private final AtomicLong echoed = new AtomicLong();
+    private final AtomicLong releaseRefused = new AtomicLong();
     private final HandshakeFailures failures;
-    private final SessionSettings settings;
-    private PeerSession[] live = new PeerSession[16];
-    private int liveCount;
     private int handshakes;
-    private volatile boolean closed;
+    private boolean closed;
 
     /**
-     * A table whose sessions are found by their peer's address.
+     * A table.
      *
      * @param context configuration, concluded here.
      */
     public SessionTable(final Context context)
     {
-        this(context, new AddressSessionLookup());
-    }
-
-    /**
-     * A table with a lookup of its own choosing.
-     *
-     * @param context configuration, concluded here.
-     * @param lookup  how sessions are found.
-     */
-    public SessionTable(final Context context, final SessionLookup lookup)
-    {
         this.context = context.conclude();
-        this.lookup = Objects.requireNonNull(lookup, "lookup must not be null");
         this.failures = new HandshakeFailures(this.context.failureLog());
-        this.settings = new SessionSettings(this.context.credentials(), this.context.requestFactory(),
-            this.context.helloWaitMillis(), this.context.handshakeTimeoutMillis(), this.context.idleTimeoutMillis(),
-            this.context.requireSecureRenegotiation());
+        for (int i = 0; i < ends.length; i++)
+        {
+            ends[i] = new AtomicLong();
+        }
+        for (int i = 0; i < admissions.length; i++)
+        {
+            admissions[i] = new AtomicLong();
+        }
     }
 
     /**
-     * Decide whether a verified peer may have a session (conductor thread); counts the answer, except
-     * {@link Admission#OPENED}, which {@link #add} counts.
+     * Admit a verified peer and start its session (worker thread).
      *
-     * @param peer the peer.
-     * @return what to do.
+     * @param probe    the peer; copied if a session is made, so a reused probe key is fine.
+     * @param datagram the datagram holding the verified hello, copied.
+     * @param offset   of the datagram.
+     * @param length   of the datagram.
+     * @param output   the worker's outbox, for the session's sends and its release.
+     * @return what was done.
      */
-    Admission admit(final PeerKey peer)
+    public Admission open(
+        final PeerKey probe, final byte[] datagram, final int offset, final int length, final PeerOutput output)
     {
-        final Admission admission = decide(peer);
-        if (admission != Admission.OPENED)
+        final Admission admission;
+        PeerSession session = null;
+        synchronized (this)
         {
-            counters.onAdmission(admission);
+            admission = admit(probe);
+            if (admission == Admission.OPENED)
+            {
+                final PeerKey peer = probe.copy();
+                final byte[] first = new byte[length];
+                System.arraycopy(datagram, offset, first, 0, length);
+                final PeerTransport transport = new PeerTransport(
+                    peer, output, context.queueCapacity(), context.receiveLimit(), context.sendLimit());
+                session = new PeerSession(this, peer, transport, first);
+                sessions.put(peer, session);
+                perAddress.computeIfAbsent(session.address(), (key) -> new int[1])[0]++;
+                handshakes++;
+            }
+        }
+        admissions[admission.ordinal()].incrementAndGet();
+        if (null != session)
+        {
+            context.threadFactory().newThread(session).start();
         }
         return admission;
     }
 
-    private Admission decide(final PeerKey peer)
+    private Admission admit(final PeerKey probe)
     {
         if (closed)
         {
             return Admission.CLOSED;
         }
-        if (null != lookup.findByPeer(peer))
+        if (sessions.containsKey(probe))
         {
             return Admission.DUPLICATE;
         }
-        if (lookup.size() >= context.maxSessions())
+        if (sessions.size() >= context.maxSessions())
         {
             return Admission.REFUSED_SESSIONS;
         }
@@ -122,7 +139,7 @@ public final class SessionTable
         {
             return Admission.REFUSED_HANDSHAKES;
         }
-        final int[] count = perAddress.get(peer.addressOnly());
+        final int[] count = perAddress.get(probe.addressOnly());
         if (null != count && count[0] >= context.maxSessionsPerAddress())
         {
             return Admission.REFUSED_ADDRESS;
@@ -131,137 +148,80 @@ public final class SessionTable
     }
 
     /**
-     * Hold an admitted session (conductor thread).
+     * The peer's session, looked up without allocating.
      *
-     * @param session a session {@link #admit} allowed.
-     */
-    void add(final PeerSession session)
-    {
-        lookup.add(session);
-        if (liveCount == live.length)
-        {
-            live = java.util.Arrays.copyOf(live, liveCount * 2);
-        }
-        session.tableIndex = liveCount;
-        live[liveCount++] = session;
-        perAddress.computeIfAbsent(session.address(), (key) -> new int[1])[0]++;
-        handshakes++;
-        counters.onAdmission(Admission.OPENED);
-        publishGauges();
-    }
-
-    /**
-     * A session's handshake completed (conductor thread): it no longer counts against the handshake cap.
-     *
-     * @param session the session, still held.
-     */
-    void onEstablished(final PeerSession session)
-    {
-        if (!session.countedEstablished)
-        {
-            session.countedEstablished = true;
-            handshakes--;
-            publishGauges();
-        }
-    }
-
-    /**
-     * Forget an ended session and count how it ended (conductor thread).
-     *
-     * @param session the session.
-     * @return false when it was not held (already removed).
-     */
-    boolean remove(final PeerSession session)
-    {
-        if (!lookup.remove(session))
-        {
-            return false;
-        }
-        // Swap the last live session into this one's slot: the array stays dense, removal is O(1).
-        final PeerSession last = live[--liveCount];
-        live[session.tableIndex] = last;
-        last.tableIndex = session.tableIndex;
-        live[liveCount] = null;
-        session.tableIndex = -1;
-        if (!session.countedEstablished)
-        {
-            handshakes--;
-        }
-        final int[] count = perAddress.get(session.address());
-        if (null != count && --count[0] == 0)
-        {
-            perAddress.remove(session.address());
-        }
-        counters.onEnded(session.end());
-        publishGauges();
-        return true;
-    }
-
-    private void publishGauges()
-    {
-        counters.gauges(lookup.size(), handshakes, perAddress.size());
-    }
-
-    /**
-     * The session a datagram belongs to (conductor thread), without allocating.
-     *
-     * @param probe the peer the datagram came from.
+     * @param probe the peer.
      * @return its session, or null.
      */
-    PeerSession session(final PeerKey probe)
+    public PeerSession session(final PeerKey probe)
     {
-        return lookup.findByPeer(probe);
+        return sessions.get(probe);
     }
 
-    /**
-     * Sessions held, for the conductor's timers (conductor thread).
-     *
-     * @return the count; {@link #sessionAt} takes 0 to this less one.
-     */
-    int sessionCount()
+    void onEstablished(final PeerSession session)
     {
-        return liveCount;
-    }
-
-    /**
-     * A held session by position, so the conductor can walk them without an iterator (conductor thread).
-     *
-     * @param index 0 to {@link #sessionCount()} less one.
-     * @return the session.
-     */
-    PeerSession sessionAt(final int index)
-    {
-        return live[index];
-    }
-
-    /**
-     * How sessions are found.
-     *
-     * @return the lookup.
-     */
-    SessionLookup lookup()
-    {
-        return lookup;
-    }
-
-    /**
-     * Close every session and refuse new ones (conductor thread, when it closes); the sessions end on their threads.
-     */
-    void close()
-    {
-        closed = true;
-        for (int i = 0; i < liveCount; i++)
+        synchronized (this)
         {
-            live[i].close();
+            handshakes--;
+        }
+        established.incrementAndGet();
+    }
+
+    void onEchoed()
+    {
+        echoed.incrementAndGet();
+    }
+
+    void remove(final PeerSession session, final PeerSession.End end)
+    {
+        synchronized (this)
+        {
+            if (!sessions.remove(session.peer(), session))
+            {
+                return;
+            }
+            if (!session.isEstablished())
+            {
+                handshakes--;
+            }
+            final int[] count = perAddress.get(session.address());
+            if (null != count && --count[0] == 0)
+            {
+                perAddress.remove(session.address());
+            }
+        }
+        session.transport().close();
+        ends[end.ordinal()].incrementAndGet();
+        if (!session.transport().output().release(session.peer()))
+        {
+            releaseRefused.incrementAndGet();
         }
     }
 
     /**
-     * Whether the table was closed.
+     * Close every session and refuse new ones; returns once the sessions have been told (they end on their threads).
+     */
+    @Override
+    public void close()
+    {
+        final List<PeerSession> live;
+        synchronized (this)
+        {
+            closed = true;
+            live = new ArrayList<>(sessions.values());
+        }
+        for (final PeerSession session : live)
+        {
+            session.close();
+        }
+    }
+
+    /**
+     * Whether {@link #close()} was called.
      *
      * @return true once closed.
      */
-    public boolean isClosed()
+    public synchronized boolean isClosed()
     {
         return closed;
     }
@@ -273,7 +233,7 @@ public final class SessionTable
      */
     public int liveSessions()
     {
-        return counters.liveSessions();
+        return sessions.size();
     }
 
     /**
@@ -281,9 +241,9 @@ public final class SessionTable
      *
      * @return the count.
      */
-    public int handshakesInProgress()
+    public synchronized int handshakesInProgress()
     {
-        return counters.handshakes();
+        return handshakes;
     }
 
     /**
@@ -291,20 +251,20 @@ public final class SessionTable
      *
      * @return the count.
      */
-    public int liveAddresses()
+    public synchronized int liveAddresses()
     {
-        return counters.liveAddresses();
+        return perAddress.size();
     }
 
     /**
-     * How many verified peers admission answered this way.
+     * How many peers {@link #open} answered this way.
      *
      * @param admission the answer.
      * @return the count ({@link Admission#OPENED} is sessions created).
      */
     public long admissions(final Admission admission)
     {
-        return counters.admissions(admission);
+        return admissions[admission.ordinal()].get();
     }
 
     /**
@@ -324,7 +284,7 @@ public final class SessionTable
      */
     public long completed()
     {
-        return counters.established();
+        return established.get();
     }
 
     /**
@@ -346,7 +306,7 @@ public final class SessionTable
      */
     public long ended(final PeerSession.End end)
     {
-        return counters.ended(end);
+        return ends[end.ordinal()].get();
     }
 
     /**
@@ -388,27 +348,18 @@ public final class SessionTable
      */
     public long echoed()
     {
-        return counters.echoed();
-    }
-
-    void onEchoed()
-    {
-        counters.onEchoed();
-    }
-
-    void countEstablished()
-    {
-        counters.onEstablished();
+        return echoed.get();
     }
 
     /**
-     * What every session is given of the configuration.
+     * Releases the worker's outbox refused (full); the worker then releases the peer itself when it next hears from
+     * it and finds no session.
      *
-     * @return the settings.
+     * @return the count.
      */
-    public SessionSettings settings()
+    public long releaseRefused()
     {
-        return settings;
+        return releaseRefused.get();
     }
 
     /**
@@ -553,11 +504,7 @@ public final class SessionTable
         }
 
         /**
-         * Makes the thread each session runs on; the conductor starts it.
-         * <p>
-         * <b>Note:</b> waking a virtual thread (when a datagram arrives for its session) allocates in the JDK's
-         * scheduler on the conductor's thread, a few dozen bytes; platform threads wake without allocating but hold a
-         * stack each, so they suit a few busy sessions, virtual threads many mostly idle ones.
+         * Makes the thread each session runs on.
          *
          * @param threadFactory default virtual threads named {@code turnstile-session-N}.
          * @return this.

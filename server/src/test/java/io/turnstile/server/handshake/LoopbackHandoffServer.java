@@ -1,10 +1,7 @@
 package io.turnstile.server.handshake;
 
-import io.turnstile.nativeio.AcceptedPeers;
-import io.turnstile.nativeio.PeerCommands;
 import io.turnstile.verifier.ClientHelloVerifier;
 import io.turnstile.verifier.VerifyOutcome;
-import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
@@ -19,11 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A test worker without native-io's sockets: one plain {@link DatagramSocket} on loopback, core's
- * {@link ClientHelloVerifier} for peers it has not accepted, and an {@link EchoServer}'s conductor (through a
- * {@link HandshakeHandoff}) for peers it has; it applies the conductor's {@link PeerCommands} before each receive, as
- * a VerifierAgent does. It records, per peer, the verified hello's sequence numbers and the first datagram the session
- * sent, so tests can check RFC 6347 continuity on the wire.
+ * A test worker without native-io: one plain {@link DatagramSocket} on loopback, core's {@link ClientHelloVerifier} for
+ * peers without a session, and the {@link SessionTable} for peers with one. It records, per peer, the verified hello's
+ * sequence numbers and the first datagram the session sent, so tests can check RFC 6347 continuity on the wire.
  */
 final class LoopbackHandoffServer implements AutoCloseable, PeerOutput
 {
@@ -34,16 +29,12 @@ final class LoopbackHandoffServer implements AutoCloseable, PeerOutput
 
     private final DatagramSocket socket;
     private final ClientHelloVerifier verifier = new ClientHelloVerifier();
-    private final EchoServer echo;
-    private final AcceptedPeers acceptedPeers = new AcceptedPeers(1 << 16);
-    private final PeerCommands commands = new PeerCommands(EchoServer.COMMANDS_CAPACITY_BYTES);
-    private final HandshakeHandoff handoff;
+    private final SessionTable table;
     private final Thread thread;
     private final Map<PeerKey, Verified> verified = new ConcurrentHashMap<>();
     private final Map<PeerKey, byte[]> firstSent = new ConcurrentHashMap<>();
     private final AtomicLong released = new AtomicLong();
     private final AtomicLong replies = new AtomicLong();
-    private volatile long cycles;
     private volatile boolean running = true;
     private volatile Throwable failure;
 
@@ -54,8 +45,7 @@ final class LoopbackHandoffServer implements AutoCloseable, PeerOutput
 
     LoopbackHandoffServer(final SessionTable.Context context, final InetAddress bind) throws IOException
     {
-        this.echo = new EchoServer(context);
-        this.handoff = echo.attach(acceptedPeers, commands, this);
+        this.table = new SessionTable(context);
         this.socket = new DatagramSocket(new InetSocketAddress(bind, 0));
         this.socket.setSoTimeout(20);
         this.socket.setReceiveBufferSize(1 << 20);
@@ -75,8 +65,6 @@ final class LoopbackHandoffServer implements AutoCloseable, PeerOutput
         {
             while (running)
             {
-                released.addAndGet(commands.drain(acceptedPeers, 1024));
-                cycles++;
                 packet.setData(bytes);
                 try
                 {
@@ -89,9 +77,10 @@ final class LoopbackHandoffServer implements AutoCloseable, PeerOutput
                 final int port = packet.getPort();
                 final int length = packet.getLength();
                 probe.set(PeerKey.of(new InetSocketAddress(packet.getAddress(), port)).peer());
-                if (acceptedPeers.contains(probe.peer()))
+                final PeerSession session = table.session(probe);
+                if (null != session)
                 {
-                    handoff.onPeerDatagram(datagram, length, probe.peer());
+                    session.offer(bytes, 0, length);
                     continue;
                 }
                 final VerifyOutcome outcome = verifier.verify(datagram, 0, length, probe.peer(),
@@ -106,7 +95,7 @@ final class LoopbackHandoffServer implements AutoCloseable, PeerOutput
                 {
                     verified.putIfAbsent(probe.copy(), new Verified(verifier.recordSequenceNumber(),
                         verifier.messageSeq(), verifier.isFragment()));
-                    handoff.onVerified(datagram, length, probe.peer(), verifier);
+                    table.open(probe, bytes, 0, length, this);
                 }
             }
         }
@@ -120,10 +109,9 @@ final class LoopbackHandoffServer implements AutoCloseable, PeerOutput
      * {@inheritDoc}
      */
     @Override
-    public boolean send(final PeerKey peer, final DirectBuffer buffer, final int offset, final int length)
+    public boolean send(final PeerKey peer, final byte[] buffer, final int offset, final int length)
     {
-        final byte[] copy = new byte[length];
-        buffer.getBytes(offset, copy);
+        final byte[] copy = java.util.Arrays.copyOfRange(buffer, offset, offset + length);
         firstSent.putIfAbsent(peer, copy);
         try
         {
@@ -136,6 +124,16 @@ final class LoopbackHandoffServer implements AutoCloseable, PeerOutput
         }
     }
 
+    /**
+     * {@inheritDoc}
+     */
+    @Override
+    public boolean release(final PeerKey peer)
+    {
+        released.incrementAndGet();
+        return true;
+    }
+
     int port()
     {
         return socket.getLocalPort();
@@ -143,12 +141,7 @@ final class LoopbackHandoffServer implements AutoCloseable, PeerOutput
 
     SessionTable table()
     {
-        return echo.table();
-    }
-
-    HandshakeHandoff handoff()
-    {
-        return handoff;
+        return table;
     }
 
     Verified verified(final PeerKey peer)
@@ -166,21 +159,8 @@ final class LoopbackHandoffServer implements AutoCloseable, PeerOutput
         return verified;
     }
 
-    /**
-     * RELEASE commands the worker applied (one per session ended or peer refused), once those queued are applied.
-     */
-    long released() throws InterruptedException
+    long released()
     {
-        final long deadline = System.currentTimeMillis() + 2_000;
-        while (commands.size() > 0 && System.currentTimeMillis() < deadline)
-        {
-            Thread.sleep(5);
-        }
-        final long after = cycles + 2;
-        while (cycles < after && System.currentTimeMillis() < deadline)
-        {
-            Thread.sleep(5);
-        }
         return released.get();
     }
 
@@ -212,7 +192,7 @@ final class LoopbackHandoffServer implements AutoCloseable, PeerOutput
         {
             Thread.currentThread().interrupt();
         }
-        echo.close();
+        table.close();
         socket.close();
     }
 }
