@@ -3,25 +3,21 @@ package io.turnstile.nativeio;
 import org.agrona.ErrorHandler;
 
 import java.io.PrintStream;
-import java.util.HashSet;
-import java.util.Set;
 
 /**
  * Prints each distinct error once, the first time it is seen, and stays quiet about repeats: a worker whose socket
  * broke fails every cycle, and one line saying so is worth more than a million. How often each one happened is
  * counted elsewhere ({@link VerifierServer#readErrors}); this only decides what a person reads.
  * <p>
- * Errors are told apart by type and message. At most {@code maxDistinct} are printed; past that one line says that
- * further kinds are counted, not printed, so a flood of distinct messages cannot fill a log. Thread safe: workers
- * report errors concurrently, and errors are rare enough for a lock.
+ * Errors are told apart by type and message, by a {@link DistinctMessageLog}: at most {@code maxDistinct} are printed,
+ * and the first one past that says that further kinds are counted, not printed, so a flood of distinct messages
+ * cannot fill a log. Thread safe: workers report errors concurrently, and errors are rare enough for a lock.
  */
 public final class DistinctErrorPrinter implements ErrorHandler
 {
     private final PrintStream out;
     private final boolean stackTraces;
-    private final int maxDistinct;
-    private final Set<String> seen = new HashSet<>();
-    private boolean saidFull;
+    private final DistinctMessageLog log;
 
     /**
      * A printer.
@@ -39,7 +35,7 @@ public final class DistinctErrorPrinter implements ErrorHandler
         }
         this.out = out;
         this.stackTraces = stackTraces;
-        this.maxDistinct = maxDistinct;
+        this.log = new DistinctMessageLog(maxDistinct, out::println);
     }
 
     /**
@@ -51,26 +47,11 @@ public final class DistinctErrorPrinter implements ErrorHandler
     public void onError(final Throwable throwable)
     {
         final String key = throwable.toString();
-        synchronized (this)
+        final boolean written = log.log(key, "turnstile: worker error (" + Thread.currentThread().getName() +
+            "), printed once, repeats counted in \"errors\": " + key);
+        if (written && stackTraces)
         {
-            if (seen.contains(key))
-            {
-                return;
-            }
-            if (seen.size() >= maxDistinct)
-            {
-                if (!saidFull)
-                {
-                    saidFull = true;
-                    out.println("turnstile: more than " + maxDistinct +
-                        " distinct worker errors: further ones are counted in \"errors\", not printed");
-                }
-                return;
-            }
-            seen.add(key);
-            out.println("turnstile: worker error (" + Thread.currentThread().getName() + "), printed once, " +
-                "repeats counted in \"errors\": " + key);
-            if (stackTraces)
+            synchronized (this)
             {
                 throwable.printStackTrace(out);
             }
@@ -82,8 +63,8 @@ public final class DistinctErrorPrinter implements ErrorHandler
      *
      * @return 0 to maxDistinct.
      */
-    public synchronized int printed()
+    public int printed()
     {
-        return seen.size();
+        return log.size();
     }
 }

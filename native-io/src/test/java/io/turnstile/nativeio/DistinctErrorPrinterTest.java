@@ -51,7 +51,8 @@ class DistinctErrorPrinterTest
 
         final List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
         assertEquals(4, lines.size(), lines.toString());
-        assertTrue(lines.get(3).contains("more than 3 distinct worker errors"), lines.get(3));
+        assertTrue(lines.get(3).contains("the 3 distinct kinds of message this log keeps are used up"),
+            lines.get(3));
         assertEquals(3, printer.printed());
     }
 

@@ -44,15 +44,7 @@ final class BouncyCastleAgent implements Agent, DatagramSender
     @Override
     public void onStart()
     {
-        AgentHost.pin(context.cpu());
-        try
-        {
-            host.bound().complete(socket.open());
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
+        socket.startOn(host);
     }
 
     @Override

@@ -7,7 +7,6 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -57,15 +56,7 @@ final class NioAgent implements Agent
     @Override
     public void onStart()
     {
-        AgentHost.pin(context.cpu());
-        try
-        {
-            host.bound().complete(socket.open());
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
+        socket.startOn(host);
     }
 
     @Override

@@ -6,6 +6,7 @@ import org.agrona.concurrent.status.AtomicCounter;
 import jdk.net.ExtendedSocketOptions;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -68,6 +69,25 @@ final class NioResponderChannel implements AutoCloseable
         channel.configureBlocking(false);
         channel.bind(new InetSocketAddress(bind, context.port()));
         return ((InetSocketAddress)channel.getLocalAddress()).getPort();
+    }
+
+    /**
+     * An agent's start on its own thread: pin it to the context's CPU, open the channel and tell the host the port.
+     *
+     * @param host told the bound port.
+     * @throws UncheckedIOException when the socket cannot be opened or bound.
+     */
+    void startOn(final AgentHost host)
+    {
+        AgentHost.pin(context.cpu());
+        try
+        {
+            host.bound().complete(open());
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.turnstile.server.handshake;
 
+import io.turnstile.nativeio.DistinctMessageLog;
 import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.TlsFatalAlertReceived;

@@ -1,4 +1,4 @@
-package io.turnstile.server.handshake;
+package io.turnstile.nativeio;
 
 import java.util.HashSet;
 import java.util.Objects;
@@ -11,7 +11,7 @@ import java.util.function.Consumer;
  * (then one line saying that further ones are only counted). Agrona's {@code DistinctErrorLog} keeps the same promise
  * for exceptions in a buffer; this one writes lines, which is what an operator reads on stderr.
  * <p>
- * Called by session threads when a handshake fails, never by a worker: the lock is off the datagram path.
+ * Called when a handshake fails or a worker hits an error, never per datagram: the lock is off the datagram path.
  */
 public final class DistinctMessageLog
 {

@@ -1,4 +1,4 @@
-package io.turnstile.server.handshake;
+package io.turnstile.nativeio;
 
 import org.junit.jupiter.api.Test;
 
