@@ -40,8 +40,8 @@ import java.util.Random;
  * {@link #add}, {@link #remove} and {@link #contains} allocate nothing.
  * <p>
  * <b>Note:</b> not thread safe. One set belongs to one worker and is used on that worker's thread only: from its
- * duty cycle, from the {@link VerifiedHelloHandler} or {@link PeerDatagramHandler} it calls, or through an
- * {@link Outbox} RELEASE that the worker applies. Other threads change it only through an {@link Outbox}.
+ * duty cycle, from the {@link VerifiedHelloHandler} or {@link PeerDatagramHandler} it calls, or through a
+ * {@link PeerCommands} command that the worker applies. Other threads change it only through {@link PeerCommands}.
  */
 public final class AcceptedPeers
 {

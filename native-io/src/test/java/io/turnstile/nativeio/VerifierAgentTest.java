@@ -232,6 +232,7 @@ class VerifierAgentTest
         final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
         final AcceptedPeers acceptedPeers = new AcceptedPeers(16);
         final Outbox outbox = new Outbox(64 * 1024);
+        final PeerCommands commands = new PeerCommands(PeerCommands.MIN_CAPACITY_BYTES);
         final List<Integer> peerPorts = new ArrayList<>();
         final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
             .sockets(() -> BatchSockets.open(new BatchSocket.Context().bindAddress(loopback).forceNio(nio)))
@@ -239,7 +240,8 @@ class VerifierAgentTest
             .counters(counters)
             .acceptedPeers(acceptedPeers)
             .peerHandler((datagram, length, peer) -> peerPorts.add(peer.port()))
-            .outbox(outbox));
+            .outbox(outbox)
+            .commands(commands));
 
         try (AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
             DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
@@ -271,7 +273,7 @@ class VerifierAgentTest
 
             client.send(ByteBuffer.wrap(HELLO), server);
             invokeUntil(invoker, () -> peerPorts.size() == 1);
-            assertTrue(outbox.offerRelease(PeerScratch.of(new InetSocketAddress(loopback, clientPort))));
+            assertTrue(commands.offerRelease(PeerScratch.of(new InetSocketAddress(loopback, clientPort))));
             invokeUntil(invoker, () -> acceptedPeers.size() == 0);
             client.send(ByteBuffer.wrap(HELLO), server);
             assertEquals(3, awaitDatagram(invoker, client).get(13), "a released peer is verified again");
@@ -692,6 +694,14 @@ class VerifierAgentTest
         assertEquals("outbox takes payloads up to 2048 bytes but the socket's slots are 512: build it with " +
             "new Outbox(capacity, 512)", assertThrows(IllegalStateException.class, smallSlots::onStart).getMessage());
         assertTrue(smallSlots.socket().isClosed(), "the refused socket is not left open");
+        assertEquals("outbox takes payloads up to 2048 bytes but the socket's slots are 512: build it with " +
+            "new Outbox(capacity, 512)", assertThrows(IllegalArgumentException.class, () -> new VerifierAgent(
+            new VerifierAgent.Context().sockets(sockets).slotBytes(512).verifier(new ClientHelloVerifier())
+            .counters(counters).outbox(new Outbox(64 * 1024)))).getMessage(),
+            "a known slot size is checked when the agent is built, before anything starts");
+        assertThrows(IllegalArgumentException.class, () -> new VerifierAgent(new VerifierAgent.Context()
+            .sockets(sockets).verifier(new ClientHelloVerifier()).counters(counters)
+            .commands(new PeerCommands(PeerCommands.MIN_CAPACITY_BYTES))), "commands with no peer set to apply to");
         assertEquals(WorkerCounter.values().length, counters.length);
         assertEquals("datagrams received: worker=2", countersManager.getCounterLabel(counters[0].id()));
         assertEquals(WorkerCounter.RECEIVED.typeId(), countersManager.getCounterTypeId(counters[0].id()));

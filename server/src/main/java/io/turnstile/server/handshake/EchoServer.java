@@ -1,13 +1,18 @@
 package io.turnstile.server.handshake;
 
 import io.turnstile.nativeio.AcceptedPeers;
+import io.turnstile.nativeio.BatchSocket;
 import io.turnstile.nativeio.Outbox;
+import io.turnstile.nativeio.PeerCommands;
 import io.turnstile.nativeio.VerifierAgent;
 import io.turnstile.nativeio.VerifierServer;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
 
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A DTLS echo server behind the verifier, as a game or VoIP server would embed Turnstile: every verified peer gets a
@@ -16,28 +21,51 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * EchoServer echo = new EchoServer(new SessionTable.Context().credentials(ServerCredentials.selfSigned("me")));
  * VerifierServer server = new VerifierServer(new VerifierServer.Context()
  *     .bindAddress(address).port(4433)
- *     .agentConfigurator(echo::configure))     // each worker: AcceptedPeers, Outbox, HandshakeHandoff
+ *     .agentConfigurator(echo::configure))     // each worker: AcceptedPeers, Outbox, PeerCommands, HandshakeHandoff
  *     .start();
  * }</pre>
- * Each worker gets its own {@link AcceptedPeers} (sized to the session cap) and {@link Outbox}; all share one
- * {@link SessionTable}. Close the echo server after the verifier server.
+ * Threads and who owns what (Aeron's Receiver / Conductor split):
+ * <pre>
+ *   worker threads (one per socket)   VerifierAgent + HandshakeHandoff: verify, accept the peer locally, publish
+ *                                     VERIFIED / DATAGRAM records; apply PeerCommands; send the Outbox. No lock,
+ *                                     no thread started, nothing allocated per datagram.
+ *   conductor thread (one)            SessionConductor, run here by an AgentRunner: admission and caps, the session
+ *                                     map, counters, starting session threads, releasing peers (reliably).
+ *   session threads (one per peer)    PeerSession: BouncyCastle's blocking accept and the echo loop, over a
+ *                                     PeerTransport fed with pooled buffers; sends go to the worker's Outbox.
+ * </pre>
+ * Each worker gets its own {@link AcceptedPeers} (sized to the session cap), {@link Outbox} (sized to its socket's
+ * slots) and {@link PeerCommands}. The conductor starts with this server; close the echo server after the verifier
+ * server.
  */
 public final class EchoServer implements AutoCloseable
 {
     /** Bytes of each worker's outbox ring: room for several hundred full datagrams in flight. */
     public static final int OUTBOX_CAPACITY_BYTES = 1 << 20;
+    /** Bytes of each worker's command ring: 2048 releases at 32 bytes; more wait in the conductor, in order. */
+    public static final int COMMANDS_CAPACITY_BYTES = 64 << 10;
 
-    private final SessionTable table;
+    private final SessionConductor conductor;
+    private final AgentRunner runner;
     private final List<HandshakeHandoff> handoffs = new CopyOnWriteArrayList<>();
 
     /**
-     * An echo server with no workers yet.
+     * An echo server with no workers yet; its conductor thread starts now.
      *
      * @param context the sessions' configuration, concluded here.
      */
     public EchoServer(final SessionTable.Context context)
     {
-        this.table = new SessionTable(context);
+        this.conductor = new SessionConductor(new SessionTable(context), SessionConductor.DEFAULT_RING_BYTES);
+        // Spin briefly, then park up to 1 ms: a handshake datagram waits at most that long for the conductor.
+        this.runner = new AgentRunner(new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1),
+            TimeUnit.MILLISECONDS.toNanos(1)), Throwable::printStackTrace, null, conductor);
+        AgentRunner.startOnThread(runner, (runnable) ->
+        {
+            final Thread thread = new Thread(runnable, conductor.roleName());
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     /**
@@ -48,22 +76,83 @@ public final class EchoServer implements AutoCloseable
      */
     public void configure(final Integer workerId, final VerifierAgent.Context agentContext)
     {
-        final AcceptedPeers acceptedPeers =
-            new AcceptedPeers(Math.min(AcceptedPeers.MAX_CAPACITY, table.context().maxSessions()));
-        final Outbox outbox = new Outbox(OUTBOX_CAPACITY_BYTES);
-        final HandshakeHandoff handoff = new HandshakeHandoff(table, acceptedPeers, outbox);
-        handoffs.add(handoff);
-        agentContext.acceptedPeers(acceptedPeers).peerHandler(handoff).outbox(outbox).handler(handoff);
+        final SessionTable.Context context = conductor.table().context();
+        final int slotBytes = agentContext.slotBytes() > 0 ? agentContext.slotBytes() :
+            BatchSocket.Context.DEFAULT_SLOT_BYTES;
+        final Outbox outbox = new Outbox(OUTBOX_CAPACITY_BYTES, slotBytes);
+        final AcceptedPeers acceptedPeers = new AcceptedPeers(Math.min(AcceptedPeers.MAX_CAPACITY,
+            context.maxSessions()));
+        final PeerCommands commands = new PeerCommands(COMMANDS_CAPACITY_BYTES);
+        final HandshakeHandoff handoff = attach(acceptedPeers, commands, outbox);
+        agentContext.acceptedPeers(acceptedPeers).peerHandler(handoff).outbox(outbox).commands(commands)
+            .handler(handoff);
     }
 
     /**
-     * The shared sessions.
+     * Attach a worker of one's own: the hand-off it calls from its duty cycle, which must also drain the commands
+     * into the accepted peers and send what the outbox holds (as {@link VerifierAgent} does).
+     *
+     * @param acceptedPeers the worker's accepted-peer set.
+     * @param commands      the worker's command queue.
+     * @param outbox        the worker's outbox.
+     * @return the worker's hand-off.
+     * @throws IllegalArgumentException when the outbox cannot take the sessions' longest datagram.
+     */
+    public HandshakeHandoff attach(final AcceptedPeers acceptedPeers, final PeerCommands commands, final Outbox outbox)
+    {
+        final int sendLimit = conductor.table().context().sendLimit();
+        if (outbox.maxPayloadLength() < sendLimit)
+        {
+            throw new IllegalArgumentException("outbox takes payloads up to " + outbox.maxPayloadLength() +
+                " bytes, less than the sessions' send limit " + sendLimit);
+        }
+        final HandoffCounters counters = new HandoffCounters();
+        return attach(acceptedPeers, commands, new OutboxOutput(outbox, counters), counters);
+    }
+
+    /**
+     * Attach a worker that sends some other way (a plain socket in a test).
+     *
+     * @param acceptedPeers the worker's accepted-peer set.
+     * @param commands      the worker's command queue.
+     * @param output        where the worker's sessions send.
+     * @return the worker's hand-off.
+     */
+    public HandshakeHandoff attach(final AcceptedPeers acceptedPeers, final PeerCommands commands,
+        final PeerOutput output)
+    {
+        return attach(acceptedPeers, commands, output, null);
+    }
+
+    private HandshakeHandoff attach(
+        final AcceptedPeers acceptedPeers, final PeerCommands commands, final PeerOutput output,
+        final HandoffCounters counters)
+    {
+        final WorkerLink link = conductor.attach(commands, output, counters);
+        final HandshakeHandoff handoff = new HandshakeHandoff(
+            link.id(), acceptedPeers, conductor.proxy(), link.counters(), conductor.table());
+        handoffs.add(handoff);
+        return handoff;
+    }
+
+    /**
+     * The sessions: their counters, read from any thread.
      *
      * @return the table.
      */
     public SessionTable table()
     {
-        return table;
+        return conductor.table();
+    }
+
+    /**
+     * The conductor that owns the sessions.
+     *
+     * @return the conductor.
+     */
+    public SessionConductor conductor()
+    {
+        return conductor;
     }
 
     /**
@@ -83,7 +172,7 @@ public final class EchoServer implements AutoCloseable
      */
     public void appendJson(final StringBuilder sb)
     {
-        final SessionTable t = table;
+        final SessionTable t = conductor.table();
         long peersFull = 0;
         long dropped = 0;
         long orphans = 0;
@@ -126,7 +215,7 @@ public final class EchoServer implements AutoCloseable
      */
     public String summary()
     {
-        final SessionTable t = table;
+        final SessionTable t = conductor.table();
         return String.format(Locale.ROOT,
             "  echo: %d sessions created, %d handshakes completed, %d failed, %d timed out, %d refused by a cap, " +
             "%d records echoed, %d live%n  echo handshake failures by cause: %s", t.created(), t.completed(),
@@ -134,11 +223,11 @@ public final class EchoServer implements AutoCloseable
     }
 
     /**
-     * Close every session (the workers should be stopped first).
+     * Stop the conductor, which closes every session (the workers should be stopped first).
      */
     @Override
     public void close()
     {
-        table.close();
+        runner.close();
     }
 }
