@@ -13,16 +13,18 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The command queue from the one thread that owns a worker's peers' sessions (a session conductor) to that worker:
- * accept a peer into the worker's {@link AcceptedPeers}, or release it so that its datagrams go through the verifier
- * again. Kept apart from the {@link Outbox} (datagrams to send) so that sends can never crowd a release out, and
+ * accept a peer into the worker's {@link AcceptedPeers}, attach a session's index to it (so the worker hands its
+ * datagrams to the session directly), or release it so that its datagrams go through the verifier again. Kept apart from the {@link Outbox} (datagrams to send) so that sends can never crowd a release out, and
  * ordered, so a release and a later accept of the same address and port are applied in the order they were decided:
  * no guard is needed against a stale release.
  * <pre>
  *   conductor thread                 worker thread (VerifierAgent, each duty cycle, before its next receive)
  *   offerRelease(peer) --+
- *   offerAccept(peer)  --+--> OneToOneRingBuffer --> drain(acceptedPeers, limit): add / remove
+ *   offerAccept(peer)  --+--> OneToOneRingBuffer --> drain(acceptedPeers, limit): add / attach / remove
+ *   offerAttach(peer, value) --+
  * </pre>
- * Each command is one ring record of the 18-byte {@link PeerAddress}, type {@link #ACCEPT} or {@link #RELEASE}.
+ * Each command is one ring record of the 18-byte {@link PeerAddress}, type {@link #ACCEPT} or {@link #RELEASE};
+ * an {@link #ATTACH} record adds the 4-byte value after it.
  * A full ring refuses the offer (false, counted in {@link #rejected()}); the producer keeps the command and offers
  * it again on its next duty cycle, so a refused release is late, never lost.
  * <p>
@@ -34,6 +36,8 @@ public final class PeerCommands
     public static final int ACCEPT = 1;
     /** Command type: remove the peer from the worker's {@link AcceptedPeers}. */
     public static final int RELEASE = 2;
+    /** Command type: attach a value (a session's index) to a peer already in the worker's {@link AcceptedPeers}. */
+    public static final int ATTACH = 3;
     /** Smallest ring. */
     public static final int MIN_CAPACITY_BYTES = 1024;
 
@@ -84,7 +88,29 @@ public final class PeerCommands
     }
 
     /**
-     * Offer a command of either type.
+     * Ask the worker to attach a value to an accepted peer (producer thread), so that the worker hands the peer's
+     * datagrams to what the value names without asking the producer; never blocks, allocates nothing.
+     *
+     * @param peer  copied before this returns.
+     * @param value the value, see {@link AcceptedPeers#attach}.
+     * @return false when the ring is full: offer it again later.
+     */
+    public boolean offerAttach(final PeerAddress peer, final int value)
+    {
+        final int index = ring.tryClaim(ATTACH, PeerAddress.LENGTH + Integer.BYTES);
+        if (index < 0)
+        {
+            rejected.getAndIncrement();
+            return false;
+        }
+        peer.copyTo(ring.buffer(), index);
+        ring.buffer().putInt(index + PeerAddress.LENGTH, value);
+        ring.commit(index);
+        return true;
+    }
+
+    /**
+     * Offer an ACCEPT or a RELEASE.
      *
      * @param type {@link #ACCEPT} or {@link #RELEASE}.
      * @param peer copied before this returns.
@@ -162,6 +188,11 @@ public final class PeerCommands
         if (type == RELEASE)
         {
             drainPeers.remove(peer);
+        }
+        else if (type == ATTACH)
+        {
+            // Not there: released since, and the release was applied first; nothing to attach to.
+            drainPeers.attach(peer, buffer.getInt(index + PeerAddress.LENGTH));
         }
         else if (!drainPeers.add(peer))
         {

@@ -23,6 +23,8 @@ public interface PeerDatagramHandler
      * @param datagram the datagram, at offset 0.
      * @param length   of the datagram.
      * @param peer     the peer's address and port; a view valid during the call only.
+     * @param value    what the hand-off attached to the peer ({@link AcceptedPeers#attach}), or
+     *                 {@link AcceptedPeers#NO_VALUE}: found by the same lookup that found the peer.
      */
-    void onPeerDatagram(DirectBuffer datagram, int length, PeerAddress peer);
+    void onPeerDatagram(DirectBuffer datagram, int length, PeerAddress peer, int value);
 }

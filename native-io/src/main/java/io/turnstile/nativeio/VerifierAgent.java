@@ -4,6 +4,7 @@ import io.turnstile.codec.PeerAddress;
 import io.turnstile.verifier.ClientHelloVerifier;
 import io.turnstile.verifier.VerifierCounters;
 import io.turnstile.verifier.VerifyOutcome;
+import org.agrona.LangUtil;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.SystemEpochClock;
@@ -30,6 +31,7 @@ import java.util.function.Supplier;
  *              socket.flush()                  sendmmsg: every staged reply
  *              counters += batch totals        one release-add per counter per batch, the verifier's
  *                                              drop reasons and cookie checks included (VerifierCounters.publish)
+ *              sharedAgent.doWork()            if one is set (e.g. the session conductor, shared threading mode)
  *              commands.drain(acceptedPeers)   even when nothing arrived: releases and accepts decided elsewhere,
  *                                              applied before the next receive's lookups
  * </pre>
@@ -57,6 +59,7 @@ public final class VerifierAgent implements Agent
     private final PeerDatagramHandler peerHandler;
     private final Outbox outbox;
     private final PeerCommands commands;
+    private final Agent sharedAgent;
     private final AtomicCounter[] counters;
     private final VerifierCounters verifierCounters;
     private final int cpu;
@@ -85,6 +88,7 @@ public final class VerifierAgent implements Agent
         this.peerHandler = context.peerHandler();
         this.outbox = context.outbox();
         this.commands = context.commands();
+        this.sharedAgent = context.sharedAgent();
         this.counters = context.counters();
         this.verifierCounters = verifier.counters();
         this.cpu = context.cpu();
@@ -116,6 +120,10 @@ public final class VerifierAgent implements Agent
                 socket.slotBytes() + ")");
         }
         overflowReply = new UnsafeBuffer(ByteBuffer.allocateDirect(socket.slotBytes()));
+        if (null != sharedAgent)
+        {
+            sharedAgent.onStart();
+        }
     }
 
     /**
@@ -127,16 +135,30 @@ public final class VerifierAgent implements Agent
     @Override
     public int doWork()
     {
-        final int work = receiveVerifyAndSend();
+        int work = receiveVerifyAndSend();
+        final Agent sharedAgent = this.sharedAgent;
+        if (null != sharedAgent)
+        {
+            try
+            {
+                work += sharedAgent.doWork();
+            }
+            catch (final Exception ex)
+            {
+                // To the runner's error handler, as the worker's own failures go.
+                LangUtil.rethrowUnchecked(ex);
+            }
+        }
         final PeerCommands commands = this.commands;
         // Last in the cycle, so a release takes effect before the next receive's lookups.
         return null == commands ? work : work + commands.drain(acceptedPeers, socket.batchSize());
     }
 
     /**
-     * The receive, verify and send part of the cycle. A method of its own, too big to be inlined, so the JIT compiles
-     * it on its own budget: the command queue's code cannot crowd out the inlining that keeps the FFM calls of the
-     * receive and flush paths allocation-free.
+     * The receive, verify and send part of the cycle. A method of its own, kept out of {@link #doWork()} by
+     * {@link LibC#JIT_FLAGS} ({@code dontinline}), so the JIT compiles it on its own budget: the command queue's and a
+     * shared agent's code cannot crowd out the escape analysis that keeps the FFM calls of the receive and flush
+     * paths allocation-free.
      */
     private int receiveVerifyAndSend()
     {
@@ -169,10 +191,11 @@ public final class VerifierAgent implements Agent
         {
             final ReceivedDatagram datagram = socket.received(i);
             final PeerAddress peer = datagram.peer();
-            if (null != acceptedPeers && acceptedPeers.contains(peer))
+            final int value = null == acceptedPeers ? AcceptedPeers.ABSENT : acceptedPeers.valueOf(peer);
+            if (value != AcceptedPeers.ABSENT)
             {
                 peerDatagrams++;
-                peerHandler.onPeerDatagram(datagram.buffer(), datagram.length(), peer);
+                peerHandler.onPeerDatagram(datagram.buffer(), datagram.length(), peer, value);
                 continue;
             }
             int slot = socket.nextSendSlot();
@@ -269,9 +292,19 @@ public final class VerifierAgent implements Agent
     @Override
     public void onClose()
     {
-        if (null != socket)
+        try
         {
-            socket.close();
+            if (null != sharedAgent)
+            {
+                sharedAgent.onClose();
+            }
+        }
+        finally
+        {
+            if (null != socket)
+            {
+                socket.close();
+            }
         }
     }
 
@@ -309,6 +342,7 @@ public final class VerifierAgent implements Agent
         private PeerDatagramHandler peerHandler;
         private Outbox outbox;
         private PeerCommands commands;
+        private Agent sharedAgent;
         private int slotBytes;
         private int cpu = -1;
 
@@ -590,6 +624,30 @@ public final class VerifierAgent implements Agent
         public PeerCommands commands()
         {
             return commands;
+        }
+
+        /**
+         * Another agent whose duty cycle this worker runs after its own, as Aeron's shared threading mode runs the
+         * conductor with the receiver: e.g. the session conductor, which then costs no thread and no wake-up of its
+         * own. Its {@code onStart} and {@code onClose} run with this agent's, on the worker's thread.
+         *
+         * @param sharedAgent run by this worker only; default null.
+         * @return this.
+         */
+        public Context sharedAgent(final Agent sharedAgent)
+        {
+            this.sharedAgent = sharedAgent;
+            return this;
+        }
+
+        /**
+         * The agent this worker runs in its duty cycle besides its own work.
+         *
+         * @return the agent, or null.
+         */
+        public Agent sharedAgent()
+        {
+            return sharedAgent;
         }
 
         /**

@@ -61,6 +61,25 @@ class PeerCommandsTest
 
     @Test
     @Timeout(10)
+    void shouldAttachAValueToAnAcceptedPeerAndIgnoreAnAttachAfterItsRelease()
+    {
+        final PeerCommands commands = new PeerCommands(PeerCommands.MIN_CAPACITY_BYTES);
+        final AcceptedPeers peers = new AcceptedPeers(8);
+        assertTrue(peers.add(scratch.at(key, 0, 4, 1)));
+        assertTrue(peers.add(scratch.at(key, 0, 4, 2)));
+        assertEquals(AcceptedPeers.NO_VALUE, peers.valueOf(scratch.at(key, 0, 4, 1)), "added, nothing attached");
+        assertTrue(commands.offerAttach(scratch.at(key, 0, 4, 1), 77));
+        assertTrue(commands.offerRelease(scratch.at(key, 0, 4, 2)));
+        assertTrue(commands.offerAttach(scratch.at(key, 0, 4, 2), 78));
+        assertEquals(3, commands.drain(peers, 8));
+        assertEquals(77, peers.valueOf(scratch.at(key, 0, 4, 1)), "the ATTACH's value, read by the worker's lookup");
+        assertEquals(AcceptedPeers.ABSENT, peers.valueOf(scratch.at(key, 0, 4, 2)),
+            "an attach to a released peer does not bring it back");
+        assertEquals(1, peers.size());
+    }
+
+    @Test
+    @Timeout(10)
     void shouldCountAnAcceptTheFullSetCannotTake()
     {
         final PeerCommands commands = new PeerCommands(PeerCommands.MIN_CAPACITY_BYTES);

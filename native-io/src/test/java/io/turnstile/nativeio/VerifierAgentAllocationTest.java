@@ -118,7 +118,7 @@ class VerifierAgentAllocationTest
             .clock(() -> NOW_MS)
             .counters(counters)
             .acceptedPeers(acceptedPeers)
-            .peerHandler((datagram, length, peer) ->
+            .peerHandler((datagram, length, peer, value) ->
                 assertTrue(outbox.offerSend(peer, datagram, 0, length)))
             .outbox(outbox)
             .commands(commands));

@@ -5,6 +5,7 @@ import io.turnstile.cookie.CookieKeys;
 import io.turnstile.verifier.ClientHelloVerifier;
 import io.turnstile.verifier.DropReason;
 import io.turnstile.verifier.VerifyOutcome;
+import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
@@ -163,21 +164,24 @@ class VerifierAgentTest
         final AcceptedPeers acceptedPeers = new AcceptedPeers(16);
         final List<byte[]> peerDatagrams = new ArrayList<>();
         final List<Integer> peerPorts = new ArrayList<>();
+        final List<Integer> peerValues = new ArrayList<>();
         final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
             .sockets(() -> BatchSockets.open(new BatchSocket.Context().bindAddress(loopback).forceNio(nio)))
             .verifier(new ClientHelloVerifier())
             .counters(counters)
             .acceptedPeers(acceptedPeers)
-            .peerHandler((datagram, length, peer) ->
+            .peerHandler((datagram, length, peer, value) ->
             {
                 final byte[] bytes = new byte[length];
                 datagram.getBytes(0, bytes);
                 peerDatagrams.add(bytes);
                 peerPorts.add(peer.port());
+                peerValues.add(value);
             })
-            // What an application does: a peer that proved its address is accepted on the worker thread.
+            // What an application does: a peer that proved its address is accepted on the worker thread, and given
+            // a value (a session's index) that the worker's lookup hands back with each of its datagrams.
             .handler((datagram, length, peer, verifier) ->
-                assertTrue(acceptedPeers.add(peer))));
+                assertTrue(acceptedPeers.add(peer) && acceptedPeers.attach(peer, 42))));
 
         try (AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
             DatagramChannel accepted = DatagramChannel.open(StandardProtocolFamily.INET);
@@ -212,6 +216,7 @@ class VerifierAgentTest
             assertArrayEquals(applicationData, peerDatagrams.get(1), "and so is what the verifier would drop");
             final int acceptedPort = ((InetSocketAddress)accepted.getLocalAddress()).getPort();
             assertEquals(List.of(acceptedPort, acceptedPort), peerPorts);
+            assertEquals(List.of(42, 42), peerValues, "the attached value comes with each datagram");
             assertNull(accepted.receive(ByteBuffer.allocate(2048)), "no HelloVerifyRequest for an accepted peer");
             assertEquals(5, counters[WorkerCounter.RECEIVED.ordinal()].get());
             assertEquals(2, counters[WorkerCounter.PEER_DATAGRAMS.ordinal()].get());
@@ -220,6 +225,50 @@ class VerifierAgentTest
             assertEquals(0, counters[WorkerCounter.DROPPED.ordinal()].get());
             assertTrue(errors.isEmpty(), errors::toString);
         }
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldRunASharedAgentsDutyCycleInsideItsOwnFromStartToClose()
+    {
+        final InetAddress loopback = InetAddress.getLoopbackAddress();
+        final List<String> calls = new ArrayList<>();
+        final Agent shared = new Agent()
+        {
+            public void onStart()
+            {
+                calls.add("start on " + Thread.currentThread().getName());
+            }
+
+            public int doWork()
+            {
+                calls.add("work");
+                return 1;
+            }
+
+            public void onClose()
+            {
+                calls.add("close");
+            }
+
+            public String roleName()
+            {
+                return "shared";
+            }
+        };
+        final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
+            .sockets(() -> BatchSockets.open(new BatchSocket.Context().bindAddress(loopback).forceNio(true)))
+            .verifier(new ClientHelloVerifier())
+            .counters(WorkerCounter.allocate(countersManager, 0))
+            .sharedAgent(shared));
+        final AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
+        invoker.start();
+        assertEquals(List.of("start on " + Thread.currentThread().getName()), calls, "started with the worker");
+        assertEquals(1, invoker.invoke(), "the shared agent's work counts as the worker's: nothing arrived");
+        assertEquals(1, invoker.invoke());
+        invoker.close();
+        assertEquals(List.of(calls.get(0), "work", "work", "close"), calls);
+        assertTrue(errors.isEmpty(), errors::toString);
     }
 
     @ParameterizedTest(name = "nio={0}")
@@ -239,7 +288,7 @@ class VerifierAgentTest
             .verifier(new ClientHelloVerifier())
             .counters(counters)
             .acceptedPeers(acceptedPeers)
-            .peerHandler((datagram, length, peer) -> peerPorts.add(peer.port()))
+            .peerHandler((datagram, length, peer, value) -> peerPorts.add(peer.port()))
             .outbox(outbox)
             .commands(commands));
 
@@ -303,7 +352,7 @@ class VerifierAgentTest
             .verifier(new ClientHelloVerifier())
             .counters(counters)
             .acceptedPeers(acceptedPeers)
-            .peerHandler((datagram, length, peer) ->
+            .peerHandler((datagram, length, peer, value) ->
             {
                 addressLengths.add(peer.isIpv4() ? 4 : 16);
                 // Echo from the worker thread, to the address as the socket reported it.
@@ -637,7 +686,7 @@ class VerifierAgentTest
             .verifier(new ClientHelloVerifier())
             .counters(counters)
             .acceptedPeers(new AcceptedPeers(4))
-            .peerHandler((datagram, length, peer) -> {})
+            .peerHandler((datagram, length, peer, value) -> {})
             .outbox(new Outbox(64 * 1024)));
         final AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
         invoker.start();
@@ -687,7 +736,7 @@ class VerifierAgentTest
             .acceptedPeers(new AcceptedPeers(1))), "accepted peers with nobody to hand their datagrams to");
         assertThrows(IllegalArgumentException.class, () -> new VerifierAgent(new VerifierAgent.Context()
             .sockets(sockets).verifier(new ClientHelloVerifier()).counters(counters)
-            .peerHandler((datagram, length, peer) -> {})));
+            .peerHandler((datagram, length, peer, value) -> {})));
         final VerifierAgent smallSlots = new VerifierAgent(new VerifierAgent.Context()
             .sockets(() -> new NioBatchSocket(new BatchSocket.Context().slotBytes(512)))
             .verifier(new ClientHelloVerifier()).counters(counters).outbox(new Outbox(64 * 1024)));

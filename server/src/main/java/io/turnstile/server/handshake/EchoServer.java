@@ -11,6 +11,7 @@ import org.agrona.concurrent.BackoffIdleStrategy;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -27,10 +28,13 @@ import java.util.concurrent.TimeUnit;
  * Threads and who owns what (Aeron's Receiver / Conductor split):
  * <pre>
  *   worker threads (one per socket)   VerifierAgent + HandshakeHandoff: verify, accept the peer locally, publish
- *                                     VERIFIED / DATAGRAM records; apply PeerCommands; send the Outbox. No lock,
- *                                     no thread started, nothing allocated per datagram.
- *   conductor thread (one)            SessionConductor, run here by an AgentRunner: admission and caps, the session
- *                                     map, counters, starting session threads, releasing peers (reliably).
+ *                                     VERIFIED records; give an admitted peer's datagrams to its session's queue
+ *                                     (the slot the conductor attached); apply PeerCommands; send the Outbox. No
+ *                                     lock, no thread started, nothing allocated per datagram.
+ *   conductor (one)                   SessionConductor: admission and caps, the session map, session slots, counters,
+ *                                     starting session threads, attaching and releasing peers (reliably). Run in the
+ *                                     first worker's duty cycle ({@link Threading#SHARED}, the default) or on a
+ *                                     thread of its own ({@link Threading#DEDICATED}).
  *   session threads (one per peer)    PeerSession: BouncyCastle's blocking accept and the echo loop, over a
  *                                     PeerTransport fed with pooled buffers; sends go to the worker's Outbox.
  * </pre>
@@ -45,27 +49,63 @@ public final class EchoServer implements AutoCloseable
     /** Bytes of each worker's command ring: 2048 releases at 32 bytes; more wait in the conductor, in order. */
     public static final int COMMANDS_CAPACITY_BYTES = 64 << 10;
 
+    /** Where the session conductor's duty cycle runs. */
+    public enum Threading
+    {
+        /**
+         * In the first worker's duty cycle, after its own work (Aeron's shared mode): no thread and no wake-up of its
+         * own, so a verified peer's session starts in the same cycle that verified it. The conductor's cycle costs a
+         * worker a clock read and two empty-queue checks when idle, plus a deadline sweep over the live sessions
+         * every {@value SessionConductor#SWEEP_INTERVAL_MS} ms. A worker you run yourself ({@link #attach}) must then
+         * run {@link #conductor()} in its duty cycle.
+         */
+        SHARED,
+        /** On a thread of its own, started with the echo server: for many workers, each on a core of its own. */
+        DEDICATED
+    }
+
     private final SessionConductor conductor;
+    private final Threading threading;
     private final AgentRunner runner;
+    private boolean conductorPlaced;
     private final List<HandshakeHandoff> handoffs = new CopyOnWriteArrayList<>();
 
     /**
-     * An echo server with no workers yet; its conductor thread starts now.
+     * An echo server with no workers yet, whose conductor runs in the first worker ({@link Threading#SHARED}).
      *
      * @param context the sessions' configuration, concluded here.
      */
     public EchoServer(final SessionTable.Context context)
     {
+        this(context, Threading.SHARED);
+    }
+
+    /**
+     * An echo server with no workers yet.
+     *
+     * @param context   the sessions' configuration, concluded here.
+     * @param threading where the conductor runs; with {@link Threading#DEDICATED} its thread starts now.
+     */
+    public EchoServer(final SessionTable.Context context, final Threading threading)
+    {
+        this.threading = Objects.requireNonNull(threading, "threading must not be null");
         this.conductor = new SessionConductor(new SessionTable(context), SessionConductor.DEFAULT_RING_BYTES);
-        // Spin briefly, then park up to 1 ms: a handshake datagram waits at most that long for the conductor.
-        this.runner = new AgentRunner(new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1),
-            TimeUnit.MILLISECONDS.toNanos(1)), Throwable::printStackTrace, null, conductor);
-        AgentRunner.startOnThread(runner, (runnable) ->
+        if (threading == Threading.DEDICATED)
         {
-            final Thread thread = new Thread(runnable, conductor.roleName());
-            thread.setDaemon(true);
-            return thread;
-        });
+            // Spin briefly, then park up to 1 ms: a verified peer waits at most that long for its session to start.
+            this.runner = new AgentRunner(new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1),
+                TimeUnit.MILLISECONDS.toNanos(1)), Throwable::printStackTrace, null, conductor);
+            AgentRunner.startOnThread(runner, (runnable) ->
+            {
+                final Thread thread = new Thread(runnable, conductor.roleName());
+                thread.setDaemon(true);
+                return thread;
+            });
+        }
+        else
+        {
+            this.runner = null;
+        }
     }
 
     /**
@@ -86,6 +126,17 @@ public final class EchoServer implements AutoCloseable
         final HandshakeHandoff handoff = attach(acceptedPeers, commands, outbox);
         agentContext.acceptedPeers(acceptedPeers).peerHandler(handoff).outbox(outbox).commands(commands)
             .handler(handoff);
+        if (threading == Threading.SHARED && placeConductor())
+        {
+            agentContext.sharedAgent(conductor);
+        }
+    }
+
+    private synchronized boolean placeConductor()
+    {
+        final boolean first = !conductorPlaced;
+        conductorPlaced = true;
+        return first;
     }
 
     /**
@@ -130,7 +181,7 @@ public final class EchoServer implements AutoCloseable
     {
         final WorkerLink link = conductor.attach(commands, output, counters);
         final HandshakeHandoff handoff = new HandshakeHandoff(
-            link.id(), acceptedPeers, conductor.proxy(), link.counters(), conductor.table());
+            link.id(), acceptedPeers, conductor.proxy(), link.counters(), conductor.table(), conductor.slots());
         handoffs.add(handoff);
         return handoff;
     }
@@ -223,11 +274,25 @@ public final class EchoServer implements AutoCloseable
     }
 
     /**
-     * Stop the conductor, which closes every session (the workers should be stopped first).
+     * Where the conductor runs.
+     *
+     * @return the threading mode.
+     */
+    public Threading threading()
+    {
+        return threading;
+    }
+
+    /**
+     * Stop the conductor, which closes every session (the workers should be stopped first). In
+     * {@link Threading#SHARED} mode the conductor closed with the worker that ran it; this then does nothing.
      */
     @Override
     public void close()
     {
-        runner.close();
+        if (null != runner)
+        {
+            runner.close();
+        }
     }
 }

@@ -3,13 +3,14 @@ package io.turnstile.server.handshake;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One worker's hand-off counters, in one place: each is written by the one thread named beside it (single-writer
- * {@code lazySet}, except {@link #sendRejected()}, which every session of the worker adds to), and read by the stats
- * from any thread.
+ * One worker's hand-off counters, in one place: each is written by the thread named beside it (single-writer
+ * {@code lazySet}) or, where two threads may count the same event, by an atomic add; all are read by the stats from
+ * any thread.
  * <pre>
- *   worker thread      peersFull, tooLong, handoffFull
- *   conductor thread   refused, orphanDatagrams, queueFull, releasesDeferred
- *   session threads    sendRejected
+ *   worker thread                   peersFull, tooLong, handoffFull                     single writer
+ *   conductor thread                refused, releasesDeferred                           single writer
+ *   worker (fast path), conductor   orphanDatagrams, queueFull                          atomic add
+ *   session threads                 sendRejected                                        atomic add
  * </pre>
  */
 public final class HandoffCounters
@@ -50,12 +51,12 @@ public final class HandoffCounters
 
     void onOrphan()
     {
-        increment(orphanDatagrams);
+        orphanDatagrams.getAndIncrement();
     }
 
     void onQueueFull()
     {
-        increment(queueFull);
+        queueFull.getAndIncrement();
     }
 
     void onReleaseDeferred()

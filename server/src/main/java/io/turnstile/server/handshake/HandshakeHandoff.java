@@ -10,9 +10,11 @@ import org.agrona.DirectBuffer;
 import java.util.Objects;
 
 /**
- * One worker's side of the hand-off, and only that: it runs on the worker's thread, inside its duty cycle, and
- * publishes what the worker saw to the {@link SessionConductor}. It never locks, never starts a thread, never
- * allocates: each event is one record written into the conductor's ring through a {@link SessionConductorProxy}.
+ * One worker's side of the hand-off, and only that: it runs on the worker's thread, inside its duty cycle, gives an
+ * admitted peer's datagrams straight to its session, and publishes the rest of what the worker saw to the
+ * {@link SessionConductor}. It never locks, never starts a thread, never allocates: a datagram for a session is one
+ * copy into a pooled buffer on the session's queue, any other event one record in the conductor's ring (through a
+ * {@link SessionConductorProxy}).
  * <pre>
  *   onVerified      acceptedPeers.add(peer)   so the hello's tail fragments and retransmissions come here, not to
  *                                             the verifier (it would drop a fragment at offset &gt; 0)
@@ -20,7 +22,11 @@ import java.util.Objects;
  *                   publish VERIFIED          peer + datagram + record seq, message_seq, fragment flag
  *                   ring full                 -&gt; peer removed again at once, counted (handoffFull)
  *   onPeerDatagram  longer than receiveLimit  -&gt; dropped, counted
- *                   publish DATAGRAM          peer + datagram; ring full -&gt; dropped, counted
+ *                   slot attached             -&gt; the session's transport (SessionSlots), queued: the fast path,
+ *                                                every datagram of a session once the conductor has admitted it
+ *                                                (queue full, or the slot now another peer's -&gt; dropped, counted)
+ *                   no slot yet               -&gt; publish DATAGRAM: peer + datagram, the conductor finds the
+ *                                                session (the hello's tail fragments); ring full -&gt; dropped, counted
  * </pre>
  * Everything else (admission, caps, the session map, releasing a peer) is the conductor's; it releases a peer
  * through the worker's {@code PeerCommands}, which the worker applies at the start of its next duty cycle.
@@ -34,6 +40,7 @@ public final class HandshakeHandoff implements VerifiedHelloHandler, PeerDatagra
     private final SessionConductorProxy conductor;
     private final HandoffCounters counters;
     private final SessionTable table;
+    private final SessionSlots slots;
     private final int receiveLimit;
 
     HandshakeHandoff(
@@ -41,13 +48,15 @@ public final class HandshakeHandoff implements VerifiedHelloHandler, PeerDatagra
         final AcceptedPeers acceptedPeers,
         final SessionConductorProxy conductor,
         final HandoffCounters counters,
-        final SessionTable table)
+        final SessionTable table,
+        final SessionSlots slots)
     {
         this.worker = worker;
         this.acceptedPeers = Objects.requireNonNull(acceptedPeers, "acceptedPeers must not be null");
         this.conductor = Objects.requireNonNull(conductor, "conductor must not be null");
         this.counters = Objects.requireNonNull(counters, "counters must not be null");
         this.table = table;
+        this.slots = Objects.requireNonNull(slots, "slots must not be null");
         this.receiveLimit = table.context().receiveLimit();
     }
 
@@ -76,11 +85,25 @@ public final class HandshakeHandoff implements VerifiedHelloHandler, PeerDatagra
      * {@inheritDoc}
      */
     @Override
-    public void onPeerDatagram(final DirectBuffer datagram, final int length, final PeerAddress peer)
+    public void onPeerDatagram(final DirectBuffer datagram, final int length, final PeerAddress peer, final int value)
     {
         if (length > receiveLimit)
         {
             counters.onTooLong();
+            return;
+        }
+        if (value != AcceptedPeers.NO_VALUE)
+        {
+            final PeerTransport transport = slots.get(value, peer);
+            if (null == transport)
+            {
+                // The session ended and its slot went to another peer before this worker applied the release.
+                counters.onOrphan();
+            }
+            else if (!transport.offer(datagram, 0, length))
+            {
+                counters.onQueueFull();
+            }
             return;
         }
         if (!conductor.datagram(worker, peer, datagram, length))

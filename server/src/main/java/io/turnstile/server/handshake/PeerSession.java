@@ -66,6 +66,8 @@ public final class PeerSession implements Runnable
     private long echoed;
     boolean countedEstablished;
     long lastHeardMs;
+    long offeredAtSweep;
+    int slot = -1;
     int expiredPhase = -1;
     int tableIndex = -1;
 

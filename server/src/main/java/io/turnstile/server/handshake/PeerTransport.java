@@ -1,7 +1,8 @@
 package io.turnstile.server.handshake;
 
 import org.agrona.DirectBuffer;
-import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
+import io.turnstile.codec.PeerAddress;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.bouncycastle.tls.DatagramTransport;
 import org.bouncycastle.tls.TlsTimeoutException;
@@ -15,7 +16,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * One accepted peer's {@link DatagramTransport} for BouncyCastle, between two threads:
  * <pre>
- *   conductor thread   offer(datagram)  pool.acquire() -&gt; copy -&gt; inbound (OneToOneConcurrentArrayQueue) -&gt; unpark
+ *   worker thread      offer(datagram)  pool.acquire() -&gt; copy -&gt; inbound (ManyToOneConcurrentArrayQueue) -&gt; unpark
+ *   (or the conductor, for datagrams that came before the worker knew the session's slot)
  *   session thread     receive()        inbound.poll() -&gt; copy into BouncyCastle's buffer -&gt; pool.release()
  *                                       nothing queued: park until offered, closed, or the wait is over
  *                      send()           a reusable view of BouncyCastle's buffer -&gt; {@link PeerOutput}
@@ -44,12 +46,13 @@ public final class PeerTransport implements DatagramTransport
     private final PeerKey peer;
     private final PeerOutput output;
     private final DatagramPool pool;
-    private final OneToOneConcurrentArrayQueue<PooledDatagram> inbound;
+    private final ManyToOneConcurrentArrayQueue<PooledDatagram> inbound;
     private final int receiveLimit;
     private final int sendLimit;
     private final UnsafeBuffer sendView = new UnsafeBuffer(new byte[0]);
     private final UnsafeBuffer offerView = new UnsafeBuffer(new byte[0]);
     private final AtomicLong queueFull = new AtomicLong();
+    private final AtomicLong offered = new AtomicLong();
     private final AtomicLong sendRefused = new AtomicLong();
     private volatile Thread receiver;
     private volatile boolean closed;
@@ -104,13 +107,34 @@ public final class PeerTransport implements DatagramTransport
         this.peer = peer;
         this.output = output;
         this.pool = pool;
-        this.inbound = new OneToOneConcurrentArrayQueue<>(queueCapacity);
+        this.inbound = new ManyToOneConcurrentArrayQueue<>(queueCapacity);
         this.receiveLimit = receiveLimit;
         this.sendLimit = sendLimit;
     }
 
     /**
-     * Queue a datagram from the peer (the one producer thread: the conductor); the bytes are copied.
+     * Whether this transport talks to the given peer.
+     *
+     * @param peer an address and port.
+     * @return true when they are this transport's peer's.
+     */
+    public boolean isFor(final PeerAddress peer)
+    {
+        return this.peer.peer().equalTo(peer);
+    }
+
+    /**
+     * Datagrams queued so far: the conductor reads it to know the peer was heard from, for the idle timeout.
+     *
+     * @return count; any thread.
+     */
+    public long offered()
+    {
+        return offered.get();
+    }
+
+    /**
+     * Queue a datagram from the peer (its worker, or the conductor: any thread); the bytes are copied.
      *
      * @param buffer holding the datagram.
      * @param offset of the datagram.
@@ -129,9 +153,10 @@ public final class PeerTransport implements DatagramTransport
         if (!inbound.offer(datagram))
         {
             pool.release(datagram);
-            queueFull.lazySet(queueFull.get() + 1);
+            queueFull.getAndIncrement();
             return false;
         }
+        offered.getAndIncrement();
         final Thread waiting = receiver;
         if (null != waiting)
         {
@@ -141,7 +166,7 @@ public final class PeerTransport implements DatagramTransport
     }
 
     /**
-     * Queue a datagram from a byte array (the one producer thread); the bytes are copied.
+     * Queue a datagram from a byte array; the bytes are copied. One thread at a time (it reuses one view).
      *
      * @param buffer holding the datagram.
      * @param offset of the datagram.

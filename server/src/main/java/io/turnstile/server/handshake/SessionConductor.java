@@ -18,27 +18,29 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * The one thread that owns sessions, in the manner of Aeron's {@code DriverConductor}: an Agrona {@link Agent} that
- * admits verified peers, holds the {@link SessionTable} (the session map, the caps, the counters), starts each
- * session's thread and releases peers when sessions end. Nothing else changes the table, so nothing locks.
+ * The one agent that owns sessions, in the manner of Aeron's {@code DriverConductor}: it admits verified peers, holds
+ * the {@link SessionTable} (the session map, the caps, the counters) and the {@link SessionSlots}, starts each
+ * session's thread and releases peers when sessions end. Nothing else changes the table, so nothing locks. It sits
+ * beside the datagram path, not on it: once a session is admitted, its worker hands the peer's datagrams to the
+ * session's queue itself, through the slot the conductor attached to the peer.
  * <pre>
  *  worker threads (VerifierAgent + HandshakeHandoff)                 session threads (PeerSession, BouncyCastle)
- *    |  VERIFIED / DATAGRAM records                                     ^  pooled datagrams    |  events: established,
- *    v  ManyToOneRingBuffer (SessionConductorProxy)                     |  (PeerTransport)     v  echoed, ended
- *  +---------------------------------------------------------------------------------------------------------+
- *  | SessionConductor.doWork(): read the ring -&gt; admit (caps) -&gt; new session + start its thread             |
- *  |                                         -&gt; find the session (SessionLookup) -&gt; offer the datagram       |
- *  |                            apply session events (ManyToOneConcurrentLinkedQueue) -&gt; count, remove       |
- *  |                            release refused / ended peers -&gt; the worker's PeerCommands (retried if full) |
- *  |                            every 10 ms: hello-wait, handshake and idle deadlines -&gt; expire the transport  |
- *  +---------------------------------------------------------------------------------------------------------+
- *    |  PeerCommands: RELEASE (one OneToOneRingBuffer per worker)        |  sends: the worker's Outbox (session
- *    v  applied by the worker before its next receive                    v  threads -&gt; worker socket)
+ *    |  VERIFIED records, DATAGRAM records only    ---- datagrams ---&gt; ^ (the fast path: the worker's lookup of the
+ *    |  until the worker knows the session's slot                      | peer gives the slot, the slot the transport)
+ *    v  ManyToOneRingBuffer (SessionConductorProxy)                    |                     |  events: established,
+ *  +-----------------------------------------------------------------------------------------v----- echoed, ended --+
+ *  | SessionConductor.doWork(): read the ring -&gt; admit (caps) -&gt; new session, claim a slot, start its thread   |
+ *  |                                         -&gt; find the session (SessionLookup) -&gt; offer the early datagram   |
+ *  |                            apply session events (ManyToOneConcurrentLinkedQueue) -&gt; count, remove, free slot |
+ *  |                            ATTACH (peer, slot) and RELEASE (peer) -&gt; the worker's PeerCommands (kept if full)|
+ *  |                            every 10 ms: heard-from marks, hello-wait, handshake and idle deadlines -&gt; expire |
+ *  +-----------------------------------------------------------------------------------------------------------------+
  * </pre>
  * BouncyCastle's {@code DTLSServerProtocol.accept} blocks, so each session keeps a thread of its own (a virtual thread
  * by default), made by the conductor from {@link SessionTable.Context#threadFactory()}.
  * <p>
- * <b>Note:</b> run by one {@code AgentRunner} (or {@code AgentInvoker}); workers are attached before they start.
+ * <b>Note:</b> run by one thread: in a worker's duty cycle ({@link EchoServer.Threading#SHARED}), by an
+ * {@code AgentRunner} of its own, or by an {@code AgentInvoker}; workers are attached before they start.
  */
 public final class SessionConductor implements Agent, SessionEvents
 {
@@ -54,6 +56,7 @@ public final class SessionConductor implements Agent, SessionEvents
     private final ManyToOneRingBuffer ring;
     private final ManyToOneConcurrentLinkedQueue<PeerSession> events = new ManyToOneConcurrentLinkedQueue<>();
     private final DatagramPool pool;
+    private final SessionSlots slots;
     private final MessageHandler reader = this::onRecord;
     private final PeerAddress recordPeer = new PeerAddress();
     private final PeerKey probe = new PeerKey();
@@ -90,6 +93,7 @@ public final class SessionConductor implements Agent, SessionEvents
             ByteBuffer.allocateDirect(ringBytes + RingBufferDescriptor.TRAILER_LENGTH)));
         this.pool = new DatagramPool(context.receiveLimit(),
             (int)Math.min(1 << 16, (long)context.maxSessions() * context.queueCapacity()));
+        this.slots = new SessionSlots(context.maxSessions());
     }
 
     /**
@@ -184,6 +188,13 @@ public final class SessionConductor implements Agent, SessionEvents
             final PeerSession session = table.sessionAt(i);
             final PeerTransport transport = session.transport();
             final int phase = transport.phase();
+            final long offered = transport.offered();
+            if (offered != session.offeredAtSweep)
+            {
+                // Delivered by the worker straight to the transport since the last sweep: heard from.
+                session.offeredAtSweep = offered;
+                session.lastHeardMs = nowMs;
+            }
             if (phase == session.expiredPhase)
             {
                 continue;
@@ -257,6 +268,12 @@ public final class SessionConductor implements Agent, SessionEvents
             buffer.getInt(index + SessionConductorProxy.MESSAGE_SEQ_OFFSET, ByteOrder.LITTLE_ENDIAN),
             table.settings(), table.failures(), this);
         table.add(session);
+        session.slot = slots.claim(transport);
+        if (session.slot >= 0)
+        {
+            // From now on the worker gives this peer's datagrams to the transport itself.
+            worker.attach(peer, session.slot);
+        }
         context.threadFactory().newThread(session).start();
     }
 
@@ -271,6 +288,8 @@ public final class SessionConductor implements Agent, SessionEvents
         if (session.end() != PeerSession.End.NONE && table.remove(session))
         {
             workers[session.worker()].release(session.peer().peer());
+            slots.free(session.slot);
+            session.slot = -1;
         }
     }
 
@@ -338,6 +357,16 @@ public final class SessionConductor implements Agent, SessionEvents
     public DatagramPool pool()
     {
         return pool;
+    }
+
+    /**
+     * The live sessions' transports by slot, which the workers deliver to directly.
+     *
+     * @return the slots.
+     */
+    public SessionSlots slots()
+    {
+        return slots;
     }
 
     /**

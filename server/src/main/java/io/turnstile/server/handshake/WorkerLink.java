@@ -8,7 +8,7 @@ import java.util.Objects;
 
 /**
  * The conductor's side of one worker: the worker's command queue, where its sessions send, its counters, and the
- * releases its command queue has not taken yet.
+ * commands (releases, and the attaches that tell the worker a session's slot) its command queue has not taken yet.
  * <p>
  * A release must not be lost: a peer left accepted after its session ended would skip the verifier until it next
  * sends. So when the worker's {@link PeerCommands} ring is full, the release is kept here, in order, and offered
@@ -20,7 +20,10 @@ import java.util.Objects;
  */
 public final class WorkerLink
 {
-    private static final int ENTRY_LENGTH = PeerAddress.LENGTH;
+    private static final int TYPE_OFFSET = 0;
+    private static final int VALUE_OFFSET = 4;
+    private static final int PEER_OFFSET = 8;
+    private static final int ENTRY_LENGTH = 32;
 
     private final int id;
     private final PeerCommands commands;
@@ -46,14 +49,37 @@ public final class WorkerLink
      */
     void release(final PeerAddress peer)
     {
-        if (pendingHead == pendingTail && commands.offerRelease(peer))
+        send(PeerCommands.RELEASE, peer, 0);
+    }
+
+    /**
+     * Tell the worker which session slot a peer's datagrams go to: now, or later when its command queue is full.
+     *
+     * @param peer copied.
+     * @param slot the session's {@link SessionSlots} slot.
+     */
+    void attach(final PeerAddress peer, final int slot)
+    {
+        send(PeerCommands.ATTACH, peer, slot);
+    }
+
+    private void send(final int type, final PeerAddress peer, final int value)
+    {
+        if (pendingHead == pendingTail && offer(type, peer, value))
         {
             return;
         }
         counters.onReleaseDeferred();
         pending.checkLimit(pendingTail + ENTRY_LENGTH);
-        peer.copyTo(pending, pendingTail);
+        pending.putInt(pendingTail + TYPE_OFFSET, type);
+        pending.putInt(pendingTail + VALUE_OFFSET, value);
+        peer.copyTo(pending, pendingTail + PEER_OFFSET);
         pendingTail += ENTRY_LENGTH;
+    }
+
+    private boolean offer(final int type, final PeerAddress peer, final int value)
+    {
+        return type == PeerCommands.ATTACH ? commands.offerAttach(peer, value) : commands.offer(type, peer);
     }
 
     /**
@@ -66,7 +92,8 @@ public final class WorkerLink
         int taken = 0;
         while (pendingHead < pendingTail)
         {
-            if (!commands.offerRelease(pendingPeer.wrap(pending, pendingHead)))
+            if (!offer(pending.getInt(pendingHead + TYPE_OFFSET), pendingPeer.wrap(pending, pendingHead + PEER_OFFSET),
+                pending.getInt(pendingHead + VALUE_OFFSET)))
             {
                 return taken;
             }
@@ -79,7 +106,7 @@ public final class WorkerLink
     }
 
     /**
-     * Releases kept because the worker's command queue was full.
+     * Commands (releases, attaches) kept because the worker's command queue was full.
      *
      * @return the count waiting.
      */

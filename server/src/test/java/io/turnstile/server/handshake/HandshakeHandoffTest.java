@@ -74,6 +74,13 @@ class HandshakeHandoffTest
         return server.localPort();
     }
 
+    private String echoStats()
+    {
+        final StringBuilder sb = new StringBuilder("echo counters");
+        echo.appendJson(sb);
+        return sb.toString();
+    }
+
     @AfterEach
     void stop()
     {
@@ -238,7 +245,8 @@ class HandshakeHandoffTest
             {
                 try (DtlsTestClient client = DtlsTestClient.connect(port, DtlsTestClient.certificateClient(20_000)))
                 {
-                    assertEquals("under flood " + i, client.echo("under flood " + i));
+                    final String expected = "under flood " + i;
+                    assertEquals(expected, client.echo(expected), () -> echoStats());
                 }
             }
         }

@@ -54,7 +54,8 @@ final class LoopbackHandoffServer implements AutoCloseable, PeerOutput
 
     LoopbackHandoffServer(final SessionTable.Context context, final InetAddress bind) throws IOException
     {
-        this.echo = new EchoServer(context);
+        // Its own worker loop blocks in receive: the conductor gets a thread of its own.
+        this.echo = new EchoServer(context, EchoServer.Threading.DEDICATED);
         this.handoff = echo.attach(acceptedPeers, commands, this);
         this.socket = new DatagramSocket(new InetSocketAddress(bind, 0));
         this.socket.setSoTimeout(20);
@@ -75,7 +76,10 @@ final class LoopbackHandoffServer implements AutoCloseable, PeerOutput
         {
             while (running)
             {
-                released.addAndGet(commands.drain(acceptedPeers, 1024));
+                // Commands are attaches and releases; only a release makes the set smaller.
+                final int before = acceptedPeers.size();
+                commands.drain(acceptedPeers, 1024);
+                released.addAndGet(before - acceptedPeers.size());
                 cycles++;
                 packet.setData(bytes);
                 try
@@ -89,9 +93,10 @@ final class LoopbackHandoffServer implements AutoCloseable, PeerOutput
                 final int port = packet.getPort();
                 final int length = packet.getLength();
                 probe.set(PeerKey.of(new InetSocketAddress(packet.getAddress(), port)).peer());
-                if (acceptedPeers.contains(probe.peer()))
+                final int value = acceptedPeers.valueOf(probe.peer());
+                if (value != AcceptedPeers.ABSENT)
                 {
-                    handoff.onPeerDatagram(datagram, length, probe.peer());
+                    handoff.onPeerDatagram(datagram, length, probe.peer(), value);
                     continue;
                 }
                 final VerifyOutcome outcome = verifier.verify(datagram, 0, length, probe.peer(),

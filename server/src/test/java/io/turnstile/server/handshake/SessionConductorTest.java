@@ -19,6 +19,8 @@ import java.util.function.BooleanSupplier;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -96,7 +98,7 @@ class SessionConductorTest
         assertEquals(1, table.ended(PeerSession.End.HELLO_REFUSED),
             "refused for what was verified, not left waiting for a tail that could replace it");
         assertEquals(0, table.ended(PeerSession.End.HELLO_TIMED_OUT));
-        assertEquals(1, commands.drain(acceptedPeers, 8));
+        assertEquals(2, commands.drain(acceptedPeers, 8), "the admitted session's ATTACH, then its RELEASE");
         assertFalse(acceptedPeers.contains(peer(4000)), "the ended session's peer was released to its worker");
     }
 
@@ -125,9 +127,13 @@ class SessionConductorTest
         final AcceptedPeers acceptedPeers = new AcceptedPeers(8);
         assertTrue(acceptedPeers.add(peer(1)));
         assertTrue(acceptedPeers.add(peer(2)));
-        assertEquals(1, commands.drain(acceptedPeers, 8));
+        assertEquals(2, commands.drain(acceptedPeers, 8), "ATTACH for the admitted peer, RELEASE for the refused");
         assertTrue(acceptedPeers.contains(peer(1)), "the admitted peer stays accepted");
         assertFalse(acceptedPeers.contains(peer(2)), "the refused peer goes back to the verifier");
+        final int slot = acceptedPeers.valueOf(peer(1));
+        assertSame(session.transport(), conductor.slots().get(slot, peer(1)),
+            "the worker now finds the session's transport by the attached slot, without the conductor");
+        assertNull(conductor.slots().get(slot, peer(2)), "a slot answers only for its own peer");
     }
 
     @Test
@@ -219,7 +225,8 @@ class SessionConductorTest
         assertEquals(0, table.handshakesInProgress());
         final AcceptedPeers acceptedPeers = new AcceptedPeers(8);
         assertTrue(acceptedPeers.add(peer(1)));
-        assertEquals(1, commands.drain(acceptedPeers, 8));
+        assertEquals(2, commands.drain(acceptedPeers, 8), "the session's ATTACH, then its RELEASE");
         assertFalse(acceptedPeers.contains(peer(1)), "the timed-out peer was released");
+        assertEquals(table.context().maxSessions(), conductor.slots().free(), "and its slot taken back");
     }
 }
