@@ -8,6 +8,7 @@ import org.bouncycastle.tls.DatagramTransport;
 import org.bouncycastle.tls.TlsTimeoutException;
 
 import java.io.IOException;
+import java.lang.invoke.VarHandle;
 import java.io.InterruptedIOException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -157,6 +158,10 @@ public final class PeerTransport implements DatagramTransport
             return false;
         }
         offered.getAndIncrement();
+        // Dekker with receive(): it writes receiver, then polls; this offered, then reads receiver. The queue
+        // publishes the datagram with a release store only, which a later load may overtake: without a full fence
+        // both sides can miss each other and the session sleeps on a queued datagram (seen under a flood).
+        VarHandle.fullFence();
         final Thread waiting = receiver;
         if (null != waiting)
         {

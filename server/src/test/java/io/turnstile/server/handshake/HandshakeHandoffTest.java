@@ -78,6 +78,17 @@ class HandshakeHandoffTest
     {
         final StringBuilder sb = new StringBuilder("echo counters");
         echo.appendJson(sb);
+        final VerifierServer.Snapshot snapshot = server.snapshot(new VerifierServer.Snapshot());
+        sb.append("; worker: received ").append(snapshot.received()).append(", peer datagrams ")
+            .append(snapshot.get(io.turnstile.nativeio.WorkerCounter.PEER_DATAGRAMS));
+        final SessionTable table = echo.table();
+        for (int i = 0; i < table.sessionCount(); i++)
+        {
+            final PeerSession session = table.sessionAt(i);
+            sb.append("; session ").append(session.peer()).append(" slot ").append(session.slot)
+                .append(" phase ").append(session.transport().phase()).append(" offered ")
+                .append(session.transport().offered()).append(" echoed ").append(session.echoed());
+        }
         return sb.toString();
     }
 
