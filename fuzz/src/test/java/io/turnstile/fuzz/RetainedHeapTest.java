@@ -114,7 +114,7 @@ class RetainedHeapTest
             .clock(() -> NOW_MS)
             .counters(counters)
             .acceptedPeers(peers)
-            .peerHandler((datagram, length, source) -> peerDatagrams[0]++)
+            .peerHandler((datagram, length, source, value) -> peerDatagrams[0]++)
             .handler((datagram, length, source, verifier) -> peers.add(source))
             .outbox(new Outbox(64 * 1024, 512)));
         agent.onStart();

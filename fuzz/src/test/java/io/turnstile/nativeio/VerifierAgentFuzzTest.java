@@ -34,8 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Fuzzes the worker's duty cycle with its accepted-peer path: a {@link VerifierAgent} over an
  * {@link InMemoryBatchSocket}, with an {@link AcceptedPeers} set its verified-hello handler adds peers to (as the
- * hand-off does), an {@link Outbox} through which it sends to them and releases them (as the hand-off's session
- * threads do), and accepts made directly on the worker's thread (as a verified-hello handler does). The fuzzer chooses a sequence of datagrams from a
+ * hand-off does), {@link PeerCommands} through which the test accepts and releases peers (as the session conductor
+ * does) and an {@link Outbox} through which it sends to them. The fuzzer chooses a sequence of datagrams from a
  * handful of peers (IPv4, another port, IPv6, port 0, a fuzzer-chosen one): raw bytes, real hellos with a byte
  * changed, and real hellos carrying the cookie this server issued to that peer or to another; and between them duty
  * cycles, accepts, releases and sends.
@@ -44,8 +44,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * unchanged and nothing else; any other datagram is verified, and is answered with a HelloVerifyRequest (to its
  * source, no longer than it, for its record sequence number) exactly when the {@link HelloOracle} accepts it and it
  * carries no cookie issued to its source, verified exactly when it does (its peer accepted at once if the set has
- * room), and otherwise dropped; outbox sends and releases apply in order after the batch, a batch of them per
- * cycle. The worker's counters must add up to what happened.
+ * room), and otherwise dropped; outbox sends go out in order and peer commands apply in order after the batch, a
+ * batch of each per cycle. The worker's counters must add up to what happened.
  */
 class VerifierAgentFuzzTest
 {
@@ -102,19 +102,16 @@ class VerifierAgentFuzzTest
             }
             else if (operation == 8)
             {
-                if (worker.outbox.offerRelease(peer))
+                if (worker.commands.offerRelease(peer))
                 {
-                    model.outbox.add(new Event(Kind.RELEASE, -1, null, source));
+                    model.commands.add(new Event(Kind.RELEASE, -1, null, source));
                 }
             }
             else if (operation == 9)
             {
-                // The test thread is the worker's thread (it drives doWork), so it may accept directly.
-                final boolean room = model.accepted.contains(source) || model.accepted.size() < model.capacity;
-                assertEquals(room, worker.peers.add(peer), "accept " + source);
-                if (room)
+                if (worker.commands.offerAccept(peer))
                 {
-                    model.accepted.add(source);
+                    model.commands.add(new Event(Kind.ACCEPT, -1, null, source));
                 }
             }
             else
@@ -126,11 +123,13 @@ class VerifierAgentFuzzTest
                 }
             }
         }
-        for (int i = 0; i < 16 && (worker.socket.pending() > 0 || !model.outbox.isEmpty()); i++)
+        for (int i = 0; i < 16 && (worker.socket.pending() > 0 || !model.outbox.isEmpty() ||
+            !model.commands.isEmpty()); i++)
         {
             cycle(worker, model);
         }
         assertEquals(0, worker.outbox.size(), "the outbox is drained, so the next input starts from an empty one");
+        assertEquals(0, worker.commands.size(), "the commands are drained, so the next input starts without them");
     }
 
     private void cycle(final Worker worker, final Model model)
@@ -171,17 +170,20 @@ class VerifierAgentFuzzTest
             }
         }
         final List<Event> sentEvents = new ArrayList<>();
-        // One drain per cycle takes up to a batch of outbox messages, sends and releases alike, in their order.
         for (int i = 0; i < BATCH && !model.outbox.isEmpty(); i++)
         {
-            final Event message = model.outbox.poll();
-            if (message.kind == Kind.RELEASE)
+            sentEvents.add(model.outbox.poll());
+        }
+        for (int i = 0; i < BATCH && !model.commands.isEmpty(); i++)
+        {
+            final Event command = model.commands.poll();
+            if (command.kind == Kind.RELEASE)
             {
-                model.accepted.remove(message.source);
+                model.accepted.remove(command.source);
             }
-            else
+            else if (model.accepted.size() < model.capacity)
             {
-                sentEvents.add(message);
+                model.accepted.add(command.source);
             }
         }
 
@@ -254,7 +256,7 @@ class VerifierAgentFuzzTest
     }
 
     /**
-     * A worker with its peer set, outbox and socket, one per capacity, made once: building them per input
+     * A worker with its peer set, commands, outbox and socket, one per capacity, made once: building them per input
      * (direct buffers for the rings and the overflow reply) cost more than fuzzing a short input. Each input clears
      * the set, resets the socket and leaves the rings drained, so the input alone decides what happens.
      */
@@ -262,6 +264,7 @@ class VerifierAgentFuzzTest
     {
         final AcceptedPeers peers = new AcceptedPeers(capacity, new Random(11));
         final Outbox outbox = new Outbox(4096, SLOT_BYTES);
+        final PeerCommands commands = new PeerCommands(4096);
         final InMemoryBatchSocket socket = new InMemoryBatchSocket(BATCH, SLOT_BYTES,
             (payload, length, peer, receiveSlot) -> events.add(new Event(
                 receiveSlot < 0 ? Kind.SENT : Kind.REPLY, receiveSlot, bytes(payload, 0, length), key(peer))));
@@ -271,7 +274,8 @@ class VerifierAgentFuzzTest
             .clock(() -> NOW_MS)
             .counters(counters)
             .acceptedPeers(peers)
-            .peerHandler((datagram, length, peer) ->
+            .commands(commands)
+            .peerHandler((datagram, length, peer, value) ->
                 events.add(new Event(Kind.PEER, -1, bytes(datagram, 0, length), key(peer))))
             .handler((datagram, length, peer, v) ->
             {
@@ -280,7 +284,7 @@ class VerifierAgentFuzzTest
             })
             .outbox(outbox));
         agent.onStart();
-        return new Worker(peers, outbox, socket, agent);
+        return new Worker(peers, commands, outbox, socket, agent);
     }
 
     private static String source(final FuzzedDataProvider data)
@@ -340,7 +344,7 @@ class VerifierAgentFuzzTest
 
     private enum Kind
     {
-        PEER, VERIFIED, REPLY, SENT, RELEASE
+        PEER, VERIFIED, REPLY, SENT, RELEASE, ACCEPT
     }
 
     /**
@@ -377,12 +381,12 @@ class VerifierAgentFuzzTest
     }
 
     private record Worker(
-        AcceptedPeers peers, Outbox outbox, InMemoryBatchSocket socket, VerifierAgent agent)
+        AcceptedPeers peers, PeerCommands commands, Outbox outbox, InMemoryBatchSocket socket, VerifierAgent agent)
     {
     }
 
     /**
-     * What the worker's state should be: the accepted peers, the outbox messages not yet drained, the
+     * What the worker's state should be: the accepted peers, the outbox messages and commands not yet drained, the
      * datagrams not yet received.
      */
     private static final class Model
@@ -390,6 +394,7 @@ class VerifierAgentFuzzTest
         final int capacity;
         final Set<String> accepted = new HashSet<>();
         final ArrayDeque<Event> outbox = new ArrayDeque<>();
+        final ArrayDeque<Event> commands = new ArrayDeque<>();
         final List<Datagram> received = new ArrayList<>();
 
         Model(final int capacity)

@@ -24,6 +24,10 @@ import java.util.Random;
  * | low:   address bytes 8-15, big-endian (IPv4: 0x0000FFFF_aabbccdd)                                              |
  * +---------------------------------------------------------------------------------------------------------------+
  * </pre>
+ * Beside each slot an {@code int[]} holds the peer's <em>value</em>: an opaque number the owner of the hand-off
+ * attaches (a session's index, so the worker can give an established session its datagrams without asking anyone),
+ * {@link #NO_VALUE} until it does.
+ * <p>
  * The table has a power-of-two number of slots, at least twice the capacity, so it is never more than half full.
  * A key's home slot comes from SipHash-1-3 (Aumasson and Bernstein) keyed with 128 random bits drawn per instance,
  * so someone who chooses source addresses and ports cannot aim many keys at one slot; the hash kept in the meta
@@ -37,11 +41,11 @@ import java.util.Random;
  * {@value #MAX_PROBE} + 1 slots whatever the input. At half load with a random seed that refusal is a theoretical
  * bound, not something seen in practice (the expected longest run is a few tens of slots for millions of keys).
  * <p>
- * {@link #add}, {@link #remove} and {@link #contains} allocate nothing.
+ * {@link #add}, {@link #remove}, {@link #contains}, {@link #attach} and {@link #valueOf} allocate nothing.
  * <p>
  * <b>Note:</b> not thread safe. One set belongs to one worker and is used on that worker's thread only: from its
- * duty cycle, from the {@link VerifiedHelloHandler} or {@link PeerDatagramHandler} it calls, or through an
- * {@link Outbox} RELEASE that the worker applies. Other threads change it only through an {@link Outbox}.
+ * duty cycle, from the {@link VerifiedHelloHandler} or {@link PeerDatagramHandler} it calls, or through a
+ * {@link PeerCommands} command that the worker applies. Other threads change it only through {@link PeerCommands}.
  */
 public final class AcceptedPeers
 {
@@ -49,6 +53,11 @@ public final class AcceptedPeers
     public static final int MAX_CAPACITY = 1 << 24;
     /** Longest distance from its home slot at which an entry is stored; see the class description. */
     public static final int MAX_PROBE = 128;
+
+    /** The value of a peer added and not yet given one by {@link #attach}. */
+    public static final int NO_VALUE = -1;
+    /** What {@link #valueOf} answers for a peer that is not in the set. */
+    public static final int ABSENT = -2;
 
     private static final long OCCUPIED = 1L << 16;
     private static final int LONGS_PER_SLOT = 3;
@@ -60,6 +69,7 @@ public final class AcceptedPeers
     private final int capacity;
     private final int mask;
     private final long[] table;
+    private final int[] values;
     private int size;
 
     /**
@@ -89,6 +99,7 @@ public final class AcceptedPeers
         final int slots = Math.max(2, Integer.highestOneBit(capacity - 1 | 1) << 2);
         this.mask = slots - 1;
         this.table = new long[slots * LONGS_PER_SLOT];
+        this.values = new int[slots];
         this.k0 = seed.nextLong();
         this.k1 = seed.nextLong();
     }
@@ -122,6 +133,7 @@ public final class AcceptedPeers
                 table[at] = meta;
                 table[at + 1] = high;
                 table[at + 2] = low;
+                values[slot] = NO_VALUE;
                 size++;
                 return true;
             }
@@ -164,6 +176,41 @@ public final class AcceptedPeers
     public boolean contains(final PeerAddress peer)
     {
         return size != 0 && find(peer.highBits(), peer.lowBits(), peer.port()) >= 0;
+    }
+
+    /**
+     * Attach a value to a peer already accepted: the worker's side of a hand-off's ATTACH command.
+     *
+     * @param peer  the peer's address and port.
+     * @param value any value but {@link #ABSENT}; {@link #NO_VALUE} detaches.
+     * @return false when the peer is not in the set (it was released meanwhile): nothing attached.
+     */
+    public boolean attach(final PeerAddress peer, final int value)
+    {
+        if (value == ABSENT)
+        {
+            throw new IllegalArgumentException("ABSENT cannot be attached");
+        }
+        final int found = size == 0 ? -1 : find(peer.highBits(), peer.lowBits(), peer.port());
+        if (found < 0)
+        {
+            return false;
+        }
+        values[found] = value;
+        return true;
+    }
+
+    /**
+     * The worker's per-datagram lookup: whether a peer is accepted, and the value attached to it, in one probe.
+     * Never throws on what a socket reports.
+     *
+     * @param peer the peer's address and port.
+     * @return {@link #ABSENT} when not accepted, else the attached value or {@link #NO_VALUE}.
+     */
+    public int valueOf(final PeerAddress peer)
+    {
+        final int found = size == 0 ? -1 : find(peer.highBits(), peer.lowBits(), peer.port());
+        return found < 0 ? ABSENT : values[found];
     }
 
     /**
@@ -273,6 +320,7 @@ public final class AcceptedPeers
                 table[to] = meta;
                 table[to + 1] = table[at + 1];
                 table[to + 2] = table[at + 2];
+                values[hole] = values[slot];
                 hole = slot;
             }
             slot = (slot + 1) & mask;
@@ -281,6 +329,7 @@ public final class AcceptedPeers
         table[to] = 0;
         table[to + 1] = 0;
         table[to + 2] = 0;
+        values[hole] = NO_VALUE;
     }
 
     private int home(final long meta)

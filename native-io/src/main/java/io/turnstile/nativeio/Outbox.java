@@ -14,8 +14,9 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * What other threads ask one worker to do with its socket and its {@link AcceptedPeers}: send a datagram to a peer
- * from the worker's socket, or release a peer so that its datagrams go through the verifier again.
+ * Datagrams other threads (a DTLS session's thread, typically) ask one worker to send to a peer from its socket: the
+ * send queue, and only that. Commands that change what the worker knows (release or accept a peer) go through its
+ * {@link PeerCommands}, a queue of their own, so a burst of sends can never crowd a release out.
  * <p>
  * Any number of threads offer; the one worker drains, a bounded number of messages per duty cycle, straight into its
  * socket's send slots (see {@link VerifierAgent}). The queue is an Agrona {@link ManyToOneRingBuffer}, so offers are
@@ -24,31 +25,29 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>
  *  0                   1                   2                   3
  *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
- * +---------------------------------------------------------------+  msgTypeId SEND (1) or RELEASE (2)
+ * +---------------------------------------------------------------+  msgTypeId SEND (1)
  * |       peer: the 18-byte {@link PeerAddress} (address 16,      |
  * +       IPv4 as ::ffff:a.b.c.d, then port 2)                    +
  * |                                                            ...|
  * +---------------------------------------------------------------+
- * |       payload (SEND only): the datagram, as many bytes        |
+ * |       payload: the datagram, as many bytes                    |
  * |       as the record length says                            ...|
  * +---------------------------------------------------------------+
  * </pre>
  * The longest payload is {@link #maxPayloadLength()}: the smaller of the socket slot size given at construction and
  * what one ring record can hold (an eighth of the ring, less the header). A longer one is API misuse and refused
- * with an {@link IllegalArgumentException}.
+ * with an {@link IllegalArgumentException}. A worker checks, when it is built, that its socket's slots can hold it
+ * ({@link VerifierAgent.Context#slotBytes(int)}).
  * <p>
- * <b>Note:</b> one outbox per worker: a RELEASE changes the {@link AcceptedPeers} of the worker that drains it,
- * and sends leave from that worker's socket, so offer to the worker whose peer it is.
+ * <b>Note:</b> one outbox per worker: sends leave from that worker's socket, so offer to the worker whose peer it is.
  */
 public final class Outbox
 {
     /** Message type of a datagram to send. */
     public static final int SEND = 1;
-    /** Message type of a peer to remove from the worker's {@link AcceptedPeers}. */
-    public static final int RELEASE = 2;
     /** Offset of the peer in a record. */
     public static final int PEER_OFFSET = 0;
-    /** Offset of the payload in a SEND record; also the length of a RELEASE record. */
+    /** Offset of the payload in a SEND record. */
     public static final int PAYLOAD_OFFSET = PEER_OFFSET + PeerAddress.LENGTH;
     /** Smallest ring: big enough for a few default-slot datagrams, since one record may use an eighth of it. */
     public static final int MIN_CAPACITY_BYTES = 1024;
@@ -61,8 +60,6 @@ public final class Outbox
     private final PeerAddress drainPeer = new PeerAddress();
 
     private BatchSocket drainSocket;
-    private AcceptedPeers drainPeers;
-    private ReleaseGuard releaseGuard = ReleaseGuard.ALWAYS;
     private int drainSent;
     private boolean drainBlocked;
 
@@ -128,25 +125,6 @@ public final class Outbox
     }
 
     /**
-     * Ask the worker to remove a peer from its {@link AcceptedPeers}, so its next datagrams are verified again;
-     * callable from any thread, never blocks.
-     *
-     * @param peer the peer's address and port; copied before this returns.
-     * @return true when queued; false when the outbox is full (counted in {@link #rejected()}).
-     */
-    public boolean offerRelease(final PeerAddress peer)
-    {
-        final int index = claim(RELEASE, PAYLOAD_OFFSET);
-        if (index < 0)
-        {
-            return false;
-        }
-        peer.copyTo(ring.buffer(), index + PEER_OFFSET);
-        ring.commit(index);
-        return true;
-    }
-
-    /**
      * Offers refused because the outbox was full.
      *
      * @return count since construction; readable from any thread.
@@ -188,21 +166,19 @@ public final class Outbox
     }
 
     /**
-     * Worker side: move up to {@code limit} messages into the socket's send slots (SEND) or apply them to the peer
-     * set (RELEASE), flushing the socket when its send slots run out. When a flush cannot free a slot (EAGAIN) the
+     * Worker side: move up to {@code limit} datagrams into the socket's send slots, flushing the socket when its send
+     * slots run out. When a flush cannot free a slot (EAGAIN) the
      * message stays queued for the next call, so nothing is lost or sent twice. Allocates nothing.
      * <p>
      * <b>Note:</b> only the one worker thread that owns the socket may call this.
      *
-     * @param socket        the worker's socket, whose slot size is at least {@link #maxPayloadLength()}.
-     * @param acceptedPeers the worker's peer set, or null when it has none (RELEASE is then a no-op).
-     * @param limit         most messages to take.
-     * @return messages taken, sent or released: 0 when the outbox was empty or the socket is full.
+     * @param socket the worker's socket, whose slot size is at least {@link #maxPayloadLength()}.
+     * @param limit  most messages to take.
+     * @return messages taken: 0 when the outbox was empty or the socket is full.
      */
-    public int drain(final BatchSocket socket, final AcceptedPeers acceptedPeers, final int limit)
+    public int drain(final BatchSocket socket, final int limit)
     {
         drainSocket = socket;
-        drainPeers = acceptedPeers;
         drainSent = 0;
         drainBlocked = false;
         int taken = ring.controlledRead(drainer, limit);
@@ -212,37 +188,6 @@ public final class Outbox
             taken += ring.controlledRead(drainer, limit - taken);
         }
         return taken;
-    }
-
-    /**
-     * Asked on the worker thread before a RELEASE removes its peer, so that a release queued for a peer's ended
-     * session does not remove the same address and port after the application accepted it again.
-     *
-     * @param releaseGuard consulted for every RELEASE drained; default {@link ReleaseGuard#ALWAYS}.
-     * @return this.
-     */
-    public Outbox releaseGuard(final ReleaseGuard releaseGuard)
-    {
-        this.releaseGuard = Objects.requireNonNull(releaseGuard, "releaseGuard must not be null");
-        return this;
-    }
-
-    /**
-     * Decides, on the worker thread, whether a drained RELEASE still applies to its peer.
-     */
-    @FunctionalInterface
-    public interface ReleaseGuard
-    {
-        /** Every release removes its peer. */
-        ReleaseGuard ALWAYS = peer -> true;
-
-        /**
-         * Whether the peer may be removed from the worker's {@link AcceptedPeers} now.
-         *
-         * @param peer the peer; a view valid during the call only.
-         * @return false to keep the peer accepted (e.g. it has a live session again).
-         */
-        boolean mayRelease(PeerAddress peer);
     }
 
     /**
@@ -259,15 +204,6 @@ public final class Outbox
         final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
     {
         final PeerAddress peer = drainPeer.wrap(buffer, index + PEER_OFFSET);
-        if (msgTypeId == RELEASE)
-        {
-            if (null != drainPeers && releaseGuard.mayRelease(peer))
-            {
-                drainPeers.remove(peer);
-            }
-            return ControlledMessageHandler.Action.CONTINUE;
-        }
-
         final BatchSocket socket = drainSocket;
         final int payloadLength = length - PAYLOAD_OFFSET;
         if ((!socket.isIpv6() && !peer.isIpv4()) || payloadLength > socket.slotBytes())

@@ -4,6 +4,7 @@ import io.turnstile.codec.PeerAddress;
 import io.turnstile.verifier.ClientHelloVerifier;
 import io.turnstile.verifier.VerifierCounters;
 import io.turnstile.verifier.VerifyOutcome;
+import org.agrona.LangUtil;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.SystemEpochClock;
@@ -26,10 +27,13 @@ import java.util.function.Supplier;
  *                  verify(slot i, source i) -> REPLY     HVR written into send slot, staged to source i
  *                                           -> VERIFIED  handed to the {@link VerifiedHelloHandler}
  *                                           -> DROP      counted by the verifier
- *              outbox.drain(batchSize)         even when nothing arrived: SENDs staged, RELEASEs applied
+ *              outbox.drain(batchSize)         even when nothing arrived: other threads' datagrams staged
  *              socket.flush()                  sendmmsg: every staged reply
  *              counters += batch totals        one release-add per counter per batch, the verifier's
  *                                              drop reasons and cookie checks included (VerifierCounters.publish)
+ *              sharedAgent.doWork()            if one is set (e.g. the session conductor, shared threading mode)
+ *              commands.drain(acceptedPeers)   even when nothing arrived: releases and accepts decided elsewhere,
+ *                                              applied before the next receive's lookups
  * </pre>
  * A server runs one agent per core, each with its own SO_REUSEPORT socket and verifier, all sharing one
  * {@link io.turnstile.cookie.CookieKeys}; drive it with an {@code AgentRunner} and an idle strategy, or with an
@@ -37,9 +41,10 @@ import java.util.function.Supplier;
  * <p>
  * With an {@link AcceptedPeers} set, every datagram's source is looked up first (no allocation): datagrams from a
  * peer the application accepted, typically from its {@link VerifiedHelloHandler}, skip the verifier and go to the
- * {@link PeerDatagramHandler}. With an {@link Outbox}, other threads send through the worker's socket and release
- * peers; the worker drains at most {@link BatchSocket#batchSize()} messages per cycle, so a busy outbox cannot
- * starve the receive side. Without them the cycle is exactly the verifier loop above.
+ * {@link PeerDatagramHandler}. With an {@link Outbox}, other threads send through the worker's socket; with
+ * {@link PeerCommands}, the thread that owns the peers' sessions releases (or accepts) them. The worker drains at
+ * most {@link BatchSocket#batchSize()} messages of each per cycle, so neither can starve the receive side. Without
+ * them the cycle is exactly the verifier loop above.
  * <p>
  * <b>Note:</b> the socket is opened in {@link #onStart()} and closed in {@link #onClose()}, on the agent's thread,
  * because {@link MmsgBatchSocket} is confined to the thread that opens it.
@@ -53,6 +58,8 @@ public final class VerifierAgent implements Agent
     private final AcceptedPeers acceptedPeers;
     private final PeerDatagramHandler peerHandler;
     private final Outbox outbox;
+    private final PeerCommands commands;
+    private final Agent sharedAgent;
     private final AtomicCounter[] counters;
     private final VerifierCounters verifierCounters;
     private final int cpu;
@@ -80,6 +87,8 @@ public final class VerifierAgent implements Agent
         this.acceptedPeers = context.acceptedPeers();
         this.peerHandler = context.peerHandler();
         this.outbox = context.outbox();
+        this.commands = context.commands();
+        this.sharedAgent = context.sharedAgent();
         this.counters = context.counters();
         this.verifierCounters = verifier.counters();
         this.cpu = context.cpu();
@@ -111,6 +120,10 @@ public final class VerifierAgent implements Agent
                 socket.slotBytes() + ")");
         }
         overflowReply = new UnsafeBuffer(ByteBuffer.allocateDirect(socket.slotBytes()));
+        if (null != sharedAgent)
+        {
+            sharedAgent.onStart();
+        }
     }
 
     /**
@@ -121,6 +134,33 @@ public final class VerifierAgent implements Agent
      */
     @Override
     public int doWork()
+    {
+        int work = receiveVerifyAndSend();
+        final Agent sharedAgent = this.sharedAgent;
+        if (null != sharedAgent)
+        {
+            try
+            {
+                work += sharedAgent.doWork();
+            }
+            catch (final Exception ex)
+            {
+                // To the runner's error handler, as the worker's own failures go.
+                LangUtil.rethrowUnchecked(ex);
+            }
+        }
+        final PeerCommands commands = this.commands;
+        // Last in the cycle, so a release takes effect before the next receive's lookups.
+        return null == commands ? work : work + commands.drain(acceptedPeers, socket.batchSize());
+    }
+
+    /**
+     * The receive, verify and send part of the cycle. A method of its own, kept out of {@link #doWork()} by
+     * {@link LibC#JIT_FLAGS} ({@code dontinline}), so the JIT compiles it on its own budget: the command queue's and a
+     * shared agent's code cannot crowd out the escape analysis that keeps the FFM calls of the receive and flush
+     * paths allocation-free.
+     */
+    private int receiveVerifyAndSend()
     {
         final BatchSocket socket = this.socket;
         final int received = socket.receive();
@@ -151,10 +191,11 @@ public final class VerifierAgent implements Agent
         {
             final ReceivedDatagram datagram = socket.received(i);
             final PeerAddress peer = datagram.peer();
-            if (null != acceptedPeers && acceptedPeers.contains(peer))
+            final int value = null == acceptedPeers ? AcceptedPeers.ABSENT : acceptedPeers.valueOf(peer);
+            if (value != AcceptedPeers.ABSENT)
             {
                 peerDatagrams++;
-                peerHandler.onPeerDatagram(datagram.buffer(), datagram.length(), peer);
+                peerHandler.onPeerDatagram(datagram.buffer(), datagram.length(), peer, value);
                 continue;
             }
             int slot = socket.nextSendSlot();
@@ -201,7 +242,7 @@ public final class VerifierAgent implements Agent
     private int drainOutbox(final BatchSocket socket)
     {
         final Outbox outbox = this.outbox;
-        final int drained = outbox.drain(socket, acceptedPeers, socket.batchSize());
+        final int drained = outbox.drain(socket, socket.batchSize());
         add(counters[WorkerCounter.OUTBOX_SENT.ordinal()], outbox.lastDrainSent());
         return drained;
     }
@@ -251,9 +292,19 @@ public final class VerifierAgent implements Agent
     @Override
     public void onClose()
     {
-        if (null != socket)
+        try
         {
-            socket.close();
+            if (null != sharedAgent)
+            {
+                sharedAgent.onClose();
+            }
+        }
+        finally
+        {
+            if (null != socket)
+            {
+                socket.close();
+            }
         }
     }
 
@@ -290,6 +341,9 @@ public final class VerifierAgent implements Agent
         private AcceptedPeers acceptedPeers;
         private PeerDatagramHandler peerHandler;
         private Outbox outbox;
+        private PeerCommands commands;
+        private Agent sharedAgent;
+        private int slotBytes;
         private int cpu = -1;
 
         /**
@@ -335,6 +389,17 @@ public final class VerifierAgent implements Agent
             {
                 throw new IllegalArgumentException("acceptedPeers and peerHandler go together: acceptedPeers=" +
                     acceptedPeers + ", peerHandler=" + peerHandler);
+            }
+            if (null != commands && null == acceptedPeers)
+            {
+                throw new IllegalArgumentException("commands change the worker's acceptedPeers: set both");
+            }
+            if (null != outbox && slotBytes > 0 && outbox.maxPayloadLength() > slotBytes)
+            {
+                // Caught here, where the server is built, not in onStart() on the worker's thread after start().
+                throw new IllegalArgumentException("outbox takes payloads up to " + outbox.maxPayloadLength() +
+                    " bytes but the socket's slots are " + slotBytes + ": build it with new Outbox(capacity, " +
+                    slotBytes + ")");
             }
             return this;
         }
@@ -537,6 +602,75 @@ public final class VerifierAgent implements Agent
         public Outbox outbox()
         {
             return outbox;
+        }
+
+        /**
+         * Commands from the thread that owns the accepted peers' sessions: release or accept a peer.
+         *
+         * @param commands drained only by this worker, applied to its {@link #acceptedPeers()}; default null.
+         * @return this.
+         */
+        public Context commands(final PeerCommands commands)
+        {
+            this.commands = commands;
+            return this;
+        }
+
+        /**
+         * Commands that change the accepted peers.
+         *
+         * @return the queue, or null.
+         */
+        public PeerCommands commands()
+        {
+            return commands;
+        }
+
+        /**
+         * Another agent whose duty cycle this worker runs after its own, as Aeron's shared threading mode runs the
+         * conductor with the receiver: e.g. the session conductor, which then costs no thread and no wake-up of its
+         * own. Its {@code onStart} and {@code onClose} run with this agent's, on the worker's thread.
+         *
+         * @param sharedAgent run by this worker only; default null.
+         * @return this.
+         */
+        public Context sharedAgent(final Agent sharedAgent)
+        {
+            this.sharedAgent = sharedAgent;
+            return this;
+        }
+
+        /**
+         * The agent this worker runs in its duty cycle besides its own work.
+         *
+         * @return the agent, or null.
+         */
+        public Agent sharedAgent()
+        {
+            return sharedAgent;
+        }
+
+        /**
+         * Slot size of the socket the factory will open, when the builder knows it: {@link #conclude()} then refuses
+         * an {@link Outbox} whose payloads do not fit, before anything starts.
+         *
+         * @param slotBytes 0 (default) when unknown: checked in {@link VerifierAgent#onStart()} instead.
+         * @return this.
+         */
+        public Context slotBytes(final int slotBytes)
+        {
+            this.slotBytes = slotBytes;
+            return this;
+        }
+
+        /**
+         * Slot size of the socket the factory opens.
+         *
+         * @return bytes, or 0 when unknown.
+         */
+        public int slotBytes()
+        {
+            return slotBytes;
         }
 
         /**

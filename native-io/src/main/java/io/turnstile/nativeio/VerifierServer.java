@@ -385,6 +385,7 @@ public final class VerifierServer implements AutoCloseable
     {
         private final int id;
         private final AtomicCounter[] counters;
+        private final BatchSocket.Context socketContext;
         private final VerifierAgent agent;
         private final AgentRunner runner;
         private final CountDownLatch bound = new CountDownLatch(1);
@@ -396,11 +397,15 @@ public final class VerifierServer implements AutoCloseable
         {
             this.id = id;
             this.counters = WorkerCounter.allocate(countersManager, id);
+            // A copy of the server's socket template, made now rather than when the worker opens its socket, so the
+            // agent knows its slot size before anything starts (an outbox that does not fit is refused then).
+            this.socketContext = context.socket().copy();
             final ClientHelloVerifier verifier = new ClientHelloVerifier(
                 context.verifier().copy().counters(new VerifierCounters(countersManager, id)));
             final VerifierAgent.Context agentContext = new VerifierAgent.Context()
                 .workerId(id)
                 .sockets(this::openSocket)
+                .slotBytes(socketContext.slotBytes())
                 .verifier(verifier)
                 .counters(counters)
                 .handler(context.handlerFactory().apply(id))
@@ -448,8 +453,7 @@ public final class VerifierServer implements AutoCloseable
         private BatchSocket openSocket()
         {
             // The first worker binds the configured port (0: the kernel picks); the others join it.
-            final BatchSocket socket =
-                BatchSockets.open(context.socket().copy().port(0 == id ? context.port() : localPort));
+            final BatchSocket socket = BatchSockets.open(socketContext.port(0 == id ? context.port() : localPort));
             isNative = socket instanceof MmsgBatchSocket;
             port = socket.localPort();
             bound.countDown();

@@ -14,9 +14,10 @@
  *     socket and verifier each, sharing one {@code CookieKeys}, with off-heap counters summed by
  *     {@link io.turnstile.nativeio.VerifierServer#snapshot}, in a {@link io.turnstile.nativeio.CountersFile} that
  *     another process maps to read them ({@code turnstile stat}).</li>
- *     <li>{@link io.turnstile.nativeio.AcceptedPeers}, {@link io.turnstile.nativeio.PeerDatagramHandler} and
- *     {@link io.turnstile.nativeio.Outbox}: datagrams from peers the application accepted bypass the verifier, and
- *     other threads send through a worker's socket or release its peers.</li>
+ *     <li>{@link io.turnstile.nativeio.AcceptedPeers}, {@link io.turnstile.nativeio.PeerDatagramHandler},
+ *     {@link io.turnstile.nativeio.Outbox} and {@link io.turnstile.nativeio.PeerCommands}: datagrams from peers the
+ *     application accepted bypass the verifier; other threads send through a worker's socket (the outbox), and the
+ *     one thread that owns the peers' sessions releases or accepts them (the command queue).</li>
  * </ul>
  */
 package io.turnstile.nativeio;

@@ -7,9 +7,9 @@ import org.junit.jupiter.api.Timeout;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.HashSet;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The accepted-peer set: keys, the IPv4/mapped-IPv6 equivalence, capacity, a random model check against a
- * {@link HashSet}, the probe-length bound and zero allocation. Addresses live in an off-heap buffer at a non-zero
+ * {@link HashMap} (with the attached values), the probe-length bound and zero allocation. Addresses live in an off-heap buffer at a non-zero
  * offset, as they do in a socket's address buffer.
  */
 class AcceptedPeersTest
@@ -145,44 +145,59 @@ class AcceptedPeersTest
 
     @Test
     @Timeout(60)
-    void shouldAgreeWithAHashSetOverAHundredThousandRandomOperations()
+    void shouldAgreeWithAHashMapOverAHundredThousandRandomOperations()
     {
         final int capacity = 1000;
         final Random random = new Random(42);
         final AcceptedPeers peers = new AcceptedPeers(capacity, new Random(7));
-        final Set<Key> model = new HashSet<>();
-        // A small key space (64 hosts x 32 ports, a quarter IPv6) so adds, duplicates and removes all happen often.
+        final Map<Key, Integer> model = new HashMap<>();
+        // A small key space (64 hosts x 32 ports, a quarter IPv6) so adds, duplicates, attaches and removes all
+        // happen often, and values must follow their entries through backward-shift deletion.
         int longest = 0;
         for (int op = 0; op < 100_000; op++)
         {
             final Key key = randomKey(random);
             final int length = key.write(address, 8);
-            final int choice = random.nextInt(10);
+            final int choice = random.nextInt(12);
             if (choice < 4)
             {
                 final boolean added = peers.add(scratch.at(address, 8, length, key.port));
-                final boolean room = model.size() < capacity || model.contains(key);
+                final boolean room = model.size() < capacity || model.containsKey(key);
                 assertEquals(room, added, "add " + key + " at op " + op);
                 if (added)
                 {
-                    model.add(key);
+                    model.putIfAbsent(key, AcceptedPeers.NO_VALUE);
                 }
             }
             else if (choice < 7)
             {
-                assertEquals(model.remove(key), peers.remove(scratch.at(address, 8, length, key.port)), "remove at op " + op);
+                assertEquals(null != model.remove(key), peers.remove(scratch.at(address, 8, length, key.port)),
+                    "remove at op " + op);
+            }
+            else if (choice < 9)
+            {
+                final boolean held = model.containsKey(key);
+                assertEquals(held, peers.attach(scratch.at(address, 8, length, key.port), op), "attach at op " + op);
+                if (held)
+                {
+                    model.put(key, op);
+                }
             }
             else
             {
-                assertEquals(model.contains(key), peers.contains(scratch.at(address, 8, length, key.port)), "op " + op);
+                assertEquals(model.containsKey(key), peers.contains(scratch.at(address, 8, length, key.port)), "op " + op);
+                assertEquals(model.getOrDefault(key, AcceptedPeers.ABSENT),
+                    peers.valueOf(scratch.at(address, 8, length, key.port)), "value at op " + op);
             }
             assertEquals(model.size(), peers.size());
             if (op % 1000 == 0)
             {
                 longest = Math.max(longest, peers.longestProbe());
-                for (final Key held : model)
+                for (final Map.Entry<Key, Integer> held : model.entrySet())
                 {
-                    assertTrue(peers.contains(scratch.at(address, 8, held.write(address, 8), held.port)), held + " lost");
+                    final Key k = held.getKey();
+                    assertEquals(held.getValue(), peers.valueOf(scratch.at(address, 8, k.write(address, 8), k.port)),
+                        k + " lost or its value moved");
                 }
             }
         }

@@ -111,7 +111,7 @@ class OutboxTest
                 {
                     fail("received " + received + " of " + total + ", drained " + drained);
                 }
-                drained += outbox.drain(sender, null, sender.batchSize());
+                drained += outbox.drain(sender, sender.batchSize());
                 sender.flush();
                 final int count = receiver.receive();
                 for (int i = 0; i < count; i++)
@@ -139,7 +139,7 @@ class OutboxTest
                 }
             }
             assertEquals(fullRetries.get(), outbox.rejected(), "every refused offer counted");
-            assertEquals(0, outbox.drain(sender, null, 64));
+            assertEquals(0, outbox.drain(sender, 64));
             assertEquals(0, outbox.size());
         }
     }
@@ -223,7 +223,7 @@ class OutboxTest
                 {
                     fail("received " + expected + " of " + total + ", drained " + drained);
                 }
-                final int taken = outbox.drain(sender, null, 64);
+                final int taken = outbox.drain(sender, 64);
                 drained += taken;
                 if (taken < 64 && outbox.size() > 0)
                 {
@@ -266,85 +266,28 @@ class OutboxTest
     {
         final Outbox outbox = new Outbox(Outbox.MIN_CAPACITY_BYTES);
         final byte[] address = {127, 0, 0, 1};
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[8]);
         int accepted = 0;
-        while (outbox.offerRelease(peer(address, accepted)))
+        while (outbox.offerSend(peer(address, 1 + accepted), payload, 0, 8))
         {
             accepted++;
         }
         assertTrue(accepted > 0);
         assertEquals(1, outbox.rejected());
-        assertFalse(outbox.offerSend(peer(address, 1), new UnsafeBuffer(new byte[8]), 0, 8));
-        assertFalse(outbox.offerRelease(peer(address, 1)));
-        assertEquals(3, outbox.rejected());
-
-        final AcceptedPeers peers = new AcceptedPeers(1024);
-        final UnsafeBuffer key = new UnsafeBuffer(address);
-        for (int port = 0; port < accepted; port++)
-        {
-            assertTrue(peers.add(scratch.at(key, 0, 4, port)));
-        }
+        assertFalse(outbox.offerSend(peer(address, 1), payload, 0, 8));
+        assertEquals(2, outbox.rejected());
         try (BatchSocket socket = new NioBatchSocket(new BatchSocket.Context().bindAddress(LOOPBACK)))
         {
-            assertEquals(accepted, outbox.drain(socket, peers, accepted + 1));
-        }
-        assertEquals(0, peers.size(), "every RELEASE drained removed its peer");
-        assertTrue(outbox.offerRelease(peer(address, 1)), "room again once drained");
-        assertEquals(3, outbox.rejected());
-    }
-
-    @Test
-    @Timeout(10)
-    void shouldKeepAPeerItsReleaseGuardStillWants()
-    {
-        // Port 1's session ended (its release is stale: the peer was accepted again); port 2's did not come back.
-        final Outbox outbox = new Outbox(Outbox.MIN_CAPACITY_BYTES);
-        final AcceptedPeers peers = new AcceptedPeers(8);
-        final byte[] address = {127, 0, 0, 1};
-        final UnsafeBuffer key = new UnsafeBuffer(address);
-        final List<Integer> asked = new ArrayList<>();
-        outbox.releaseGuard(peer ->
-        {
-            asked.add(peer.port());
-            return peer.port() != 1;
-        });
-        assertTrue(peers.add(scratch.at(key, 0, 4, 1)));
-        assertTrue(peers.add(scratch.at(key, 0, 4, 2)));
-        assertTrue(outbox.offerRelease(peer(address, 1)));
-        assertTrue(outbox.offerRelease(peer(address, 2)));
-        try (BatchSocket socket = new NioBatchSocket(new BatchSocket.Context().bindAddress(LOOPBACK)))
-        {
-            assertEquals(2, outbox.drain(socket, peers, 8));
-        }
-        assertEquals(List.of(1, 2), asked);
-        assertTrue(peers.contains(scratch.at(key, 0, 4, 1)), "the guard kept the re-accepted peer");
-        assertFalse(peers.contains(scratch.at(key, 0, 4, 2)), "the guard let the other release remove its peer");
-        assertThrows(NullPointerException.class, () -> outbox.releaseGuard(null));
-    }
-
-    @Test
-    @Timeout(10)
-    void shouldTakeEveryWaitingMessageInOneDrainAcrossTheRingsWrap()
-    {
-        // 32 RELEASE records of 32 bytes fill the smallest ring; 20 + 20 puts the second 20 across the wrap.
-        final Outbox outbox = new Outbox(Outbox.MIN_CAPACITY_BYTES);
-        final AcceptedPeers peers = new AcceptedPeers(64);
-        final byte[] address = {127, 0, 0, 1};
-        final UnsafeBuffer key = new UnsafeBuffer(address);
-        try (BatchSocket socket = new NioBatchSocket(new BatchSocket.Context().bindAddress(LOOPBACK)))
-        {
-            for (int round = 0; round < 5; round++)
+            int drained = 0;
+            while (drained < accepted)
             {
-                for (int port = 0; port < 20; port++)
-                {
-                    assertTrue(peers.add(scratch.at(key, 0, 4, port)));
-                    assertTrue(outbox.offerRelease(peer(address, port)), "round " + round + " offer " + port);
-                }
-                assertEquals(20, outbox.drain(socket, peers, 64), "round " + round);
-                assertEquals(0, peers.size());
-                assertEquals(0, outbox.size());
+                drained += outbox.drain(socket, accepted + 1);
+                socket.flush();
             }
-            assertEquals(0, outbox.rejected());
+            assertEquals(accepted, drained);
         }
+        assertTrue(outbox.offerSend(peer(address, 1), payload, 0, 8), "room again once drained");
+        assertEquals(2, outbox.rejected());
     }
 
     @Test
@@ -387,7 +330,7 @@ class OutboxTest
             assertTrue(outbox.offerSend(peer(LOOPBACK.getAddress(), port), new UnsafeBuffer(first), 0, first.length));
             assertTrue(outbox.offerSend(peer(InetAddress.getByName("::1").getAddress(), port), second, 0, 10));
             assertTrue(outbox.offerSend(scratch.at(addresses, 3, 16, port), second, 0, 2048));
-            assertEquals(3, outbox.drain(socket, null, 16));
+            assertEquals(3, outbox.drain(socket, 16));
             assertEquals(2, outbox.lastDrainSent());
             assertEquals(1, outbox.undeliverable(), "::1 cannot be reached from an IPv4 socket");
             assertEquals(2, socket.flush());

@@ -94,7 +94,7 @@ class VerifierAgentAllocationTest
     /**
      * The same with the accepted-peer path and the outbox in use: per round a stranger sends 32 hellos (answered by
      * the verifier) and an accepted peer 32 datagrams, which the peer handler echoes through the outbox; the test
-     * also releases one of 2000 other accepted peers through the outbox and accepts it again. Over a million
+     * also releases one of 2000 other accepted peers through the {@link PeerCommands} and accepts it again. Over a million
      * datagrams into the agent (and half a million out of the outbox) nothing is allocated after warm-up.
      */
     @Test
@@ -111,15 +111,17 @@ class VerifierAgentAllocationTest
         final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
         final AcceptedPeers acceptedPeers = new AcceptedPeers(4096);
         final Outbox outbox = new Outbox(1 << 20);
+        final PeerCommands commands = new PeerCommands(64 * 1024);
         final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
             .sockets(() -> new MmsgBatchSocket(new BatchSocket.Context().bindAddress(loopback).batchSize(BATCH)))
             .verifier(new ClientHelloVerifier())
             .clock(() -> NOW_MS)
             .counters(counters)
             .acceptedPeers(acceptedPeers)
-            .peerHandler((datagram, length, peer) ->
+            .peerHandler((datagram, length, peer, value) ->
                 assertTrue(outbox.offerSend(peer, datagram, 0, length)))
-            .outbox(outbox));
+            .outbox(outbox)
+            .commands(commands));
         final List<Throwable> errors = new ArrayList<>();
 
         final byte[] otherPeer = {10, 0, 0, 0};
@@ -141,7 +143,7 @@ class VerifierAgentAllocationTest
             final UnsafeBuffer serverAddress = new UnsafeBuffer(loopback.getAddress());
             assertTrue(acceptedPeers.add(SCRATCH.at(serverAddress, 0, 4, peer.localPort())), "the peer is on 127.0.0.1 too");
             final Round round = new Round(invoker, counters, stranger, peer, new UnsafeBuffer(VerifierAgentTest.HELLO),
-                serverAddress, agent.socket().localPort(), outbox, acceptedPeers, otherPeer, otherPeers);
+                serverAddress, agent.socket().localPort(), commands, acceptedPeers, otherPeer, otherPeers);
 
             for (int i = 0; i < WARM_UP_RUNS; i++)
             {
@@ -186,7 +188,7 @@ class VerifierAgentAllocationTest
         private final UnsafeBuffer hello;
         private final UnsafeBuffer serverAddress;
         private final int serverPort;
-        private final Outbox outbox;
+        private final PeerCommands commands;
         private final AcceptedPeers acceptedPeers;
         private final byte[] otherPeer;
         private final UnsafeBuffer otherPeers;
@@ -202,7 +204,7 @@ class VerifierAgentAllocationTest
             final UnsafeBuffer hello,
             final UnsafeBuffer serverAddress,
             final int serverPort,
-            final Outbox outbox,
+            final PeerCommands commands,
             final AcceptedPeers acceptedPeers,
             final byte[] otherPeer,
             final UnsafeBuffer otherPeers)
@@ -214,7 +216,7 @@ class VerifierAgentAllocationTest
             this.hello = hello;
             this.serverAddress = serverAddress;
             this.serverPort = serverPort;
-            this.outbox = outbox;
+            this.commands = commands;
             this.acceptedPeers = acceptedPeers;
             this.otherPeer = otherPeer;
             this.otherPeers = otherPeers;
@@ -240,9 +242,9 @@ class VerifierAgentAllocationTest
                 final int other = rounds++ % 2000;
                 otherPeer[2] = (byte)(other >>> 8);
                 otherPeer[3] = (byte)other;
-                if (!outbox.offerRelease(SCRATCH.at(otherPeers, 0, 4, 10_000 + other)))
+                if (!commands.offerRelease(SCRATCH.at(otherPeers, 0, 4, 10_000 + other)))
                 {
-                    throw new AssertionError("outbox full");
+                    throw new AssertionError("command queue full");
                 }
 
                 final long target = received.get() + BATCH;

@@ -5,6 +5,7 @@ import io.turnstile.cookie.CookieKeys;
 import io.turnstile.verifier.ClientHelloVerifier;
 import io.turnstile.verifier.DropReason;
 import io.turnstile.verifier.VerifyOutcome;
+import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
@@ -163,21 +164,24 @@ class VerifierAgentTest
         final AcceptedPeers acceptedPeers = new AcceptedPeers(16);
         final List<byte[]> peerDatagrams = new ArrayList<>();
         final List<Integer> peerPorts = new ArrayList<>();
+        final List<Integer> peerValues = new ArrayList<>();
         final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
             .sockets(() -> BatchSockets.open(new BatchSocket.Context().bindAddress(loopback).forceNio(nio)))
             .verifier(new ClientHelloVerifier())
             .counters(counters)
             .acceptedPeers(acceptedPeers)
-            .peerHandler((datagram, length, peer) ->
+            .peerHandler((datagram, length, peer, value) ->
             {
                 final byte[] bytes = new byte[length];
                 datagram.getBytes(0, bytes);
                 peerDatagrams.add(bytes);
                 peerPorts.add(peer.port());
+                peerValues.add(value);
             })
-            // What an application does: a peer that proved its address is accepted on the worker thread.
+            // What an application does: a peer that proved its address is accepted on the worker thread, and given
+            // a value (a session's index) that the worker's lookup hands back with each of its datagrams.
             .handler((datagram, length, peer, verifier) ->
-                assertTrue(acceptedPeers.add(peer))));
+                assertTrue(acceptedPeers.add(peer) && acceptedPeers.attach(peer, 42))));
 
         try (AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
             DatagramChannel accepted = DatagramChannel.open(StandardProtocolFamily.INET);
@@ -212,6 +216,7 @@ class VerifierAgentTest
             assertArrayEquals(applicationData, peerDatagrams.get(1), "and so is what the verifier would drop");
             final int acceptedPort = ((InetSocketAddress)accepted.getLocalAddress()).getPort();
             assertEquals(List.of(acceptedPort, acceptedPort), peerPorts);
+            assertEquals(List.of(42, 42), peerValues, "the attached value comes with each datagram");
             assertNull(accepted.receive(ByteBuffer.allocate(2048)), "no HelloVerifyRequest for an accepted peer");
             assertEquals(5, counters[WorkerCounter.RECEIVED.ordinal()].get());
             assertEquals(2, counters[WorkerCounter.PEER_DATAGRAMS.ordinal()].get());
@@ -220,6 +225,50 @@ class VerifierAgentTest
             assertEquals(0, counters[WorkerCounter.DROPPED.ordinal()].get());
             assertTrue(errors.isEmpty(), errors::toString);
         }
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldRunASharedAgentsDutyCycleInsideItsOwnFromStartToClose()
+    {
+        final InetAddress loopback = InetAddress.getLoopbackAddress();
+        final List<String> calls = new ArrayList<>();
+        final Agent shared = new Agent()
+        {
+            public void onStart()
+            {
+                calls.add("start on " + Thread.currentThread().getName());
+            }
+
+            public int doWork()
+            {
+                calls.add("work");
+                return 1;
+            }
+
+            public void onClose()
+            {
+                calls.add("close");
+            }
+
+            public String roleName()
+            {
+                return "shared";
+            }
+        };
+        final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
+            .sockets(() -> BatchSockets.open(new BatchSocket.Context().bindAddress(loopback).forceNio(true)))
+            .verifier(new ClientHelloVerifier())
+            .counters(WorkerCounter.allocate(countersManager, 0))
+            .sharedAgent(shared));
+        final AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
+        invoker.start();
+        assertEquals(List.of("start on " + Thread.currentThread().getName()), calls, "started with the worker");
+        assertEquals(1, invoker.invoke(), "the shared agent's work counts as the worker's: nothing arrived");
+        assertEquals(1, invoker.invoke());
+        invoker.close();
+        assertEquals(List.of(calls.get(0), "work", "work", "close"), calls);
+        assertTrue(errors.isEmpty(), errors::toString);
     }
 
     @ParameterizedTest(name = "nio={0}")
@@ -232,14 +281,16 @@ class VerifierAgentTest
         final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
         final AcceptedPeers acceptedPeers = new AcceptedPeers(16);
         final Outbox outbox = new Outbox(64 * 1024);
+        final PeerCommands commands = new PeerCommands(PeerCommands.MIN_CAPACITY_BYTES);
         final List<Integer> peerPorts = new ArrayList<>();
         final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
             .sockets(() -> BatchSockets.open(new BatchSocket.Context().bindAddress(loopback).forceNio(nio)))
             .verifier(new ClientHelloVerifier())
             .counters(counters)
             .acceptedPeers(acceptedPeers)
-            .peerHandler((datagram, length, peer) -> peerPorts.add(peer.port()))
-            .outbox(outbox));
+            .peerHandler((datagram, length, peer, value) -> peerPorts.add(peer.port()))
+            .outbox(outbox)
+            .commands(commands));
 
         try (AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
             DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
@@ -271,7 +322,7 @@ class VerifierAgentTest
 
             client.send(ByteBuffer.wrap(HELLO), server);
             invokeUntil(invoker, () -> peerPorts.size() == 1);
-            assertTrue(outbox.offerRelease(PeerScratch.of(new InetSocketAddress(loopback, clientPort))));
+            assertTrue(commands.offerRelease(PeerScratch.of(new InetSocketAddress(loopback, clientPort))));
             invokeUntil(invoker, () -> acceptedPeers.size() == 0);
             client.send(ByteBuffer.wrap(HELLO), server);
             assertEquals(3, awaitDatagram(invoker, client).get(13), "a released peer is verified again");
@@ -301,7 +352,7 @@ class VerifierAgentTest
             .verifier(new ClientHelloVerifier())
             .counters(counters)
             .acceptedPeers(acceptedPeers)
-            .peerHandler((datagram, length, peer) ->
+            .peerHandler((datagram, length, peer, value) ->
             {
                 addressLengths.add(peer.isIpv4() ? 4 : 16);
                 // Echo from the worker thread, to the address as the socket reported it.
@@ -635,7 +686,7 @@ class VerifierAgentTest
             .verifier(new ClientHelloVerifier())
             .counters(counters)
             .acceptedPeers(new AcceptedPeers(4))
-            .peerHandler((datagram, length, peer) -> {})
+            .peerHandler((datagram, length, peer, value) -> {})
             .outbox(new Outbox(64 * 1024)));
         final AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
         invoker.start();
@@ -685,13 +736,21 @@ class VerifierAgentTest
             .acceptedPeers(new AcceptedPeers(1))), "accepted peers with nobody to hand their datagrams to");
         assertThrows(IllegalArgumentException.class, () -> new VerifierAgent(new VerifierAgent.Context()
             .sockets(sockets).verifier(new ClientHelloVerifier()).counters(counters)
-            .peerHandler((datagram, length, peer) -> {})));
+            .peerHandler((datagram, length, peer, value) -> {})));
         final VerifierAgent smallSlots = new VerifierAgent(new VerifierAgent.Context()
             .sockets(() -> new NioBatchSocket(new BatchSocket.Context().slotBytes(512)))
             .verifier(new ClientHelloVerifier()).counters(counters).outbox(new Outbox(64 * 1024)));
         assertEquals("outbox takes payloads up to 2048 bytes but the socket's slots are 512: build it with " +
             "new Outbox(capacity, 512)", assertThrows(IllegalStateException.class, smallSlots::onStart).getMessage());
         assertTrue(smallSlots.socket().isClosed(), "the refused socket is not left open");
+        assertEquals("outbox takes payloads up to 2048 bytes but the socket's slots are 512: build it with " +
+            "new Outbox(capacity, 512)", assertThrows(IllegalArgumentException.class, () -> new VerifierAgent(
+            new VerifierAgent.Context().sockets(sockets).slotBytes(512).verifier(new ClientHelloVerifier())
+            .counters(counters).outbox(new Outbox(64 * 1024)))).getMessage(),
+            "a known slot size is checked when the agent is built, before anything starts");
+        assertThrows(IllegalArgumentException.class, () -> new VerifierAgent(new VerifierAgent.Context()
+            .sockets(sockets).verifier(new ClientHelloVerifier()).counters(counters)
+            .commands(new PeerCommands(PeerCommands.MIN_CAPACITY_BYTES))), "commands with no peer set to apply to");
         assertEquals(WorkerCounter.values().length, counters.length);
         assertEquals("datagrams received: worker=2", countersManager.getCounterLabel(counters[0].id()));
         assertEquals(WorkerCounter.RECEIVED.typeId(), countersManager.getCounterTypeId(counters[0].id()));

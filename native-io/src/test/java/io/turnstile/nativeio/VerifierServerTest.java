@@ -439,6 +439,18 @@ class VerifierServerTest
         assertArrayEquals(new byte[4], defaults.bindAddress().getAddress(), "the wildcard by default");
     }
 
+    @Test
+    @Timeout(10)
+    void shouldRefuseAnOutboxLargerThanTheSocketSlotsWhenBuiltNotAfterStart()
+    {
+        final VerifierServer.Context context = serverContext(InetAddress.getLoopbackAddress())
+            .agentConfigurator((id, agentContext) -> agentContext.outbox(new Outbox(64 * 1024)));
+        context.socket().slotBytes(512);
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> new VerifierServer(
+            context));
+        assertTrue(ex.getMessage().contains("socket's slots are 512"), ex.getMessage());
+    }
+
     private static VerifierServer.Context serverContext(final InetAddress loopback)
     {
         return new VerifierServer.Context().bindAddress(loopback).workers(1).batchSize(8);

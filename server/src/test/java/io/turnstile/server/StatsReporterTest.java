@@ -144,7 +144,7 @@ class StatsReporterTest
                 .errorHandler(
                     new DistinctErrorPrinter(new PrintStream(printed, true, StandardCharsets.UTF_8), false, 4))
                 .agentConfigurator((id, agent) -> agent.acceptedPeers(peers).peerHandler(
-                    (datagram, length, peer) ->
+                    (datagram, length, peer, value) ->
                     {
                         throw new IllegalStateException("session \"queue\" full");
                     }))).start();

@@ -2,70 +2,62 @@ package io.turnstile.server.handshake;
 
 import io.turnstile.codec.PeerAddress;
 import io.turnstile.nativeio.AcceptedPeers;
-import io.turnstile.nativeio.Outbox;
 import io.turnstile.nativeio.PeerDatagramHandler;
 import io.turnstile.nativeio.VerifiedHelloHandler;
 import io.turnstile.verifier.ClientHelloVerifier;
 import org.agrona.DirectBuffer;
-import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One worker's bridge from the verifier to BouncyCastle: attach it to a {@code VerifierAgent} as its
- * {@link VerifiedHelloHandler} and {@link PeerDatagramHandler}, with the same {@link AcceptedPeers} and
- * {@link Outbox}.
+ * One worker's side of the hand-off, and only that: it runs on the worker's thread, inside its duty cycle, gives an
+ * admitted peer's datagrams straight to its session, and publishes the rest of what the worker saw to the
+ * {@link SessionConductor}. It never locks, never starts a thread, never allocates: a datagram for a session is one
+ * copy into a pooled buffer on the session's queue, any other event one record in the conductor's ring (through a
+ * {@link SessionConductorProxy}).
  * <pre>
- *   onVerified (worker thread)      peer has a session?        -> duplicate, nothing started
- *                                   acceptedPeers.add fails     -> dropped, counted (set full)
- *                                   table.open: caps            -> refused: removed again, counted, nothing kept
- *                                                               -> opened: its session thread starts the handshake
- *   onPeerDatagram (worker thread)  datagram of an accepted peer -> copied into its session's bounded queue
- *                                   no session (it just ended)   -> peer removed from the set, datagram dropped
- *   session threads                 sends   -> outbox.offerSend   (the worker sends them from its socket)
- *                                   end     -> outbox.offerRelease (the worker forgets the peer)
+ *   onVerified      acceptedPeers.add(peer)   so the hello's tail fragments and retransmissions come here, not to
+ *                                             the verifier (it would drop a fragment at offset &gt; 0)
+ *                   set full                  -&gt; dropped, counted (peersFull)
+ *                   publish VERIFIED          peer + datagram + record seq, message_seq, fragment flag
+ *                   ring full                 -&gt; peer removed again at once, counted (handoffFull)
+ *   onPeerDatagram  longer than receiveLimit  -&gt; dropped, counted
+ *                   slot attached             -&gt; the session's transport (SessionSlots), queued: the fast path,
+ *                                                every datagram of a session once the conductor has admitted it
+ *                                                (queue full, or the slot now another peer's -&gt; dropped, counted)
+ *                   no slot yet               -&gt; publish DATAGRAM: peer + datagram, the conductor finds the
+ *                                                session (the hello's tail fragments); ring full -&gt; dropped, counted
  * </pre>
- * A retransmitted verified ClientHello never reaches {@link #onVerified} again: its peer is accepted, so the worker
- * routes it to the session's queue, where BouncyCastle's record layer treats it as a retransmission of a flight it
- * has answered. Nothing expensive is repeated.
+ * Everything else (admission, caps, the session map, releasing a peer) is the conductor's; it releases a peer
+ * through the worker's {@code PeerCommands}, which the worker applies at the start of its next duty cycle.
  * <p>
- * <b>Note:</b> one per worker (its AcceptedPeers and Outbox are that worker's); the {@link SessionTable} is shared by
- * all of a server's workers.
+ * <b>Note:</b> one per worker, used on that worker's thread only.
  */
-public final class HandshakeHandoff implements VerifiedHelloHandler, PeerDatagramHandler, PeerOutput
+public final class HandshakeHandoff implements VerifiedHelloHandler, PeerDatagramHandler
 {
-    private final SessionTable table;
+    private final int worker;
     private final AcceptedPeers acceptedPeers;
-    private final Outbox outbox;
-    private final PeerKey probe = new PeerKey();
-    private final byte[] scratch;
-    private final AtomicLong peersFull = new AtomicLong();
-    private final AtomicLong refused = new AtomicLong();
-    private final AtomicLong orphanDatagrams = new AtomicLong();
-    private final AtomicLong droppedDatagrams = new AtomicLong();
-    private final AtomicLong sendRejected = new AtomicLong();
+    private final SessionConductorProxy conductor;
+    private final HandoffCounters counters;
+    private final SessionTable table;
+    private final SessionSlots slots;
+    private final int receiveLimit;
 
-    /**
-     * A handoff for one worker.
-     *
-     * @param table         sessions, shared by every worker.
-     * @param acceptedPeers this worker's accepted-peer set (also given to its agent).
-     * @param outbox        this worker's outbox (also given to its agent).
-     */
-    public HandshakeHandoff(final SessionTable table, final AcceptedPeers acceptedPeers, final Outbox outbox)
+    HandshakeHandoff(
+        final int worker,
+        final AcceptedPeers acceptedPeers,
+        final SessionConductorProxy conductor,
+        final HandoffCounters counters,
+        final SessionTable table,
+        final SessionSlots slots)
     {
-        this.table = Objects.requireNonNull(table, "table must not be null");
+        this.worker = worker;
         this.acceptedPeers = Objects.requireNonNull(acceptedPeers, "acceptedPeers must not be null");
-        this.outbox = Objects.requireNonNull(outbox, "outbox must not be null");
-        // A release queued for an ended session must not un-accept the same peer's newer session.
-        outbox.releaseGuard(this::hasNoSession);
-        this.scratch = new byte[Math.max(table.context().receiveLimit(), 65_536)];
-        if (outbox.maxPayloadLength() < table.context().sendLimit())
-        {
-            throw new IllegalArgumentException("outbox takes payloads up to " + outbox.maxPayloadLength() +
-                " bytes, less than the sessions' send limit " + table.context().sendLimit());
-        }
+        this.conductor = Objects.requireNonNull(conductor, "conductor must not be null");
+        this.counters = Objects.requireNonNull(counters, "counters must not be null");
+        this.table = table;
+        this.slots = Objects.requireNonNull(slots, "slots must not be null");
+        this.receiveLimit = table.context().receiveLimit();
     }
 
     /**
@@ -75,24 +67,17 @@ public final class HandshakeHandoff implements VerifiedHelloHandler, PeerDatagra
     public void onVerified(
         final DirectBuffer datagram, final int length, final PeerAddress peer, final ClientHelloVerifier verifier)
     {
-        probe.set(peer);
-        if (null != table.session(probe))
-        {
-            // Accepted again before the worker drained the release of an ending session: let the old one finish.
-            refused.lazySet(refused.get() + 1);
-            return;
-        }
         if (!acceptedPeers.add(peer))
         {
-            peersFull.lazySet(peersFull.get() + 1);
+            counters.onPeersFull();
             return;
         }
-        final int copied = Math.min(length, scratch.length);
-        datagram.getBytes(0, scratch, 0, copied);
-        if (table.open(probe, scratch, 0, copied, this) != SessionTable.Admission.OPENED)
+        if (!conductor.verified(worker, peer, datagram, length, verifier.recordSequenceNumber(),
+            verifier.messageSeq(), verifier.isFragment()))
         {
+            // The conductor never heard of it: nothing to release later, so forget the peer now.
             acceptedPeers.remove(peer);
-            refused.lazySet(refused.get() + 1);
+            counters.onHandoffFull();
         }
     }
 
@@ -100,57 +85,51 @@ public final class HandshakeHandoff implements VerifiedHelloHandler, PeerDatagra
      * {@inheritDoc}
      */
     @Override
-    public void onPeerDatagram(final DirectBuffer datagram, final int length, final PeerAddress peer)
+    public void onPeerDatagram(final DirectBuffer datagram, final int length, final PeerAddress peer, final int value)
     {
-        probe.set(peer);
-        final PeerSession session = table.session(probe);
-        if (null == session)
+        if (length > receiveLimit)
         {
-            // The session ended and its release is still in the outbox (or was refused): forget the peer now.
-            acceptedPeers.remove(peer);
-            orphanDatagrams.lazySet(orphanDatagrams.get() + 1);
+            counters.onTooLong();
             return;
         }
-        if (length > table.context().receiveLimit())
+        if (value != AcceptedPeers.NO_VALUE)
         {
-            droppedDatagrams.lazySet(droppedDatagrams.get() + 1);
+            final PeerTransport transport = slots.get(value, peer);
+            if (null == transport)
+            {
+                // The session ended and its slot went to another peer before this worker applied the release.
+                counters.onOrphan();
+            }
+            else if (!transport.offer(datagram, 0, length))
+            {
+                counters.onQueueFull();
+            }
             return;
         }
-        final byte[] copy = new byte[length];
-        datagram.getBytes(0, copy, 0, length);
-        if (!session.offerCopy(copy))
+        if (!conductor.datagram(worker, peer, datagram, length))
         {
-            droppedDatagrams.lazySet(droppedDatagrams.get() + 1);
+            counters.onHandoffFull();
         }
     }
 
-    private boolean hasNoSession(final PeerAddress peer)
+    /**
+     * This worker's link id at the conductor.
+     *
+     * @return the id.
+     */
+    public int worker()
     {
-        probe.set(peer);
-        return null == table.session(probe);
+        return worker;
     }
 
     /**
-     * {@inheritDoc}
+     * This worker's hand-off counters.
+     *
+     * @return the counters.
      */
-    @Override
-    public boolean send(final PeerKey peer, final byte[] buffer, final int offset, final int length)
+    public HandoffCounters counters()
     {
-        if (!outbox.offerSend(peer.peer(), new UnsafeBuffer(buffer), offset, length))
-        {
-            sendRejected.incrementAndGet();
-            return false;
-        }
-        return true;
-    }
-
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public boolean release(final PeerKey peer)
-    {
-        return outbox.offerRelease(peer.peer());
+        return counters;
     }
 
     /**
@@ -160,17 +139,17 @@ public final class HandshakeHandoff implements VerifiedHelloHandler, PeerDatagra
      */
     public long peersFull()
     {
-        return peersFull.get();
+        return counters.peersFull();
     }
 
     /**
-     * Verified peers the table refused (caps, duplicate, closed); see the table's admissions for which.
+     * Verified peers the conductor refused (caps, duplicate, closed); see the table's admissions for which.
      *
      * @return the count.
      */
     public long refused()
     {
-        return refused.get();
+        return counters.refused();
     }
 
     /**
@@ -180,17 +159,17 @@ public final class HandshakeHandoff implements VerifiedHelloHandler, PeerDatagra
      */
     public long orphanDatagrams()
     {
-        return orphanDatagrams.get();
+        return counters.orphanDatagrams();
     }
 
     /**
-     * Datagrams from accepted peers dropped: their session's queue was full, or they were too long.
+     * Datagrams from accepted peers dropped: too long, the conductor's ring full, or their session's queue full.
      *
      * @return the count.
      */
     public long droppedDatagrams()
     {
-        return droppedDatagrams.get();
+        return counters.droppedDatagrams();
     }
 
     /**
@@ -200,11 +179,11 @@ public final class HandshakeHandoff implements VerifiedHelloHandler, PeerDatagra
      */
     public long sendRejected()
     {
-        return sendRejected.get();
+        return counters.sendRejected();
     }
 
     /**
-     * The shared session table.
+     * The session table (read its counters from any thread; only the conductor changes it).
      *
      * @return the table.
      */

@@ -10,13 +10,17 @@ import java.io.IOException;
 /**
  * One verified peer's life after the verifier: reassemble its ClientHello, run BouncyCastle's
  * {@link DTLSServerProtocol} on it with sequence continuity, then echo every application-data record back until the
- * peer goes idle or closes. Runs on its own (virtual) thread because BouncyCastle's protocol blocks.
+ * peer goes idle or closes. Runs on a thread of its own, started by the {@link SessionConductor}, because
+ * BouncyCastle's protocol blocks; it hears from its owner only through its {@link PeerTransport} and tells it what
+ * happened only through {@link SessionEvents}, so it knows nothing of the table that holds it.
  * <pre>
- *   ASSEMBLING   verified hello (fragment 0) + tail fragments from the queue, bounded by the hello wait
- *   HANDSHAKING  DTLSServerProtocol.accept(server, transport, request), bounded by the handshake timeout
- *   ECHOING      receive(idle timeout) -> send the same bytes back
- *   ended        table.remove(): counted, peer released to the worker, transport closed
+ *   ASSEMBLING   verified hello (fragment 0) + tail fragments from the transport, until the hello wait
+ *   HANDSHAKING  DTLSServerProtocol.accept(server, transport, request), until the handshake timeout
+ *   ESTABLISHED  receive -&gt; send the same bytes back, until the idle timeout
+ *   ended        events.onEnded: the conductor removes it, counts it, releases the peer
  * </pre>
+ * The conductor keeps the three deadlines and expires the transport's phase when one passes; the session's own waits
+ * are only a backstop, {@value #BACKSTOP_MS} ms later, should the conductor have stopped.
  */
 public final class PeerSession implements Runnable
 {
@@ -41,26 +45,66 @@ public final class PeerSession implements Runnable
         SHUTDOWN
     }
 
+    /** How much later than the conductor's deadlines the session's own waits give up. */
+    public static final int BACKSTOP_MS = 1_000;
     private static final byte[] NO_HELLO = new byte[0];
 
-    private final SessionTable table;
     private final PeerKey peer;
     private final PeerKey address;
+    private final int worker;
     private final PeerTransport transport;
     private final byte[] firstDatagram;
+    private final long verifiedRecordSequenceNumber;
+    private final int verifiedMessageSeq;
+    private final SessionSettings settings;
+    private final HandshakeFailures failures;
+    private final SessionEvents events;
     private final long createdMs;
     private volatile End end = End.NONE;
     private volatile boolean established;
+    private volatile boolean shutdown;
     private long echoed;
+    boolean countedEstablished;
+    long lastHeardMs;
+    long offeredAtSweep;
+    int slot = -1;
+    int expiredPhase = -1;
+    int tableIndex = -1;
 
-    PeerSession(
-        final SessionTable table, final PeerKey peer, final PeerTransport transport, final byte[] firstDatagram)
+    /**
+     * A session, not yet running.
+     *
+     * @param peer                         the peer; kept.
+     * @param worker                       the link id of the worker whose socket the peer talks to.
+     * @param transport                    the peer's transport.
+     * @param firstDatagram                the datagram holding the verified hello; kept.
+     * @param verifiedRecordSequenceNumber the verified hello's record sequence number, as the verifier read it.
+     * @param verifiedMessageSeq           its message_seq.
+     * @param settings                     timeouts, credentials and the request factory.
+     * @param failures                     where failed handshakes are counted by cause.
+     * @param events                       told when the session is established, echoes and ends.
+     */
+    public PeerSession(
+        final PeerKey peer,
+        final int worker,
+        final PeerTransport transport,
+        final byte[] firstDatagram,
+        final long verifiedRecordSequenceNumber,
+        final int verifiedMessageSeq,
+        final SessionSettings settings,
+        final HandshakeFailures failures,
+        final SessionEvents events)
     {
-        this.table = table;
         this.peer = peer;
         this.address = peer.addressOnly();
+        this.worker = worker;
         this.transport = transport;
         this.firstDatagram = firstDatagram;
+        this.verifiedRecordSequenceNumber = verifiedRecordSequenceNumber;
+        this.verifiedMessageSeq = verifiedMessageSeq;
+        this.settings = settings;
+        this.failures = failures;
+        this.events = events;
         this.createdMs = System.currentTimeMillis();
     }
 
@@ -70,18 +114,17 @@ public final class PeerSession implements Runnable
     @Override
     public void run()
     {
-        final SessionTable.Context context = table.context();
+        final SessionSettings settings = this.settings;
         DTLSTransport dtls = null;
         End outcome = End.CLOSED;
         try
         {
-            final HandshakeFailures failures = table.failures();
-            final byte[] hello = assembleHello(context.helloWaitMillis());
+            final byte[] hello = assembleHello(settings.helloWaitMillis() + BACKSTOP_MS);
             if (null == hello)
             {
                 outcome = End.HELLO_TIMED_OUT;
                 failures.onTimeout(peer, "the fragmented ClientHello's tail did not arrive within " +
-                    context.helloWaitMillis() + " ms");
+                    settings.helloWaitMillis() + " ms");
                 return;
             }
             if (hello.length == 0)
@@ -90,45 +133,47 @@ public final class PeerSession implements Runnable
                 failures.onOther(peer, "the verified record cannot start a ClientHello reassembly");
                 return;
             }
-            final DTLSRequest request = context.requestFactory().request(hello, 0, hello.length);
+            final DTLSRequest request = settings.requestFactory().request(hello, 0, hello.length);
             if (null == request)
             {
                 outcome = End.HELLO_REFUSED;
                 failures.onOther(peer, "BouncyCastle's DTLSVerifier took no request from the reassembled hello");
                 return;
             }
-            final int remaining = (int)Math.max(1, context.handshakeTimeoutMillis() -
+            final int remaining = (int)Math.max(1, settings.handshakeTimeoutMillis() + BACKSTOP_MS -
                 (System.currentTimeMillis() - createdMs));
+            transport.phase(PeerTransport.HANDSHAKING);
             final FatalAlertRecord alerts = new FatalAlertRecord();
             try
             {
                 dtls = new DTLSServerProtocol().accept(
-                    context.credentials().newServer(remaining, context.requireSecureRenegotiation(), alerts),
+                    settings.credentials().newServer(remaining, settings.requireSecureRenegotiation(), alerts),
                     transport, request);
             }
             catch (final TlsTimeoutException ex)
             {
                 outcome = End.HANDSHAKE_TIMED_OUT;
                 failures.onTimeout(peer, "the handshake did not complete within " +
-                    context.handshakeTimeoutMillis() + " ms");
+                    settings.handshakeTimeoutMillis() + " ms");
                 return;
             }
             catch (final IOException | RuntimeException ex)
             {
-                outcome = table.isClosed() ? End.SHUTDOWN : End.HANDSHAKE_FAILED;
+                outcome = shutdown ? End.SHUTDOWN : End.HANDSHAKE_FAILED;
                 if (End.HANDSHAKE_FAILED == outcome)
                 {
                     failures.onException(peer, ex, alerts);
                 }
                 return;
             }
+            transport.phase(PeerTransport.ESTABLISHED);
             established = true;
-            table.onEstablished(this);
-            outcome = echo(dtls, context.idleTimeoutMillis());
+            events.onEstablished(this);
+            outcome = echo(dtls, settings.idleTimeoutMillis() + BACKSTOP_MS);
         }
         catch (final IOException | RuntimeException ex)
         {
-            outcome = table.isClosed() ? End.SHUTDOWN : End.CLOSED;
+            outcome = shutdown ? End.SHUTDOWN : End.CLOSED;
         }
         finally
         {
@@ -143,8 +188,10 @@ public final class PeerSession implements Runnable
                     // The peer may already be gone; the session ends either way.
                 }
             }
+            transport.close();
+            transport.drainToPool();
             end = outcome;
-            table.remove(this, outcome);
+            events.onEnded(this);
         }
     }
 
@@ -162,6 +209,7 @@ public final class PeerSession implements Runnable
             // The verified hello is not one the assembler takes; nothing that follows may stand in for it.
             return NO_HELLO;
         }
+        byte[] buffer = null;
         while (!complete)
         {
             final long left = deadline - System.currentTimeMillis();
@@ -169,12 +217,16 @@ public final class PeerSession implements Runnable
             {
                 return null;
             }
-            final byte[] datagram = transport.poll(left);
-            if (null == datagram)
+            if (null == buffer)
+            {
+                buffer = new byte[transport.getReceiveLimit()];
+            }
+            final int length = transport.receive(buffer, 0, buffer.length, (int)Math.min(left, Integer.MAX_VALUE));
+            if (length < 0)
             {
                 return null;
             }
-            complete = assembler.add(datagram, 0, datagram.length);
+            complete = assembler.add(buffer, 0, length);
         }
         return assembler.toRecord();
     }
@@ -185,10 +237,18 @@ public final class PeerSession implements Runnable
         while (true)
         {
             final long startMs = System.currentTimeMillis();
-            final int length = dtls.receive(buffer, 0, buffer.length, idleTimeoutMillis);
+            final int length;
+            try
+            {
+                length = dtls.receive(buffer, 0, buffer.length, idleTimeoutMillis);
+            }
+            catch (final PeerTransport.IdleExpiredException ex)
+            {
+                return End.IDLE_TIMED_OUT;
+            }
             if (length < 0)
             {
-                if (table.isClosed())
+                if (shutdown)
                 {
                     return End.SHUTDOWN;
                 }
@@ -197,16 +257,20 @@ public final class PeerSession implements Runnable
                 {
                     return End.CLOSED;
                 }
+                if (transport.isExpired())
+                {
+                    return End.IDLE_TIMED_OUT;
+                }
                 return System.currentTimeMillis() - startMs >= idleTimeoutMillis ? End.IDLE_TIMED_OUT : End.CLOSED;
             }
             dtls.send(buffer, 0, length);
             echoed++;
-            table.onEchoed();
+            events.onEchoed(this);
         }
     }
 
     /**
-     * Queue a datagram from the peer (worker thread).
+     * Queue a datagram from the peer (the producer thread: the conductor).
      *
      * @param buffer holding the datagram.
      * @param offset of the datagram.
@@ -219,22 +283,22 @@ public final class PeerSession implements Runnable
     }
 
     /**
-     * Queue a datagram already copied.
-     *
-     * @param datagram the datagram, owned by the session from now on.
-     * @return false when dropped.
-     */
-    public boolean offerCopy(final byte[] datagram)
-    {
-        return transport.offerCopy(datagram);
-    }
-
-    /**
-     * Stop the session: its thread wakes and ends.
+     * Stop the session because the server shuts down: its thread wakes and ends {@link End#SHUTDOWN}. Any thread.
      */
     public void close()
     {
+        shutdown = true;
         transport.close();
+    }
+
+    /**
+     * When the conductor made the session, for its hello and handshake deadlines.
+     *
+     * @return epoch milliseconds.
+     */
+    public long createdMs()
+    {
+        return createdMs;
     }
 
     /**
@@ -247,9 +311,44 @@ public final class PeerSession implements Runnable
         return peer;
     }
 
-    PeerKey address()
+    /**
+     * The key the per-address cap counts this session under (see {@link PeerKey#addressOnly()}).
+     *
+     * @return the key.
+     */
+    public PeerKey address()
     {
         return address;
+    }
+
+    /**
+     * The link id of the worker whose socket the peer talks to.
+     *
+     * @return the id.
+     */
+    public int worker()
+    {
+        return worker;
+    }
+
+    /**
+     * The verified hello's record sequence number, as the verifier read it.
+     *
+     * @return the 48-bit sequence number.
+     */
+    public long verifiedRecordSequenceNumber()
+    {
+        return verifiedRecordSequenceNumber;
+    }
+
+    /**
+     * The verified hello's message_seq.
+     *
+     * @return the value.
+     */
+    public int verifiedMessageSeq()
+    {
+        return verifiedMessageSeq;
     }
 
     /**

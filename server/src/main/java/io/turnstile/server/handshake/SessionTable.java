@@ -1,18 +1,16 @@
 package io.turnstile.server.handshake;
 
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * Every verified peer's {@link PeerSession}, shared by all workers: admits new peers against the caps, finds a peer's
- * session for each of its datagrams without allocating, and counts how sessions end.
+ * Every verified peer's {@link PeerSession}, owned by the {@link SessionConductor}: it admits new peers against the
+ * caps, finds a peer's session for each of its datagrams without allocating (through a {@link SessionLookup}), and
+ * counts how sessions end. Only the conductor thread changes it, so it takes no lock; the getters read
+ * {@link SessionCounters} and may be called from any thread.
  * <p>
  * Caps (a refused peer is dropped and counted; nothing is kept for it, so it can only retry through the verifier):
  * <ul>
@@ -20,26 +18,27 @@ import java.util.function.Consumer;
  *     expensive part (ECDHE and a signature); this bounds the CPU verified peers can make the server spend.</li>
  *     <li>{@code maxSessionsPerAddress}: sessions (handshaking or established) from one IPv4 address or one IPv6
  *     /64 (a host is routinely given a whole /64), all ports.</li>
- *     <li>{@code maxSessions}: sessions in all; with {@code queueCapacity * receiveLimit} bytes of queue each, this
- *     bounds the memory sessions hold (plus BouncyCastle's per-connection state, a few KB).</li>
+ *     <li>{@code maxSessions}: sessions in all; each holds at most {@code queueCapacity} pooled datagrams of
+ *     {@code receiveLimit} bytes (plus BouncyCastle's per-connection state, a few KB).</li>
  * </ul>
  * Timeouts: the hello's tail fragments must arrive within {@code helloWaitMillis}; the whole handshake within
- * {@code handshakeTimeoutMillis} (BouncyCastle's own timer); an established session that receives nothing for
- * {@code idleTimeoutMillis} is closed (close_notify sent). Each is enforced by the session's own bounded waits.
- * When a session ends it is removed, counted by {@link PeerSession.End}, and its peer is released to the worker
- * through {@link PeerOutput#release}.
+ * {@code handshakeTimeoutMillis}; an established session that receives nothing for {@code idleTimeoutMillis} is
+ * closed (close_notify sent). The conductor keeps the deadlines and sweeps them every
+ * {@value SessionConductor#SWEEP_INTERVAL_MS} ms; the sessions' own bounded waits are a backstop
+ * ({@link PeerSession#BACKSTOP_MS} later). When a session ends the conductor removes it here, counts it by {@link PeerSession.End}, and releases
+ * its peer through the worker's command queue.
  * <p>
  * Sessions run on virtual threads by default: an established session mostly waits for datagrams, and a platform
  * thread per idle peer would cap sessions at the thread count; the CPU-heavy part is bounded by {@code maxHandshakes}.
  */
-public final class SessionTable implements AutoCloseable
+public final class SessionTable
 {
-    /** What {@link #open} did with a verified peer. */
+    /** What admission did with a verified peer. */
     public enum Admission
     {
         /** A session was started. */
         OPENED,
-        /** The peer already has a session (a retransmitted verified hello): nothing started. */
+        /** The peer already has a session (through another worker): nothing started. */
         DUPLICATE,
         /** Refused: {@code maxSessions} reached. */
         REFUSED_SESSIONS,
@@ -52,86 +51,70 @@ public final class SessionTable implements AutoCloseable
     }
 
     private final Context context;
-    private final ConcurrentHashMap<PeerKey, PeerSession> sessions = new ConcurrentHashMap<>();
+    private final SessionLookup lookup;
     private final Map<PeerKey, int[]> perAddress = new HashMap<>();
-    private final AtomicLong[] ends = new AtomicLong[PeerSession.End.values().length];
-    private final AtomicLong[] admissions = new AtomicLong[Admission.values().length];
-    private final AtomicLong established = new AtomicLong();
-    private final AtomicLong echoed = new AtomicLong();
-    private final AtomicLong releaseRefused = new AtomicLong();
+    private final SessionCounters counters = new SessionCounters();
     private final HandshakeFailures failures;
+    private final SessionSettings settings;
+    private PeerSession[] live = new PeerSession[16];
+    private int liveCount;
     private int handshakes;
-    private boolean closed;
+    private volatile boolean closed;
 
     /**
-     * A table.
+     * A table whose sessions are found by their peer's address.
      *
      * @param context configuration, concluded here.
      */
     public SessionTable(final Context context)
     {
-        this.context = context.conclude();
-        this.failures = new HandshakeFailures(this.context.failureLog());
-        for (int i = 0; i < ends.length; i++)
-        {
-            ends[i] = new AtomicLong();
-        }
-        for (int i = 0; i < admissions.length; i++)
-        {
-            admissions[i] = new AtomicLong();
-        }
+        this(context, new AddressSessionLookup());
     }
 
     /**
-     * Admit a verified peer and start its session (worker thread).
+     * A table with a lookup of its own choosing.
      *
-     * @param probe    the peer; copied if a session is made, so a reused probe key is fine.
-     * @param datagram the datagram holding the verified hello, copied.
-     * @param offset   of the datagram.
-     * @param length   of the datagram.
-     * @param output   the worker's outbox, for the session's sends and its release.
-     * @return what was done.
+     * @param context configuration, concluded here.
+     * @param lookup  how sessions are found.
      */
-    public Admission open(
-        final PeerKey probe, final byte[] datagram, final int offset, final int length, final PeerOutput output)
+    public SessionTable(final Context context, final SessionLookup lookup)
     {
-        final Admission admission;
-        PeerSession session = null;
-        synchronized (this)
+        this.context = context.conclude();
+        this.lookup = Objects.requireNonNull(lookup, "lookup must not be null");
+        this.failures = new HandshakeFailures(this.context.failureLog());
+        this.settings = new SessionSettings(this.context.credentials(), this.context.requestFactory(),
+            this.context.helloWaitMillis(), this.context.handshakeTimeoutMillis(), this.context.idleTimeoutMillis(),
+            this.context.requireSecureRenegotiation());
+    }
+
+    /**
+     * Decide whether a verified peer may have a session (conductor thread); counts the answer, except
+     * {@link Admission#OPENED}, which {@link #add} counts.
+     *
+     * @param peer the peer.
+     * @return what to do.
+     */
+    Admission admit(final PeerKey peer)
+    {
+        final Admission admission = decide(peer);
+        if (admission != Admission.OPENED)
         {
-            admission = admit(probe);
-            if (admission == Admission.OPENED)
-            {
-                final PeerKey peer = probe.copy();
-                final byte[] first = new byte[length];
-                System.arraycopy(datagram, offset, first, 0, length);
-                final PeerTransport transport = new PeerTransport(
-                    peer, output, context.queueCapacity(), context.receiveLimit(), context.sendLimit());
-                session = new PeerSession(this, peer, transport, first);
-                sessions.put(peer, session);
-                perAddress.computeIfAbsent(session.address(), (key) -> new int[1])[0]++;
-                handshakes++;
-            }
-        }
-        admissions[admission.ordinal()].incrementAndGet();
-        if (null != session)
-        {
-            context.threadFactory().newThread(session).start();
+            counters.onAdmission(admission);
         }
         return admission;
     }
 
-    private Admission admit(final PeerKey probe)
+    private Admission decide(final PeerKey peer)
     {
         if (closed)
         {
             return Admission.CLOSED;
         }
-        if (sessions.containsKey(probe))
+        if (null != lookup.findByPeer(peer))
         {
             return Admission.DUPLICATE;
         }
-        if (sessions.size() >= context.maxSessions())
+        if (lookup.size() >= context.maxSessions())
         {
             return Admission.REFUSED_SESSIONS;
         }
@@ -139,7 +122,7 @@ public final class SessionTable implements AutoCloseable
         {
             return Admission.REFUSED_HANDSHAKES;
         }
-        final int[] count = perAddress.get(probe.addressOnly());
+        final int[] count = perAddress.get(peer.addressOnly());
         if (null != count && count[0] >= context.maxSessionsPerAddress())
         {
             return Admission.REFUSED_ADDRESS;
@@ -148,80 +131,137 @@ public final class SessionTable implements AutoCloseable
     }
 
     /**
-     * The peer's session, looked up without allocating.
+     * Hold an admitted session (conductor thread).
      *
-     * @param probe the peer.
-     * @return its session, or null.
+     * @param session a session {@link #admit} allowed.
      */
-    public PeerSession session(final PeerKey probe)
+    void add(final PeerSession session)
     {
-        return sessions.get(probe);
+        lookup.add(session);
+        if (liveCount == live.length)
+        {
+            live = java.util.Arrays.copyOf(live, liveCount * 2);
+        }
+        session.tableIndex = liveCount;
+        live[liveCount++] = session;
+        perAddress.computeIfAbsent(session.address(), (key) -> new int[1])[0]++;
+        handshakes++;
+        counters.onAdmission(Admission.OPENED);
+        publishGauges();
     }
 
+    /**
+     * A session's handshake completed (conductor thread): it no longer counts against the handshake cap.
+     *
+     * @param session the session, still held.
+     */
     void onEstablished(final PeerSession session)
     {
-        synchronized (this)
+        if (!session.countedEstablished)
+        {
+            session.countedEstablished = true;
+            handshakes--;
+            publishGauges();
+        }
+    }
+
+    /**
+     * Forget an ended session and count how it ended (conductor thread).
+     *
+     * @param session the session.
+     * @return false when it was not held (already removed).
+     */
+    boolean remove(final PeerSession session)
+    {
+        if (!lookup.remove(session))
+        {
+            return false;
+        }
+        // Swap the last live session into this one's slot: the array stays dense, removal is O(1).
+        final PeerSession last = live[--liveCount];
+        live[session.tableIndex] = last;
+        last.tableIndex = session.tableIndex;
+        live[liveCount] = null;
+        session.tableIndex = -1;
+        if (!session.countedEstablished)
         {
             handshakes--;
         }
-        established.incrementAndGet();
+        final int[] count = perAddress.get(session.address());
+        if (null != count && --count[0] == 0)
+        {
+            perAddress.remove(session.address());
+        }
+        counters.onEnded(session.end());
+        publishGauges();
+        return true;
     }
 
-    void onEchoed()
+    private void publishGauges()
     {
-        echoed.incrementAndGet();
-    }
-
-    void remove(final PeerSession session, final PeerSession.End end)
-    {
-        synchronized (this)
-        {
-            if (!sessions.remove(session.peer(), session))
-            {
-                return;
-            }
-            if (!session.isEstablished())
-            {
-                handshakes--;
-            }
-            final int[] count = perAddress.get(session.address());
-            if (null != count && --count[0] == 0)
-            {
-                perAddress.remove(session.address());
-            }
-        }
-        session.transport().close();
-        ends[end.ordinal()].incrementAndGet();
-        if (!session.transport().output().release(session.peer()))
-        {
-            releaseRefused.incrementAndGet();
-        }
+        counters.gauges(lookup.size(), handshakes, perAddress.size());
     }
 
     /**
-     * Close every session and refuse new ones; returns once the sessions have been told (they end on their threads).
+     * The session a datagram belongs to (conductor thread), without allocating.
+     *
+     * @param probe the peer the datagram came from.
+     * @return its session, or null.
      */
-    @Override
-    public void close()
+    PeerSession session(final PeerKey probe)
     {
-        final List<PeerSession> live;
-        synchronized (this)
+        return lookup.findByPeer(probe);
+    }
+
+    /**
+     * Sessions held, for the conductor's timers (conductor thread).
+     *
+     * @return the count; {@link #sessionAt} takes 0 to this less one.
+     */
+    int sessionCount()
+    {
+        return liveCount;
+    }
+
+    /**
+     * A held session by position, so the conductor can walk them without an iterator (conductor thread).
+     *
+     * @param index 0 to {@link #sessionCount()} less one.
+     * @return the session.
+     */
+    PeerSession sessionAt(final int index)
+    {
+        return live[index];
+    }
+
+    /**
+     * How sessions are found.
+     *
+     * @return the lookup.
+     */
+    SessionLookup lookup()
+    {
+        return lookup;
+    }
+
+    /**
+     * Close every session and refuse new ones (conductor thread, when it closes); the sessions end on their threads.
+     */
+    void close()
+    {
+        closed = true;
+        for (int i = 0; i < liveCount; i++)
         {
-            closed = true;
-            live = new ArrayList<>(sessions.values());
-        }
-        for (final PeerSession session : live)
-        {
-            session.close();
+            live[i].close();
         }
     }
 
     /**
-     * Whether {@link #close()} was called.
+     * Whether the table was closed.
      *
      * @return true once closed.
      */
-    public synchronized boolean isClosed()
+    public boolean isClosed()
     {
         return closed;
     }
@@ -233,7 +273,7 @@ public final class SessionTable implements AutoCloseable
      */
     public int liveSessions()
     {
-        return sessions.size();
+        return counters.liveSessions();
     }
 
     /**
@@ -241,9 +281,9 @@ public final class SessionTable implements AutoCloseable
      *
      * @return the count.
      */
-    public synchronized int handshakesInProgress()
+    public int handshakesInProgress()
     {
-        return handshakes;
+        return counters.handshakes();
     }
 
     /**
@@ -251,20 +291,20 @@ public final class SessionTable implements AutoCloseable
      *
      * @return the count.
      */
-    public synchronized int liveAddresses()
+    public int liveAddresses()
     {
-        return perAddress.size();
+        return counters.liveAddresses();
     }
 
     /**
-     * How many peers {@link #open} answered this way.
+     * How many verified peers admission answered this way.
      *
      * @param admission the answer.
      * @return the count ({@link Admission#OPENED} is sessions created).
      */
     public long admissions(final Admission admission)
     {
-        return admissions[admission.ordinal()].get();
+        return counters.admissions(admission);
     }
 
     /**
@@ -284,7 +324,7 @@ public final class SessionTable implements AutoCloseable
      */
     public long completed()
     {
-        return established.get();
+        return counters.established();
     }
 
     /**
@@ -306,7 +346,7 @@ public final class SessionTable implements AutoCloseable
      */
     public long ended(final PeerSession.End end)
     {
-        return ends[end.ordinal()].get();
+        return counters.ended(end);
     }
 
     /**
@@ -348,18 +388,27 @@ public final class SessionTable implements AutoCloseable
      */
     public long echoed()
     {
-        return echoed.get();
+        return counters.echoed();
+    }
+
+    void onEchoed()
+    {
+        counters.onEchoed();
+    }
+
+    void countEstablished()
+    {
+        counters.onEstablished();
     }
 
     /**
-     * Releases the worker's outbox refused (full); the worker then releases the peer itself when it next hears from
-     * it and finds no session.
+     * What every session is given of the configuration.
      *
-     * @return the count.
+     * @return the settings.
      */
-    public long releaseRefused()
+    public SessionSettings settings()
     {
-        return releaseRefused.get();
+        return settings;
     }
 
     /**
@@ -504,7 +553,11 @@ public final class SessionTable implements AutoCloseable
         }
 
         /**
-         * Makes the thread each session runs on.
+         * Makes the thread each session runs on; the conductor starts it.
+         * <p>
+         * <b>Note:</b> waking a virtual thread (when a datagram arrives for its session) allocates in the JDK's
+         * scheduler on the conductor's thread, a few dozen bytes; platform threads wake without allocating but hold a
+         * stack each, so they suit a few busy sessions, virtual threads many mostly idle ones.
          *
          * @param threadFactory default virtual threads named {@code turnstile-session-N}.
          * @return this.

@@ -74,6 +74,24 @@ class HandshakeHandoffTest
         return server.localPort();
     }
 
+    private String echoStats()
+    {
+        final StringBuilder sb = new StringBuilder("echo counters");
+        echo.appendJson(sb);
+        final VerifierServer.Snapshot snapshot = server.snapshot(new VerifierServer.Snapshot());
+        sb.append("; worker: received ").append(snapshot.received()).append(", peer datagrams ")
+            .append(snapshot.get(io.turnstile.nativeio.WorkerCounter.PEER_DATAGRAMS));
+        final SessionTable table = echo.table();
+        for (int i = 0; i < table.sessionCount(); i++)
+        {
+            final PeerSession session = table.sessionAt(i);
+            sb.append("; session ").append(session.peer()).append(" slot ").append(session.slot)
+                .append(" phase ").append(session.transport().phase()).append(" offered ")
+                .append(session.transport().offered()).append(" echoed ").append(session.echoed());
+        }
+        return sb.toString();
+    }
+
     @AfterEach
     void stop()
     {
@@ -238,7 +256,8 @@ class HandshakeHandoffTest
             {
                 try (DtlsTestClient client = DtlsTestClient.connect(port, DtlsTestClient.certificateClient(20_000)))
                 {
-                    assertEquals("under flood " + i, client.echo("under flood " + i));
+                    final String expected = "under flood " + i;
+                    assertEquals(expected, client.echo(expected), () -> echoStats());
                 }
             }
         }

@@ -1,7 +1,10 @@
 package io.turnstile.server.handshake;
 
+import io.turnstile.nativeio.AcceptedPeers;
+import io.turnstile.nativeio.PeerCommands;
 import io.turnstile.verifier.ClientHelloVerifier;
 import io.turnstile.verifier.VerifyOutcome;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
@@ -16,9 +19,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A test worker without native-io: one plain {@link DatagramSocket} on loopback, core's {@link ClientHelloVerifier} for
- * peers without a session, and the {@link SessionTable} for peers with one. It records, per peer, the verified hello's
- * sequence numbers and the first datagram the session sent, so tests can check RFC 6347 continuity on the wire.
+ * A test worker without native-io's sockets: one plain {@link DatagramSocket} on loopback, core's
+ * {@link ClientHelloVerifier} for peers it has not accepted, and an {@link EchoServer}'s conductor (through a
+ * {@link HandshakeHandoff}) for peers it has; it applies the conductor's {@link PeerCommands} before each receive, as
+ * a VerifierAgent does. It records, per peer, the verified hello's sequence numbers and the first datagram the session
+ * sent, so tests can check RFC 6347 continuity on the wire.
  */
 final class LoopbackHandoffServer implements AutoCloseable, PeerOutput
 {
@@ -29,12 +34,16 @@ final class LoopbackHandoffServer implements AutoCloseable, PeerOutput
 
     private final DatagramSocket socket;
     private final ClientHelloVerifier verifier = new ClientHelloVerifier();
-    private final SessionTable table;
+    private final EchoServer echo;
+    private final AcceptedPeers acceptedPeers = new AcceptedPeers(1 << 16);
+    private final PeerCommands commands = new PeerCommands(EchoServer.COMMANDS_CAPACITY_BYTES);
+    private final HandshakeHandoff handoff;
     private final Thread thread;
     private final Map<PeerKey, Verified> verified = new ConcurrentHashMap<>();
     private final Map<PeerKey, byte[]> firstSent = new ConcurrentHashMap<>();
     private final AtomicLong released = new AtomicLong();
     private final AtomicLong replies = new AtomicLong();
+    private volatile long cycles;
     private volatile boolean running = true;
     private volatile Throwable failure;
 
@@ -45,7 +54,9 @@ final class LoopbackHandoffServer implements AutoCloseable, PeerOutput
 
     LoopbackHandoffServer(final SessionTable.Context context, final InetAddress bind) throws IOException
     {
-        this.table = new SessionTable(context);
+        // Its own worker loop blocks in receive: the conductor gets a thread of its own.
+        this.echo = new EchoServer(context, EchoServer.Threading.DEDICATED);
+        this.handoff = echo.attach(acceptedPeers, commands, this);
         this.socket = new DatagramSocket(new InetSocketAddress(bind, 0));
         this.socket.setSoTimeout(20);
         this.socket.setReceiveBufferSize(1 << 20);
@@ -65,6 +76,11 @@ final class LoopbackHandoffServer implements AutoCloseable, PeerOutput
         {
             while (running)
             {
+                // Commands are attaches and releases; only a release makes the set smaller.
+                final int before = acceptedPeers.size();
+                commands.drain(acceptedPeers, 1024);
+                released.addAndGet(before - acceptedPeers.size());
+                cycles++;
                 packet.setData(bytes);
                 try
                 {
@@ -77,10 +93,10 @@ final class LoopbackHandoffServer implements AutoCloseable, PeerOutput
                 final int port = packet.getPort();
                 final int length = packet.getLength();
                 probe.set(PeerKey.of(new InetSocketAddress(packet.getAddress(), port)).peer());
-                final PeerSession session = table.session(probe);
-                if (null != session)
+                final int value = acceptedPeers.valueOf(probe.peer());
+                if (value != AcceptedPeers.ABSENT)
                 {
-                    session.offer(bytes, 0, length);
+                    handoff.onPeerDatagram(datagram, length, probe.peer(), value);
                     continue;
                 }
                 final VerifyOutcome outcome = verifier.verify(datagram, 0, length, probe.peer(),
@@ -95,7 +111,7 @@ final class LoopbackHandoffServer implements AutoCloseable, PeerOutput
                 {
                     verified.putIfAbsent(probe.copy(), new Verified(verifier.recordSequenceNumber(),
                         verifier.messageSeq(), verifier.isFragment()));
-                    table.open(probe, bytes, 0, length, this);
+                    handoff.onVerified(datagram, length, probe.peer(), verifier);
                 }
             }
         }
@@ -109,9 +125,10 @@ final class LoopbackHandoffServer implements AutoCloseable, PeerOutput
      * {@inheritDoc}
      */
     @Override
-    public boolean send(final PeerKey peer, final byte[] buffer, final int offset, final int length)
+    public boolean send(final PeerKey peer, final DirectBuffer buffer, final int offset, final int length)
     {
-        final byte[] copy = java.util.Arrays.copyOfRange(buffer, offset, offset + length);
+        final byte[] copy = new byte[length];
+        buffer.getBytes(offset, copy);
         firstSent.putIfAbsent(peer, copy);
         try
         {
@@ -124,16 +141,6 @@ final class LoopbackHandoffServer implements AutoCloseable, PeerOutput
         }
     }
 
-    /**
-     * {@inheritDoc}
-     */
-    @Override
-    public boolean release(final PeerKey peer)
-    {
-        released.incrementAndGet();
-        return true;
-    }
-
     int port()
     {
         return socket.getLocalPort();
@@ -141,7 +148,12 @@ final class LoopbackHandoffServer implements AutoCloseable, PeerOutput
 
     SessionTable table()
     {
-        return table;
+        return echo.table();
+    }
+
+    HandshakeHandoff handoff()
+    {
+        return handoff;
     }
 
     Verified verified(final PeerKey peer)
@@ -159,8 +171,21 @@ final class LoopbackHandoffServer implements AutoCloseable, PeerOutput
         return verified;
     }
 
-    long released()
+    /**
+     * RELEASE commands the worker applied (one per session ended or peer refused), once those queued are applied.
+     */
+    long released() throws InterruptedException
     {
+        final long deadline = System.currentTimeMillis() + 2_000;
+        while (commands.size() > 0 && System.currentTimeMillis() < deadline)
+        {
+            Thread.sleep(5);
+        }
+        final long after = cycles + 2;
+        while (cycles < after && System.currentTimeMillis() < deadline)
+        {
+            Thread.sleep(5);
+        }
         return released.get();
     }
 
@@ -192,7 +217,7 @@ final class LoopbackHandoffServer implements AutoCloseable, PeerOutput
         {
             Thread.currentThread().interrupt();
         }
-        table.close();
+        echo.close();
         socket.close();
     }
 }

@@ -6,7 +6,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -113,39 +112,5 @@ class PeerSessionTest
         final int messageSeq = ((first[17] & 0xFF) << 8) | (first[18] & 0xFF);
         assertEquals(verified.messageSeq(), messageSeq,
             "the ServerHello's message_seq follows the ClientHello's (ClientHello 1 -> ServerHello 1)");
-    }
-
-    @Test
-    @Timeout(value = 30, unit = TimeUnit.SECONDS)
-    void shouldEndRefusedWhenTheVerifiedHelloCannotStartTheAssembly() throws Exception
-    {
-        final byte[] oversized = Corpus.load("openssl-dtls12-mtu256-ch2-cookie-frag1.bin");
-        final int length = ClientHelloAssembler.MAX_HELLO_LENGTH + 1;
-        oversized[14] = (byte)(length >>> 16);
-        oversized[15] = (byte)(length >>> 8);
-        oversized[16] = (byte)length;
-        final CountDownLatch released = new CountDownLatch(1);
-        final PeerOutput output = new PeerOutput()
-        {
-            public boolean send(final PeerKey peer, final byte[] buffer, final int offset, final int length)
-            {
-                return true;
-            }
-
-            public boolean release(final PeerKey peer)
-            {
-                released.countDown();
-                return true;
-            }
-        };
-        try (SessionTable table = new SessionTable(new SessionTable.Context().credentials(certificate)))
-        {
-            final PeerKey peer = PeerKey.of(new byte[]{ 127, 0, 0, 1 }, 4000);
-            assertEquals(SessionTable.Admission.OPENED, table.open(peer, oversized, 0, oversized.length, output));
-            released.await();
-            assertEquals(1, table.ended(PeerSession.End.HELLO_REFUSED),
-                "refused for what was verified, not left waiting for a tail that could replace it");
-            assertEquals(0, table.ended(PeerSession.End.HELLO_TIMED_OUT));
-        }
     }
 }

@@ -15,26 +15,18 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The per-peer transport: bounded queue, limits, BouncyCastle's -1 on timeout, and closing.
+ * The per-peer transport: bounded queue, limits, BouncyCastle's -1 on timeout, closing, and pooled buffers.
  */
 class PeerTransportTest
 {
     private final PeerKey peer = PeerKey.of(new byte[]{ 127, 0, 0, 1 }, 4433);
     private final List<byte[]> sent = new ArrayList<>();
-    private final PeerOutput output = new PeerOutput()
+    private final PeerOutput output = (to, buffer, offset, length) ->
     {
-        @Override
-        public boolean send(final PeerKey to, final byte[] buffer, final int offset, final int length)
-        {
-            sent.add(java.util.Arrays.copyOfRange(buffer, offset, offset + length));
-            return sent.size() <= 1;
-        }
-
-        @Override
-        public boolean release(final PeerKey to)
-        {
-            return true;
-        }
+        final byte[] copy = new byte[length];
+        buffer.getBytes(offset, copy);
+        sent.add(copy);
+        return sent.size() <= 1;
     };
 
     @Test
@@ -95,5 +87,93 @@ class PeerTransportTest
         closer.join();
         assertFalse(transport.offer(new byte[1], 0, 1), "closed transports take nothing");
         assertThrows(IllegalArgumentException.class, () -> new PeerTransport(peer, output, 0, 1472, 1452));
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void shouldReuseThePoolsBuffersOnceWarm() throws IOException
+    {
+        final DatagramPool pool = new DatagramPool(1472, 8);
+        final PeerTransport transport = new PeerTransport(peer, output, 4, 1472, 1452, pool);
+        final byte[] buffer = new byte[1472];
+        for (int i = 0; i < 1000; i++)
+        {
+            assertTrue(transport.offer(new byte[]{ (byte)i, 2 }, 0, 2));
+            assertTrue(transport.offer(new byte[]{ (byte)i, 3 }, 0, 2));
+            assertEquals(2, transport.receive(buffer, 0, buffer.length, 100));
+            assertEquals((byte)i, buffer[0]);
+            assertEquals(2, buffer[1]);
+            assertEquals(2, transport.receive(buffer, 0, buffer.length, 100));
+            assertEquals(3, buffer[1]);
+        }
+        assertEquals(2, pool.created(), "two in flight at most: two buffers made, then reused");
+        assertThrows(IllegalArgumentException.class, () -> new PeerTransport(peer, output, 4, 1473, 1452, pool),
+            "a receive limit beyond the pool's buffers");
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void shouldWakeAReceiverWhenADatagramIsOfferedFromAnotherThread() throws Exception
+    {
+        final PeerTransport transport = new PeerTransport(peer, output, 4, 1472, 1452);
+        final Thread producer = new Thread(() ->
+        {
+            try
+            {
+                Thread.sleep(50);
+            }
+            catch (final InterruptedException ignore)
+            {
+                Thread.currentThread().interrupt();
+            }
+            transport.offer(new byte[]{ 42 }, 0, 1);
+        });
+        producer.start();
+        final byte[] buffer = new byte[16];
+        assertEquals(1, transport.receive(buffer, 0, buffer.length, 60_000), "woken by the offer, not the wait");
+        assertEquals(42, buffer[0]);
+        producer.join();
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void shouldEndAReceiveInTheExpiredPhaseTheWayBouncyCastleExpects() throws Exception
+    {
+        final PeerTransport transport = new PeerTransport(peer, output, 4, 1472, 1452);
+        final byte[] buffer = new byte[16];
+        transport.expire(PeerTransport.ASSEMBLING);
+        assertEquals(-1, transport.receive(buffer, 0, buffer.length, 60_000), "hello wait over: nothing arrived");
+
+        transport.phase(PeerTransport.HANDSHAKING);
+        assertTrue(transport.offer(new byte[]{ 5 }, 0, 1));
+        assertEquals(1, transport.receive(buffer, 0, buffer.length, 100), "an expiry of a phase left is ignored");
+        expireFromAnotherThread(transport, PeerTransport.HANDSHAKING);
+        assertThrows(org.bouncycastle.tls.TlsTimeoutException.class,
+            () -> transport.receive(buffer, 0, buffer.length, 60_000), "what BouncyCastle's own timer throws");
+
+        transport.phase(PeerTransport.ESTABLISHED);
+        assertFalse(transport.isExpired());
+        expireFromAnotherThread(transport, PeerTransport.ESTABLISHED);
+        assertThrows(PeerTransport.IdleExpiredException.class,
+            () -> transport.receive(buffer, 0, buffer.length, 60_000), "passes through BouncyCastle's DTLSTransport");
+        assertTrue(transport.isExpired());
+        assertFalse(transport.isClosed(), "still open: closing the DTLS transport sends close_notify through it");
+    }
+
+    private static void expireFromAnotherThread(final PeerTransport transport, final int phase)
+    {
+        final Thread conductor = new Thread(() ->
+        {
+            try
+            {
+                Thread.sleep(50);
+            }
+            catch (final InterruptedException ignore)
+            {
+                Thread.currentThread().interrupt();
+            }
+            transport.expire(phase);
+        });
+        conductor.start();
     }
 }
