@@ -9,7 +9,6 @@ import picocli.CommandLine;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,48 +98,6 @@ public final class LegitClientsMain implements Callable<Integer>
     }
 
     /**
-     * Parse {@code HOST:PORT}, {@code [V6]:PORT} or {@code V6:PORT}.
-     *
-     * @param text to parse.
-     * @return a resolved address.
-     * @throws IllegalArgumentException when it is not one.
-     */
-    static InetSocketAddress parseHostPort(final String text)
-    {
-        final int colon = text.lastIndexOf(':');
-        if (colon <= 0 || colon == text.length() - 1)
-        {
-            throw new IllegalArgumentException("expected HOST:PORT, got " + text);
-        }
-        String host = text.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]"))
-        {
-            host = host.substring(1, host.length() - 1);
-        }
-        final int port;
-        try
-        {
-            port = Integer.parseInt(text.substring(colon + 1));
-        }
-        catch (final NumberFormatException ex)
-        {
-            throw new IllegalArgumentException("bad port in " + text, ex);
-        }
-        if (port < 1 || port > 65_535)
-        {
-            throw new IllegalArgumentException("port must be 1 to 65535, got " + port);
-        }
-        try
-        {
-            return new InetSocketAddress(InetAddress.getByName(host), port);
-        }
-        catch (final UnknownHostException ex)
-        {
-            throw new IllegalArgumentException("unknown host in " + text, ex);
-        }
-    }
-
-    /**
      * picocli's converter for {@code --target}.
      */
     static final class HostPort implements CommandLine.ITypeConverter<InetSocketAddress>
@@ -151,7 +108,7 @@ public final class LegitClientsMain implements Callable<Integer>
         @Override
         public InetSocketAddress convert(final String value)
         {
-            return parseHostPort(value);
+            return Cli.hostPort("--target", value);
         }
     }
 }
