@@ -208,15 +208,9 @@ final class PpsRun
             {
                 final AtomicCounter[] workerCounters = WorkerCounter.allocate(countersManager, w);
                 counters.add(workerCounters);
-                final Responder responder = Responders.create(s.responder(), new Responder.Context()
-                    .cookieKeys(s.cookieKeys())
-                    .counters(workerCounters)
-                    .bindAddress(loopback)
-                    .port(port)
-                    .batchSize(s.batchSize())
-                    .workerId(w)
-                    .dontFragment(s.dontFragment())
-                    .cpu(s.responderCpu() < 0 ? -1 : s.responderCpu() + w));
+                final Responder responder = Responders.create(s.responder(), new Responder.Context(s.cookieKeys(),
+                    workerCounters, loopback, port, s.batchSize(), s.responderCpu() < 0 ? -1 : s.responderCpu() + w, w,
+                    s.dontFragment()));
                 responders.add(responder);
                 port = responder.start();
             }

@@ -28,7 +28,7 @@ class NioResponderChannelTest
     void shouldBindANonBlockingReusePortChannelOnTheContextsAddress() throws Exception
     {
         final InetAddress loopback = InetAddress.getLoopbackAddress();
-        try (NioResponderChannel socket = new NioResponderChannel(context(loopback)))
+        try (NioResponderChannel socket = new NioResponderChannel(context(loopback, 0)))
         {
             final int port = socket.open();
             assertTrue(port > 0, "port " + port);
@@ -36,7 +36,7 @@ class NioResponderChannelTest
             assertEquals(new InetSocketAddress(loopback, port), socket.channel().getLocalAddress());
             assertNull(socket.channel().receive(ByteBuffer.allocate(64)), "nothing waiting, no blocking");
 
-            final Responder.Context sharing = context(loopback).port(port);
+            final Responder.Context sharing = context(loopback, port);
             try (NioResponderChannel reuser = new NioResponderChannel(sharing))
             {
                 assertEquals(port, reuser.open(), "SO_REUSEPORT lets a second worker bind the same port");
@@ -47,7 +47,7 @@ class NioResponderChannelTest
     @Test
     void shouldPublishEachCountOncePerBatchAndStartAgainFromZero()
     {
-        try (NioResponderChannel socket = new NioResponderChannel(context(InetAddress.getLoopbackAddress())))
+        try (NioResponderChannel socket = new NioResponderChannel(context(InetAddress.getLoopbackAddress(), 0)))
         {
             for (int i = 0; i < NioResponderChannel.PUBLISH_EVERY - 1; i++)
             {
@@ -86,8 +86,8 @@ class NioResponderChannelTest
         return counters[counter.ordinal()].get();
     }
 
-    private Responder.Context context(final InetAddress bind)
+    private Responder.Context context(final InetAddress bind, final int port)
     {
-        return new Responder.Context().cookieKeys(CookieKeys.random()).counters(counters).bindAddress(bind).conclude();
+        return new Responder.Context(CookieKeys.random(), counters, bind, port, 64, -1, 0, false);
     }
 }

@@ -182,26 +182,6 @@ final class Ipv4Cidr
     }
 
     /**
-     * The base address.
-     *
-     * @return big-endian int.
-     */
-    int base()
-    {
-        return base;
-    }
-
-    /**
-     * The prefix length.
-     *
-     * @return 0 to 32.
-     */
-    int prefixLength()
-    {
-        return prefixLength;
-    }
-
-    /**
      * Addresses in the prefix, usable or not.
      *
      * @return 1 to 2^32.

@@ -324,7 +324,7 @@ public final class SpoofedFlood implements AutoCloseable
                     }
                 }
                 batch = FloodBatch.raw(arena, ctx.batchSize, ctx.hello, target, ctx.targetPort,
-                    ctx.sourcePrefix, ports, ctx.udpChecksum, random);
+                    ctx.sourcePrefix, ports, random);
                 sourceCount = ctx.usableSources;
             }
             else
@@ -554,7 +554,6 @@ public final class SpoofedFlood implements AutoCloseable
         private String template = Captures.DEFAULT_HELLO;
         private int cpu = -1;
         private int udpSockets = DEFAULT_UDP_SOCKETS;
-        private boolean udpChecksum = true;
         private long seed = System.nanoTime() ^ 0x5DEECE66DL;
         private Consumer<String> notice;
 
@@ -861,19 +860,6 @@ public final class SpoofedFlood implements AutoCloseable
         {
             checkNotConcluded();
             this.udpSockets = udpSockets;
-            return this;
-        }
-
-        /**
-         * Raw mode: compute UDP checksums (else send 0, "no checksum", which IPv4 allows).
-         *
-         * @param udpChecksum default true.
-         * @return this.
-         */
-        public Context udpChecksum(final boolean udpChecksum)
-        {
-            checkNotConcluded();
-            this.udpChecksum = udpChecksum;
             return this;
         }
 

@@ -41,7 +41,7 @@ class FloodBatchTest
         try (Arena arena = Arena.ofConfined())
         {
             final FloodBatch batch = FloodBatch.raw(
-                arena, 64, template, TARGET, 4433, prefix, PORTS, true, new FloodRandom(42));
+                arena, 64, template, TARGET, 4433, prefix, PORTS, new FloodRandom(42));
             final Set<String> randoms = new HashSet<>();
             for (int round = 0; round < 50; round++)
             {
