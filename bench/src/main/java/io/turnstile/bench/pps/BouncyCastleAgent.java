@@ -1,5 +1,6 @@
 package io.turnstile.bench.pps;
 
+import io.turnstile.verifier.VerifyOutcome;
 import org.agrona.concurrent.Agent;
 import org.bouncycastle.tls.DTLSRequest;
 import org.bouncycastle.tls.DTLSVerifier;
@@ -33,6 +34,7 @@ final class BouncyCastleAgent implements Agent, DatagramSender
     private final ByteBuffer receive = ByteBuffer.allocate(SLOT_BYTES);
     private SocketAddress peer;
     private boolean answered;
+    private boolean sent;
 
     BouncyCastleAgent(final Responder.Context context, final AgentHost host)
     {
@@ -72,17 +74,10 @@ final class BouncyCastleAgent implements Agent, DatagramSender
 
         peer = source;
         answered = false;
+        sent = false;
         final DTLSRequest request = verifier.verifyRequest(clientId, receive.array(), 0, receive.position(), this);
-        socket.onReceived();
-        if (null != request)
-        {
-            socket.onVerified();
-        }
-        else if (!answered)
-        {
-            socket.onDropped();
-        }
-        socket.publishIfDue();
+        socket.count(null != request ? VerifyOutcome.VERIFIED : answered ? VerifyOutcome.REPLY : VerifyOutcome.DROP,
+            sent);
         return 1;
     }
 
@@ -98,7 +93,7 @@ final class BouncyCastleAgent implements Agent, DatagramSender
         answered = true;
         try
         {
-            socket.onReply(socket.channel().send(ByteBuffer.wrap(buf, off, len), peer) > 0);
+            sent = socket.channel().send(ByteBuffer.wrap(buf, off, len), peer) > 0;
         }
         catch (final IOException ex)
         {

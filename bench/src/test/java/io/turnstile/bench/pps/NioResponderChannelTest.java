@@ -2,6 +2,7 @@ package io.turnstile.bench.pps;
 
 import io.turnstile.cookie.CookieKeys;
 import io.turnstile.nativeio.WorkerCounter;
+import io.turnstile.verifier.VerifyOutcome;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
@@ -51,21 +52,17 @@ class NioResponderChannelTest
         {
             for (int i = 0; i < NioResponderChannel.PUBLISH_EVERY - 1; i++)
             {
-                socket.onReceived();
                 switch (i % 4)
                 {
-                    case 0 -> socket.onReply(true);
-                    case 1 -> socket.onReply(false);
-                    case 2 -> socket.onVerified();
-                    default -> socket.onDropped();
+                    case 0 -> socket.count(VerifyOutcome.REPLY, true);
+                    case 1 -> socket.count(VerifyOutcome.REPLY, false);
+                    case 2 -> socket.count(VerifyOutcome.VERIFIED, false);
+                    default -> socket.count(VerifyOutcome.DROP, false);
                 }
-                socket.publishIfDue();
             }
             assertEquals(0, count(WorkerCounter.RECEIVED), "not a batch yet");
 
-            socket.onReceived();
-            socket.onDropped();
-            socket.publishIfDue();
+            socket.count(VerifyOutcome.DROP, false);
             assertEquals(NioResponderChannel.PUBLISH_EVERY, count(WorkerCounter.RECEIVED));
             assertEquals(16, count(WorkerCounter.REPLIES));
             assertEquals(16, count(WorkerCounter.SEND_FAILED));
@@ -74,8 +71,7 @@ class NioResponderChannelTest
 
             socket.publish();
             assertEquals(NioResponderChannel.PUBLISH_EVERY, count(WorkerCounter.RECEIVED), "nothing new to add");
-            socket.onReceived();
-            socket.onVerified();
+            socket.count(VerifyOutcome.VERIFIED, false);
         }
         assertEquals(NioResponderChannel.PUBLISH_EVERY + 1, count(WorkerCounter.RECEIVED), "close publishes the rest");
         assertEquals(17, count(WorkerCounter.VERIFIED));

@@ -6,6 +6,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -48,7 +49,7 @@ final class FloodBatch
     private final int randomAt;
     private final MemorySegment headers;
     private final UnsafeBuffer packets;
-    private final FloodRandom random;
+    private final SplittableRandom random;
     private final Ipv4UdpHeaderEncoder encoder = new Ipv4UdpHeaderEncoder();
 
     private final Ipv4Cidr sources;
@@ -66,7 +67,7 @@ final class FloodBatch
         final int targetPort,
         final Ipv4Cidr sources,
         final int[] sourcePorts,
-        final FloodRandom random)
+        final SplittableRandom random)
     {
         this.capacity = capacity;
         this.rawHeaders = rawHeaders;
@@ -132,7 +133,7 @@ final class FloodBatch
         final int targetPort,
         final Ipv4Cidr sources,
         final int[] sourcePorts,
-        final FloodRandom random)
+        final SplittableRandom random)
     {
         return new FloodBatch(
             arena, capacity, hello, true, target, targetPort, sources, sourcePorts.clone(), random);
@@ -155,7 +156,7 @@ final class FloodBatch
         final byte[] hello,
         final int target,
         final int targetPort,
-        final FloodRandom random)
+        final SplittableRandom random)
     {
         return new FloodBatch(arena, capacity, hello, false, target, targetPort, null, null, random);
     }
@@ -173,7 +174,7 @@ final class FloodBatch
     void fill(final int count)
     {
         final UnsafeBuffer buffer = packets;
-        final FloodRandom random = this.random;
+        final SplittableRandom random = this.random;
         for (int i = 0; i < count; i++)
         {
             final int slot = i * slotBytes;

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.SplittableRandom;
 
 /**
  * A bounded flood of realistic, cookie-less DTLS ClientHellos from many source addresses, for load-testing a
@@ -266,7 +267,7 @@ public final class SpoofedFlood implements AutoCloseable
     private FloodReport flood()
     {
         final Context ctx = context;
-        final FloodRandom random = new FloodRandom(ctx.seed);
+        final SplittableRandom random = new SplittableRandom(ctx.seed);
         final int target = Ipv4Cidr.toInt(ctx.targetAddress);
         final int[] fds = new int[Math.max(1, ctx.udpSockets)];
         Arrays.fill(fds, -1);
