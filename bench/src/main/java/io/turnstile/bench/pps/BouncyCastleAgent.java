@@ -1,5 +1,6 @@
 package io.turnstile.bench.pps;
 
+import io.turnstile.tools.Captures;
 import io.turnstile.verifier.VerifyOutcome;
 import org.agrona.concurrent.Agent;
 import org.bouncycastle.tls.DTLSRequest;
@@ -66,11 +67,7 @@ final class BouncyCastleAgent implements Agent, DatagramSender
             return 0;
         }
         final InetSocketAddress address = (InetSocketAddress)source;
-        final byte[] ip = address.getAddress().getAddress();
-        final byte[] clientId = new byte[ip.length + 2];
-        System.arraycopy(ip, 0, clientId, 0, ip.length);
-        clientId[ip.length] = (byte)(address.getPort() >>> 8);
-        clientId[ip.length + 1] = (byte)address.getPort();
+        final byte[] clientId = Captures.clientId(address.getAddress().getAddress(), address.getPort());
 
         peer = source;
         answered = false;

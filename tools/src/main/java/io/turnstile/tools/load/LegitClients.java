@@ -264,8 +264,7 @@ public final class LegitClients
         }
         catch (final IOException | RuntimeException ex)
         {
-            fail(attempt, ex instanceof PortUnreachableException ?
-                AttemptFailure.PORT_UNREACHABLE : AttemptFailure.IO_ERROR);
+            failOn(attempt, ex);
             return false;
         }
     }
@@ -300,14 +299,9 @@ public final class LegitClients
             }
             return !attempt.active;
         }
-        catch (final PortUnreachableException ex)
-        {
-            fail(attempt, AttemptFailure.PORT_UNREACHABLE);
-            return true;
-        }
         catch (final IOException | RuntimeException ex)
         {
-            fail(attempt, AttemptFailure.IO_ERROR);
+            failOn(attempt, ex);
             return true;
         }
     }
@@ -416,14 +410,9 @@ public final class LegitClients
             send(attempt, nowNs, Math.min(attempt.timeoutMs * 2, 60_000));
             return false;
         }
-        catch (final PortUnreachableException ex)
-        {
-            fail(attempt, AttemptFailure.PORT_UNREACHABLE);
-            return true;
-        }
         catch (final IOException | RuntimeException ex)
         {
-            fail(attempt, AttemptFailure.IO_ERROR);
+            failOn(attempt, ex);
             return true;
         }
     }
@@ -468,6 +457,11 @@ public final class LegitClients
         failures.merge(reason, 1L, Long::sum);
         intervalFailed++;
         attempt.close();
+    }
+
+    private void failOn(final Attempt attempt, final Exception ex)
+    {
+        fail(attempt, ex instanceof PortUnreachableException ? AttemptFailure.PORT_UNREACHABLE : AttemptFailure.IO_ERROR);
     }
 
     private void closeInterval(final long elapsedNs)
