@@ -410,7 +410,8 @@ public final class HandshakeBenchmark
         @Option(names = "--max-handshakes", description = "Bound on the handshakes each client begins per " +
             "scenario, besides the duration (default 1000000).")
         long maxHandshakes = 1_000_000;
-        @Option(names = "--out", paramLabel = "DIR", description = "Where the result file goes (default bench/results).")
+        @Option(names = "--out", paramLabel = "DIR", description = "Where the result file goes (default " +
+            "bench/results).")
         Path outDir = Path.of("bench", "results");
         @Option(names = {"-h", "--help"}, usageHelp = true, description = "This text.")
         boolean help;
@@ -451,7 +452,7 @@ public final class HandshakeBenchmark
             durationMs = Math.round(durationS * 1_000);
             warmupMs = Math.round(warmupS * 1_000);
             floodRates = "none".equals(floodRateList) ? new long[0] :
-                Arrays.stream(floodRateList.split(",", -1)).mapToLong(rate -> Cli.rate("--flood-rates", rate)).toArray();
+                Arrays.stream(floodRateList.split(",", -1)).mapToLong(r -> Cli.rate("--flood-rates", r)).toArray();
             range("--clients", clients, 1, MAX_CLIENTS);
             range("--server-cpu", serverCpu, -1, LibC.CPU_SET_BYTES * 8 - 1);
             range("--flood-cpu", floodCpu, -1, LibC.CPU_SET_BYTES * 8 - 1);

@@ -130,9 +130,6 @@ public final class ResponderBenchmark
     static List<PpsRun.Settings> plan(final Options o, final CookieKeys keys)
     {
         final List<PpsRun.Settings> plan = new ArrayList<>();
-        final long budget = (o.warmupS + o.measureS + 1L) * MAX_PPS_BUDGET;
-        final long maxPackets = o.maxPackets > 0 ? o.maxPackets : Math.min(budget, SpoofedFlood.Context.MAX_PACKETS);
-        final SpoofedFlood.Mode flood = "udp".equals(o.flood) ? SpoofedFlood.Mode.UDP : SpoofedFlood.Mode.RAW;
         final List<String> responders = "responders".equals(o.mode) ? o.responders : List.of(o.responder);
         final List<Long> rates = "sweep".equals(o.mode) ? o.rates() : List.of(Cli.rate("--rate", o.rate));
         final int fromWorkers = "workers".equals(o.mode) ? 1 : o.workers;
@@ -147,8 +144,7 @@ public final class ResponderBenchmark
                 {
                     for (int workers = fromWorkers; workers <= toWorkers; workers++)
                     {
-                        plan.add(new PpsRun.Settings(responder, batch, workers, o.responderCpu, o.floodCpu, rate,
-                            o.warmupS, o.measureS, maxPackets, keys, flood, o.sinkPorts, o.udpSockets, o.baselineDf));
+                        plan.add(new PpsRun.Settings(responder, batch, workers, rate, keys, o));
                     }
                 }
             }
@@ -190,7 +186,7 @@ public final class ResponderBenchmark
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .start();
-            final long timeoutS = settings.warmupS() + settings.measureS() + CHILD_GRACE_S;
+            final long timeoutS = settings.options().warmupS + settings.options().measureS + CHILD_GRACE_S;
             if (!child.waitFor(timeoutS, TimeUnit.SECONDS))
             {
                 child.destroyForcibly();
@@ -355,6 +351,17 @@ public final class ResponderBenchmark
             {
                 throw new IllegalArgumentException("--mode child needs --child FILE");
             }
+        }
+
+        long maxPackets()
+        {
+            return maxPackets > 0 ? maxPackets :
+                Math.min((warmupS + measureS + 1L) * MAX_PPS_BUDGET, SpoofedFlood.Context.MAX_PACKETS);
+        }
+
+        SpoofedFlood.Mode floodMode()
+        {
+            return "udp".equals(flood) ? SpoofedFlood.Mode.UDP : SpoofedFlood.Mode.RAW;
         }
 
         List<Long> rates()

@@ -53,7 +53,7 @@ final class Ipv4Cidr
     }
 
     /**
-     * Parse an IPv4 literal, without a name lookup.
+     * Parse an IPv4 literal in its four-part form, without a name lookup.
      *
      * @param host    e.g. {@code 127.0.0.1}.
      * @param context the text to name in the error.
@@ -64,12 +64,17 @@ final class Ipv4Cidr
     {
         try
         {
-            return Inet4Address.ofLiteral(host);
+            // ofLiteral also takes the short forms (127.1): an a.b.c.d prefix must have its four parts.
+            if (host.split("\\.", -1).length == 4)
+            {
+                return Inet4Address.ofLiteral(host);
+            }
         }
         catch (final IllegalArgumentException ex)
         {
-            throw new IllegalArgumentException("not an IPv4 address (a.b.c.d): '" + context + "'", ex);
+            // named below
         }
+        throw new IllegalArgumentException("not an IPv4 address (a.b.c.d): '" + context + "'");
     }
 
     static int toInt(final InetAddress address)

@@ -34,7 +34,8 @@ import java.util.concurrent.TimeUnit;
  * <p>
  * One attempt:
  * <ol>
- *     <li>open a socket bound to {@link Context#bindAddress(InetAddress)} on a fresh ephemeral port, connected to the target
+ *     <li>open a socket bound to {@link Context#bindAddress(InetAddress)} on a fresh ephemeral port, connected to the
+ *     target
  *     (so only the server's replies arrive, and an ICMP port unreachable surfaces);</li>
  *     <li>send the first hello, built from a real capture with a fresh random: record sequence number 0,
  *     message_seq 0;</li>
@@ -51,9 +52,9 @@ import java.util.concurrent.TimeUnit;
  * verified, so a reused port would reach that session, not the verifier.
  * <p>
  * One thread, one NIO {@link Selector}: this is the measuring side, not the hot path, and is bounded by
- * {@link Context#concurrency(int)} sockets open at once. Attempts start at {@link Context#rate(int)} per second (or as fast
- * as the concurrency allows), for {@link Context#durationMs(long)} or {@link Context#maxAttempts(long)}, whichever comes
- * first; the attempts still in flight then run to their end, bounded by their retransmission timers.
+ * {@link Context#concurrency(int)} sockets open at once. Attempts start at {@link Context#rate(int)} per second (or as
+ * fast as the concurrency allows), for {@link Context#durationMs(long)} or {@link Context#maxAttempts(long)}, whichever
+ * comes first; the attempts still in flight then run to their end, bounded by their retransmission timers.
  */
 public final class LegitClients
 {
@@ -461,7 +462,8 @@ public final class LegitClients
 
     private void failOn(final Attempt attempt, final Exception ex)
     {
-        fail(attempt, ex instanceof PortUnreachableException ? AttemptFailure.PORT_UNREACHABLE : AttemptFailure.IO_ERROR);
+        fail(attempt,
+            ex instanceof PortUnreachableException ? AttemptFailure.PORT_UNREACHABLE : AttemptFailure.IO_ERROR);
     }
 
     private void closeInterval(final long elapsedNs)
