@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Runs the picocli commands of the tools and the harnesses alike: the last of a repeated option wins (a script's
@@ -92,7 +93,7 @@ public final class Cli
      * @return the checked options.
      */
     public static <T> T parseOrExit(
-        final String name, final T options, final String[] args, final java.util.function.Consumer<T> check)
+        final String name, final T options, final String[] args, final Consumer<T> check)
     {
         try
         {
