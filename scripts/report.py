@@ -8,6 +8,8 @@ person reads. Python 3 standard library only.
     scripts/report.py pps RESULT.json              pps harness JSON -> RESULT.md (also printed: medians of repeats,
                                                     ratios to the baselines) and RESULT.svg (sweep: goodput against
                                                     offered load; workers: pps by worker count; responders: bars)
+    scripts/report.py handshake RESULT.json        handshake harness JSON -> RESULT.md (also printed): one table, a
+                                                    column per scenario
     scripts/report.py demo RUN_DIR OUT_PREFIX      scripts/demo's raw outputs -> OUT.md (also printed), OUT.json and
                                                     OUT.svg (pps and legit-client latency over time)
 
@@ -417,6 +419,52 @@ def pps(path):
     print(markdown, end="")
     if any(not r.get("error") for r in data["runs"]):
         pps_plot(path, data)
+
+
+# --- handshakes ------------------------------------------------------------------------------------------------------
+
+def handshake_markdown(data):
+    """The scenarios of a handshake harness run side by side: one markdown table, a column per scenario."""
+    scenarios = data["scenarios"]
+    out = ["# Handshakes with and without a flood", "",
+           f"Mode {data['mode']}, suite {data['suite']}, {data['clients']} clients, {data['duration_s']:.1f} s per "
+           f"scenario (warm-up {data['warmup_s']:.1f} s), server worker on CPU {data['server_cpu']}, flood on CPU "
+           f"{data['flood_cpu']}. Latencies in microseconds.", "",
+           "| |" + "".join(f" {s['name']} |" for s in scenarios), "|---|" + "---:|" * len(scenarios)]
+
+    def latency(key, percentile):
+        return lambda s: str(s[key][percentile]) if s[key]["count"] else "-"
+
+    rows = [
+        ("flood sent pps", lambda s: f"{s['flood']['pps']:.0f}" if s["flood"] else "-"),
+        ("flood mode", lambda s: s["flood"]["mode"] if s["flood"] else "-"),
+        ("negotiated suite", lambda s: s["negotiated_suites"]),
+        ("handshakes completed", lambda s: str(s["completed"])),
+        ("handshakes/s (in window)", lambda s: f"{s['handshakes_per_s']:.1f}"),
+        ("last client done, s", lambda s: f"{s['elapsed_s']:.1f}"),
+        ("failed", lambda s: str(s["failed"])),
+        ("failures", lambda s: "{" + ", ".join(f"{k}={v}" for k, v in s["failures"].items()) + "}"
+            if s["failures"] else "-"),
+    ]
+    rows += [(f"handshake {name}", latency("handshake_us", key))
+             for name, key in (("p50", "p50"), ("p90", "p90"), ("p99", "p99"), ("p99.9", "p999"), ("max", "max"))]
+    rows += [(f"echo RTT {name}", latency("echo_us", name)) for name in ("p50", "p99", "max")]
+    rows += [(f"server {name}", lambda s, key=key: str(s["server"][key]))
+             for name, key in (("rx", "received"), ("HVR", "hvr"), ("verified", "verified"), ("dropped", "dropped"),
+                               ("handshakes completed", "handshakes_completed"),
+                               ("handshakes failed", "handshakes_failed"), ("refused by cap", "refused_by_cap"))]
+    for label_text, cell in rows:
+        out.append(f"| {label_text} |" + "".join(f" {cell(s).replace('|', '/')} |" for s in scenarios))
+    return "\n".join(out) + "\n"
+
+
+def handshake(path):
+    """Write RESULT.md next to a handshake harness result and print it."""
+    with open(path, encoding="utf-8") as f:
+        markdown = handshake_markdown(json.load(f))
+    with open(os.path.splitext(path)[0] + ".md", "w", encoding="utf-8") as f:
+        f.write(markdown)
+    print(markdown, end="")
 
 
 # --- demo ------------------------------------------------------------------------------------------------------------
@@ -1030,7 +1078,7 @@ def demo(run, out):
     print(text)
 
 
-USAGE = "usage: report.py jmh RESULT.json | pps RESULT.json | demo RUN_DIR OUT_PREFIX"
+USAGE = "usage: report.py jmh RESULT.json | pps RESULT.json | handshake RESULT.json | demo RUN_DIR OUT_PREFIX"
 
 
 def main():
@@ -1039,6 +1087,8 @@ def main():
         jmh(args[1])
     elif len(args) == 2 and args[0] == "pps":
         pps(args[1])
+    elif len(args) == 2 and args[0] == "handshake":
+        handshake(args[1])
     elif len(args) == 3 and args[0] == "demo":
         demo(args[1], args[2])
     else:

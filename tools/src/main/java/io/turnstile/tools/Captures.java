@@ -193,10 +193,10 @@ public final class Captures
     }
 
     /**
-     * The 6-byte client id Turnstile binds for an IPv4 peer, as BouncyCastle's DTLSVerifier takes it: the address
+     * The client id Turnstile binds for a peer, as BouncyCastle's DTLSVerifier takes it (6 bytes for IPv4): the address
      * in network byte order then the port, big-endian.
      *
-     * @param address 4 bytes.
+     * @param address 4 or 16 bytes.
      * @param port    UDP port.
      * @return address and port.
      */

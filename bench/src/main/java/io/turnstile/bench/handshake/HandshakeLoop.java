@@ -84,22 +84,6 @@ final class HandshakeLoop implements Runnable
         final int handshakeTimeoutMs,
         final long deadlineNs,
         final long maxHandshakes,
-        final int clientIndex)
-    {
-        this(local, server, mode, crypto, pskIdentity, psk, handshakeTimeoutMs, deadlineNs, maxHandshakes, clientIndex,
-            null);
-    }
-
-    HandshakeLoop(
-        final InetAddress local,
-        final InetSocketAddress server,
-        final HandshakeBenchmark.Mode mode,
-        final TlsCrypto crypto,
-        final byte[] pskIdentity,
-        final byte[] psk,
-        final int handshakeTimeoutMs,
-        final long deadlineNs,
-        final long maxHandshakes,
         final int clientIndex,
         final int[] cipherSuites)
     {

@@ -1,5 +1,7 @@
 package io.turnstile.bench.pps;
 
+import io.turnstile.tools.Captures;
+import io.turnstile.verifier.VerifyOutcome;
 import org.agrona.concurrent.Agent;
 import org.bouncycastle.tls.DTLSRequest;
 import org.bouncycastle.tls.DTLSVerifier;
@@ -33,6 +35,7 @@ final class BouncyCastleAgent implements Agent, DatagramSender
     private final ByteBuffer receive = ByteBuffer.allocate(SLOT_BYTES);
     private SocketAddress peer;
     private boolean answered;
+    private boolean sent;
 
     BouncyCastleAgent(final Responder.Context context, final AgentHost host)
     {
@@ -64,25 +67,14 @@ final class BouncyCastleAgent implements Agent, DatagramSender
             return 0;
         }
         final InetSocketAddress address = (InetSocketAddress)source;
-        final byte[] ip = address.getAddress().getAddress();
-        final byte[] clientId = new byte[ip.length + 2];
-        System.arraycopy(ip, 0, clientId, 0, ip.length);
-        clientId[ip.length] = (byte)(address.getPort() >>> 8);
-        clientId[ip.length + 1] = (byte)address.getPort();
+        final byte[] clientId = Captures.clientId(address.getAddress().getAddress(), address.getPort());
 
         peer = source;
         answered = false;
+        sent = false;
         final DTLSRequest request = verifier.verifyRequest(clientId, receive.array(), 0, receive.position(), this);
-        socket.onReceived();
-        if (null != request)
-        {
-            socket.onVerified();
-        }
-        else if (!answered)
-        {
-            socket.onDropped();
-        }
-        socket.publishIfDue();
+        socket.count(null != request ? VerifyOutcome.VERIFIED : answered ? VerifyOutcome.REPLY : VerifyOutcome.DROP,
+            sent);
         return 1;
     }
 
@@ -98,7 +90,7 @@ final class BouncyCastleAgent implements Agent, DatagramSender
         answered = true;
         try
         {
-            socket.onReply(socket.channel().send(ByteBuffer.wrap(buf, off, len), peer) > 0);
+            sent = socket.channel().send(ByteBuffer.wrap(buf, off, len), peer) > 0;
         }
         catch (final IOException ex)
         {

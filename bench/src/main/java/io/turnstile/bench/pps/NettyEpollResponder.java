@@ -62,11 +62,11 @@ final class NettyEpollResponder implements Responder
     /**
      * A responder, not yet started.
      *
-     * @param context configuration, concluded here.
+     * @param context configuration.
      */
     NettyEpollResponder(final Context context)
     {
-        this.context = context.conclude();
+        this.context = context;
         this.handler = new VerifyHandler(context);
     }
 
@@ -85,14 +85,7 @@ final class NettyEpollResponder implements Responder
         {
             final Thread thread = new Thread(() ->
             {
-                if (cpu >= 0 && LibC.isAvailable())
-                {
-                    final int errno = LibC.pinCurrentThread(cpu);
-                    if (errno != 0)
-                    {
-                        throw new IllegalStateException("sched_setaffinity cpu " + cpu + ": errno " + errno);
-                    }
-                }
+                AgentHost.pin(cpu);
                 runnable.run();
             }, "pps-netty-" + context.workerId());
             thread.setDaemon(true);

@@ -91,21 +91,9 @@ final class NioAgent implements Agent
         final VerifyOutcome outcome = verifier.verify(
             receiveView, 0, receive.position(), sourcePeer,
             nowMs, sendView, 0, SLOT_BYTES);
-        socket.onReceived();
-        if (outcome == VerifyOutcome.REPLY)
-        {
-            send.clear().limit(verifier.replyLength());
-            socket.onReply(channel.send(send, peer) > 0);
-        }
-        else if (outcome == VerifyOutcome.VERIFIED)
-        {
-            socket.onVerified();
-        }
-        else
-        {
-            socket.onDropped();
-        }
-        socket.publishIfDue();
+        final boolean sent = outcome == VerifyOutcome.REPLY &&
+            channel.send(send.clear().limit(verifier.replyLength()), peer) > 0;
+        socket.count(outcome, sent);
         return 1;
     }
 

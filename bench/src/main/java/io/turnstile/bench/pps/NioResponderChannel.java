@@ -1,6 +1,7 @@
 package io.turnstile.bench.pps;
 
 import io.turnstile.nativeio.WorkerCounter;
+import io.turnstile.verifier.VerifyOutcome;
 import org.agrona.concurrent.status.AtomicCounter;
 
 import jdk.net.ExtendedSocketOptions;
@@ -101,51 +102,28 @@ final class NioResponderChannel implements AutoCloseable
     }
 
     /**
-     * Count a datagram received, whatever became of it.
+     * Count a datagram received and what became of it; publish when a batch worth has been counted.
+     *
+     * @param outcome {@link VerifyOutcome#REPLY} (answered), {@link VerifyOutcome#VERIFIED} or
+     *                {@link VerifyOutcome#DROP}.
+     * @param sent    for a reply: whether {@code send} took the datagram.
      */
-    void onReceived()
+    void count(final VerifyOutcome outcome, final boolean sent)
     {
         received++;
-    }
-
-    /**
-     * Count a reply handed to the kernel, or one it refused.
-     *
-     * @param sent true when {@code send} took the datagram.
-     */
-    void onReply(final boolean sent)
-    {
-        if (sent)
+        if (outcome == VerifyOutcome.REPLY)
         {
-            replies++;
+            replies += sent ? 1 : 0;
+            sendFailed += sent ? 0 : 1;
+        }
+        else if (outcome == VerifyOutcome.VERIFIED)
+        {
+            verified++;
         }
         else
         {
-            sendFailed++;
+            dropped++;
         }
-    }
-
-    /**
-     * Count a hello whose cookie verified.
-     */
-    void onVerified()
-    {
-        verified++;
-    }
-
-    /**
-     * Count a datagram dropped without a reply.
-     */
-    void onDropped()
-    {
-        dropped++;
-    }
-
-    /**
-     * Publish when a batch worth of datagrams has been counted.
-     */
-    void publishIfDue()
-    {
         if (received >= PUBLISH_EVERY)
         {
             publish();

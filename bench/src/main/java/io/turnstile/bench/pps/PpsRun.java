@@ -34,36 +34,17 @@ final class PpsRun
     /**
      * What to run.
      *
-     * @param responder    name from {@link Responders#NAMES}.
-     * @param batchSize    datagrams per batch, for responders that batch.
-     * @param workers      responder threads sharing the port with SO_REUSEPORT.
-     * @param responderCpu first CPU for the workers (worker i on responderCpu + i), -1 for no pinning.
-     * @param floodCpu     CPU of the flood thread, -1 for no pinning.
-     * @param ratePps      offered rate, 0 for max.
-     * @param warmupS      seconds flooded before measuring.
-     * @param measureS     seconds measured.
-     * @param maxPackets   the flood's packet budget.
-     * @param cookieKeys   keys every verifier shares.
-     * @param floodMode    raw spoofed sources with sink ports (falls back to UDP where refused), or UDP sockets.
-     * @param sinkPorts    raw mode: sink sockets whose ports the sources use, so replies draw no ICMP.
-     * @param udpSockets   UDP mode: sockets on distinct 127.x.y.z sources, each its own sink.
-     * @param dontFragment whether the NIO, BouncyCastle and Netty baselines set the DF bit as Turnstile does.
+     * @param responder  name from {@link Responders#NAMES}.
+     * @param batchSize  datagrams per batch, for responders that batch.
+     * @param workers    responder threads sharing the port with SO_REUSEPORT.
+     * @param ratePps    offered rate, 0 for max.
+     * @param cookieKeys keys every verifier shares.
+     * @param options    the rest, the same for every run: CPUs, warm-up and measured seconds, the flood's mode,
+     *                   sinks and budget, the DF bit on the baselines.
      */
     record Settings(
-        String responder,
-        int batchSize,
-        int workers,
-        int responderCpu,
-        int floodCpu,
-        long ratePps,
-        int warmupS,
-        int measureS,
-        long maxPackets,
-        CookieKeys cookieKeys,
-        SpoofedFlood.Mode floodMode,
-        int sinkPorts,
-        int udpSockets,
-        boolean dontFragment)
+        String responder, int batchSize, int workers, long ratePps, CookieKeys cookieKeys,
+        ResponderBenchmark.Options options)
     {
     }
 
@@ -133,12 +114,12 @@ final class PpsRun
                 .name("responder").value(s.responder())
                 .name("batch").value(Responders.batches(s.responder()) ? s.batchSize() : 1)
                 .name("workers").value(s.workers())
-                .name("responder_cpu").value(s.responderCpu())
-                .name("flood_cpu").value(s.floodCpu())
+                .name("responder_cpu").value(s.options().responderCpu)
+                .name("flood_cpu").value(s.options().floodCpu)
                 .name("target_pps");
             (s.ratePps() == 0 ? json.value("max") : json.value(s.ratePps()))
-                .name("warmup_s").value(s.warmupS())
-                .name("measure_s").value(s.measureS())
+                .name("warmup_s").value(s.options().warmupS)
+                .name("measure_s").value(s.options().measureS)
                 .name("description").value(description)
                 .name("topology").value(topology)
                 .name("load_average").value(loadAverage, 2)
@@ -191,6 +172,7 @@ final class PpsRun
     Result run()
     {
         final Settings s = settings;
+        final ResponderBenchmark.Options o = s.options();
         final InetAddress loopback = InetAddress.getLoopbackAddress();
         final CountersManager countersManager = new CountersManager(
             new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)),
@@ -208,15 +190,9 @@ final class PpsRun
             {
                 final AtomicCounter[] workerCounters = WorkerCounter.allocate(countersManager, w);
                 counters.add(workerCounters);
-                final Responder responder = Responders.create(s.responder(), new Responder.Context()
-                    .cookieKeys(s.cookieKeys())
-                    .counters(workerCounters)
-                    .bindAddress(loopback)
-                    .port(port)
-                    .batchSize(s.batchSize())
-                    .workerId(w)
-                    .dontFragment(s.dontFragment())
-                    .cpu(s.responderCpu() < 0 ? -1 : s.responderCpu() + w));
+                final Responder responder = Responders.create(s.responder(), new Responder.Context(s.cookieKeys(),
+                    workerCounters, loopback, port, s.batchSize(), o.responderCpu < 0 ? -1 : o.responderCpu + w, w,
+                    o.baselineDf));
                 responders.add(responder);
                 port = responder.start();
             }
@@ -225,21 +201,21 @@ final class PpsRun
             flood = new SpoofedFlood(new SpoofedFlood.Context()
                 .targetAddress(loopback)
                 .targetPort(port)
-                .mode(s.floodMode())
+                .mode(o.floodMode())
                 .fallbackToUdp(true)
-                .sinkPorts(s.sinkPorts())
-                .udpSockets(s.udpSockets())
+                .sinkPorts(o.sinkPorts)
+                .udpSockets(o.udpSockets)
                 .rate(s.ratePps())
-                .durationNs(TimeUnit.SECONDS.toNanos(s.warmupS() + s.measureS() + FLOOD_SLACK_S))
-                .maxPackets(s.maxPackets())
-                .cpu(s.floodCpu())
+                .durationNs(TimeUnit.SECONDS.toNanos(o.warmupS + o.measureS + FLOOD_SLACK_S))
+                .maxPackets(o.maxPackets())
+                .cpu(o.floodCpu)
                 .notice(line -> System.err.println("pps: " + line)));
 
             final List<long[]> samples = new ArrayList<>();
             final long startNs = System.nanoTime();
             samples.add(sample(counters, flood, port, startNs));
             flood.start();
-            final int total = s.warmupS() + s.measureS();
+            final int total = o.warmupS + o.measureS;
             for (int second = 1; second <= total && !flood.isDone(); second++)
             {
                 final long dueNs = startNs + second * SECOND_NS;
@@ -254,7 +230,7 @@ final class PpsRun
             {
                 throw new IllegalStateException("flood failed: " + flood.failure(), flood.failure());
             }
-            if (samples.size() <= s.warmupS() + 1)
+            if (samples.size() <= o.warmupS + 1)
             {
                 throw new IllegalStateException("flood stopped during warm-up after " + flood.sent() + " datagrams");
             }
@@ -292,12 +268,12 @@ final class PpsRun
     {
         final FloodReport report = flood.report();
         final SpoofedFlood.Mode mode = null == report || "raw".equals(report.mode()) ?
-            settings.floodMode() : SpoofedFlood.Mode.UDP;
+            settings.options().floodMode() : SpoofedFlood.Mode.UDP;
         final String line = SpoofedFlood.Mode.RAW == mode ?
             "raw-sinks: SpoofedFlood raw IP_HDRINCL, random sources in 127.0.0.0/8, source ports from " +
-                settings.sinkPorts() + " sink sockets (drop-all BPF: replies dropped in the kernel, no ICMP)" :
-            "udp-sinks: SpoofedFlood UDP, " + settings.udpSockets() + " sockets on distinct 127.x.y.z sources, each " +
-                "a sink (drop-all BPF: replies dropped in the kernel, no ICMP)";
+                settings.options().sinkPorts + " sink sockets (drop-all BPF: replies dropped in the kernel, no ICMP)" :
+            "udp-sinks: SpoofedFlood UDP, " + settings.options().udpSockets + " sockets on distinct 127.x.y.z " +
+                "sources, each a sink (drop-all BPF: replies dropped in the kernel, no ICMP)";
         return line + "; template " + Captures.DEFAULT_HELLO +
             (null != report && null != report.notice() ? "; " + report.notice() : "");
     }
@@ -326,15 +302,16 @@ final class PpsRun
     private Result result(
         final String description, final String topology, final double loadAverage, final List<long[]> samples)
     {
+        final int warmupS = settings.options().warmupS;
         final List<Second> seconds = new ArrayList<>();
         for (int i = 1; i < samples.size(); i++)
         {
             final long[] a = samples.get(i - 1);
             final long[] b = samples.get(i);
-            seconds.add(new Second(i, i > settings.warmupS(), b[1] - a[1], b[2] - a[2], b[3] - a[3], b[5] - a[5],
+            seconds.add(new Second(i, i > warmupS, b[1] - a[1], b[2] - a[2], b[3] - a[3], b[5] - a[5],
                 b[7] - a[7], (b[0] - a[0]) / 1e9));
         }
-        final long[] from = samples.get(settings.warmupS());
+        final long[] from = samples.get(warmupS);
         final long[] to = samples.getLast();
         final double window = (to[0] - from[0]) / 1e9;
         return new Result(settings, description, topology, loadAverage, window,

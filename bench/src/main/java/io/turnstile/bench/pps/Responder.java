@@ -48,8 +48,7 @@ public interface Responder extends AutoCloseable
     void close();
 
     /**
-     * Configuration shared by every kind of responder: immutable, each setter returns a copy with one value changed,
-     * then {@link #conclude()} checks them and fills the bind address.
+     * Configuration shared by every kind of responder, checked when built.
      *
      * @param cookieKeys   keys every responder's verifier shares, so all of them compute the same cookies.
      * @param counters     the counters the responder adds to, one per {@link WorkerCounter} from
@@ -64,8 +63,8 @@ public interface Responder extends AutoCloseable
      *                     replies ({@code IP_MTU_DISCOVER = IP_PMTUDISC_DO}) as Turnstile's and the no-crypto
      *                     baseline's {@code MmsgBatchSocket} always does: the kernel then skips the IP-ID generator per
      *                     reply, which issue 3 measured at ~13 % of a core when replying to many spoofed addresses.
-     *                     Off by default: a plain NIO or Netty server does not set it, and that is the comparison the
-     *                     issues ask for; on, it isolates the rest.
+     *                     Off in the harness by default: a plain NIO or Netty server does not set it, and that is the
+     *                     comparison the issues ask for; on, it isolates the rest.
      */
     record Context(
         CookieKeys cookieKeys,
@@ -78,20 +77,11 @@ public interface Responder extends AutoCloseable
         boolean dontFragment)
     {
         /**
-         * Nothing set but the defaults: port 0, batch 64, no pinning, worker 0, no DF bit on the baselines.
-         */
-        public Context()
-        {
-            this(null, null, null, 0, BatchSocket.Context.DEFAULT_BATCH_SIZE, -1, 0, false);
-        }
-
-        /**
          * Check every value and fill the bind address.
          *
-         * @return the concluded configuration.
          * @throws IllegalArgumentException or NullPointerException naming the bad value.
          */
-        public Context conclude()
+        public Context
         {
             Objects.requireNonNull(cookieKeys, "cookieKeys must be set: every responder uses the same keys");
             Objects.requireNonNull(counters, "counters must be set: WorkerCounter.allocate(countersManager, id)");
@@ -117,79 +107,7 @@ public interface Responder extends AutoCloseable
             {
                 throw new IllegalArgumentException("workerId must be 0 or more, got " + workerId);
             }
-            return null == bindAddress ? bindAddress(InetAddress.getLoopbackAddress()) : this;
-        }
-
-        /**
-         * @param cookieKeys see the record.
-         * @return a copy with it set.
-         */
-        public Context cookieKeys(final CookieKeys cookieKeys)
-        {
-            return new Context(cookieKeys, counters, bindAddress, port, batchSize, cpu, workerId, dontFragment);
-        }
-
-        /**
-         * @param counters see the record.
-         * @return a copy with them set.
-         */
-        public Context counters(final AtomicCounter[] counters)
-        {
-            return new Context(cookieKeys, counters, bindAddress, port, batchSize, cpu, workerId, dontFragment);
-        }
-
-        /**
-         * @param bindAddress see the record.
-         * @return a copy with it set.
-         */
-        public Context bindAddress(final InetAddress bindAddress)
-        {
-            return new Context(cookieKeys, counters, bindAddress, port, batchSize, cpu, workerId, dontFragment);
-        }
-
-        /**
-         * @param port see the record.
-         * @return a copy with it set.
-         */
-        public Context port(final int port)
-        {
-            return new Context(cookieKeys, counters, bindAddress, port, batchSize, cpu, workerId, dontFragment);
-        }
-
-        /**
-         * @param batchSize see the record.
-         * @return a copy with it set.
-         */
-        public Context batchSize(final int batchSize)
-        {
-            return new Context(cookieKeys, counters, bindAddress, port, batchSize, cpu, workerId, dontFragment);
-        }
-
-        /**
-         * @param cpu see the record.
-         * @return a copy with it set.
-         */
-        public Context cpu(final int cpu)
-        {
-            return new Context(cookieKeys, counters, bindAddress, port, batchSize, cpu, workerId, dontFragment);
-        }
-
-        /**
-         * @param workerId see the record.
-         * @return a copy with it set.
-         */
-        public Context workerId(final int workerId)
-        {
-            return new Context(cookieKeys, counters, bindAddress, port, batchSize, cpu, workerId, dontFragment);
-        }
-
-        /**
-         * @param dontFragment see the record.
-         * @return a copy with it set.
-         */
-        public Context dontFragment(final boolean dontFragment)
-        {
-            return new Context(cookieKeys, counters, bindAddress, port, batchSize, cpu, workerId, dontFragment);
+            bindAddress = null == bindAddress ? InetAddress.getLoopbackAddress() : bindAddress;
         }
     }
 }

@@ -8,7 +8,6 @@ import io.turnstile.tools.JsonWriter;
 import io.turnstile.tools.flood.SpoofedFlood;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -46,21 +45,7 @@ public final class ResponderBenchmark
      */
     public static void main(final String[] args)
     {
-        final Options options;
-        try
-        {
-            options = Options.parse(args);
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            System.exit(Cli.bad("pps", System.err, ex.getMessage()));
-            return;
-        }
-        if (options.help)
-        {
-            new CommandLine(options).usage(System.out);
-            System.exit(0);
-        }
+        final Options options = Cli.parseOrExit("pps", new Options(), args, Options::check);
         if (!LibC.isAvailable())
         {
             System.err.println("pps: the harness needs the native recvmmsg/sendmmsg bindings (x86_64 Linux)");
@@ -94,7 +79,7 @@ public final class ResponderBenchmark
         {
             if (options.fork)
             {
-                final String run = forked(settings, options);
+                final String run = forked(settings, args);
                 failed |= run.contains("\"error\":\"");
                 json.raw(run);
             }
@@ -145,11 +130,8 @@ public final class ResponderBenchmark
     static List<PpsRun.Settings> plan(final Options o, final CookieKeys keys)
     {
         final List<PpsRun.Settings> plan = new ArrayList<>();
-        final long budget = (o.warmupS + o.measureS + 1L) * MAX_PPS_BUDGET;
-        final long maxPackets = o.maxPackets > 0 ? o.maxPackets : Math.min(budget, SpoofedFlood.Context.MAX_PACKETS);
-        final SpoofedFlood.Mode flood = "udp".equals(o.flood) ? SpoofedFlood.Mode.UDP : SpoofedFlood.Mode.RAW;
         final List<String> responders = "responders".equals(o.mode) ? o.responders : List.of(o.responder);
-        final List<Long> rates = "sweep".equals(o.mode) ? o.rates() : List.of(rate(o.rate));
+        final List<Long> rates = "sweep".equals(o.mode) ? o.rates() : List.of(Cli.rate("--rate", o.rate));
         final int fromWorkers = "workers".equals(o.mode) ? 1 : o.workers;
         final int toWorkers = "workers".equals(o.mode) ? o.maxWorkers : o.workers;
         for (final String responder : responders)
@@ -162,8 +144,7 @@ public final class ResponderBenchmark
                 {
                     for (int workers = fromWorkers; workers <= toWorkers; workers++)
                     {
-                        plan.add(new PpsRun.Settings(responder, batch, workers, o.responderCpu, o.floodCpu, rate,
-                            o.warmupS, o.measureS, maxPackets, keys, flood, o.sinkPorts, o.udpSockets, o.baselineDf));
+                        plan.add(new PpsRun.Settings(responder, batch, workers, rate, keys, o));
                     }
                 }
             }
@@ -183,10 +164,10 @@ public final class ResponderBenchmark
      * code compiled, profiles gathered or garbage left by another (JMH forks for the same reason).
      *
      * @param settings the run.
-     * @param o        the options, for the flood and MAC settings the child needs too.
+     * @param args     the parent's command line, which the child gets too, the run's own values last (they win).
      * @return the run's JSON object as the child wrote it, or one carrying the error.
      */
-    static String forked(final PpsRun.Settings settings, final Options o)
+    static String forked(final PpsRun.Settings settings, final String[] args)
     {
         Path file = null;
         try
@@ -196,27 +177,16 @@ public final class ResponderBenchmark
             command.add(ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
             command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-            command.addAll(List.of("-cp", System.getProperty("java.class.path"), ResponderBenchmark.class.getName(),
-                "--mode", "child", "--child", file.toString(),
-                "--responder", settings.responder(),
-                "--batch", Integer.toString(settings.batchSize()),
-                "--workers", Integer.toString(settings.workers()),
-                "--responder-cpu", Integer.toString(settings.responderCpu()),
-                "--flood-cpu", Integer.toString(settings.floodCpu()),
-                "--rate", settings.ratePps() == 0 ? "max" : Long.toString(settings.ratePps()),
-                "--warmup", Integer.toString(settings.warmupS()),
-                "--measure", Integer.toString(settings.measureS()),
-                "--max-packets", Long.toString(settings.maxPackets()),
-                "--mac", o.mac,
-                "--flood", o.flood,
-                "--sink-ports", Integer.toString(o.sinkPorts),
-                "--udp-sockets", Integer.toString(o.udpSockets),
-                "--baseline-df", Boolean.toString(settings.dontFragment())));
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), ResponderBenchmark.class.getName()));
+            command.addAll(List.of(args));
+            command.addAll(List.of("--mode", "child", "--child", file.toString(), "--responder", settings.responder(),
+                "--batch", Integer.toString(settings.batchSize()), "--workers", Integer.toString(settings.workers()),
+                "--rate", settings.ratePps() == 0 ? "max" : Long.toString(settings.ratePps())));
             final Process child = new ProcessBuilder(command)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .start();
-            final long timeoutS = settings.warmupS() + settings.measureS() + CHILD_GRACE_S;
+            final long timeoutS = settings.options().warmupS + settings.options().measureS + CHILD_GRACE_S;
             if (!child.waitFor(timeoutS, TimeUnit.SECONDS))
             {
                 child.destroyForcibly();
@@ -324,20 +294,27 @@ public final class ResponderBenchmark
          * Parse and check the command line.
          *
          * @param args the arguments.
-         * @return the options.
+         * @return the options, or null when help was asked for.
          * @throws IllegalArgumentException naming the bad option or value.
          */
         static Options parse(final String[] args)
         {
-            final Options o = new Options();
-            try
+            final Options o = Cli.parse(new Options(), args);
+            if (null != o)
             {
-                new CommandLine(o).setOverwrittenOptionsAllowed(true).parseArgs(args);
+                o.check();
             }
-            catch (final CommandLine.ParameterException ex)
-            {
-                throw new IllegalArgumentException(Cli.message(ex), ex);
-            }
+            return o;
+        }
+
+        /**
+         * Check the values picocli cannot.
+         *
+         * @throws IllegalArgumentException naming the bad option or value.
+         */
+        void check()
+        {
+            final Options o = this;
             if (!List.of("responders", "sweep", "workers", "child").contains(o.mode))
             {
                 throw new IllegalArgumentException("--mode must be responders, sweep or workers, got " + o.mode);
@@ -352,7 +329,7 @@ public final class ResponderBenchmark
                 range("--batches", batch, 1, 1024);
             }
             range("--batch", o.batch, 1, 1024);
-            rate(o.rate);
+            Cli.rate("--rate", o.rate);
             o.rates();
             range("--warmup", o.warmupS, 0, 60);
             range("--measure", o.measureS, 1, 590);
@@ -374,24 +351,27 @@ public final class ResponderBenchmark
             {
                 throw new IllegalArgumentException("--mode child needs --child FILE");
             }
-            return o;
+        }
+
+        long maxPackets()
+        {
+            return maxPackets > 0 ? maxPackets :
+                Math.min((warmupS + measureS + 1L) * MAX_PPS_BUDGET, SpoofedFlood.Context.MAX_PACKETS);
+        }
+
+        SpoofedFlood.Mode floodMode()
+        {
+            return "udp".equals(flood) ? SpoofedFlood.Mode.UDP : SpoofedFlood.Mode.RAW;
         }
 
         List<Long> rates()
         {
-            return rates.stream().map(ResponderBenchmark::rate).toList();
+            return rates.stream().map(rate -> Cli.rate("--rates", rate)).toList();
         }
 
         MacAlgorithm mac()
         {
-            return switch (mac.toLowerCase(Locale.ROOT))
-            {
-                case "aes-cmac" -> MacAlgorithm.AES_CMAC;
-                case "hmac-sha256" -> MacAlgorithm.HMAC_SHA256;
-                case "hmac-sha1" -> MacAlgorithm.HMAC_SHA1;
-                default -> throw new IllegalArgumentException(
-                    "--mac must be aes-cmac, hmac-sha256 or hmac-sha1, got " + mac);
-            };
+            return MacAlgorithm.fromLabel(mac);
         }
 
         private static void responder(final String name)
@@ -408,33 +388,6 @@ public final class ResponderBenchmark
             {
                 throw new IllegalArgumentException(option + " must be " + min + " to " + max + ", got " + value);
             }
-        }
-    }
-
-    /**
-     * Parse an offered rate.
-     *
-     * @param value packets per second ({@code 50000}, {@code 50k}) or {@code max}.
-     * @return the rate, 0 for max.
-     */
-    static long rate(final String value)
-    {
-        if ("max".equalsIgnoreCase(value.trim()))
-        {
-            return 0;
-        }
-        try
-        {
-            final long rate = Long.parseLong(value.trim().replace("_", "").replace("k", "000"));
-            if (rate < 1)
-            {
-                throw new IllegalArgumentException("a rate must be 1 pps or more, or max, got " + value);
-            }
-            return rate;
-        }
-        catch (final NumberFormatException ex)
-        {
-            throw new IllegalArgumentException("a rate must be a number of pps or max, got " + value);
         }
     }
 }

@@ -29,7 +29,7 @@ final class Responders
      */
     static Responder create(final String name, final Responder.Context context)
     {
-        final Responder.Context c = context.conclude();
+        final Responder.Context c = context;
         final String df = c.dontFragment() ? ", DF set" : "";
         return switch (name)
         {

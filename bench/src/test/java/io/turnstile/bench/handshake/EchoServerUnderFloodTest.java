@@ -134,7 +134,7 @@ class EchoServerUnderFloodTest
 
         final HandshakeLoop bouncyCastle = new HandshakeLoop(InetAddress.getByName("127.0.0.2"), address,
             HandshakeBenchmark.Mode.CERT, new JcaTlsCryptoProvider().create(new SecureRandom()), PSK_IDENTITY, PSK,
-            10_000, System.nanoTime() + TimeUnit.SECONDS.toNanos(CLIENT_WAIT_S), 3, 0);
+            10_000, System.nanoTime() + TimeUnit.SECONDS.toNanos(CLIENT_WAIT_S), 3, 0, null);
         bouncyCastle.run();
         assertEquals(3, bouncyCastle.completed(), "BouncyCastle handshakes + echoes; failures " +
             bouncyCastle.failures());

@@ -57,8 +57,7 @@ class MmsgNoCryptoAgentAllocationTest
         final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
         final AgentHost host = new AgentHost("mmsg-nocrypto", "under test", ignored -> null);
         final MmsgNoCryptoAgent agent = new MmsgNoCryptoAgent(
-            new Responder.Context().cookieKeys(CookieKeys.random()).counters(counters).bindAddress(loopback)
-                .batchSize(BATCH).conclude(), host);
+            new Responder.Context(CookieKeys.random(), counters, loopback, 0, BATCH, -1, 0, false), host);
         final List<Throwable> errors = new ArrayList<>();
 
         try (AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);

@@ -2,6 +2,7 @@ package io.turnstile.bench.pps;
 
 import io.turnstile.cookie.CookieKeys;
 import io.turnstile.nativeio.WorkerCounter;
+import io.turnstile.verifier.VerifyOutcome;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
@@ -28,7 +29,7 @@ class NioResponderChannelTest
     void shouldBindANonBlockingReusePortChannelOnTheContextsAddress() throws Exception
     {
         final InetAddress loopback = InetAddress.getLoopbackAddress();
-        try (NioResponderChannel socket = new NioResponderChannel(context(loopback)))
+        try (NioResponderChannel socket = new NioResponderChannel(context(loopback, 0)))
         {
             final int port = socket.open();
             assertTrue(port > 0, "port " + port);
@@ -36,7 +37,7 @@ class NioResponderChannelTest
             assertEquals(new InetSocketAddress(loopback, port), socket.channel().getLocalAddress());
             assertNull(socket.channel().receive(ByteBuffer.allocate(64)), "nothing waiting, no blocking");
 
-            final Responder.Context sharing = context(loopback).port(port);
+            final Responder.Context sharing = context(loopback, port);
             try (NioResponderChannel reuser = new NioResponderChannel(sharing))
             {
                 assertEquals(port, reuser.open(), "SO_REUSEPORT lets a second worker bind the same port");
@@ -47,25 +48,21 @@ class NioResponderChannelTest
     @Test
     void shouldPublishEachCountOncePerBatchAndStartAgainFromZero()
     {
-        try (NioResponderChannel socket = new NioResponderChannel(context(InetAddress.getLoopbackAddress())))
+        try (NioResponderChannel socket = new NioResponderChannel(context(InetAddress.getLoopbackAddress(), 0)))
         {
             for (int i = 0; i < NioResponderChannel.PUBLISH_EVERY - 1; i++)
             {
-                socket.onReceived();
                 switch (i % 4)
                 {
-                    case 0 -> socket.onReply(true);
-                    case 1 -> socket.onReply(false);
-                    case 2 -> socket.onVerified();
-                    default -> socket.onDropped();
+                    case 0 -> socket.count(VerifyOutcome.REPLY, true);
+                    case 1 -> socket.count(VerifyOutcome.REPLY, false);
+                    case 2 -> socket.count(VerifyOutcome.VERIFIED, false);
+                    default -> socket.count(VerifyOutcome.DROP, false);
                 }
-                socket.publishIfDue();
             }
             assertEquals(0, count(WorkerCounter.RECEIVED), "not a batch yet");
 
-            socket.onReceived();
-            socket.onDropped();
-            socket.publishIfDue();
+            socket.count(VerifyOutcome.DROP, false);
             assertEquals(NioResponderChannel.PUBLISH_EVERY, count(WorkerCounter.RECEIVED));
             assertEquals(16, count(WorkerCounter.REPLIES));
             assertEquals(16, count(WorkerCounter.SEND_FAILED));
@@ -74,8 +71,7 @@ class NioResponderChannelTest
 
             socket.publish();
             assertEquals(NioResponderChannel.PUBLISH_EVERY, count(WorkerCounter.RECEIVED), "nothing new to add");
-            socket.onReceived();
-            socket.onVerified();
+            socket.count(VerifyOutcome.VERIFIED, false);
         }
         assertEquals(NioResponderChannel.PUBLISH_EVERY + 1, count(WorkerCounter.RECEIVED), "close publishes the rest");
         assertEquals(17, count(WorkerCounter.VERIFIED));
@@ -86,8 +82,8 @@ class NioResponderChannelTest
         return counters[counter.ordinal()].get();
     }
 
-    private Responder.Context context(final InetAddress bind)
+    private Responder.Context context(final InetAddress bind, final int port)
     {
-        return new Responder.Context().cookieKeys(CookieKeys.random()).counters(counters).bindAddress(bind).conclude();
+        return new Responder.Context(CookieKeys.random(), counters, bind, port, 64, -1, 0, false);
     }
 }

@@ -43,8 +43,8 @@ class PpsFloodTest
         final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
         final InetAddress loopback = InetAddress.getLoopbackAddress();
         final long packets = 5_000;
-        try (Responder responder = Responders.create("turnstile", new Responder.Context()
-            .cookieKeys(CookieKeys.random()).counters(counters).bindAddress(loopback).batchSize(32)))
+        try (Responder responder = Responders.create("turnstile", new Responder.Context(
+            CookieKeys.random(), counters, loopback, 0, 32, -1, 0, false)))
         {
             final int port = responder.start();
             try (SpoofedFlood flood = new SpoofedFlood(new SpoofedFlood.Context()

@@ -1,7 +1,6 @@
 package io.turnstile.bench.pps;
 
 import io.turnstile.cookie.CookieKeys;
-import io.turnstile.tools.flood.SpoofedFlood;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -17,8 +16,8 @@ class PpsRunResultTest
     @Test
     void shouldWriteEveryFieldAndSecond()
     {
-        final PpsRun.Settings settings = new PpsRun.Settings("turnstile", 32, 1, 0, 1, 0, 2, 5, 1_000_000,
-            CookieKeys.random(), SpoofedFlood.Mode.RAW, 16, 256, false);
+        final PpsRun.Settings settings = new PpsRun.Settings("turnstile", 32, 1, 0, CookieKeys.random(),
+            ResponderBenchmark.Options.parse(new String[]{"--warmup", "2", "--measure", "5", "--flood", "raw"}));
         final List<PpsRun.Second> seconds = List.of(
             new PpsRun.Second(1, false, 1000, 900, 900, 0, 100, 1.0),
             new PpsRun.Second(2, true, 2000, 1900, 1890, 10, 0, 1.001));
@@ -45,8 +44,8 @@ class PpsRunResultTest
     @Test
     void shouldCarryAFailedRunsError()
     {
-        final PpsRun.Settings settings = new PpsRun.Settings("netty", 8, 1, 0, 1, 50_000, 1, 1, 1000,
-            CookieKeys.random(), SpoofedFlood.Mode.UDP, 16, 256, false);
+        final PpsRun.Settings settings = new PpsRun.Settings("netty", 8, 1, 50_000, CookieKeys.random(),
+            ResponderBenchmark.Options.parse(new String[]{"--warmup", "1", "--measure", "1", "--flood", "udp"}));
         final String json = new PpsRun.Result(settings, "netty", "", -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, List.of(),
             "java.lang.IllegalStateException: Netty epoll is unavailable").toJson();
 

@@ -50,7 +50,7 @@ class RespondersTest
         final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
         final InetAddress loopback = InetAddress.getLoopbackAddress();
         final byte[] hello = Captures.load(HELLO);
-        try (Responder responder = Responders.create(name, context(counters, loopback, 8));
+        try (Responder responder = Responders.create(name, context(counters, loopback, 8, false));
             DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
         {
             final InetSocketAddress server = new InetSocketAddress(loopback, responder.start());
@@ -83,7 +83,7 @@ class RespondersTest
         final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
         final InetAddress loopback = InetAddress.getLoopbackAddress();
         final byte[] hello = Captures.load(HELLO);
-        try (Responder responder = Responders.create(name, context(counters, loopback, 8).dontFragment(true));
+        try (Responder responder = Responders.create(name, context(counters, loopback, 8, true));
             DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
         {
             final InetSocketAddress server = new InetSocketAddress(loopback, responder.start());
@@ -105,7 +105,7 @@ class RespondersTest
         final InetAddress loopback = InetAddress.getLoopbackAddress();
         final byte[] truncated = Captures.truncatedInExtensions(Captures.load(HELLO));
         final byte[] hello = Captures.load(HELLO);
-        try (Responder responder = Responders.create(name, context(counters, loopback, 8));
+        try (Responder responder = Responders.create(name, context(counters, loopback, 8, false));
             DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
         {
             final InetSocketAddress server = new InetSocketAddress(loopback, responder.start());
@@ -130,7 +130,7 @@ class RespondersTest
         final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
         final InetAddress loopback = InetAddress.getLoopbackAddress();
         final byte[] hello = Captures.load(HELLO);
-        try (Responder responder = Responders.create("mmsg-nocrypto", context(counters, loopback, batch));
+        try (Responder responder = Responders.create("mmsg-nocrypto", context(counters, loopback, batch, false));
             DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
         {
             final InetSocketAddress server = new InetSocketAddress(loopback, responder.start());
@@ -151,13 +151,9 @@ class RespondersTest
     }
 
     private static Responder.Context context(
-        final AtomicCounter[] counters, final InetAddress bind, final int batch)
+        final AtomicCounter[] counters, final InetAddress bind, final int batch, final boolean dontFragment)
     {
-        return new Responder.Context()
-            .cookieKeys(CookieKeys.random())
-            .counters(counters)
-            .bindAddress(bind)
-            .batchSize(batch);
+        return new Responder.Context(CookieKeys.random(), counters, bind, 0, batch, -1, 0, dontFragment);
     }
 
     private static byte[] receive(final DatagramChannel client) throws IOException

@@ -6,6 +6,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -48,13 +49,12 @@ final class FloodBatch
     private final int randomAt;
     private final MemorySegment headers;
     private final UnsafeBuffer packets;
-    private final FloodRandom random;
+    private final SplittableRandom random;
     private final Ipv4UdpHeaderEncoder encoder = new Ipv4UdpHeaderEncoder();
 
     private final Ipv4Cidr sources;
     private final int excludedSource;
     private final int[] sourcePorts;
-    private final boolean udpChecksum;
     private final long ipFixedSum;
     private final long udpFixedSum;
 
@@ -67,8 +67,7 @@ final class FloodBatch
         final int targetPort,
         final Ipv4Cidr sources,
         final int[] sourcePorts,
-        final boolean udpChecksum,
-        final FloodRandom random)
+        final SplittableRandom random)
     {
         this.capacity = capacity;
         this.rawHeaders = rawHeaders;
@@ -78,7 +77,6 @@ final class FloodBatch
         this.sources = sources;
         this.excludedSource = target;
         this.sourcePorts = sourcePorts;
-        this.udpChecksum = udpChecksum;
         this.random = random;
 
         final MemorySegment destination = arena.allocate(LibC.SOCKADDR_IN);
@@ -124,7 +122,6 @@ final class FloodBatch
      * @param targetPort  destination port.
      * @param sources     the prefix to spoof sources from; the target itself is never used.
      * @param sourcePorts ports to draw source ports from.
-     * @param udpChecksum whether to compute the UDP checksum (else 0, "none").
      * @param random      the flood's generator.
      * @return the batch.
      */
@@ -136,11 +133,10 @@ final class FloodBatch
         final int targetPort,
         final Ipv4Cidr sources,
         final int[] sourcePorts,
-        final boolean udpChecksum,
-        final FloodRandom random)
+        final SplittableRandom random)
     {
         return new FloodBatch(
-            arena, capacity, hello, true, target, targetPort, sources, sourcePorts.clone(), udpChecksum, random);
+            arena, capacity, hello, true, target, targetPort, sources, sourcePorts.clone(), random);
     }
 
     /**
@@ -160,9 +156,9 @@ final class FloodBatch
         final byte[] hello,
         final int target,
         final int targetPort,
-        final FloodRandom random)
+        final SplittableRandom random)
     {
-        return new FloodBatch(arena, capacity, hello, false, target, targetPort, null, null, false, random);
+        return new FloodBatch(arena, capacity, hello, false, target, targetPort, null, null, random);
     }
 
     private static int align(final int value, final int alignment)
@@ -178,7 +174,7 @@ final class FloodBatch
     void fill(final int count)
     {
         final UnsafeBuffer buffer = packets;
-        final FloodRandom random = this.random;
+        final SplittableRandom random = this.random;
         for (int i = 0; i < count; i++)
         {
             final int slot = i * slotBytes;
@@ -209,17 +205,11 @@ final class FloodBatch
         final long sourceSum = (source >>> 16) + (source & 0xFFFF);
 
         final int ipChecksum = Ipv4UdpHeaderEncoder.checksum(ipFixedSum + sourceSum + identification);
-        int udpChecksumValue = 0;
-        if (udpChecksum)
-        {
-            final long randomWords = (r0 & 0xFFFF_FFFFL) + (r0 >>> 32) + (r1 & 0xFFFF_FFFFL) + (r1 >>> 32) +
-                (r2 & 0xFFFF_FFFFL) + (r2 >>> 32) + (r3 & 0xFFFF_FFFFL) + (r3 >>> 32);
-            udpChecksumValue = Ipv4UdpHeaderEncoder.checksum(udpFixedSum + sourceSum + port + randomWords);
-            if (0 == udpChecksumValue)
-            {
-                udpChecksumValue = 0xFFFF;
-            }
-        }
+        final long randomWords = (r0 & 0xFFFF_FFFFL) + (r0 >>> 32) + (r1 & 0xFFFF_FFFFL) + (r1 >>> 32) +
+            (r2 & 0xFFFF_FFFFL) + (r2 >>> 32) + (r3 & 0xFFFF_FFFFL) + (r3 >>> 32);
+        final int udpChecksum = Ipv4UdpHeaderEncoder.checksum(udpFixedSum + sourceSum + port + randomWords);
+        // A computed 0 is sent as 0xFFFF: 0 means "no checksum" in IPv4 (RFC 768).
+        final int udpChecksumValue = 0 == udpChecksum ? 0xFFFF : udpChecksum;
         encoder.wrap(buffer, slot).writeSource(source, port, identification, ipChecksum, udpChecksumValue);
     }
 
@@ -271,15 +261,5 @@ final class FloodBatch
     int payloadLength()
     {
         return payloadLength;
-    }
-
-    /**
-     * Whether packets carry their own IPv4 and UDP headers.
-     *
-     * @return true for a raw socket's batch.
-     */
-    boolean rawHeaders()
-    {
-        return rawHeaders;
     }
 }

@@ -7,6 +7,7 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -107,19 +108,20 @@ public final class FloodMain implements Callable<Integer>
             {
                 throw new IllegalArgumentException("--target HOST:PORT is required");
             }
-            target(context, target);
+            final InetSocketAddress address = Cli.hostPort("--target", target);
+            context.targetAddress(address.getAddress()).targetPort(address.getPort());
             context.mode(null == mode || "raw".equals(mode) ? SpoofedFlood.Mode.RAW : SpoofedFlood.Mode.UDP);
             if (null != mode && !"raw".equals(mode) && !"udp".equals(mode))
             {
                 throw new IllegalArgumentException("--mode must be raw or udp, got " + mode);
             }
-            context.sources(sources).rate("max".equals(rate) ? 0 : count("--rate", rate, 1, 100_000_000))
-                .sinkPorts((int)count("--sink-ports", sinkPorts, 0, SinkSockets.MAX_SINKS))
+            context.sources(sources).rate("max".equals(rate) ? 0 : Cli.count("--rate", rate, 1, 100_000_000))
+                .sinkPorts((int)Cli.count("--sink-ports", sinkPorts, 0, SinkSockets.MAX_SINKS))
                 .durationNs(duration(duration))
-                .maxPackets(count("--packets", packets, 1, SpoofedFlood.Context.MAX_PACKETS))
+                .maxPackets(Cli.count("--packets", packets, 1, SpoofedFlood.Context.MAX_PACKETS))
                 .template(template)
-                .cpu(null == cpu ? -1 : (int)count("--cpu", cpu, 0, 1023))
-                .batchSize((int)count("--batch", batch, 1, SpoofedFlood.Context.MAX_BATCH_SIZE));
+                .cpu(null == cpu ? -1 : (int)Cli.count("--cpu", cpu, 0, 1023))
+                .batchSize((int)Cli.count("--batch", batch, 1, SpoofedFlood.Context.MAX_BATCH_SIZE));
             context.fallbackToUdp(null == mode).conclude();
         }
         catch (final IllegalArgumentException ex)
@@ -183,62 +185,6 @@ public final class FloodMain implements Callable<Integer>
                 // Shutting down already: the hook is running and waits for the latch just released.
             }
         }
-    }
-
-    private static void target(final SpoofedFlood.Context context, final String value)
-    {
-        final int colon = value.lastIndexOf(':');
-        if (colon <= 0 || colon == value.length() - 1)
-        {
-            throw new IllegalArgumentException("--target must be HOST:PORT, got " + value);
-        }
-        final String host = value.substring(0, colon);
-        context.targetAddress(Ipv4Cidr.parseAddress("localhost".equals(host) ? "127.0.0.1" : host, value));
-        context.targetPort((int)count("--target port", value.substring(colon + 1), 1, 65_535));
-    }
-
-    /**
-     * Parse a count with an optional k, M or G suffix.
-     *
-     * @param option names the option in the error.
-     * @param value  e.g. {@code 10M}.
-     * @param min    smallest allowed.
-     * @param max    largest allowed.
-     * @return the count.
-     * @throws IllegalArgumentException naming the option when it is not a whole number in range.
-     */
-    public static long count(final String option, final String value, final long min, final long max)
-    {
-        long multiplier = 1;
-        String digits = value.replace("_", "");
-        if (!digits.isEmpty())
-        {
-            multiplier = switch (Character.toUpperCase(digits.charAt(digits.length() - 1)))
-            {
-                case 'K' -> 1_000L;
-                case 'M' -> 1_000_000L;
-                case 'G' -> 1_000_000_000L;
-                default -> 1L;
-            };
-            if (multiplier > 1)
-            {
-                digits = digits.substring(0, digits.length() - 1);
-            }
-        }
-        final long parsed;
-        try
-        {
-            parsed = Math.multiplyExact(Long.parseLong(digits), multiplier);
-        }
-        catch (final NumberFormatException | ArithmeticException ex)
-        {
-            throw new IllegalArgumentException(option + " must be a whole number, got " + value);
-        }
-        if (parsed < min || parsed > max)
-        {
-            throw new IllegalArgumentException(option + " must be " + min + " to " + max + ", got " + value);
-        }
-        return parsed;
     }
 
     static long duration(final String value)

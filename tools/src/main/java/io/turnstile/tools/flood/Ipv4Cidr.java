@@ -2,7 +2,8 @@ package io.turnstile.tools.flood;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.util.SplittableRandom;
 
 /**
  * An IPv4 prefix such as {@code 127.0.0.0/8}, and the hosts in it a flood may use as sources: every address except
@@ -51,47 +52,35 @@ final class Ipv4Cidr
         return new Ipv4Cidr(toInt(parseAddress(host, text)), prefixLength);
     }
 
+    /**
+     * Parse an IPv4 literal in its four-part form, without a name lookup.
+     *
+     * @param host    e.g. {@code 127.0.0.1}.
+     * @param context the text to name in the error.
+     * @return the address.
+     * @throws IllegalArgumentException naming the context when it is not one.
+     */
     static Inet4Address parseAddress(final String host, final String context)
     {
-        final String[] parts = host.split("\\.", -1);
-        if (parts.length != 4)
-        {
-            throw new IllegalArgumentException("not an IPv4 address (a.b.c.d): '" + context + "'");
-        }
-        final byte[] bytes = new byte[4];
-        for (int i = 0; i < 4; i++)
-        {
-            final int value;
-            try
-            {
-                value = Integer.parseInt(parts[i]);
-            }
-            catch (final NumberFormatException ex)
-            {
-                throw new IllegalArgumentException("not an IPv4 address (a.b.c.d): '" + context + "'");
-            }
-            if (value < 0 || value > 255 || parts[i].length() > 3)
-            {
-                throw new IllegalArgumentException("not an IPv4 address (a.b.c.d): '" + context + "'");
-            }
-            bytes[i] = (byte)value;
-        }
         try
         {
-            return (Inet4Address)InetAddress.getByAddress(bytes);
+            // ofLiteral also takes the short forms (127.1): an a.b.c.d prefix must have its four parts.
+            if (host.split("\\.", -1).length == 4)
+            {
+                return Inet4Address.ofLiteral(host);
+            }
         }
-        catch (final UnknownHostException ex)
+        catch (final IllegalArgumentException ex)
         {
-            throw new IllegalStateException("four bytes are always an address", ex);
+            // named below
         }
+        throw new IllegalArgumentException("not an IPv4 address (a.b.c.d): '" + context + "'");
     }
 
     static int toInt(final InetAddress address)
     {
-        final byte[] bytes = address.getAddress();
-        return ((bytes[0] & 0xFF) << 24) | ((bytes[1] & 0xFF) << 16) | ((bytes[2] & 0xFF) << 8) | (bytes[3] & 0xFF);
+        return ByteBuffer.wrap(address.getAddress()).getInt();
     }
-
     static String toText(final int address)
     {
         return (address >>> 24) + "." + ((address >>> 16) & 0xFF) + "." + ((address >>> 8) & 0xFF) + "." +
@@ -160,7 +149,7 @@ final class Ipv4Cidr
      * @param excluded the target.
      * @return a usable address; when a few draws all miss (a tiny prefix), the first usable one by a scan.
      */
-    int draw(final FloodRandom random, final int excluded)
+    int draw(final SplittableRandom random, final int excluded)
     {
         final long mask = size - 1;
         for (int i = 0; i < DRAW_ATTEMPTS; i++)
@@ -179,26 +168,6 @@ final class Ipv4Cidr
             }
         }
         throw new IllegalStateException(this + " has no usable source address");
-    }
-
-    /**
-     * The base address.
-     *
-     * @return big-endian int.
-     */
-    int base()
-    {
-        return base;
-    }
-
-    /**
-     * The prefix length.
-     *
-     * @return 0 to 32.
-     */
-    int prefixLength()
-    {
-        return prefixLength;
     }
 
     /**

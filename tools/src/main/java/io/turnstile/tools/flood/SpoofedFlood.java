@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.SplittableRandom;
 
 /**
  * A bounded flood of realistic, cookie-less DTLS ClientHellos from many source addresses, for load-testing a
@@ -266,7 +267,7 @@ public final class SpoofedFlood implements AutoCloseable
     private FloodReport flood()
     {
         final Context ctx = context;
-        final FloodRandom random = new FloodRandom(ctx.seed);
+        final SplittableRandom random = new SplittableRandom(ctx.seed);
         final int target = Ipv4Cidr.toInt(ctx.targetAddress);
         final int[] fds = new int[Math.max(1, ctx.udpSockets)];
         Arrays.fill(fds, -1);
@@ -324,7 +325,7 @@ public final class SpoofedFlood implements AutoCloseable
                     }
                 }
                 batch = FloodBatch.raw(arena, ctx.batchSize, ctx.hello, target, ctx.targetPort,
-                    ctx.sourcePrefix, ports, ctx.udpChecksum, random);
+                    ctx.sourcePrefix, ports, random);
                 sourceCount = ctx.usableSources;
             }
             else
@@ -554,7 +555,6 @@ public final class SpoofedFlood implements AutoCloseable
         private String template = Captures.DEFAULT_HELLO;
         private int cpu = -1;
         private int udpSockets = DEFAULT_UDP_SOCKETS;
-        private boolean udpChecksum = true;
         private long seed = System.nanoTime() ^ 0x5DEECE66DL;
         private Consumer<String> notice;
 
@@ -861,19 +861,6 @@ public final class SpoofedFlood implements AutoCloseable
         {
             checkNotConcluded();
             this.udpSockets = udpSockets;
-            return this;
-        }
-
-        /**
-         * Raw mode: compute UDP checksums (else send 0, "no checksum", which IPv4 allows).
-         *
-         * @param udpChecksum default true.
-         * @return this.
-         */
-        public Context udpChecksum(final boolean udpChecksum)
-        {
-            checkNotConcluded();
-            this.udpChecksum = udpChecksum;
             return this;
         }
 

@@ -4,8 +4,11 @@ import io.turnstile.codec.ClientHelloDecoder;
 import io.turnstile.codec.ClientHelloEncoder;
 import io.turnstile.codec.HelloVerifyRequestDecoder;
 import io.turnstile.tools.Captures;
+import io.turnstile.tools.Cli;
 import org.HdrHistogram.Histogram;
 import org.agrona.concurrent.UnsafeBuffer;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.net.Inet6Address;
@@ -31,7 +34,8 @@ import java.util.concurrent.TimeUnit;
  * <p>
  * One attempt:
  * <ol>
- *     <li>open a socket bound to {@link Context#bindAddress()} on a fresh ephemeral port, connected to the target
+ *     <li>open a socket bound to {@link Context#bindAddress(InetAddress)} on a fresh ephemeral port, connected to the
+ *     target
  *     (so only the server's replies arrive, and an ICMP port unreachable surfaces);</li>
  *     <li>send the first hello, built from a real capture with a fresh random: record sequence number 0,
  *     message_seq 0;</li>
@@ -48,9 +52,9 @@ import java.util.concurrent.TimeUnit;
  * verified, so a reused port would reach that session, not the verifier.
  * <p>
  * One thread, one NIO {@link Selector}: this is the measuring side, not the hot path, and is bounded by
- * {@link Context#concurrency()} sockets open at once. Attempts start at {@link Context#rate()} per second (or as fast
- * as the concurrency allows), for {@link Context#durationMs()} or {@link Context#maxAttempts()}, whichever comes
- * first; the attempts still in flight then run to their end, bounded by their retransmission timers.
+ * {@link Context#concurrency(int)} sockets open at once. Attempts start at {@link Context#rate(int)} per second (or as
+ * fast as the concurrency allows), for {@link Context#durationMs(long)} or {@link Context#maxAttempts(long)}, whichever
+ * comes first; the attempts still in flight then run to their end, bounded by their retransmission timers.
  */
 public final class LegitClients
 {
@@ -261,8 +265,7 @@ public final class LegitClients
         }
         catch (final IOException | RuntimeException ex)
         {
-            fail(attempt, ex instanceof PortUnreachableException ?
-                AttemptFailure.PORT_UNREACHABLE : AttemptFailure.IO_ERROR);
+            failOn(attempt, ex);
             return false;
         }
     }
@@ -297,14 +300,9 @@ public final class LegitClients
             }
             return !attempt.active;
         }
-        catch (final PortUnreachableException ex)
-        {
-            fail(attempt, AttemptFailure.PORT_UNREACHABLE);
-            return true;
-        }
         catch (final IOException | RuntimeException ex)
         {
-            fail(attempt, AttemptFailure.IO_ERROR);
+            failOn(attempt, ex);
             return true;
         }
     }
@@ -413,14 +411,9 @@ public final class LegitClients
             send(attempt, nowNs, Math.min(attempt.timeoutMs * 2, 60_000));
             return false;
         }
-        catch (final PortUnreachableException ex)
-        {
-            fail(attempt, AttemptFailure.PORT_UNREACHABLE);
-            return true;
-        }
         catch (final IOException | RuntimeException ex)
         {
-            fail(attempt, AttemptFailure.IO_ERROR);
+            failOn(attempt, ex);
             return true;
         }
     }
@@ -465,6 +458,12 @@ public final class LegitClients
         failures.merge(reason, 1L, Long::sum);
         intervalFailed++;
         attempt.close();
+    }
+
+    private void failOn(final Attempt attempt, final Exception ex)
+    {
+        fail(attempt,
+            ex instanceof PortUnreachableException ? AttemptFailure.PORT_UNREACHABLE : AttemptFailure.IO_ERROR);
     }
 
     private void closeInterval(final long elapsedNs)
@@ -540,7 +539,8 @@ public final class LegitClients
     }
 
     /**
-     * Configuration of a load: fluent setters, then {@link #conclude()} validates and fills the defaults.
+     * Configuration of a load, and its command line ({@code @Option}s, parsed by picocli in {@link LegitClientsMain}):
+     * fluent setters, then {@link #conclude()} validates and fills the defaults.
      */
     public static final class Context
     {
@@ -557,17 +557,39 @@ public final class LegitClients
         /** Default attempt budget. */
         public static final long DEFAULT_MAX_ATTEMPTS = 1_000_000;
 
+        @Option(names = "--target", required = true, paramLabel = "HOST:PORT", converter = HostPort.class,
+            description = "The server: HOST:PORT, [V6]:PORT or V6:PORT.")
         private InetSocketAddress target;
+        @Option(names = "--bind", paramLabel = "ADDRESS", description = "Clients' source address (default: the " +
+            "target's for a loopback target).")
         private InetAddress bindAddress;
-        private String template = Captures.DEFAULT_HELLO;
+        @Option(names = "--rate", paramLabel = "N", description = "Attempts started per second, 0 for as fast as " +
+            "the concurrency allows (default 100).")
         private int rate = DEFAULT_RATE;
+        @Option(names = "--concurrency", paramLabel = "N", description = "Sockets open at once (default 16).")
         private int concurrency = DEFAULT_CONCURRENCY;
         private long durationMs = DEFAULT_DURATION_MS;
+        @Option(names = "--attempts", paramLabel = "N", description = "Attempts at most (default 1M).")
         private long maxAttempts = DEFAULT_MAX_ATTEMPTS;
+        @Option(names = "--timeout-ms", paramLabel = "MS", description = "First retransmission timeout, doubling " +
+            "(default 1000).")
         private long retransmitTimeoutMs = DEFAULT_RETRANSMIT_TIMEOUT_MS;
+        @Option(names = "--retransmits", paramLabel = "N", description = "Retransmissions before a timeout " +
+            "(default 2).")
         private int maxRetransmits = DEFAULT_MAX_RETRANSMITS;
+        @Option(names = "--handshake", description = "Success is a ServerHello (a server with serve --echo).")
         private boolean handshake;
+        @Option(names = "--template", paramLabel = "NAME|FILE", description = "The first hello (default " +
+            Captures.DEFAULT_HELLO + ").")
+        private String template = Captures.DEFAULT_HELLO;
+        @Option(names = "--seed", paramLabel = "N", description = "Seed of the client randoms (default: the clock).")
         private long seed = System.nanoTime();
+
+        @Option(names = "--duration", paramLabel = "SECONDS", description = "How long attempts start (default 10).")
+        private void durationSeconds(final double seconds)
+        {
+            durationMs = Math.round(seconds * 1000);
+        }
 
         /**
          * Validate and fill defaults.
@@ -761,5 +783,19 @@ public final class LegitClients
             return this;
         }
 
+        /**
+         * picocli's converter for {@code --target}.
+         */
+        static final class HostPort implements CommandLine.ITypeConverter<InetSocketAddress>
+        {
+            /**
+             * {@inheritDoc}
+             */
+            @Override
+            public InetSocketAddress convert(final String value)
+            {
+                return Cli.hostPort("--target", value);
+            }
+        }
     }
 }

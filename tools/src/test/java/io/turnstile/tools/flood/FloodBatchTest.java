@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Set;
+import java.util.SplittableRandom;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -41,7 +42,7 @@ class FloodBatchTest
         try (Arena arena = Arena.ofConfined())
         {
             final FloodBatch batch = FloodBatch.raw(
-                arena, 64, template, TARGET, 4433, prefix, PORTS, true, new FloodRandom(42));
+                arena, 64, template, TARGET, 4433, prefix, PORTS, new SplittableRandom(42));
             final Set<String> randoms = new HashSet<>();
             for (int round = 0; round < 50; round++)
             {
@@ -86,7 +87,7 @@ class FloodBatchTest
         final byte[] template = Captures.hello("bc-dtls12-bccrypto-ch1-nocookie.bin");
         try (Arena arena = Arena.ofConfined())
         {
-            final FloodBatch batch = FloodBatch.udp(arena, 8, template, TARGET, 4433, new FloodRandom(7));
+            final FloodBatch batch = FloodBatch.udp(arena, 8, template, TARGET, 4433, new SplittableRandom(7));
             batch.fill(8);
             final MemorySegment headers = batch.headers();
             final long mmsghdr = LibC.MMSGHDR.byteSize();

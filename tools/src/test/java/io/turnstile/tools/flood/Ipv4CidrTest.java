@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Timeout;
 
 import java.util.HashSet;
 import java.util.Set;
+import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -48,7 +49,7 @@ class Ipv4CidrTest
     {
         final Ipv4Cidr cidr = Ipv4Cidr.parse("127.0.0.0/24");
         assertEquals(253, cidr.countUsable(TARGET, Long.MAX_VALUE), "256 less .0, .255 and the target");
-        final FloodRandom random = new FloodRandom(1);
+        final SplittableRandom random = new SplittableRandom(1);
         final Set<Integer> drawn = new HashSet<>();
         for (int i = 0; i < 100_000; i++)
         {
@@ -64,7 +65,7 @@ class Ipv4CidrTest
     void shouldFindTheOnlyUsableHostOfATinyPrefixAndRefuseAnEmptyOne()
     {
         final Ipv4Cidr two = Ipv4Cidr.parse("127.0.0.0/31");
-        assertEquals(TARGET, two.draw(new FloodRandom(3), 0));
-        assertThrows(IllegalStateException.class, () -> two.draw(new FloodRandom(3), TARGET));
+        assertEquals(TARGET, two.draw(new SplittableRandom(3), 0));
+        assertThrows(IllegalStateException.class, () -> two.draw(new SplittableRandom(3), TARGET));
     }
 }
