@@ -41,7 +41,8 @@ class ServeCommandTest
 {
     /** Every option the contract and the help promise. */
     private static final List<String> OPTIONS = List.of(
-        "--bind", "--workers", "--batch", "--mac", "--secret-file", "--master-key-file", "--rotate", "--duration",
+        "--bind", "--workers", "--batch", "--mac", "--secret-file", "--master-key-file", "--clock-tolerance",
+        "--rotate", "--duration",
         "--stats", "--cpus", "--bpf-filter", "--rcvbuf", "--nio", "--max-cookie-age", "--max-hello-length",
         "--log-verified", "--counters-dir", "--help",
         "--echo", "--cert", "--key", "--psk-identity", "--psk-hex", "--max-handshakes", "--max-sessions",
@@ -57,6 +58,7 @@ class ServeCommandTest
     {
         final Path master = tempDir.resolve("master.bin");
         Files.write(master, new byte[24]);
+        Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
 
         final ServeOptions options = ServeOptions.parse(
             "--bind", "[::1]:4433", "--workers", "2", "--batch=8", "--mac", "hmac-sha1",
@@ -132,6 +134,7 @@ class ServeCommandTest
         assertTrue(ex.getMessage().contains("cookie secret is 8 bytes; at least 16 are needed"), ex.getMessage());
         assertTrue(ex.getMessage().contains("--secret-file"), ex.getMessage());
 
+        Files.setPosixFilePermissions(shortSecret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         final UsageException fleet = assertThrows(UsageException.class, () -> ServeAssembly.cookieKeys(
             ServeOptions.parse("--bind", "127.0.0.1:0", "--master-key-file", shortSecret.toString())));
         assertTrue(fleet.getMessage().contains("at least 16 bytes, got 8"), fleet.getMessage());
@@ -158,6 +161,9 @@ class ServeCommandTest
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--batch", "0"), "--batch must be 1 to 1024, got 0"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--mac", "md5"), "unknown MAC 'md5'"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--rotate", "0"), "--rotate must be 1 to"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--clock-tolerance", "61"), "--clock-tolerance must be 0"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--rotate", "2", "--clock-tolerance", "1.5"),
+                "at most half of --rotate"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--duration", "-1"), "--duration must be more than 0"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--duration", "soon"), "--duration must be seconds"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--duration"),
