@@ -102,6 +102,41 @@ class FleetScriptSystemTest
         assertTrue(nodes.get(0).get("verified") > 0 && nodes.get(1).get("verified") > 0, report);
     }
 
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void shouldRollANewMasterThroughTheFleetTheStagedWayWhileSprayedClientsRun() throws Exception
+    {
+        final String report = fleet("--nodes", "3", "--mode", "spray", "--duration", "6", "--legit-rate", "150",
+            "--openssl", "0", "--roll", "staged", "--roll-at", "1");
+
+        assertNoExchangeLost(report, 3);
+        final long otherKey = nodes(report).stream().mapToLong(node -> node.get("valid_previous_key")).sum();
+        assertTrue(otherKey > 0, "cookies of the other master verified during the roll: " + report);
+    }
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void shouldReplaceEachNodesSingleMasterInTurnUnderFlowHash() throws Exception
+    {
+        final String report = fleet("--nodes", "3", "--mode", "flow-hash", "--duration", "5", "--legit-rate", "150",
+            "--openssl", "0", "--roll", "single", "--roll-at", "1");
+
+        assertNoExchangeLost(report, 1);
+    }
+
+    private static void assertNoExchangeLost(final String report, final long reloadsPerNode)
+    {
+        assertEquals(1.0, number(report, "success_ratio"), 0.0, report);
+        final List<Map<String, Long>> nodes = nodes(report);
+        assertTrue(sum(nodes, "verified") >= number(report, "succeeded"), "every exchange verified: " + report);
+        for (final Map<String, Long> node : nodes)
+        {
+            assertEquals(0, node.get("unknown_key") + node.get("bad_mac"), "no cookie refused: " + report);
+            assertEquals(reloadsPerNode, node.get("key_reloads"), report);
+            assertEquals(0, node.get("key_reload_failures"), report);
+        }
+    }
+
     private String fleet(final String... args) throws IOException, InterruptedException
     {
         final Path json = tempDir.resolve("fleet.json");
@@ -138,12 +173,15 @@ class FleetScriptSystemTest
     private static List<Map<String, Long>> nodes(final String report)
     {
         final List<Map<String, Long>> nodes = new ArrayList<>();
-        final Matcher matcher = Pattern.compile("\"node\": (\\d+),(.*?)\"foreign_key\"", Pattern.DOTALL)
+        final Matcher matcher = Pattern.compile("\"node\": (\\d+),(.*?)\"handshakes\"", Pattern.DOTALL)
             .matcher(report);
         while (matcher.find())
         {
             final String body = matcher.group(2);
             nodes.add(Map.of(
+                "valid_previous_key", field(body, "valid_previous_key"),
+                "key_reloads", field(body, "key_reloads"),
+                "key_reload_failures", field(body, "key_reload_failures"),
                 "hvr", field(body, "hvr"),
                 "verified", field(body, "verified"),
                 "valid", field(body, "valid"),
