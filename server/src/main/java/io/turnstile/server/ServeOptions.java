@@ -287,7 +287,8 @@ record ServeOptions(
 
         @Option(names = "--master-key-file", paramLabel = "F", description = "fleet keys: every server with the " +
             "same master key (same format, at least 16 bytes) verifies every other's cookies; key = HKDF(master, " +
-            "epoch), epoch = now/period")
+            "epoch), epoch = now/period. F must be mode 600; it may instead hold 'previous HEX', 'current HEX', " +
+            "'next HEX' lines (issue under current, accept all three) to roll a new master; SIGHUP re-reads it")
         Path masterKeyFile;
 
         @Option(names = "--clock-tolerance", paramLabel = "SECONDS", description = "largest clock difference " +
