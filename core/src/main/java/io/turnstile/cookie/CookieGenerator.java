@@ -5,6 +5,8 @@ import io.turnstile.codec.PeerAddress;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
+import java.util.Arrays;
+
 import static java.nio.ByteOrder.BIG_ENDIAN;
 
 /**
@@ -268,7 +270,7 @@ public final class CookieGenerator
         // Re-keying allocates (cipher key schedules); it happens once per rotation, never per packet.
         final CookieMac[] macs = macsById;
         final CookieMac[] reusable = macs.clone();
-        java.util.Arrays.fill(macs, null);
+        Arrays.fill(macs, null);
         for (int i = 0; i < latest.size(); i++)
         {
             final int id = latest.idAt(i);
