@@ -2,11 +2,15 @@ package io.turnstile.cookie;
 
 import io.turnstile.Captures;
 import io.turnstile.codec.ClientHelloDecoder;
+import io.turnstile.codec.PeerAddress;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -164,6 +168,60 @@ class CookieGeneratorTest
         final byte[] own = cookieFor(staged, hello, ADDRESS, 4, PORT, T0);
         assertEquals(FleetMasters.keyId(a, T0 / 60_000), own[0] & 0xFF);
         assertEquals(CookieCheck.UNKNOWN_KEY, check(onB, hello, own, ADDRESS, 4, PORT, T0));
+    }
+
+    @ParameterizedTest
+    @EnumSource(MacAlgorithm.class)
+    @Timeout(60)
+    void shouldKeepVerifyingOnOtherThreadsWhileMastersAreReloaded(final MacAlgorithm algorithm) throws Exception
+    {
+        final byte[] a = "fleet master a, thirty-two bytes".getBytes();
+        final byte[] b = FleetMastersTest.masterWithAnotherTag(a);
+        final String hello = "openssl-dtls12-ch1-nocookie.bin";
+        final CookieKeys shared = CookieKeys.fleet(algorithm, FleetMasters.single(a), 60_000, 60_000, 2_000, T0);
+        final byte[] cookie = cookieFor(new CookieGenerator(shared, 60_000, 2_000), hello, ADDRESS, 4, PORT, T0);
+        final byte[] withCookie = Captures.withCookie(Captures.bytes(hello), cookie);
+        // Every set the reloader publishes accepts master a: a verifier must never see a ring without it.
+        final FleetMasters[] sets = {
+            FleetMasters.of(null, a, b), FleetMasters.of(a, b, null), FleetMasters.single(a) };
+        final AtomicBoolean reloading = new AtomicBoolean(true);
+        final AtomicReference<String> failure = new AtomicReference<>();
+        final long[] checks = new long[2];
+        final Thread[] verifiers = new Thread[2];
+        for (int t = 0; t < verifiers.length; t++)
+        {
+            final int index = t;
+            verifiers[t] = new Thread(() ->
+            {
+                final CookieGenerator generator = new CookieGenerator(shared, 60_000, 2_000);
+                final ClientHelloDecoder decoder = new ClientHelloDecoder();
+                final UnsafeBuffer buffer = Captures.offHeap(withCookie);
+                final PeerAddress peer = Captures.peer(ADDRESS, 4, PORT);
+                while (reloading.get() || checks[index] < 10_000)
+                {
+                    decoder.wrap(buffer, 0, withCookie.length).decode();
+                    final CookieCheck check = generator.verify(decoder, peer, T0 + 1_000);
+                    if (!check.isValid())
+                    {
+                        failure.compareAndSet(null, "check " + checks[index] + " on thread " + index + ": " + check);
+                        return;
+                    }
+                    checks[index]++;
+                }
+            });
+            verifiers[t].start();
+        }
+        for (int i = 0; i < 3_000 && failure.get() == null; i++)
+        {
+            shared.reloadMasters(sets[i % sets.length], T0 + 1_000);
+        }
+        reloading.set(false);
+        for (final Thread verifier : verifiers)
+        {
+            verifier.join();
+        }
+        assertEquals(null, failure.get());
+        assertTrue(checks[0] >= 10_000 && checks[1] >= 10_000);
     }
 
     private static CookieGenerator fleetNode(final MacAlgorithm algorithm, final byte[] master, final long nowMs)

@@ -51,7 +51,8 @@ class FleetMastersTest
         assertTrue(clash.getMessage().contains("generate another"), clash.getMessage());
         final IllegalArgumentException shortKey =
             assertThrows(IllegalArgumentException.class, () -> FleetMasters.of(new byte[15], A, null));
-        assertTrue(shortKey.getMessage().contains("previous fleet master key must be at least 16"), shortKey.getMessage());
+        assertTrue(shortKey.getMessage().contains("previous fleet master key must be at least 16"),
+            shortKey.getMessage());
         assertThrows(IllegalArgumentException.class, () -> FleetMasters.single(null));
     }
 

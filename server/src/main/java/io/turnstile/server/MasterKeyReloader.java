@@ -50,7 +50,8 @@ final class MasterKeyReloader
             reloads.incrementAndGet();
             err.println("turnstile: " + reason + ": master keys reloaded from " + file + ": " +
                 masters.all().size() + " master" + (masters.all().size() == 1 ? "" : "s") + ", issuing under key " +
-                "id tag " + FleetMasters.tag(masters.current()) + "; masters dropped stay accepted for the grace window");
+                "id tag " + FleetMasters.tag(masters.current()) +
+                "; masters dropped stay accepted for the grace window");
             return true;
         }
         catch (final RuntimeException ex)

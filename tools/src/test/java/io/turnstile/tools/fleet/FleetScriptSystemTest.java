@@ -144,7 +144,8 @@ class FleetScriptSystemTest
         final List<String> command = new ArrayList<>(List.of(ROOT.resolve("scripts/fleet").toString()));
         command.addAll(List.of(args));
         command.addAll(List.of("--json", json.toString()));
-        final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        final ProcessBuilder builder =
+            new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         final Path serverJar = ROOT.resolve("server/target/turnstile.jar");
         if (Files.isRegularFile(serverJar))
         {
