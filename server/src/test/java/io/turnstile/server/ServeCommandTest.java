@@ -324,6 +324,54 @@ class ServeCommandTest
 
     @Test
     @Timeout(30)
+    void shouldReloadTheMasterKeyFileOnRequestAndKeepTheKeysWhenItIsRefused() throws Exception
+    {
+        final Path master = tempDir.resolve("fleet.key");
+        Files.writeString(master, MasterKeyFileTest.A, StandardCharsets.US_ASCII);
+        Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final ServeCommand command = new ServeCommand(new PrintStream(new ByteArrayOutputStream(), true,
+            StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertFalse(command.reloadKeys(), "not running yet");
+        final Thread thread = new Thread(() -> command.run(new String[]{"--bind", "127.0.0.1:0", "--workers", "1",
+            "--master-key-file", master.toString(), "--counters-dir", tempDir.resolve("counters").toString()}, false));
+        thread.start();
+        try
+        {
+            assertTrue(command.awaitListening(10_000) > 0, err.toString(StandardCharsets.UTF_8));
+            Files.writeString(master, "current " + MasterKeyFileTest.B + "\nnext " + MasterKeyFileTest.A + "\n",
+                StandardCharsets.US_ASCII);
+            assertTrue(command.reloadKeys(), err.toString(StandardCharsets.UTF_8));
+            Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            assertFalse(command.reloadKeys(), err.toString(StandardCharsets.UTF_8));
+        }
+        finally
+        {
+            command.stop("test over");
+            thread.join(10_000);
+        }
+        final String errText = err.toString(StandardCharsets.UTF_8);
+        assertTrue(errText.contains("turnstile: reload: master keys reloaded from " + master + ": 2 masters"), errText);
+        assertTrue(errText.contains("turnstile: reload: keeping the master keys in force"), errText);
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldRefuseATooLargeClockToleranceOrAnOpenKeyFile() throws IOException
+    {
+        assertEquals(2_000, ServeOptions.parse("--bind", "127.0.0.1:0").clockToleranceMs());
+        assertEquals(500, ServeOptions.parse("--bind", "127.0.0.1:0", "--rotate", "1").clockToleranceMs());
+        assertEquals(1_500, ServeOptions.parse("--bind", "127.0.0.1:0", "--clock-tolerance", "1.5").clockToleranceMs());
+        final Path open = tempDir.resolve("open.key");
+        Files.writeString(open, MasterKeyFileTest.A, StandardCharsets.US_ASCII);
+        Files.setPosixFilePermissions(open, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        final Run run = runEmbedded("--bind", "127.0.0.1:0", "--master-key-file", open.toString());
+        assertEquals(UsageException.EXIT_CODE, run.exitCode(), run.err());
+        assertTrue(run.err().contains("is readable by group or others (rw-r--r--)"), run.err());
+    }
+
+    @Test
+    @Timeout(30)
     void shouldKeepTheCountersInTheDefaultDirectoryWhileRunningAndDeleteThemOnStop() throws Exception
     {
         final Path dir = CountersFile.defaultDirectory();
