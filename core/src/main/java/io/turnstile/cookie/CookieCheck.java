@@ -9,11 +9,14 @@ public enum CookieCheck
 {
     /** Made by the current key, in date, MAC correct. */
     VALID,
-    /** Made by the previous key within its grace window, in date, MAC correct. */
+    /**
+     * Made by another key the ring accepts (the previous key within its grace window; in a fleet, the next epoch's
+     * key near the boundary or a staged or replaced master's key), in date, MAC correct.
+     */
     VALID_PREVIOUS_KEY,
     /** Not the length of a Turnstile cookie for the current algorithm. */
     WRONG_LENGTH,
-    /** The key id names neither the current key nor a previous key still in its grace window. */
+    /** The key id names no key the ring accepts at this time (another master, a retired or a future key). */
     UNKNOWN_KEY,
     /** Older than the maximum cookie age. */
     EXPIRED,

@@ -5,6 +5,8 @@ import io.turnstile.codec.PeerAddress;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
+import java.util.Arrays;
+
 import static java.nio.ByteOrder.BIG_ENDIAN;
 
 /**
@@ -55,9 +57,9 @@ public final class CookieGenerator
     private final byte[] input = new byte[MAX_MAC_INPUT];
     private final byte[] mac = new byte[64];
 
+    private final CookieMac[] macsById = new CookieMac[256];
     private KeyRing ring;
     private CookieMac currentMac;
-    private CookieMac previousMac;
     private int cookieLength;
     private int lastKeyId = -1;
 
@@ -174,22 +176,13 @@ public final class CookieGenerator
         final int cookieOffset = hello.cookieOffset();
         final int keyId = buffer.getByte(cookieOffset) & 0xFF;
 
-        final CookieMac verifyingMac;
-        final CookieCheck valid;
-        if (keyId == ring.current().id())
-        {
-            verifyingMac = currentMac;
-            valid = CookieCheck.VALID;
-        }
-        else if (ring.previous() != null && keyId == ring.previous().id() && nowMs <= ring.previousValidUntilMs())
-        {
-            verifyingMac = previousMac;
-            valid = CookieCheck.VALID_PREVIOUS_KEY;
-        }
-        else
+        // The key id picks exactly one key: one MAC per cookie, however many keys (epochs, masters) the ring holds.
+        if (!ring.accepts(keyId, nowMs))
         {
             return CookieCheck.UNKNOWN_KEY;
         }
+        final CookieMac verifyingMac = macsById[keyId];
+        final CookieCheck valid = keyId == ring.current().id() ? CookieCheck.VALID : CookieCheck.VALID_PREVIOUS_KEY;
         final int macLength = truncatedMacLength(verifyingMac.algorithm());
         if (length != HEADER_LENGTH + macLength)
         {
@@ -275,16 +268,18 @@ public final class CookieGenerator
     private void refresh(final KeyRing latest)
     {
         // Re-keying allocates (cipher key schedules); it happens once per rotation, never per packet.
-        final CookieMac current = newOrReused(currentMac, latest.current().algorithm());
-        latest.current().initMac(current);
-        CookieMac previous = null;
-        if (latest.previous() != null)
+        final CookieMac[] macs = macsById;
+        final CookieMac[] reusable = macs.clone();
+        Arrays.fill(macs, null);
+        for (int i = 0; i < latest.size(); i++)
         {
-            previous = newOrReused(previousMac, latest.previous().algorithm());
-            latest.previous().initMac(previous);
+            final int id = latest.idAt(i);
+            final CookieKey key = latest.key(id);
+            final CookieMac mac = newOrReused(reusable[id], key.algorithm());
+            key.initMac(mac);
+            macs[id] = mac;
         }
-        currentMac = current;
-        previousMac = previous;
+        currentMac = macs[latest.current().id()];
         cookieLength = HEADER_LENGTH + truncatedMacLength(latest.current().algorithm());
         ring = latest;
     }

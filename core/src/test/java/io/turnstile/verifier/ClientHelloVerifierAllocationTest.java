@@ -4,6 +4,7 @@ import io.turnstile.codec.PeerAddress;
 import io.turnstile.Captures;
 import io.turnstile.codec.HelloVerifyRequestEncoder;
 import io.turnstile.cookie.CookieKeys;
+import io.turnstile.cookie.FleetMasters;
 import io.turnstile.cookie.MacAlgorithm;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Timeout;
@@ -41,6 +42,42 @@ class ClientHelloVerifierAllocationTest
 
         final ClientHelloVerifier verifier = new ClientHelloVerifier(new ClientHelloVerifier.Context()
             .cookieKeys(CookieKeys.random(algorithm, 600_000, 60_000, T0)));
+        assertNoAllocation(threads, algorithm, verifier, verifier, T0);
+    }
+
+    /**
+     * The fleet key ring on the hot path: a node holding a staged set of two masters, 1.5 s before an epoch's end
+     * (so its ring also holds the next epoch's keys), checks cookies another node made under the staged master.
+     *
+     * @param algorithm the MAC.
+     */
+    @ParameterizedTest
+    @EnumSource(MacAlgorithm.class)
+    @Timeout(120)
+    void shouldAllocateNothingCheckingCookiesWithAFleetKeyRing(final MacAlgorithm algorithm)
+    {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final byte[] a = "fleet master a, thirty-two bytes".getBytes();
+        final byte[] b = "fleet master b, thirty-two bytes".getBytes();
+        final long base = T0 + 60_000 - 1_500;
+        final CookieKeys keys = CookieKeys.fleet(algorithm, FleetMasters.of(null, a, b), 60_000, 60_000, 2_000, base);
+        final ClientHelloVerifier verifier = new ClientHelloVerifier(new ClientHelloVerifier.Context()
+            .cookieKeys(keys)
+            .futureToleranceMs(2_000));
+        final ClientHelloVerifier issuer = new ClientHelloVerifier(new ClientHelloVerifier.Context()
+            .cookieKeys(CookieKeys.fleet(algorithm, FleetMasters.single(b), 60_000, 60_000, 2_000, base)));
+        assertEquals(6, keys.ring(base).size());
+        assertNoAllocation(threads, algorithm, verifier, issuer, base);
+    }
+
+    private static void assertNoAllocation(
+        final com.sun.management.ThreadMXBean threads,
+        final MacAlgorithm algorithm,
+        final ClientHelloVerifier verifier,
+        final ClientHelloVerifier issuer,
+        final long base)
+    {
         final UnsafeBuffer address = new UnsafeBuffer(ByteBuffer.allocateDirect(16));
         address.putInt(0, 0x7F000001);
         final PeerAddress peer = Captures.peer(address, 4, 40_000);
@@ -49,7 +86,7 @@ class ClientHelloVerifierAllocationTest
         final byte[] first = Captures.bytes("openssl-dtls12-ch1-nocookie.bin");
         final UnsafeBuffer cookieless = Captures.offHeap(first);
         assertEquals(VerifyOutcome.REPLY,
-            verifier.verify(cookieless, 0, first.length, peer, T0, reply, 0, 256));
+            issuer.verify(cookieless, 0, first.length, peer, base, reply, 0, 256));
         final byte[] cookie = new byte[reply.getByte(HelloVerifyRequestEncoder.COOKIE_LENGTH_OFFSET)];
         reply.getBytes(HelloVerifyRequestEncoder.COOKIE_OFFSET, cookie);
         final byte[] second = Captures.withCookie(first, cookie);
@@ -62,7 +99,7 @@ class ClientHelloVerifierAllocationTest
         final VerifyOutcome[] expected = {
             VerifyOutcome.REPLY, VerifyOutcome.VERIFIED, VerifyOutcome.REPLY, VerifyOutcome.DROP};
 
-        long sink = run(verifier, datagrams, lengths, expected, peer, reply, 200_000);
+        long sink = run(verifier, datagrams, lengths, expected, peer, reply, 200_000, base);
         final long overhead = measureOverhead(threads);
         final StringBuilder windows = new StringBuilder();
         long allocated = -1;
@@ -70,7 +107,7 @@ class ClientHelloVerifierAllocationTest
         while (window < WINDOWS && allocated != 0)
         {
             final long before = threads.getCurrentThreadAllocatedBytes();
-            sink += run(verifier, datagrams, lengths, expected, peer, reply, CALLS);
+            sink += run(verifier, datagrams, lengths, expected, peer, reply, CALLS, base);
             allocated = threads.getCurrentThreadAllocatedBytes() - before - overhead;
             windows.append(allocated).append(' ');
             window++;
@@ -88,14 +125,15 @@ class ClientHelloVerifierAllocationTest
         final VerifyOutcome[] expected,
         final PeerAddress peer,
         final UnsafeBuffer reply,
-        final int calls)
+        final int calls,
+        final long base)
     {
         long sink = 0;
         for (int i = 0; i < calls; i++)
         {
             final int k = i & 3;
             final VerifyOutcome outcome = verifier.verify(
-                datagrams[k], 0, lengths[k], peer, T0 + (i & 1023), reply, 0, 256);
+                datagrams[k], 0, lengths[k], peer, base + (i & 1023), reply, 0, 256);
             if (outcome != expected[k])
             {
                 throw new AssertionError("call " + i + ": " + outcome + " expected " + expected[k]);

@@ -121,7 +121,8 @@ final class ServeAssembly implements AutoCloseable
             }
             if (null != masterKeyFile)
             {
-                return CookieKeys.fleet(options.mac(), readKey("--master-key-file", masterKeyFile), periodMs, graceMs);
+                return CookieKeys.fleet(options.mac(), MasterKeyFile.read(masterKeyFile), periodMs, graceMs,
+                    options.clockToleranceMs(), System.currentTimeMillis());
             }
             return CookieKeys.random(options.mac(), periodMs, graceMs);
         }
@@ -188,6 +189,8 @@ final class ServeAssembly implements AutoCloseable
             .handlerFactory(log::forWorker)
             .notice(err::println)
             .errorHandler(new DistinctErrorPrinter(err, false, WORKER_ERRORS_PRINTED));
+        // Fleet servers' clocks differ: a cookie stamped a little ahead of this clock is still in date.
+        context.verifier().futureToleranceMs(options.clockToleranceMs());
         if (null != options.batch())
         {
             context.batchSize(options.batch());

@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code turnstile serve}: run a {@link VerifierServer} on an address, print a JSON line of statistics every second
- * and a summary when it stops (duration elapsed, SIGINT, SIGTERM). This class is the life cycle only: the command line
+ * and a summary when it stops (duration elapsed, SIGINT, SIGTERM). With {@code --master-key-file}, SIGHUP re-reads the
+ * key file ({@link MasterKeyReloader}). This class is the life cycle only: the command line
  * is {@link ServeOptions}, the parts it runs are built by {@link ServeAssembly}.
  * <p>
  * Exit codes: 0 after a clean stop, {@value UsageException#EXIT_CODE} for a bad command line or an address that
@@ -38,6 +39,7 @@ public final class ServeCommand
     private final CountDownLatch finished = new CountDownLatch(1);
     private volatile VerifierServer server;
     private volatile EchoServer echo;
+    private volatile MasterKeyReloader reloader;
 
     /**
      * A command writing to the given streams.
@@ -102,6 +104,17 @@ public final class ServeCommand
     {
         stopReason.compareAndSet(null, reason);
         stopRequested.countDown();
+    }
+
+    /**
+     * Re-read {@code --master-key-file} now, as SIGHUP does; the keys in force stay when the file cannot be used.
+     *
+     * @return true when the new masters are in force; false when refused or not running with fleet keys.
+     */
+    public boolean reloadKeys()
+    {
+        final MasterKeyReloader reloader = this.reloader;
+        return null != reloader && reloader.reload("reload");
     }
 
     /**
@@ -172,9 +185,22 @@ public final class ServeCommand
         final long startNs = System.nanoTime();
         final StatsReporter reporter = new StatsReporter(server, assembly.stats(), startNs);
         final EchoServer echo = this.echo;
-        if (null != echo)
+        final MasterKeyReloader reloader = null == options.masterKeyFile() ? null :
+            new MasterKeyReloader(options.masterKeyFile(), assembly.keys(), err);
+        this.reloader = reloader;
+        if (null != echo || null != reloader)
         {
-            reporter.extra(echo::appendJson);
+            reporter.extra(sb ->
+            {
+                if (null != echo)
+                {
+                    echo.appendJson(sb);
+                }
+                if (null != reloader)
+                {
+                    reloader.appendJson(sb);
+                }
+            });
         }
         Thread hook = null;
         if (installSignals)
@@ -182,6 +208,11 @@ public final class ServeCommand
             if (!StopSignals.install(this::stop))
             {
                 err.println("turnstile: this JVM cannot handle signals; SIGINT and SIGTERM stop it via shutdown hook");
+            }
+            // With fleet keys SIGHUP re-reads the master key file; otherwise it ends the server as before (129).
+            if (null != reloader && !StopSignals.installHangup(reloader::reload))
+            {
+                err.println("turnstile: this JVM cannot handle signals; SIGHUP will not reload the master keys");
             }
             hook = new Thread(this::onShutdown, "turnstile-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);

@@ -46,6 +46,7 @@ import java.util.Locale;
  * @param nio                   use NIO even where recvmmsg/sendmmsg are available.
  * @param logVerified           verified hellos logged to stderr.
  * @param echo                  the {@code --echo} settings, or null without {@code --echo}.
+ * @param clockToleranceMs      largest clock difference between fleet servers tolerated, milliseconds.
  */
 record ServeOptions(
     InetAddress host,
@@ -67,10 +68,13 @@ record ServeOptions(
     Integer receiveBufferBytes,
     boolean nio,
     int logVerified,
-    Echo echo)
+    Echo echo,
+    long clockToleranceMs)
 {
     /** Most CPUs {@code --cpus} may list, and most {@code --workers}: one worker per CPU. */
     private static final int MAX_CPUS = VerifierServer.Context.MAX_WORKERS;
+    /** Default {@code --clock-tolerance}: NTP keeps servers far closer; a cookie round trip is far shorter. */
+    static final long DEFAULT_CLOCK_TOLERANCE_MS = 2_000;
 
     /**
      * Copies the CPU list, so the record stays immutable.
@@ -162,6 +166,12 @@ record ServeOptions(
      */
     String keysText()
     {
+        if (null != masterKeyFile)
+        {
+            return "fleet keys from " + masterKeyFile + " rotating every " +
+                (rotateSeconds > 0 ? rotateSeconds : CookieKeys.DEFAULT_ROTATION_PERIOD_MS / 1000) +
+                " s, clock tolerance " + clockToleranceMs + " ms (SIGHUP re-reads the file)";
+        }
         if (null != secretFile)
         {
             return "fixed secret from " + secretFile;
@@ -277,8 +287,15 @@ record ServeOptions(
 
         @Option(names = "--master-key-file", paramLabel = "F", description = "fleet keys: every server with the " +
             "same master key (same format, at least 16 bytes) verifies every other's cookies; key = HKDF(master, " +
-            "epoch), epoch = now/period")
+            "epoch), epoch = now/period. F must be mode 600; it may instead hold 'previous HEX', 'current HEX', " +
+            "'next HEX' lines (issue under current, accept all three) to roll a new master; SIGHUP re-reads it")
         Path masterKeyFile;
+
+        @Option(names = "--clock-tolerance", paramLabel = "SECONDS", description = "largest clock difference " +
+            "between fleet servers whose cookies must verify on each other: a cookie timestamp up to this far ahead " +
+            "is accepted, and the next epoch's key from this long before the epoch ends; 0 to 60, at most half " +
+            "of --rotate (default 2)")
+        String clockTolerance;
 
         @Option(names = "--rotate", paramLabel = "SECONDS", description = "key rotation period for random " +
             "(default) and fleet keys, at least 1 (default 3600); the previous key still verifies for min(60 s, " +
@@ -406,6 +423,7 @@ record ServeOptions(
             range("--max-cookie-age", maxCookieAgeSeconds, 1, 86_400);
             range("--log-verified", logVerified, 0, 1_000_000);
             final long durationNs = null == duration ? 0 : duration(duration);
+            final long toleranceMs = clockToleranceMs(clockTolerance, rotateSeconds);
             final int[] cpuList = null == cpus ? null : cpuList(cpus);
             if (null != cpuList && workerCount > 0 && cpuList.length != workerCount)
             {
@@ -416,7 +434,28 @@ record ServeOptions(
                 address.host, address.port, bind, workerCount, batch,
                 null == mac ? MacAlgorithm.defaultAlgorithm() : mac, secretFile, masterKeyFile,
                 null == rotateSeconds ? 0 : rotateSeconds, maxCookieAgeSeconds, maxHelloLength, durationNs, stats,
-                countersDirectory, cpuList, bpfFilter, receiveBufferBytes, nio, logVerified, echo());
+                countersDirectory, cpuList, bpfFilter, receiveBufferBytes, nio, logVerified, echo(), toleranceMs);
+        }
+
+        /**
+         * {@code --clock-tolerance} in milliseconds: as given, else 2 s or half the rotation period if shorter.
+         */
+        private static long clockToleranceMs(final String value, final Long rotateSeconds)
+        {
+            final long halfPeriodMs = (null == rotateSeconds ?
+                CookieKeys.DEFAULT_ROTATION_PERIOD_MS : rotateSeconds * 1000) / 2;
+            if (null == value)
+            {
+                return Math.min(DEFAULT_CLOCK_TOLERANCE_MS, halfPeriodMs);
+            }
+            final double seconds = seconds("--clock-tolerance", value);
+            final long ms = Math.round(seconds * 1000);
+            if (!(seconds >= 0) || ms > 60_000 || ms > halfPeriodMs)
+            {
+                throw new UsageException("--clock-tolerance must be 0 to 60 seconds and at most half of --rotate (" +
+                    halfPeriodMs / 1000.0 + " s), got " + value);
+            }
+            return ms;
         }
 
         private Echo echo()

@@ -30,13 +30,29 @@ final class StopSignals
      */
     static boolean install(final Consumer<String> onSignal)
     {
+        return handle(NAMES, onSignal);
+    }
+
+    /**
+     * Handle SIGHUP by calling back with "SIGHUP" instead of exiting (the fleet's master key reload).
+     *
+     * @param onSignal called on the JVM's signal thread.
+     * @return true when handled; false when this JVM offers no signal API.
+     */
+    static boolean installHangup(final Consumer<String> onSignal)
+    {
+        return handle(new String[]{ "HUP" }, onSignal);
+    }
+
+    private static boolean handle(final String[] names, final Consumer<String> onSignal)
+    {
         try
         {
             final Class<?> signalClass = Class.forName("sun.misc.Signal");
             final Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
             final Constructor<?> newSignal = signalClass.getConstructor(String.class);
             final Method handle = signalClass.getMethod("handle", signalClass, handlerClass);
-            for (final String name : NAMES)
+            for (final String name : names)
             {
                 final Object handler = Proxy.newProxyInstance(
                     handlerClass.getClassLoader(),

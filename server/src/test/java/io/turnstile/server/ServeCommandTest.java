@@ -41,7 +41,8 @@ class ServeCommandTest
 {
     /** Every option the contract and the help promise. */
     private static final List<String> OPTIONS = List.of(
-        "--bind", "--workers", "--batch", "--mac", "--secret-file", "--master-key-file", "--rotate", "--duration",
+        "--bind", "--workers", "--batch", "--mac", "--secret-file", "--master-key-file", "--clock-tolerance",
+        "--rotate", "--duration",
         "--stats", "--cpus", "--bpf-filter", "--rcvbuf", "--nio", "--max-cookie-age", "--max-hello-length",
         "--log-verified", "--counters-dir", "--help",
         "--echo", "--cert", "--key", "--psk-identity", "--psk-hex", "--max-handshakes", "--max-sessions",
@@ -57,6 +58,7 @@ class ServeCommandTest
     {
         final Path master = tempDir.resolve("master.bin");
         Files.write(master, new byte[24]);
+        Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
 
         final ServeOptions options = ServeOptions.parse(
             "--bind", "[::1]:4433", "--workers", "2", "--batch=8", "--mac", "hmac-sha1",
@@ -132,6 +134,7 @@ class ServeCommandTest
         assertTrue(ex.getMessage().contains("cookie secret is 8 bytes; at least 16 are needed"), ex.getMessage());
         assertTrue(ex.getMessage().contains("--secret-file"), ex.getMessage());
 
+        Files.setPosixFilePermissions(shortSecret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         final UsageException fleet = assertThrows(UsageException.class, () -> ServeAssembly.cookieKeys(
             ServeOptions.parse("--bind", "127.0.0.1:0", "--master-key-file", shortSecret.toString())));
         assertTrue(fleet.getMessage().contains("at least 16 bytes, got 8"), fleet.getMessage());
@@ -158,6 +161,9 @@ class ServeCommandTest
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--batch", "0"), "--batch must be 1 to 1024, got 0"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--mac", "md5"), "unknown MAC 'md5'"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--rotate", "0"), "--rotate must be 1 to"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--clock-tolerance", "61"), "--clock-tolerance must be 0"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--rotate", "2", "--clock-tolerance", "1.5"),
+                "at most half of --rotate"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--duration", "-1"), "--duration must be more than 0"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--duration", "soon"), "--duration must be seconds"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--duration"),
@@ -314,6 +320,54 @@ class ServeCommandTest
         assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("{\"t\":"), "the final stats line on stdout");
         assertNull(command.snapshot(new io.turnstile.nativeio.VerifierServer.Snapshot()), "stopped: no counters");
         assertTrue(LibC.isAvailable() == errText.contains("recvmmsg/sendmmsg"), errText);
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldReloadTheMasterKeyFileOnRequestAndKeepTheKeysWhenItIsRefused() throws Exception
+    {
+        final Path master = tempDir.resolve("fleet.key");
+        Files.writeString(master, MasterKeyFileTest.A, StandardCharsets.US_ASCII);
+        Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final ServeCommand command = new ServeCommand(new PrintStream(new ByteArrayOutputStream(), true,
+            StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertFalse(command.reloadKeys(), "not running yet");
+        final Thread thread = new Thread(() -> command.run(new String[]{"--bind", "127.0.0.1:0", "--workers", "1",
+            "--master-key-file", master.toString(), "--counters-dir", tempDir.resolve("counters").toString()}, false));
+        thread.start();
+        try
+        {
+            assertTrue(command.awaitListening(10_000) > 0, err.toString(StandardCharsets.UTF_8));
+            Files.writeString(master, "current " + MasterKeyFileTest.B + "\nnext " + MasterKeyFileTest.A + "\n",
+                StandardCharsets.US_ASCII);
+            assertTrue(command.reloadKeys(), err.toString(StandardCharsets.UTF_8));
+            Files.setPosixFilePermissions(master, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            assertFalse(command.reloadKeys(), err.toString(StandardCharsets.UTF_8));
+        }
+        finally
+        {
+            command.stop("test over");
+            thread.join(10_000);
+        }
+        final String errText = err.toString(StandardCharsets.UTF_8);
+        assertTrue(errText.contains("turnstile: reload: master keys reloaded from " + master + ": 2 masters"), errText);
+        assertTrue(errText.contains("turnstile: reload: keeping the master keys in force"), errText);
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldRefuseATooLargeClockToleranceOrAnOpenKeyFile() throws IOException
+    {
+        assertEquals(2_000, ServeOptions.parse("--bind", "127.0.0.1:0").clockToleranceMs());
+        assertEquals(500, ServeOptions.parse("--bind", "127.0.0.1:0", "--rotate", "1").clockToleranceMs());
+        assertEquals(1_500, ServeOptions.parse("--bind", "127.0.0.1:0", "--clock-tolerance", "1.5").clockToleranceMs());
+        final Path open = tempDir.resolve("open.key");
+        Files.writeString(open, MasterKeyFileTest.A, StandardCharsets.US_ASCII);
+        Files.setPosixFilePermissions(open, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        final Run run = runEmbedded("--bind", "127.0.0.1:0", "--master-key-file", open.toString());
+        assertEquals(UsageException.EXIT_CODE, run.exitCode(), run.err());
+        assertTrue(run.err().contains("is readable by group or others (rw-r--r--)"), run.err());
     }
 
     @Test
