@@ -25,8 +25,9 @@ import java.util.Objects;
  *                   slot attached             -&gt; the session's transport (SessionSlots), queued: the fast path,
  *                                                every datagram of a session once the conductor has admitted it
  *                                                (queue full, or the slot now another peer's -&gt; dropped, counted)
- *                   no slot yet               -&gt; publish DATAGRAM: peer + datagram, the conductor finds the
- *                                                session (the hello's tail fragments); ring full -&gt; dropped, counted
+ *                   no slot yet, or records   -&gt; publish DATAGRAM: peer + datagram, the conductor finds the
+ *                   to the conductor unread      session (the hello's tail fragments; and so nothing overtakes
+ *                                                what went that way); ring full -&gt; dropped, counted
  * </pre>
  * Everything else (admission, caps, the session map, releasing a peer) is the conductor's; it releases a peer
  * through the worker's {@code PeerCommands}, which the worker applies at the start of its next duty cycle.
@@ -42,6 +43,7 @@ public final class HandshakeHandoff implements VerifiedHelloHandler, PeerDatagra
     private final SessionTable table;
     private final SessionSlots slots;
     private final int receiveLimit;
+    private long conductorPosition;
 
     HandshakeHandoff(
         final int worker,
@@ -78,7 +80,9 @@ public final class HandshakeHandoff implements VerifiedHelloHandler, PeerDatagra
             // The conductor never heard of it: nothing to release later, so forget the peer now.
             acceptedPeers.remove(peer);
             counters.onHandoffFull();
+            return;
         }
+        conductorPosition = conductor.producerPosition();
     }
 
     /**
@@ -92,7 +96,11 @@ public final class HandshakeHandoff implements VerifiedHelloHandler, PeerDatagra
             counters.onTooLong();
             return;
         }
-        if (value != AcceptedPeers.NO_VALUE)
+        // Order: a datagram may take the fast path only once the conductor has handled every record this worker
+        // gave it, or it could overtake an earlier one of the same peer (an epoch-1 Finished ahead of its epoch-0
+        // ClientKeyExchange, which BouncyCastle drops: a one-second retransmission). Rare: records go to the
+        // conductor only around a verification, and a conductor sharing this worker's cycle has read them by the next.
+        if (value != AcceptedPeers.NO_VALUE && conductor.consumerPosition() >= conductorPosition)
         {
             final PeerTransport transport = slots.get(value, peer);
             if (null == transport)
@@ -109,7 +117,9 @@ public final class HandshakeHandoff implements VerifiedHelloHandler, PeerDatagra
         if (!conductor.datagram(worker, peer, datagram, length))
         {
             counters.onHandoffFull();
+            return;
         }
+        conductorPosition = conductor.producerPosition();
     }
 
     /**

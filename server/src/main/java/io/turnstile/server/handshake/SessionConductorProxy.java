@@ -72,7 +72,28 @@ public final class SessionConductorProxy
     }
 
     /**
-     * Longest datagram a record can carry.
+     * How far the workers have written: a record this thread has just committed ends at or before it.
+     *
+     * @return the position; any thread.
+     */
+    public long producerPosition()
+    {
+        return ring.producerPosition();
+    }
+
+    /**
+     * How far the conductor has read: every record that ended at or before this position has been handled (its
+     * datagram offered to its session), because the ring moves its head only after handling a batch.
+     *
+     * @return the position; any thread.
+     */
+    public long consumerPosition()
+    {
+        return ring.consumerPosition();
+    }
+
+    /**
+     * Largest datagram a record can carry.
      *
      * @return bytes.
      */

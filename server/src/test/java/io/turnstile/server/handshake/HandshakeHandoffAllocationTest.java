@@ -38,7 +38,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * the outbox), and the thread's allocated bytes over a window of thousands of them must be zero once warm: with the
  * conductor sharing the worker's thread (the default) and with a conductor thread of its own, which must allocate
  * nothing either. With virtual session threads, waking a parked session costs the waking thread (the worker) the
- * JDK scheduler's task wrapper, 32 bytes per wake on JDK 25: bounded here, not zero.
+ * JDK scheduler's objects, 32 to 48 bytes per wake on JDK 25: bounded here, not zero.
  */
 class HandshakeHandoffAllocationTest
 {
@@ -48,8 +48,12 @@ class HandshakeHandoffAllocationTest
     private static final int WARM_UP_ECHOES = 20_000;
     private static final int WINDOW_ECHOES = 5_000;
     private static final int MAX_WINDOWS = 3;
-    /** What one wake of a virtual thread allocated on the waking thread (JDK 25), with room for alignment. */
-    private static final int VIRTUAL_WAKE_BYTES = 40;
+    /**
+     * What waking a parked virtual thread costs the waking thread in the JDK's scheduler, per datagram: measured 32 to
+     * 48 bytes on JDK 25 (the task wrapper, and at times the timed park's cancellation). The platform-thread tests
+     * prove that Turnstile's own part is zero; this bound only keeps the JDK's part from hiding a copy of ours.
+     */
+    private static final int VIRTUAL_WAKE_BYTES = 64;
 
     @Test
     @Timeout(value = 240, unit = TimeUnit.SECONDS)

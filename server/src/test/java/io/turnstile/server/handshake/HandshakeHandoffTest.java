@@ -1,6 +1,11 @@
 package io.turnstile.server.handshake;
 
+import io.turnstile.codec.PeerAddress;
+import io.turnstile.nativeio.AcceptedPeers;
+import io.turnstile.nativeio.PeerCommands;
 import io.turnstile.nativeio.VerifierServer;
+import org.agrona.concurrent.AgentInvoker;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.bouncycastle.tls.DTLSClientProtocol;
 import org.bouncycastle.tls.DTLSTransport;
 import org.bouncycastle.tls.UDPTransport;
@@ -106,6 +111,49 @@ class HandshakeHandoffTest
         if (null != echo)
         {
             echo.close();
+        }
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void shouldNotLetAFastPathDatagramOvertakeOneTheConductorHasNotHandledYet() throws Exception
+    {
+        // Sessions that never run, so nothing but this test takes datagrams or ends the session.
+        final EchoServer echo = new EchoServer(new SessionTable.Context().credentials(certificate)
+            .threadFactory((runnable) -> new Thread(() -> { })), EchoServer.Threading.SHARED);
+        final AcceptedPeers acceptedPeers = new AcceptedPeers(8);
+        final PeerCommands commands = new PeerCommands(PeerCommands.MIN_CAPACITY_BYTES);
+        final HandshakeHandoff handoff = echo.attach(acceptedPeers, commands, (peer, buffer, offset, length) -> true);
+        try (AgentInvoker conductor = new AgentInvoker(Throwable::printStackTrace, null, echo.conductor()))
+        {
+            conductor.start();
+            final PeerAddress peer = PeerKey.of(new byte[]{ 127, 0, 0, 1 }, 5000).peer();
+            final byte[] hello = Corpus.load("openssl-dtls12-ch2-cookie.bin");
+            assertTrue(acceptedPeers.add(peer));
+            assertTrue(echo.conductor().proxy().verified(handoff.worker(), peer, new UnsafeBuffer(hello), hello.length,
+                1, 1, false));
+            while (echo.table().created() == 0)
+            {
+                conductor.invoke();
+            }
+            final PeerTransport transport = echo.table().session(PeerKey.of(new byte[]{ 127, 0, 0, 1 }, 5000))
+                .transport();
+            final UnsafeBuffer datagram = new UnsafeBuffer(new byte[]{ 22, (byte)0xFE, (byte)0xFD, 0, 0, 0, 0, 0, 0, 0,
+                2, 0, 0 });
+
+            // Before the worker applies the ATTACH: through the conductor's ring.
+            handoff.onPeerDatagram(datagram, datagram.capacity(), peer, acceptedPeers.valueOf(peer));
+            assertEquals(1, commands.drain(acceptedPeers, 8), "the ATTACH");
+            final int slot = acceptedPeers.valueOf(peer);
+            assertTrue(slot >= 0, "the worker knows the session's slot");
+            // The conductor has not read the first yet: the second must queue behind it, not jump ahead.
+            handoff.onPeerDatagram(datagram, datagram.capacity(), peer, slot);
+            assertEquals(0, transport.offered(), "nothing reached the session ahead of the conductor");
+            conductor.invoke();
+            assertEquals(2, transport.offered(), "both, in order, from the conductor");
+            // Now nothing of this worker's is left with the conductor: straight to the session.
+            handoff.onPeerDatagram(datagram, datagram.capacity(), peer, slot);
+            assertEquals(3, transport.offered(), "the fast path, no conductor cycle needed");
         }
     }
 
