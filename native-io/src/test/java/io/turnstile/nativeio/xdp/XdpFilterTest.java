@@ -39,6 +39,7 @@ class XdpFilterTest
     private DatagramChannel served4;
     private DatagramChannel served6;
     private DatagramChannel other4;
+    private TestXsk xsk;
 
     @BeforeEach
     void setUp()
@@ -60,6 +61,10 @@ class XdpFilterTest
         if (null != filter)
         {
             filter.close();
+        }
+        if (null != xsk)
+        {
+            xsk.close();
         }
         if (null != network)
         {
@@ -213,6 +218,43 @@ class XdpFilterTest
         assertArrayEquals(hello6, receive(served6));
         assertEquals(2, count(XdpCounter.PASSED_HELLO_NO_SOCKET));
         assertEquals(0, count(XdpCounter.REDIRECTED_HELLO));
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldRedirectFirstHellosToTheAfXdpSocketOfTheirQueueAndTheRestToTheKernel() throws Exception
+    {
+        serve(new XdpFilter.Context());
+        xsk = network.inServer(() -> new TestXsk(Bpf.ifIndex(network.serverInterface())), 20);
+        filter.registerSocket(0, xsk.fd());
+        final byte[] hello4 = Datagrams.clientHello(0, 0);
+        final byte[] hello6 = Datagrams.clientHello(32, 8);
+        final byte[] handshake = Datagrams.record(22, 1, 60);
+
+        send(VethNetwork.SERVER_V4, PORT, List.of(hello4, handshake));
+        send(VethNetwork.SERVER_V6, PORT, List.of(hello6));
+
+        assertArrayEquals(handshake, receive(served4));
+        final long deadline = System.nanoTime() + RECEIVE_TIMEOUT_MS * 1_000_000;
+        while (xsk.received() < 2 && System.nanoTime() < deadline)
+        {
+            Thread.sleep(1);
+        }
+        assertEquals(2, xsk.received());
+        final byte[] frame4 = xsk.frame(0);
+        final byte[] frame6 = xsk.frame(1);
+        assertArrayEquals(hello4, Arrays.copyOfRange(frame4, 14 + 20 + 8, frame4.length));
+        assertArrayEquals(hello6, Arrays.copyOfRange(frame6, 14 + 40 + 8, frame6.length));
+        assertNull(receiveNow(served4));
+        assertNull(receiveNow(served6));
+        assertEquals(2, count(XdpCounter.REDIRECTED_HELLO));
+
+        filter.unregisterSocket(0);
+        send(VethNetwork.SERVER_V4, PORT, List.of(hello4));
+
+        assertArrayEquals(hello4, receive(served4));
+        assertEquals(1, count(XdpCounter.PASSED_HELLO_NO_SOCKET));
+        assertEquals(2, xsk.received());
     }
 
     @Test
