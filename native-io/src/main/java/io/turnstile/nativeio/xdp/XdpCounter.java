@@ -14,7 +14,10 @@ public enum XdpCounter
     PASSED_DEMUX(2, "passed_demux"),
     /** A DTLS record that is not a first ClientHello fragment (the handshake after the cookie, data): passed. */
     PASSED_DTLS(3, "passed_dtls"),
-    /** An epoch-0 ClientHello with fragment offset 0, redirected to the AF_XDP socket of its RX queue. */
+    /**
+     * An epoch-0 ClientHello with fragment offset 0, redirected to the AF_XDP socket of its RX queue. The socket
+     * can still drop it when its RX ring is full: that shows in the socket's {@code XDP_STATISTICS}, not here.
+     */
     REDIRECTED_HELLO(4, "redirected_hello"),
     /** Such a ClientHello, but no AF_XDP socket is registered for its RX queue: passed to the kernel instead. */
     PASSED_HELLO_NO_SOCKET(5, "passed_hello_no_socket"),

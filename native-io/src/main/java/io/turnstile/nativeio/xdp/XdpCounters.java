@@ -33,6 +33,29 @@ public final class XdpCounters
     }
 
     /**
+     * Datagrams the program dropped: not DTLS, or over the hello rate limit.
+     *
+     * @return the sum of the two drop counters.
+     * @throws BpfException when the map is closed.
+     */
+    public long droppedInKernel()
+    {
+        return get(XdpCounter.DROPPED_NOT_DTLS) + get(XdpCounter.DROPPED_RATE_LIMITED);
+    }
+
+    /**
+     * Frames the program passed to the kernel's stack, whatever the reason.
+     *
+     * @return the sum of the pass counters.
+     * @throws BpfException when the map is closed.
+     */
+    public long passed()
+    {
+        return get(XdpCounter.PASSED_OTHER) + get(XdpCounter.PASSED_DEMUX) + get(XdpCounter.PASSED_DTLS) +
+            get(XdpCounter.PASSED_HELLO_NO_SOCKET);
+    }
+
+    /**
      * Every counter at once (one call each, so not an atomic snapshot).
      *
      * @param values at least {@link XdpCounter#COUNT} long, filled by counter id.

@@ -329,6 +329,21 @@ class XdpFilterTest
     }
 
     @Test
+    void shouldNameTheBadValueWhenTheContextIsInvalid()
+    {
+        final IllegalArgumentException port = assertThrows(IllegalArgumentException.class,
+            () -> new XdpFilter.Context().conclude());
+        final IllegalArgumentException burst = assertThrows(IllegalArgumentException.class,
+            () -> new XdpFilter.Context().port(1).helloRateLimit(100, 0).conclude());
+
+        assertEquals("port must be 1 to 65535, got 0", port.getMessage());
+        assertEquals("hello burst must be 1 to 1000000, got 0", burst.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new XdpFilter.Context().port(1).queues(0).conclude());
+        assertThrows(IllegalArgumentException.class,
+            () -> new XdpFilter.Context().port(1).programName("sixteen_chars_xx").conclude());
+    }
+
+    @Test
     @Timeout(60)
     void shouldRefuseASecondAttachment() throws Exception
     {
