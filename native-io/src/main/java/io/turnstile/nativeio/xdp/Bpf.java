@@ -52,8 +52,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * </pre>
  * These run while a server starts, not on the data path: each call allocates its own small confined arena.
  * <p>
- * <b>Note:</b> {@link #isAvailable()} is true on x86_64 and aarch64 Linux ({@code SYS_bpf} 321 and 280); whether the
- * process may use {@code bpf(2)} at all shows only when a call fails with EPERM.
+ * <b>Note:</b> {@link #isAvailable()} is true where {@link LibC#isAvailable()} is (x86_64 Linux), since descriptors are
+ * closed through it; {@code SYS_bpf} is known for aarch64 too (280; 321 on x86_64) for when {@code LibC} is. Whether
+ * the process may use {@code bpf(2)} at all shows only when a call fails with EPERM.
  */
 public final class Bpf
 {
@@ -147,14 +148,14 @@ public final class Bpf
     }
 
     /**
-     * Whether {@code bpf(2)} can be called from here: Linux on x86_64 or aarch64 with {@code syscall} and
+     * Whether {@code bpf(2)} can be called from here: {@link LibC#isAvailable()}, with {@code syscall} and
      * {@code if_nametoindex} in libc. Says nothing about privileges.
      *
      * @return true when the other methods may be called.
      */
     public static boolean isAvailable()
     {
-        return null != SYSCALL && null != IF_NAMETOINDEX;
+        return null != SYSCALL && null != IF_NAMETOINDEX && LibC.isAvailable();
     }
 
     /**
