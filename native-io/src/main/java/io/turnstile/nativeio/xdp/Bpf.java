@@ -180,7 +180,7 @@ public final class Bpf
             attr.set(JAVA_INT, 8, valueSize);
             attr.set(JAVA_INT, 12, maxEntries);
             putName(attr, 28, name);
-            return (int)call(arena, CMD_MAP_CREATE, attr, "BPF_MAP_CREATE " + name, "");
+            return (int)call(arena, CMD_MAP_CREATE, attr, "BPF_MAP_CREATE " + name);
         }
     }
 
@@ -200,7 +200,7 @@ public final class Bpf
         {
             final MemorySegment attr = elemAttr(arena, mapFd, key, value);
             attr.set(JAVA_LONG, 24, flags);
-            call(arena, CMD_MAP_UPDATE_ELEM, attr, "BPF_MAP_UPDATE_ELEM", "");
+            call(arena, CMD_MAP_UPDATE_ELEM, attr, "BPF_MAP_UPDATE_ELEM");
         }
     }
 
@@ -218,7 +218,7 @@ public final class Bpf
         try (Arena arena = Arena.ofConfined())
         {
             final MemorySegment attr = elemAttr(arena, mapFd, key, value);
-            return call(arena, CMD_MAP_LOOKUP_ELEM, attr, "BPF_MAP_LOOKUP_ELEM", "") >= 0;
+            return call(arena, CMD_MAP_LOOKUP_ELEM, attr, "BPF_MAP_LOOKUP_ELEM") >= 0;
         }
     }
 
@@ -235,7 +235,7 @@ public final class Bpf
         try (Arena arena = Arena.ofConfined())
         {
             final MemorySegment attr = elemAttr(arena, mapFd, key, MemorySegment.NULL);
-            return call(arena, CMD_MAP_DELETE_ELEM, attr, "BPF_MAP_DELETE_ELEM", "") >= 0;
+            return call(arena, CMD_MAP_DELETE_ELEM, attr, "BPF_MAP_DELETE_ELEM") >= 0;
         }
     }
 
@@ -311,7 +311,7 @@ public final class Bpf
             attr.set(JAVA_INT, 8, frame.length);
             attr.set(JAVA_LONG, 16, data.address());
             attr.set(JAVA_INT, 32, 1);
-            call(arena, CMD_PROG_TEST_RUN, attr, "BPF_PROG_TEST_RUN", "");
+            call(arena, CMD_PROG_TEST_RUN, attr, "BPF_PROG_TEST_RUN");
             return attr.get(JAVA_INT, 4);
         }
     }
@@ -337,7 +337,7 @@ public final class Bpf
             attr.set(JAVA_INT, 4, ifindex);
             attr.set(JAVA_INT, 8, ATTACH_TYPE_XDP);
             attr.set(JAVA_INT, 12, flags);
-            return (int)call(arena, CMD_LINK_CREATE, attr, "BPF_LINK_CREATE XDP on ifindex " + ifindex, "");
+            return (int)call(arena, CMD_LINK_CREATE, attr, "BPF_LINK_CREATE XDP on ifindex " + ifindex);
         }
     }
 
@@ -461,8 +461,7 @@ public final class Bpf
     /**
      * One command; -1 only for lookup/delete ENOENT, which callers turn into false.
      */
-    private static long call(
-        final Arena arena, final int cmd, final MemorySegment attr, final String what, final String log)
+    private static long call(final Arena arena, final int cmd, final MemorySegment attr, final String what)
     {
         final MemorySegment errnoState = arena.allocate(LibC.ERRNO_STATE_LAYOUT);
         final long result = syscall(errnoState, cmd, attr);
@@ -475,7 +474,7 @@ public final class Bpf
         {
             return -1;
         }
-        throw failure(what, errno, log);
+        throw failure(what, errno, "");
     }
 
     private static long syscall(final MemorySegment errnoState, final int cmd, final MemorySegment attr)
@@ -532,6 +531,14 @@ public final class Bpf
         if (errno == EOPNOTSUPP && what.startsWith("BPF_LINK_CREATE"))
         {
             return "the driver has no native XDP: use generic (SKB) mode";
+        }
+        if (errno == Errno.EINVAL && what.startsWith("BPF_LINK_CREATE"))
+        {
+            return "XDP links need Linux 5.9 or later; also check the interface's MTU fits native XDP";
+        }
+        if (errno == Errno.EACCES && what.startsWith("BPF_PROG_LOAD"))
+        {
+            return "the verifier rejected the program";
         }
         return "";
     }
