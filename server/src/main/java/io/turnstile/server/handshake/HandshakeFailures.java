@@ -78,8 +78,9 @@ public final class HandshakeFailures
      * @param peer   the peer, for the log line.
      * @param ex     what BouncyCastle threw.
      * @param record the alert the server's hooks saw during this handshake.
+     * @return the cause as the log line gives it: the alert, who sent it and what BouncyCastle said.
      */
-    public void onException(final PeerKey peer, final Throwable ex, final FatalAlertRecord record)
+    public String onException(final PeerKey peer, final Throwable ex, final FatalAlertRecord record)
     {
         final int description;
         final boolean received;
@@ -100,14 +101,16 @@ public final class HandshakeFailures
         }
         else
         {
-            onOther(peer, describe(ex));
-            return;
+            final String detail = describe(ex);
+            onOther(peer, detail);
+            return detail;
         }
         alerts.incrementAndGet(description);
         final String cause = alertName(description) + (received ? " received" : " sent");
         final String detail = describe(ex);
         log.log(cause + ": " + detail, "turnstile: handshake with " + peerText(peer) + " failed: " + cause + ": " +
             detail + " (each distinct cause is written once; all are counted in echo.failures)");
+        return cause + ": " + detail;
     }
 
     /**

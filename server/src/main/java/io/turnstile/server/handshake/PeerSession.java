@@ -3,6 +3,7 @@ package io.turnstile.server.handshake;
 import org.bouncycastle.tls.DTLSRequest;
 import org.bouncycastle.tls.DTLSServerProtocol;
 import org.bouncycastle.tls.DTLSTransport;
+import org.bouncycastle.tls.TlsServer;
 import org.bouncycastle.tls.TlsTimeoutException;
 
 import java.io.IOException;
@@ -144,17 +145,22 @@ public final class PeerSession implements Runnable
                 (System.currentTimeMillis() - createdMs));
             transport.phase(PeerTransport.HANDSHAKING);
             final FatalAlertRecord alerts = new FatalAlertRecord();
+            final SessionHandler handler = settings.sessionHandler();
+            final TlsServer server;
             try
             {
-                dtls = new DTLSServerProtocol().accept(
-                    settings.credentials().newServer(remaining, settings.requireSecureRenegotiation(), alerts),
-                    transport, request);
+                server = null == settings.serverFactory() ?
+                    settings.credentials().newServer(remaining, settings.requireSecureRenegotiation(), alerts) :
+                    settings.serverFactory().newServer(peer, hello);
+                dtls = new DTLSServerProtocol().accept(server, transport, request);
             }
             catch (final TlsTimeoutException ex)
             {
                 outcome = End.HANDSHAKE_TIMED_OUT;
-                failures.onTimeout(peer, "the handshake did not complete within " +
-                    settings.handshakeTimeoutMillis() + " ms");
+                final String cause = "the handshake did not complete within " + settings.handshakeTimeoutMillis() +
+                    " ms";
+                failures.onTimeout(peer, cause);
+                tellFailed(handler, cause);
                 return;
             }
             catch (final IOException | RuntimeException ex)
@@ -162,14 +168,15 @@ public final class PeerSession implements Runnable
                 outcome = shutdown ? End.SHUTDOWN : End.HANDSHAKE_FAILED;
                 if (End.HANDSHAKE_FAILED == outcome)
                 {
-                    failures.onException(peer, ex, alerts);
+                    tellFailed(handler, failures.onException(peer, ex, alerts));
                 }
                 return;
             }
             transport.phase(PeerTransport.ESTABLISHED);
             established = true;
             events.onEstablished(this);
-            outcome = echo(dtls, settings.idleTimeoutMillis() + BACKSTOP_MS);
+            outcome = null == handler ? echo(dtls, settings.idleTimeoutMillis() + BACKSTOP_MS) :
+                serve(handler, server, dtls);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -229,6 +236,38 @@ public final class PeerSession implements Runnable
             complete = assembler.add(buffer, 0, length);
         }
         return assembler.toRecord();
+    }
+
+    private void tellFailed(final SessionHandler handler, final String cause)
+    {
+        if (null != handler)
+        {
+            try
+            {
+                handler.onHandshakeFailed(peer, cause);
+            }
+            catch (final RuntimeException ignore)
+            {
+                // The application's callback must not stop the session's bookkeeping; the failure is counted.
+            }
+        }
+    }
+
+    private End serve(final SessionHandler handler, final TlsServer server, final DTLSTransport dtls)
+    {
+        try
+        {
+            handler.onEstablished(peer, server, dtls);
+            return shutdown ? End.SHUTDOWN : End.CLOSED;
+        }
+        catch (final PeerTransport.IdleExpiredException ex)
+        {
+            return End.IDLE_TIMED_OUT;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return shutdown ? End.SHUTDOWN : transport.isExpired() ? End.IDLE_TIMED_OUT : End.CLOSED;
+        }
     }
 
     private End echo(final DTLSTransport dtls, final int idleTimeoutMillis) throws IOException

@@ -82,7 +82,8 @@ public final class SessionTable
         this.context = context.conclude();
         this.lookup = Objects.requireNonNull(lookup, "lookup must not be null");
         this.failures = new HandshakeFailures(this.context.failureLog());
-        this.settings = new SessionSettings(this.context.credentials(), this.context.requestFactory(),
+        this.settings = new SessionSettings(this.context.credentials(), this.context.serverFactory(),
+            this.context.sessionHandler(), this.context.requestFactory(),
             this.context.helloWaitMillis(), this.context.handshakeTimeoutMillis(), this.context.idleTimeoutMillis(),
             this.context.requireSecureRenegotiation());
     }
@@ -446,6 +447,8 @@ public final class SessionTable
         public static final int DEFAULT_SEND_LIMIT = 1500 - 48;
 
         private ServerCredentials credentials;
+        private TlsServerFactory serverFactory;
+        private SessionHandler sessionHandler;
         private VerifiedRequestFactory requestFactory;
         private ThreadFactory threadFactory;
         private int maxHandshakes = DEFAULT_MAX_HANDSHAKES;
@@ -475,7 +478,11 @@ public final class SessionTable
          */
         public Context conclude()
         {
-            Objects.requireNonNull(credentials, "credentials must be set: a certificate or a PSK");
+            if (null == credentials && null == serverFactory)
+            {
+                throw new NullPointerException(
+                    "credentials (a certificate or a PSK) or a serverFactory (the application's own server) must be set");
+            }
             requireRange("maxHandshakes", maxHandshakes, 1, 1_000_000);
             requireRange("maxSessions", maxSessions, 1, 10_000_000);
             requireRange("maxSessionsPerAddress", maxSessionsPerAddress, 1, 10_000_000);
@@ -528,6 +535,50 @@ public final class SessionTable
         public ServerCredentials credentials()
         {
             return credentials;
+        }
+
+        /**
+         * The application's own handshake server, made per verified peer, instead of the credentials' echo server.
+         *
+         * @param serverFactory default null: {@link #credentials()}' server.
+         * @return this.
+         */
+        public Context serverFactory(final TlsServerFactory serverFactory)
+        {
+            this.serverFactory = serverFactory;
+            return this;
+        }
+
+        /**
+         * The application's own handshake server.
+         *
+         * @return the factory, or null.
+         */
+        public TlsServerFactory serverFactory()
+        {
+            return serverFactory;
+        }
+
+        /**
+         * What runs once a handshake completes, and is told when one fails.
+         *
+         * @param sessionHandler default null: the echo loop.
+         * @return this.
+         */
+        public Context sessionHandler(final SessionHandler sessionHandler)
+        {
+            this.sessionHandler = sessionHandler;
+            return this;
+        }
+
+        /**
+         * What runs once a handshake completes.
+         *
+         * @return the handler, or null for the echo loop.
+         */
+        public SessionHandler sessionHandler()
+        {
+            return sessionHandler;
         }
 
         /**
