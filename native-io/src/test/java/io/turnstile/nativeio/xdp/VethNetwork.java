@@ -1,0 +1,233 @@
+package io.turnstile.nativeio.xdp;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * Test support: two network namespaces of the test's own, a client and a server, joined by a veth pair, with IPv4
+ * ({@link #CLIENT_V4} / {@link #SERVER_V4}) and IPv6 ({@link #CLIENT_V6} / {@link #SERVER_V6}) addresses. Names start
+ * with {@code tsb} and the JVM's PID, so concurrent test runs never collide.
+ * <p>
+ * A body runs on a new thread that enters one namespace with {@code setns(2)} (a network namespace is per thread):
+ * interface indexes, XDP attachments and sockets made there belong to that namespace. Needs Linux, root and iproute2;
+ * {@link #create()} returns null where any is missing, for {@code assumeTrue}.
+ */
+final class VethNetwork implements AutoCloseable
+{
+    static final String CLIENT_V4 = "10.77.0.1";
+    static final String SERVER_V4 = "10.77.0.2";
+    static final String CLIENT_V6 = "fd77::1";
+    static final String SERVER_V6 = "fd77::2";
+
+    private static final int CLONE_NEWNET = 0x4000_0000;
+    private static final int O_RDONLY_CLOEXEC = 0x8_0000;
+    private static final AtomicInteger NAMES = new AtomicInteger();
+
+    private final String clientNs;
+    private final String serverNs;
+    private final String serverIf;
+
+    private VethNetwork(final String clientNs, final String serverNs, final String serverIf)
+    {
+        this.clientNs = clientNs;
+        this.serverNs = serverNs;
+        this.serverIf = serverIf;
+    }
+
+    /**
+     * Make the namespaces and the veth pair, addressed and up.
+     *
+     * @return the network, or null when this machine cannot make one.
+     */
+    static VethNetwork create()
+    {
+        if (!Bpf.isAvailable() || !"root".equals(System.getProperty("user.name")))
+        {
+            return null;
+        }
+        final String tag = "tsb" + ProcessHandle.current().pid() + "x" + NAMES.incrementAndGet();
+        final VethNetwork network = new VethNetwork(tag + "c", tag + "s", tag + "s");
+        final String clientIf = tag + "c";
+        final boolean made = run("ip", "netns", "add", network.clientNs) &&
+            run("ip", "netns", "add", network.serverNs) &&
+            run("ip", "link", "add", network.serverIf, "netns", network.serverNs, "type", "veth",
+                "peer", "name", clientIf, "netns", network.clientNs) &&
+            run("ip", "-n", network.clientNs, "addr", "add", CLIENT_V4 + "/24", "dev", clientIf) &&
+            run("ip", "-n", network.serverNs, "addr", "add", SERVER_V4 + "/24", "dev", network.serverIf) &&
+            run("ip", "-n", network.clientNs, "addr", "add", CLIENT_V6 + "/64", "dev", clientIf, "nodad") &&
+            run("ip", "-n", network.serverNs, "addr", "add", SERVER_V6 + "/64", "dev", network.serverIf, "nodad") &&
+            run("ip", "-n", network.clientNs, "link", "set", clientIf, "up") &&
+            run("ip", "-n", network.serverNs, "link", "set", network.serverIf, "up") &&
+            run("ip", "-n", network.clientNs, "link", "set", "lo", "up") &&
+            run("ip", "-n", network.serverNs, "link", "set", "lo", "up");
+        if (!made)
+        {
+            network.close();
+            return null;
+        }
+        return network;
+    }
+
+    /**
+     * The server side's veth, where the XDP program goes.
+     *
+     * @return its name, valid in the server namespace.
+     */
+    String serverInterface()
+    {
+        return serverIf;
+    }
+
+    /**
+     * Run a body in the server namespace.
+     *
+     * @param body    what to run.
+     * @param timeout most seconds to wait.
+     * @param <T>     its result.
+     * @return what it returned.
+     * @throws Exception what it threw.
+     */
+    <T> T inServer(final Callable<T> body, final long timeout) throws Exception
+    {
+        return runIn(serverNs, body, timeout);
+    }
+
+    /**
+     * Run a body in the client namespace.
+     *
+     * @param body    what to run.
+     * @param timeout most seconds to wait.
+     * @param <T>     its result.
+     * @return what it returned.
+     * @throws Exception what it threw.
+     */
+    <T> T inClient(final Callable<T> body, final long timeout) throws Exception
+    {
+        return runIn(clientNs, body, timeout);
+    }
+
+    /**
+     * {@code ip -d link show} of the server veth, to see whether an XDP program is attached.
+     *
+     * @return the output.
+     * @throws Exception when ip fails.
+     */
+    String serverLinkDetails() throws Exception
+    {
+        final Process process = new ProcessBuilder(List.of("ip", "-n", serverNs, "-d", "link", "show", serverIf))
+            .redirectErrorStream(true).start();
+        final String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        process.waitFor(10, TimeUnit.SECONDS);
+        return out;
+    }
+
+    private static <T> T runIn(final String namespace, final Callable<T> body, final long timeout) throws Exception
+    {
+        final AtomicReference<T> result = new AtomicReference<>();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        final Thread thread = new Thread(() ->
+        {
+            try
+            {
+                enter(namespace);
+                result.set(body.call());
+            }
+            catch (final Throwable t)
+            {
+                failure.set(t);
+            }
+        }, namespace);
+        thread.setDaemon(true);
+        thread.start();
+        thread.join(TimeUnit.SECONDS.toMillis(timeout));
+        if (thread.isAlive())
+        {
+            thread.interrupt();
+            throw new AssertionError("the body in " + namespace + " did not finish in " + timeout + " s");
+        }
+        final Throwable thrown = failure.get();
+        if (thrown instanceof Exception ex)
+        {
+            throw ex;
+        }
+        if (thrown instanceof Error error)
+        {
+            throw error;
+        }
+        return result.get();
+    }
+
+    @SuppressWarnings("restricted")
+    private static void enter(final String namespace) throws Throwable
+    {
+        final Linker linker = Linker.nativeLinker();
+        final MethodHandle open = linker.downcallHandle(linker.defaultLookup().find("open").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        final MethodHandle setns = linker.downcallHandle(linker.defaultLookup().find("setns").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+        final MethodHandle close = linker.downcallHandle(linker.defaultLookup().find("close").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        try (Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment path = arena.allocateFrom("/run/netns/" + namespace, StandardCharsets.US_ASCII);
+            final int fd = (int)open.invokeExact(path, O_RDONLY_CLOEXEC);
+            if (fd < 0)
+            {
+                throw new IOException("open /run/netns/" + namespace + " failed");
+            }
+            final int result = (int)setns.invokeExact(fd, CLONE_NEWNET);
+            final int closed = (int)close.invokeExact(fd);
+            if (result != 0 || closed != 0)
+            {
+                throw new IOException("setns into " + namespace + " failed");
+            }
+        }
+    }
+
+    /**
+     * Delete both namespaces, and with them the veth pair.
+     */
+    @Override
+    public void close()
+    {
+        run("ip", "netns", "del", clientNs);
+        run("ip", "netns", "del", serverNs);
+    }
+
+    private static boolean run(final String... command)
+    {
+        try
+        {
+            final Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!process.waitFor(10, TimeUnit.SECONDS))
+            {
+                process.destroyForcibly();
+                return false;
+            }
+            return process.exitValue() == 0;
+        }
+        catch (final IOException ex)
+        {
+            return false;
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+}
