@@ -801,6 +801,20 @@ public final class XdpBatchSocket implements BatchSocket
     }
 
     /**
+     * The socket's counts and ring state, for diagnostics (allocates).
+     *
+     * @return e.g. {@code XdpBatchSocket{queue=0, rx=.., tx=.., ...}}.
+     */
+    @Override
+    public String toString()
+    {
+        return "XdpBatchSocket{queue=" + queueId + ", rx=" + receivedFrames + ", malformed=" + malformed +
+            ", tx=" + sent + ", kicks=" + kicks + ", kickBusy=" + kickBusy + ", staged=" + sendRing.count() +
+            ", freeFrames=" + freeCount + ", rxDropped=" + statistics[0] + ", rxRingFull=" + statistics[3] +
+            ", fillEmpty=" + statistics[4] + ", txInvalid=" + statistics[2] + "}";
+    }
+
+    /**
      * {@inheritDoc}
      */
     @Override
