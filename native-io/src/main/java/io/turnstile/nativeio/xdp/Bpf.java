@@ -35,6 +35,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *  16  u32 map_flags              24  u64 flags (BPF_ANY 0, BPF_NOEXIST 1, BPF_EXIST 2)
  *  28  char map_name[16]
  *
+ * BPF_PROG_TEST_RUN (10)
+ *   0  u32 prog_fd                 4  u32 retval (out)            8  u32 data_size_in
+ *  16  u64 data_in (pointer)      32  u32 repeat                 36  u32 duration (out, ns per run)
+ *
  * BPF_PROG_LOAD (5)              BPF_LINK_CREATE (28)
  *   0  u32 prog_type               0  u32 prog_fd
  *   4  u32 insn_cnt                4  u32 target_ifindex
@@ -75,6 +79,7 @@ public final class Bpf
     static final int CMD_MAP_UPDATE_ELEM = 2;
     static final int CMD_MAP_DELETE_ELEM = 3;
     static final int CMD_PROG_LOAD = 5;
+    static final int CMD_PROG_TEST_RUN = 10;
     static final int CMD_LINK_CREATE = 28;
 
     private static final int ENOENT = 2;
@@ -282,6 +287,31 @@ public final class Bpf
                 return (int)retried;
             }
             throw failure("BPF_PROG_LOAD " + name, LibC.errno(errnoState), log.getString(0, StandardCharsets.UTF_8));
+        }
+    }
+
+    /**
+     * {@code BPF_PROG_TEST_RUN}: run an XDP program on one frame in the kernel, without any interface, and return its
+     * verdict. The frame is seen on RX queue 0 of no device; a redirect to an empty XSKMAP entry takes the fallback.
+     *
+     * @param progFd an XDP program.
+     * @param frame  an Ethernet frame, at least 14 bytes.
+     * @return the program's return value, e.g. {@link EbpfAssembler#XDP_DROP}.
+     * @throws BpfException when the kernel refuses.
+     */
+    public static int progTestRun(final int progFd, final byte[] frame)
+    {
+        try (Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment data = arena.allocate(frame.length, 8);
+            MemorySegment.copy(frame, 0, data, JAVA_BYTE, 0, frame.length);
+            final MemorySegment attr = arena.allocate(ATTR_SIZE, 8);
+            attr.set(JAVA_INT, 0, progFd);
+            attr.set(JAVA_INT, 8, frame.length);
+            attr.set(JAVA_LONG, 16, data.address());
+            attr.set(JAVA_INT, 32, 1);
+            call(arena, CMD_PROG_TEST_RUN, attr, "BPF_PROG_TEST_RUN", "");
+            return attr.get(JAVA_INT, 4);
         }
     }
 
