@@ -64,7 +64,8 @@ public final class XdpBatchSocket implements BatchSocket
     private static final int SOCKADDR_XDP_BYTES = 16;
     private static final int STATISTICS_BYTES = 48;
     private static final int STATISTICS_EVERY = 64;
-    private static final int HEADROOM = UdpFrame.IPV6_HEADERS_LENGTH;
+    /** Bytes in front of a send slot's payload in its frame: room for the longest reply headers (IPv6). */
+    public static final int HEADROOM = UdpFrame.IPV6_HEADERS_LENGTH;
     private static final byte[] EMPTY = new byte[0];
 
     private final Arena arena;
@@ -864,6 +865,8 @@ public final class XdpBatchSocket implements BatchSocket
     {
         /** Default bytes per UMEM frame (the kernel's smallest chunk; above any Ethernet MTU). */
         public static final int DEFAULT_FRAME_BYTES = 2048;
+        /** Largest bytes per UMEM frame: a page. */
+        public static final int MAX_FRAME_BYTES = 4096;
         /** Default entries of each ring. */
         public static final int DEFAULT_RING_SIZE = 2048;
         /** Default UMEM frames: twice RX + TX, measured to keep the fill ring from running dry (XDP.md). */
@@ -924,6 +927,25 @@ public final class XdpBatchSocket implements BatchSocket
                     "slots (at least " + needed + ") and stay below 2 GiB of UMEM, got " + frameCount);
             }
             return this;
+        }
+
+        /**
+         * A copy of every value, e.g. a server's template for one worker's socket.
+         *
+         * @return a new context, not concluded.
+         */
+        public Context copy()
+        {
+            final Context copy = new Context();
+            copy.interfaceName = interfaceName;
+            copy.queueId = queueId;
+            copy.batchSize = batchSize;
+            copy.frameBytes = frameBytes;
+            copy.frameCount = frameCount;
+            copy.ringSize = ringSize;
+            copy.zeroCopy = zeroCopy;
+            copy.needWakeup = needWakeup;
+            return copy;
         }
 
         /**
