@@ -52,8 +52,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * </pre>
  * These run while a server starts, not on the data path: each call allocates its own small confined arena.
  * <p>
- * <b>Note:</b> {@link #isAvailable()} is true on x86_64 and aarch64 Linux ({@code SYS_bpf} 321 and 280); whether the
- * process may use {@code bpf(2)} at all shows only when a call fails with EPERM.
+ * <b>Note:</b> {@link #isAvailable()} is true where {@link LibC#isAvailable()} is (x86_64 Linux), since descriptors are
+ * closed through it; {@code SYS_bpf} is known for aarch64 too (280; 321 on x86_64) for when {@code LibC} is. Whether
+ * the process may use {@code bpf(2)} at all shows only when a call fails with EPERM.
  */
 public final class Bpf
 {
@@ -147,14 +148,14 @@ public final class Bpf
     }
 
     /**
-     * Whether {@code bpf(2)} can be called from here: Linux on x86_64 or aarch64 with {@code syscall} and
+     * Whether {@code bpf(2)} can be called from here: {@link LibC#isAvailable()}, with {@code syscall} and
      * {@code if_nametoindex} in libc. Says nothing about privileges.
      *
      * @return true when the other methods may be called.
      */
     public static boolean isAvailable()
     {
-        return null != SYSCALL && null != IF_NAMETOINDEX;
+        return null != SYSCALL && null != IF_NAMETOINDEX && LibC.isAvailable();
     }
 
     /**
@@ -179,7 +180,7 @@ public final class Bpf
             attr.set(JAVA_INT, 8, valueSize);
             attr.set(JAVA_INT, 12, maxEntries);
             putName(attr, 28, name);
-            return (int)call(arena, CMD_MAP_CREATE, attr, "BPF_MAP_CREATE " + name, "");
+            return (int)call(arena, CMD_MAP_CREATE, attr, "BPF_MAP_CREATE " + name);
         }
     }
 
@@ -199,7 +200,7 @@ public final class Bpf
         {
             final MemorySegment attr = elemAttr(arena, mapFd, key, value);
             attr.set(JAVA_LONG, 24, flags);
-            call(arena, CMD_MAP_UPDATE_ELEM, attr, "BPF_MAP_UPDATE_ELEM", "");
+            call(arena, CMD_MAP_UPDATE_ELEM, attr, "BPF_MAP_UPDATE_ELEM");
         }
     }
 
@@ -217,7 +218,7 @@ public final class Bpf
         try (Arena arena = Arena.ofConfined())
         {
             final MemorySegment attr = elemAttr(arena, mapFd, key, value);
-            return call(arena, CMD_MAP_LOOKUP_ELEM, attr, "BPF_MAP_LOOKUP_ELEM", "") >= 0;
+            return call(arena, CMD_MAP_LOOKUP_ELEM, attr, "BPF_MAP_LOOKUP_ELEM") >= 0;
         }
     }
 
@@ -234,7 +235,7 @@ public final class Bpf
         try (Arena arena = Arena.ofConfined())
         {
             final MemorySegment attr = elemAttr(arena, mapFd, key, MemorySegment.NULL);
-            return call(arena, CMD_MAP_DELETE_ELEM, attr, "BPF_MAP_DELETE_ELEM", "") >= 0;
+            return call(arena, CMD_MAP_DELETE_ELEM, attr, "BPF_MAP_DELETE_ELEM") >= 0;
         }
     }
 
@@ -310,7 +311,7 @@ public final class Bpf
             attr.set(JAVA_INT, 8, frame.length);
             attr.set(JAVA_LONG, 16, data.address());
             attr.set(JAVA_INT, 32, 1);
-            call(arena, CMD_PROG_TEST_RUN, attr, "BPF_PROG_TEST_RUN", "");
+            call(arena, CMD_PROG_TEST_RUN, attr, "BPF_PROG_TEST_RUN");
             return attr.get(JAVA_INT, 4);
         }
     }
@@ -336,7 +337,7 @@ public final class Bpf
             attr.set(JAVA_INT, 4, ifindex);
             attr.set(JAVA_INT, 8, ATTACH_TYPE_XDP);
             attr.set(JAVA_INT, 12, flags);
-            return (int)call(arena, CMD_LINK_CREATE, attr, "BPF_LINK_CREATE XDP on ifindex " + ifindex, "");
+            return (int)call(arena, CMD_LINK_CREATE, attr, "BPF_LINK_CREATE XDP on ifindex " + ifindex);
         }
     }
 
@@ -460,8 +461,7 @@ public final class Bpf
     /**
      * One command; -1 only for lookup/delete ENOENT, which callers turn into false.
      */
-    private static long call(
-        final Arena arena, final int cmd, final MemorySegment attr, final String what, final String log)
+    private static long call(final Arena arena, final int cmd, final MemorySegment attr, final String what)
     {
         final MemorySegment errnoState = arena.allocate(LibC.ERRNO_STATE_LAYOUT);
         final long result = syscall(errnoState, cmd, attr);
@@ -474,7 +474,7 @@ public final class Bpf
         {
             return -1;
         }
-        throw failure(what, errno, log);
+        throw failure(what, errno, "");
     }
 
     private static long syscall(final MemorySegment errnoState, final int cmd, final MemorySegment attr)
@@ -531,6 +531,14 @@ public final class Bpf
         if (errno == EOPNOTSUPP && what.startsWith("BPF_LINK_CREATE"))
         {
             return "the driver has no native XDP: use generic (SKB) mode";
+        }
+        if (errno == Errno.EINVAL && what.startsWith("BPF_LINK_CREATE"))
+        {
+            return "XDP links need Linux 5.9 or later; also check the interface's MTU fits native XDP";
+        }
+        if (errno == Errno.EACCES && what.startsWith("BPF_PROG_LOAD"))
+        {
+            return "the verifier rejected the program";
         }
         return "";
     }

@@ -184,6 +184,16 @@ public final class XdpFilter implements AutoCloseable
     }
 
     /**
+     * The per-queue hello buckets (one u64 theoretical arrival time, CLOCK_MONOTONIC ns, per RX queue).
+     *
+     * @return the map, or null without a rate limit.
+     */
+    BpfMap bucketsMap()
+    {
+        return bucketsMap;
+    }
+
+    /**
      * The loaded program.
      *
      * @return the program.

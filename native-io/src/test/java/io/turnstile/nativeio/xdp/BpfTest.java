@@ -65,7 +65,8 @@ class BpfTest
         // EACCES: the verifier refused the program (EINVAL would mean a malformed attr).
         assertEquals(13, thrown.errno());
         assertTrue(thrown.verifierLog().contains("R2 !read_ok"), thrown.verifierLog());
-        assertTrue(thrown.getMessage().contains("BPF_PROG_LOAD test_bad"), thrown.getMessage());
+        assertTrue(thrown.getMessage().startsWith("bpf(BPF_PROG_LOAD test_bad) failed: EACCES (13): the verifier " +
+            "rejected the program\nverifier log:\n"), thrown.getMessage());
         assertTrue(thrown.getMessage().contains("R2 !read_ok"), thrown.getMessage());
     }
 

@@ -61,18 +61,30 @@ final class TestXsk implements AutoCloseable
     }
 
     /**
-     * Open and bind, on the calling thread's network namespace.
+     * Open and bind to queue 0, on the calling thread's network namespace.
      *
      * @param ifindex interface.
      * @throws IllegalStateException naming the step that failed.
      */
     TestXsk(final int ifindex)
     {
+        this(ifindex, 0);
+    }
+
+    /**
+     * Open and bind, on the calling thread's network namespace.
+     *
+     * @param ifindex interface.
+     * @param queue   RX queue.
+     * @throws IllegalStateException naming the step that failed.
+     */
+    TestXsk(final int ifindex, final int queue)
+    {
         fd = LibC.socket(errno, AF_XDP, LibC.SOCK_RAW, 0);
         check(fd, "socket(AF_XDP)");
         try
         {
-            setUp(ifindex);
+            setUp(ifindex, queue);
         }
         catch (final Throwable t)
         {
@@ -81,7 +93,7 @@ final class TestXsk implements AutoCloseable
         }
     }
 
-    private void setUp(final int ifindex) throws Throwable
+    private void setUp(final int ifindex, final int queue) throws Throwable
     {
         final MemorySegment reg = arena.allocate(32, 8);
         reg.set(JAVA_LONG, 0, umem.address());
@@ -114,7 +126,7 @@ final class TestXsk implements AutoCloseable
         address.set(JAVA_SHORT, 0, (short)AF_XDP);
         address.set(JAVA_SHORT, 2, (short)XDP_COPY);
         address.set(JAVA_INT, 4, ifindex);
-        address.set(JAVA_INT, 8, 0);
+        address.set(JAVA_INT, 8, queue);
         check(LibC.bind(errno, fd, address, 16), "bind AF_XDP");
     }
 

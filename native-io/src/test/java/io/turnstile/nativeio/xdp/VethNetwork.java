@@ -54,6 +54,18 @@ final class VethNetwork implements AutoCloseable
      */
     static VethNetwork create()
     {
+        return create(1);
+    }
+
+    /**
+     * Make the namespaces and a veth pair with several queues each way, addressed and up. A veth delivers a frame on
+     * the receive queue numbered like the sender's transmit queue, which the sender picks by flow hash.
+     *
+     * @param queues transmit and receive queues of each end.
+     * @return the network, or null when this machine cannot make one.
+     */
+    static VethNetwork create(final int queues)
+    {
         if (!BpfTest.privileged() || !"root".equals(System.getProperty("user.name")))
         {
             return null;
@@ -63,8 +75,10 @@ final class VethNetwork implements AutoCloseable
         final String clientIf = tag + "c";
         final boolean made = run("ip", "netns", "add", network.clientNs) &&
             run("ip", "netns", "add", network.serverNs) &&
-            run("ip", "link", "add", network.serverIf, "netns", network.serverNs, "type", "veth",
-                "peer", "name", clientIf, "netns", network.clientNs) &&
+            run("ip", "link", "add", network.serverIf, "netns", network.serverNs,
+                "numtxqueues", String.valueOf(queues), "numrxqueues", String.valueOf(queues), "type", "veth",
+                "peer", "name", clientIf, "netns", network.clientNs,
+                "numtxqueues", String.valueOf(queues), "numrxqueues", String.valueOf(queues)) &&
             run("ip", "-n", network.clientNs, "addr", "add", CLIENT_V4 + "/24", "dev", clientIf) &&
             run("ip", "-n", network.serverNs, "addr", "add", SERVER_V4 + "/24", "dev", network.serverIf) &&
             run("ip", "-n", network.clientNs, "addr", "add", CLIENT_V6 + "/64", "dev", clientIf, "nodad") &&

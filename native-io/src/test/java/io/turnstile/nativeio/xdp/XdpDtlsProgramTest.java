@@ -4,11 +4,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 
 import static io.turnstile.nativeio.xdp.EbpfAssembler.XDP_DROP;
 import static io.turnstile.nativeio.xdp.EbpfAssembler.XDP_PASS;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -252,6 +255,42 @@ class XdpDtlsProgramTest
 
         assertEquals(3, filter.counters().get(XdpCounter.PASSED_DEMUX));
         assertEquals(3, filter.counters().get(XdpCounter.DROPPED_NOT_DTLS));
+    }
+
+    @Test
+    @Timeout(10)
+    void shouldSpendATokenByMovingTheTheoreticalArrivalTimeOneIntervalOn()
+    {
+        // 1000 hellos a second, a burst of 5: the interval is 1 ms, the tolerance 4 ms.
+        load(new XdpFilter.Context().helloRateLimit(1000, 5));
+        final BpfMap buckets = filter.bucketsMap();
+        final byte[] hello = ipv4(Datagrams.clientHello(0, 0));
+        try (Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment tat = arena.allocate(JAVA_LONG);
+
+            // bpf_ktime_get_ns and System.nanoTime are both CLOCK_MONOTONIC on Linux.
+            tat.set(JAVA_LONG, 0, System.nanoTime() + 60_000_000_000L);
+            buckets.put(0, tat);
+            assertEquals(XDP_DROP, run(hello));
+
+            tat.set(JAVA_LONG, 0, 0);
+            buckets.put(0, tat);
+            final long before = System.nanoTime();
+            assertEquals(XDP_PASS, run(hello));
+            final long after = System.nanoTime();
+            buckets.get(0, tat);
+            final long next = tat.get(JAVA_LONG, 0);
+            assertTrue(next >= before + 1_000_000 && next <= after + 1_000_000, "tat " + next);
+
+            // A bucket less than the 4 ms tolerance ahead still conforms: the burst. Time only moves on, so the
+            // distance at the run is below the 3 ms set here.
+            tat.set(JAVA_LONG, 0, System.nanoTime() + 3_000_000);
+            buckets.put(0, tat);
+            assertEquals(XDP_PASS, run(hello));
+        }
+        assertEquals(1, filter.counters().get(XdpCounter.DROPPED_RATE_LIMITED));
+        assertEquals(2, filter.counters().get(XdpCounter.PASSED_HELLO_NO_SOCKET));
     }
 
     @Test

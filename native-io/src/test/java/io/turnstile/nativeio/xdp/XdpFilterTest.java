@@ -259,6 +259,53 @@ class XdpFilterTest
 
     @Test
     @Timeout(60)
+    void shouldRedirectEachHelloToTheSocketOfTheQueueItArrivedOn() throws Exception
+    {
+        network.close();
+        network = VethNetwork.create(2);
+        assumeTrue(null != network);
+        serve(new XdpFilter.Context().queues(2));
+        final TestXsk[] sockets = new TestXsk[2];
+        try
+        {
+            for (int queue = 0; queue < 2; queue++)
+            {
+                final int q = queue;
+                sockets[q] = network.inServer(() -> new TestXsk(Bpf.ifIndex(network.serverInterface()), q), 20);
+                filter.registerSocket(q, sockets[q].fd());
+            }
+            // Thirty flows (a client socket each, so a source port each): the sender hashes them over both queues.
+            final int flows = 30;
+            for (int i = 0; i < flows; i++)
+            {
+                send(VethNetwork.SERVER_V4, PORT, List.of(Datagrams.clientHello(0, 0)));
+            }
+            final long deadline = System.nanoTime() + RECEIVE_TIMEOUT_MS * 1_000_000;
+            while (sockets[0].received() + sockets[1].received() < flows && System.nanoTime() < deadline)
+            {
+                Thread.sleep(1);
+            }
+
+            assertEquals(flows, sockets[0].received() + sockets[1].received());
+            assertTrue(sockets[0].received() > 0 && sockets[1].received() > 0,
+                sockets[0].received() + " and " + sockets[1].received());
+            assertEquals(flows, count(XdpCounter.REDIRECTED_HELLO));
+            assertNull(receiveNow(served4));
+        }
+        finally
+        {
+            for (final TestXsk socket : sockets)
+            {
+                if (null != socket)
+                {
+                    socket.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    @Timeout(60)
     void shouldMatchOnlyTheServedAddressFamilyWhenGivenAnAddress() throws Exception
     {
         serve(new XdpFilter.Context().address(InetAddress.getByName(VethNetwork.SERVER_V4)));

@@ -44,7 +44,7 @@ class XdpLinkTest
 
     @Test
     @Timeout(30)
-    void shouldAttachInSkbMode() throws Exception
+    void shouldAttachInSkbModeOrTheKernelsChoice() throws Exception
     {
         final VethNetwork network = VethNetwork.create();
         assumeTrue(null != network);
@@ -63,6 +63,15 @@ class XdpLinkTest
                     assertTrue(attached.contains("xdpgeneric"), attached);
                 }
                 assertFalse(network.serverLinkDetails().contains("xdp"));
+                // No flag: the kernel picks native mode where the driver has it, as veth does.
+                try (BpfProgram program = BpfProgram.loadXdp("test_drop",
+                    new EbpfAssembler().returnVerdict(EbpfAssembler.XDP_DROP).build());
+                    XdpLink link = XdpLink.attach(program, ifindex, XdpMode.AUTO))
+                {
+                    final String attached = network.serverLinkDetails();
+                    assertTrue(attached.contains("xdp") && !attached.contains("xdpgeneric"), attached);
+                    assertEquals(XdpMode.AUTO, link.mode());
+                }
                 return null;
             }, 20);
         }
