@@ -74,6 +74,54 @@ class XdpBatchSocketTest
         }
     }
 
+    @Test
+    void shouldRefuseAContextThatWouldStarveTheFillRing()
+    {
+        final IllegalArgumentException small = assertThrows(IllegalArgumentException.class,
+            () -> new XdpBatchSocket.Context().interfaceName("eth0").ringSize(2048).frameCount(4096).conclude());
+        assertTrue(small.getMessage().contains("frameCount"), small.getMessage());
+        assertThrows(IllegalArgumentException.class,
+            () -> new XdpBatchSocket.Context().interfaceName("eth0").ringSize(1000).conclude(), "not a power of 2");
+        assertThrows(IllegalArgumentException.class,
+            () -> new XdpBatchSocket.Context().interfaceName("eth0").frameBytes(3000).conclude());
+        assertThrows(IllegalArgumentException.class, () -> new XdpBatchSocket.Context().conclude(), "no device");
+        assertThrows(IllegalArgumentException.class,
+            () -> new XdpBatchSocket.Context().interfaceName("a-name-longer-than-15").conclude());
+        final XdpBatchSocket.Context copy =
+            new XdpBatchSocket.Context().interfaceName("eth1").queueId(3).frameBytes(4096).zeroCopy(true).copy();
+        assertEquals("eth1", copy.interfaceName());
+        assertEquals(3, copy.queueId());
+        assertEquals(4096, copy.frameBytes());
+        assertTrue(copy.zeroCopy());
+    }
+
+    @Test
+    void shouldNameTheDeviceWhenItDoesNotExist()
+    {
+        assumeTrue(io.turnstile.nativeio.LibC.isAvailable() && XdpLibC.isAvailable());
+        final io.turnstile.nativeio.NativeIoException missing = assertThrows(
+            io.turnstile.nativeio.NativeIoException.class,
+            () -> new XdpBatchSocket(new XdpBatchSocket.Context().interfaceName("tsxnodev0")));
+        assertTrue(missing.getMessage().contains("tsxnodev0") && missing.getMessage().contains("no such network device"),
+            missing.getMessage());
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldRefuseZeroCopyOnVethNamingTheMode() throws Exception
+    {
+        final VethNetwork network = VethNetwork.create();
+        assumeTrue(null != network);
+        try (network)
+        {
+            final String message = network.inServer(() -> assertThrows(io.turnstile.nativeio.NativeIoException.class,
+                () -> new XdpBatchSocket(new XdpBatchSocket.Context().interfaceName(network.serverInterface())
+                    .zeroCopy(true).ringSize(512).frameCount(2048))).getMessage(), 20);
+            // veth has no AF_XDP zero-copy: the bind says so rather than falling back to copy mode.
+            assertTrue(message.contains("zero-copy") && message.contains("does not support it"), message);
+        }
+    }
+
     private static long[] serve(final String interfaceName, final CountDownLatch ready, final AtomicBoolean stop)
     {
         final int ifindex = Bpf.ifIndex(interfaceName);
