@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@code turnstile serve --xdp}: the server in a namespace of its own behind a veth, the XDP program on its side,
- * clients in another namespace. openssl's cookie exchange goes through the AF_XDP socket (the stats' {@code "xdp"}
+ * clients in another namespace. openssl's and gnutls-cli's cookie exchange goes through the AF_XDP socket (the stats' {@code "xdp"}
  * object counts the hellos received and the HelloVerifyRequests sent through it), the handshake after verification
  * through the kernel socket, and the echo comes back; over IPv4 and IPv6. A datagram that cannot be DTLS is dropped
  * in the kernel and counted. After a clean stop no program is left on the device. Root only; skipped elsewhere.
@@ -45,7 +45,9 @@ class ServeXdpTest
         assumeTrue(null != network && null != binary("openssl"));
         try (network)
         {
-            final String xdp = serveAndEcho(network, XdpNetwork.SERVER_V4, XdpNetwork.SERVER_V4 + ":" + PORT);
+            final String bind = XdpNetwork.SERVER_V4 + ":" + PORT;
+            final String xdp = serveAndEcho(network, XdpNetwork.SERVER_V4, bind,
+                List.of(binary("openssl"), "s_client", "-dtls1_2", "-quiet", "-connect", bind));
             assertTrue(ServeCommandTest.jsonLong(xdp, "rx") >= 2, "first hello and cookie hello via AF_XDP: " + xdp);
             assertTrue(ServeCommandTest.jsonLong(xdp, "tx") >= 1, "the HelloVerifyRequest left via AF_XDP: " + xdp);
             assertTrue(ServeCommandTest.jsonLong(xdp, "socket_passed") >= 1, "the handshake via the kernel: " + xdp);
@@ -62,7 +64,26 @@ class ServeXdpTest
         assumeTrue(null != network && null != binary("openssl"));
         try (network)
         {
-            final String xdp = serveAndEcho(network, XdpNetwork.SERVER_V6, "[" + XdpNetwork.SERVER_V6 + "]:" + PORT);
+            final String bind = "[" + XdpNetwork.SERVER_V6 + "]:" + PORT;
+            final String xdp = serveAndEcho(network, XdpNetwork.SERVER_V6, bind,
+                List.of(binary("openssl"), "s_client", "-dtls1_2", "-quiet", "-connect", bind));
+            assertTrue(ServeCommandTest.jsonLong(xdp, "rx") >= 2, xdp);
+            assertTrue(ServeCommandTest.jsonLong(xdp, "tx") >= 1, xdp);
+            assertFalse(network.serverLink().contains("xdp"), network.serverLink());
+        }
+    }
+
+    @Test
+    @Timeout(90)
+    void shouldExchangeCookiesThroughAfXdpAndEchoWithGnutlsCli() throws Exception
+    {
+        final XdpNetwork network = XdpNetwork.create();
+        assumeTrue(null != network && null != binary("gnutls-cli"));
+        try (network)
+        {
+            final String xdp = serveAndEcho(network, XdpNetwork.SERVER_V4, XdpNetwork.SERVER_V4 + ":" + PORT,
+                List.of(binary("gnutls-cli"), "--udp", "--insecure", "-p", Integer.toString(PORT),
+                    XdpNetwork.SERVER_V4));
             assertTrue(ServeCommandTest.jsonLong(xdp, "rx") >= 2, xdp);
             assertTrue(ServeCommandTest.jsonLong(xdp, "tx") >= 1, xdp);
             assertFalse(network.serverLink().contains("xdp"), network.serverLink());
@@ -87,7 +108,8 @@ class ServeXdpTest
      * Serve with --xdp --echo in the server namespace, send one junk datagram, have openssl echo a line, stop, and
      * return the last stats line's {@code "xdp"} object.
      */
-    private String serveAndEcho(final XdpNetwork network, final String host, final String bind) throws Exception
+    private String serveAndEcho(
+        final XdpNetwork network, final String host, final String bind, final List<String> client) throws Exception
     {
         final Path stats = tempDir.resolve("stats.jsonl");
         final ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -117,15 +139,13 @@ class ServeXdpTest
         {
             final int port = command.awaitListening(20_000);
             assertTrue(port > 0, () -> "serve did not start: " + err + " " + failure.get());
-            final String destination = host.contains(":") ? "/dev/udp/" + host + "/" + PORT :
-                "/dev/udp/" + host + "/" + PORT;
+            final String destination = "/dev/udp/" + host + "/" + PORT;
             final Process junk = new ProcessBuilder(network.inClient(
                 List.of("bash", "-c", "echo not-dtls > " + destination))).redirectErrorStream(true).start();
             assertTrue(junk.waitFor(10, TimeUnit.SECONDS));
 
             final Path clientErr = tempDir.resolve("client.err");
-            process = new ProcessBuilder(network.inClient(List.of(binary("openssl"), "s_client", "-dtls1_2", "-quiet",
-                "-connect", bind))).redirectError(clientErr.toFile()).start();
+            process = new ProcessBuilder(network.inClient(client)).redirectError(clientErr.toFile()).start();
             final OutputStream stdin = process.getOutputStream();
             stdin.write((line + "\n").getBytes(StandardCharsets.UTF_8));
             stdin.flush();
