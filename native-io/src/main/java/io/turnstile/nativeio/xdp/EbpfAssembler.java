@@ -195,6 +195,13 @@ public final class EbpfAssembler
     }
 
     /**
+     * An empty program.
+     */
+    public EbpfAssembler()
+    {
+    }
+
+    /**
      * The network-order 16-bit value as a little-endian 16-bit load from a packet reads it.
      *
      * @param hostValue e.g. 0x0800 for the IPv4 ethertype.

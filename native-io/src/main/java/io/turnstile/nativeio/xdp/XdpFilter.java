@@ -258,6 +258,14 @@ public final class XdpFilter implements AutoCloseable
         private String programName = PROGRAM_NAME_DEFAULT;
 
         /**
+         * The defaults: any address, no port (set one), {@link #QUEUES_DEFAULT} queues, nothing passed by first
+         * byte, no hello rate limit, {@link XdpMode#AUTO}.
+         */
+        public Context()
+        {
+        }
+
+        /**
          * The served address: an IPv4 address matches IPv4 only, an IPv6 address IPv6 only, {@code 0.0.0.0} any
          * IPv4 destination, {@code ::} or null (the default) any destination of either family.
          *
