@@ -233,7 +233,9 @@ public final class XdpBatchSocket implements BatchSocket
                 final int errno = LibC.errno(errnoState);
                 throw new NativeIoException("bind AF_XDP " + context.interfaceName() + " queue " + queueId +
                     (zeroCopy ? " zero-copy" : " copy mode") +
-                    (errno == XdpLibC.EOPNOTSUPP ? " (the driver does not support it)" : ""), errno);
+                    (errno == XdpLibC.EOPNOTSUPP ? " (the driver does not support it)" :
+                    errno == Errno.EINVAL ? " (does the device have that many RX queues? one worker per queue)" :
+                    errno == XdpLibC.EBUSY ? " (another AF_XDP socket is bound to that queue)" : ""), errno);
             }
             pollFd.set(JAVA_INT, 0, fd);
             pollFd.set(JAVA_SHORT, LibC.POLL_EVENTS_OFFSET, (short)LibC.POLLIN);

@@ -108,7 +108,7 @@ class XdpBatchSocketTest
 
     @Test
     @Timeout(30)
-    void shouldRefuseZeroCopyOnVethNamingTheMode() throws Exception
+    void shouldRefuseZeroCopyAndMissingQueuesOnVethSayingWhy() throws Exception
     {
         final VethNetwork network = VethNetwork.create();
         assumeTrue(null != network);
@@ -119,6 +119,11 @@ class XdpBatchSocketTest
                     .zeroCopy(true).ringSize(512).frameCount(2048))).getMessage(), 20);
             // veth has no AF_XDP zero-copy: the bind says so rather than falling back to copy mode.
             assertTrue(message.contains("zero-copy") && message.contains("does not support it"), message);
+            // A veth has one RX queue: queue 1 is refused, and the message says what to check.
+            final String noQueue = network.inServer(() -> assertThrows(io.turnstile.nativeio.NativeIoException.class,
+                () -> new XdpBatchSocket(new XdpBatchSocket.Context().interfaceName(network.serverInterface())
+                    .queueId(1).ringSize(512).frameCount(2048))).getMessage(), 20);
+            assertTrue(noQueue.contains("queue 1") && noQueue.contains("RX queues"), noQueue);
         }
     }
 
