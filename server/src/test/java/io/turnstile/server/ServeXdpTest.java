@@ -1,5 +1,12 @@
 package io.turnstile.server;
 
+import org.bouncycastle.tls.BasicTlsPSKIdentity;
+import org.bouncycastle.tls.DTLSClientProtocol;
+import org.bouncycastle.tls.DTLSTransport;
+import org.bouncycastle.tls.PSKTlsClient;
+import org.bouncycastle.tls.ProtocolVersion;
+import org.bouncycastle.tls.UDPTransport;
+import org.bouncycastle.tls.crypto.impl.bc.BcTlsCrypto;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -10,9 +17,14 @@ import java.io.File;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,7 +37,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@code turnstile serve --xdp}: the server in a namespace of its own behind a veth, the XDP program on its side,
- * clients in another namespace. openssl's and gnutls-cli's cookie exchange goes through the AF_XDP socket (the stats' {@code "xdp"}
+ * clients in another namespace. openssl's, gnutls-cli's and BouncyCastle's cookie exchange goes through the AF_XDP socket (the stats' {@code "xdp"}
  * object counts the hellos received and the HelloVerifyRequests sent through it), the handshake after verification
  * through the kernel socket, and the echo comes back; over IPv4 and IPv6. A datagram that cannot be DTLS is dropped
  * in the kernel and counted. After a clean stop no program is left on the device. Root only; skipped elsewhere.
@@ -33,6 +45,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class ServeXdpTest
 {
     private static final int PORT = 4433;
+    private static final String PSK_HEX = "00112233445566778899aabbccddeeff";
 
     @TempDir
     Path tempDir;
@@ -91,6 +104,69 @@ class ServeXdpTest
     }
 
     @Test
+    @Timeout(90)
+    void shouldExchangeCookiesThroughAfXdpAndEchoWithTheBouncyCastleClient() throws Exception
+    {
+        final XdpNetwork network = XdpNetwork.create();
+        assumeTrue(null != network);
+        try (network)
+        {
+            final String xdp = serveAndEcho(network, XdpNetwork.SERVER_V4, XdpNetwork.SERVER_V4 + ":" + PORT,
+                List.of("--psk-identity", "client1", "--psk-hex", PSK_HEX), (line) -> echoWithBouncyCastle(network, line));
+            assertTrue(ServeCommandTest.jsonLong(xdp, "rx") >= 2, xdp);
+            assertTrue(ServeCommandTest.jsonLong(xdp, "tx") >= 1, xdp);
+        }
+    }
+
+    private static String echoWithBouncyCastle(final XdpNetwork network, final String line) throws Exception
+    {
+        final AtomicReference<String> echoed = new AtomicReference<>("no echo");
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        final Thread client = new Thread(() ->
+        {
+            try
+            {
+                network.enterClient();
+                try (DatagramSocket socket = new DatagramSocket(
+                    new InetSocketAddress(InetAddress.getByName(XdpNetwork.CLIENT_V4), 0)))
+                {
+                    socket.connect(InetAddress.getByName(XdpNetwork.SERVER_V4), PORT);
+                    final DTLSTransport transport =
+                        new DTLSClientProtocol().connect(new PskClient(), new UDPTransport(socket, 1500));
+                    final byte[] out = line.getBytes(StandardCharsets.UTF_8);
+                    transport.send(out, 0, out.length);
+                    final byte[] in = new byte[2048];
+                    final int length = transport.receive(in, 0, in.length, 5_000);
+                    echoed.set(length < 0 ? "no echo within 5 s" : new String(in, 0, length, StandardCharsets.UTF_8));
+                    transport.close();
+                }
+            }
+            catch (final Throwable t)
+            {
+                failure.set(t);
+            }
+        }, "bc-client");
+        client.start();
+        client.join(30_000);
+        return null != failure.get() ? "failed: " + failure.get() : echoed.get();
+    }
+
+    private static final class PskClient extends PSKTlsClient
+    {
+        PskClient()
+        {
+            super(new BcTlsCrypto(new SecureRandom()), new BasicTlsPSKIdentity(
+                "client1".getBytes(StandardCharsets.UTF_8), HexFormat.of().parseHex(PSK_HEX)));
+        }
+
+        @Override
+        protected ProtocolVersion[] getSupportedVersions()
+        {
+            return ProtocolVersion.DTLSv12.only();
+        }
+    }
+
+    @Test
     @Timeout(30)
     void shouldExitTwoNamingTheDeviceWhenItDoesNotExist()
     {
@@ -111,20 +187,70 @@ class ServeXdpTest
     private String serveAndEcho(
         final XdpNetwork network, final String host, final String bind, final List<String> client) throws Exception
     {
+        return serveAndEcho(network, host, bind, List.of(), (line) -> echoThroughProcess(network, client, line));
+    }
+
+    /**
+     * A client that sends a line through the server and returns what came back (or why nothing did).
+     */
+    @FunctionalInterface
+    private interface EchoClient
+    {
+        String echo(String line) throws Exception;
+    }
+
+    private String echoThroughProcess(final XdpNetwork network, final List<String> client, final String line)
+        throws Exception
+    {
+        final Path clientErr = tempDir.resolve("client.err");
+        final Process process = new ProcessBuilder(network.inClient(client)).redirectError(clientErr.toFile()).start();
+        try
+        {
+            final OutputStream stdin = process.getOutputStream();
+            stdin.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            stdin.flush();
+            final BufferedReader stdout = new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            String read;
+            while ((read = stdout.readLine()) != null)
+            {
+                if (read.equals(line))
+                {
+                    return read;
+                }
+            }
+            return "no echo; client stderr: " + Files.readString(clientErr);
+        }
+        finally
+        {
+            process.destroy();
+            if (!process.waitFor(2, TimeUnit.SECONDS))
+            {
+                process.destroyForcibly();
+            }
+        }
+    }
+
+    private String serveAndEcho(
+        final XdpNetwork network, final String host, final String bind, final List<String> extraArgs,
+        final EchoClient client) throws Exception
+    {
         final Path stats = tempDir.resolve("stats.jsonl");
         final ByteArrayOutputStream err = new ByteArrayOutputStream();
         final ServeCommand command = new ServeCommand(
             new PrintStream(new ByteArrayOutputStream(), true), new PrintStream(err, true, StandardCharsets.UTF_8));
         final AtomicInteger exit = new AtomicInteger(-1);
         final AtomicReference<Throwable> failure = new AtomicReference<>();
+        final List<String> args = new java.util.ArrayList<>(List.of("--bind", bind, "--workers", "1", "--xdp",
+            network.serverInterface(), "--echo", "--stats", stats.toString(), "--duration", "60"));
+        args.addAll(extraArgs);
         final Thread serving = new Thread(() ->
         {
             try
             {
                 // The workers this thread starts inherit its namespace.
                 network.enterServer();
-                exit.set(command.run(new String[]{ "--bind", bind, "--workers", "1", "--xdp",
-                    network.serverInterface(), "--echo", "--stats", stats.toString(), "--duration", "60" }, false));
+                exit.set(command.run(args.toArray(new String[0]), false));
             }
             catch (final Throwable t)
             {
@@ -132,7 +258,6 @@ class ServeXdpTest
             }
         }, "serve-xdp");
         serving.start();
-        Process process = null;
         final String line = "through the front door " + host;
         String echoed = null;
         try
@@ -144,37 +269,14 @@ class ServeXdpTest
                 List.of("bash", "-c", "echo not-dtls > " + destination))).redirectErrorStream(true).start();
             assertTrue(junk.waitFor(10, TimeUnit.SECONDS));
 
-            final Path clientErr = tempDir.resolve("client.err");
-            process = new ProcessBuilder(network.inClient(client)).redirectError(clientErr.toFile()).start();
-            final OutputStream stdin = process.getOutputStream();
-            stdin.write((line + "\n").getBytes(StandardCharsets.UTF_8));
-            stdin.flush();
-            final BufferedReader stdout = new BufferedReader(
-                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-            String read;
-            while ((read = stdout.readLine()) != null)
+            echoed = client.echo(line);
+            if (!line.equals(echoed))
             {
-                if (read.equals(line))
-                {
-                    echoed = read;
-                    break;
-                }
-            }
-            if (null == echoed)
-            {
-                echoed = "no echo; client stderr: " + Files.readString(clientErr) + "\nserve stderr: " + err;
+                echoed = echoed + "\nserve stderr: " + err;
             }
         }
         finally
         {
-            if (null != process)
-            {
-                process.destroy();
-                if (!process.waitFor(2, TimeUnit.SECONDS))
-                {
-                    process.destroyForcibly();
-                }
-            }
             command.stop("test done");
             serving.join(15_000);
         }

@@ -19,7 +19,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * Test support for {@code serve --xdp}: a client and a server network namespace of the test's own joined by a veth
  * pair, IPv4 ({@link #CLIENT_V4}/{@link #SERVER_V4}) and IPv6 ({@link #CLIENT_V6}/{@link #SERVER_V6}), named
  * {@code tsx<pid>x<n>c|s}. A thread {@link #enterServer() enters} the server namespace with {@code setns(2)}, and every
- * thread it starts (the workers) is there too; clients run as {@code ip netns exec} processes. Needs Linux, root and
+ * thread it starts (the workers) is there too; clients run as {@code ip netns exec} processes, or on a thread that
+ * {@link #enterClient() entered} the client namespace. Needs Linux, root and
  * iproute2: {@link #create()} returns null otherwise.
  */
 final class XdpNetwork implements AutoCloseable
@@ -100,8 +101,21 @@ final class XdpNetwork implements AutoCloseable
     /**
      * Move the calling thread into the server namespace, for good.
      */
-    @SuppressWarnings("restricted")
     void enterServer() throws Throwable
+    {
+        enter(serverNs);
+    }
+
+    /**
+     * Move the calling thread into the client namespace, for good.
+     */
+    void enterClient() throws Throwable
+    {
+        enter(clientNs);
+    }
+
+    @SuppressWarnings("restricted")
+    private static void enter(final String namespace) throws Throwable
     {
         final Linker linker = Linker.nativeLinker();
         final MethodHandle open = linker.downcallHandle(linker.defaultLookup().find("open").orElseThrow(),
@@ -112,17 +126,17 @@ final class XdpNetwork implements AutoCloseable
             FunctionDescriptor.of(JAVA_INT, JAVA_INT));
         try (Arena arena = Arena.ofConfined())
         {
-            final MemorySegment path = arena.allocateFrom("/run/netns/" + serverNs, StandardCharsets.US_ASCII);
+            final MemorySegment path = arena.allocateFrom("/run/netns/" + namespace, StandardCharsets.US_ASCII);
             final int fd = (int)open.invokeExact(path, O_RDONLY_CLOEXEC);
             if (fd < 0)
             {
-                throw new IOException("open /run/netns/" + serverNs + " failed");
+                throw new IOException("open /run/netns/" + namespace + " failed");
             }
             final int result = (int)setns.invokeExact(fd, CLONE_NEWNET);
             final int closed = (int)close.invokeExact(fd);
             if (result != 0 || closed != 0)
             {
-                throw new IOException("setns into " + serverNs + " failed");
+                throw new IOException("setns into " + namespace + " failed");
             }
         }
     }
