@@ -147,10 +147,11 @@ public final class XdpBatchSocket implements BatchSocket
 
         final Arena arena = Arena.ofConfined();
         this.arena = arena;
+        final MemorySegment errnoState = arena.allocate(LibC.ERRNO_STATE_LAYOUT);
+        this.errnoState = errnoState;
         int fd = -1;
         try
         {
-            errnoState = arena.allocate(LibC.ERRNO_STATE_LAYOUT);
             scratch = arena.allocate(MMAP_OFFSETS_BYTES, 8);
             scratchLength = arena.allocate(JAVA_INT);
             pollFd = arena.allocate(LibC.POLLFD);
@@ -245,16 +246,11 @@ public final class XdpBatchSocket implements BatchSocket
             unmapRings();
             if (fd >= 0)
             {
-                LibC.close(errnoState(), fd);
+                LibC.close(errnoState, fd);
             }
             arena.close();
             throw ex;
         }
-    }
-
-    private MemorySegment errnoState()
-    {
-        return errnoState;
     }
 
     private void setRingSize(final int option, final int size, final String name)
