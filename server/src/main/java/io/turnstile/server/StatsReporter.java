@@ -200,6 +200,17 @@ public final class StatsReporter
             }
             sb.append(System.lineSeparator());
         }
+        if (s.hasXdp())
+        {
+            sb.append(String.format(Locale.ROOT,
+                "  xdp: %d in and %d out through AF_XDP, %d through the kernel sockets; the program dropped %d " +
+                "(not DTLS %d, rate limited %d) and passed %d; ring full %d, fill empty %d%n",
+                s.get(XskCounter.RX), s.get(XskCounter.TX), s.get(XskCounter.PASSED),
+                s.get(XdpCounter.DROPPED_NOT_DTLS) + s.get(XdpCounter.DROPPED_RATE_LIMITED),
+                s.get(XdpCounter.DROPPED_NOT_DTLS), s.get(XdpCounter.DROPPED_RATE_LIMITED),
+                s.get(XdpCounter.PASSED_OTHER) + s.get(XdpCounter.PASSED_DEMUX) + s.get(XdpCounter.PASSED_DTLS) +
+                s.get(XdpCounter.PASSED_HELLO_NO_SOCKET), s.get(XskCounter.RING_FULL), s.get(XskCounter.FILL_EMPTY)));
+        }
         sb.append(String.format(Locale.ROOT,
             "  send: %d refused by the kernel, %d flushes cut short by EAGAIN, %d replies dropped (queue full); " +
             "%d errors",

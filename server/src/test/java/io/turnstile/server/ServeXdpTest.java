@@ -289,6 +289,7 @@ class ServeXdpTest
         final String xdp = last.substring(start, last.indexOf('}', start) + 1);
         assertTrue(ServeCommandTest.jsonLong(last, "hvr") >= 1, last);
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("AF_XDP on " + network.serverInterface()), err::toString);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("  xdp: "), err::toString);
         assertTrue(ServeCommandTest.jsonLong(last, "verified") >= 1, last);
         return xdp;
     }
