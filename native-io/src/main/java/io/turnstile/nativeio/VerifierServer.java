@@ -7,6 +7,7 @@ import io.turnstile.verifier.ClientHelloVerifier;
 import io.turnstile.status.CounterTypes;
 import io.turnstile.verifier.DropReason;
 import io.turnstile.verifier.VerifierCounters;
+import io.turnstile.nativeio.xdp.RxQueueSteering;
 import io.turnstile.nativeio.xdp.XdpBatchSocket;
 import io.turnstile.nativeio.xdp.XdpCounter;
 import io.turnstile.nativeio.xdp.XdpFilter;
@@ -60,7 +61,9 @@ import static org.agrona.BitUtil.CACHE_LINE_LENGTH;
  * <p>
  * With {@link Context#xdpInterface(String)}, {@link #start()} first loads and attaches the DTLS XDP program
  * ({@link XdpFilter}) to the device, then worker i opens an {@link XdpWorkerSocket}: the AF_XDP socket of RX queue i,
- * registered in the program's XSKMAP, plus the SO_REUSEPORT kernel socket for what the program passes. Each worker
+ * registered in the program's XSKMAP, plus the SO_REUSEPORT kernel socket for what the program passes; the workers
+ * bind one after the other and {@link RxQueueSteering} makes the kernel pick worker i's kernel socket for a datagram
+ * of RX queue i, so a peer verified through AF_XDP finds its session when its handshake arrives. Each worker
  * adds its {@link XskCounter}s; the program's per-verdict counts are copied into server-wide counters (type ids
  * {@code XDP_FIRST + 50 + id}) on each {@link #snapshot} and at close. {@link #close()} detaches the program after
  * the workers stopped (the attachment is a link fd, so it also goes when the process dies).
@@ -183,13 +186,26 @@ public final class VerifierServer implements AutoCloseable
             }
             workers[0].start();
             localPort = workers[0].awaitBound(context.port());
-            for (int i = 1; i < workers.length; i++)
+            if (null != context.xdpInterface())
             {
-                workers[i].start();
+                // One at a time: the reuseport group's order is the binding order, which the RX queue steering
+                // program (worker i's kernel socket for queue i) relies on.
+                for (int i = 1; i < workers.length; i++)
+                {
+                    workers[i].start();
+                    workers[i].awaitBound(localPort);
+                }
             }
-            for (int i = 1; i < workers.length; i++)
+            else
             {
-                workers[i].awaitBound(localPort);
+                for (int i = 1; i < workers.length; i++)
+                {
+                    workers[i].start();
+                }
+                for (int i = 1; i < workers.length; i++)
+                {
+                    workers[i].awaitBound(localPort);
+                }
             }
         }
         catch (final RuntimeException ex)
@@ -547,6 +563,12 @@ public final class VerifierServer implements AutoCloseable
                     new XdpWorkerSocket(context.xdpSocket().copy().queueId(id), socketContext, xskCounters);
                 try
                 {
+                    if (0 == id && context.workers() > 1)
+                    {
+                        // Later datagrams of a peer verified here must reach this worker's kernel socket too.
+                        RxQueueSteering.attach(xdpSocket.kernelSocket().fd(),
+                            RxQueueSteering.offsetFor(context.xdpInterface()));
+                    }
                     xdpFilter.registerSocket(id, xdpSocket.xdpSocket().fd());
                 }
                 catch (final RuntimeException ex)

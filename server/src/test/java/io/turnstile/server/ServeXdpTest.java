@@ -190,6 +190,35 @@ class ServeXdpTest
         return serveAndEcho(network, host, bind, List.of(), (line) -> echoThroughProcess(network, client, line));
     }
 
+    @Test
+    @Timeout(120)
+    void shouldEchoEveryClientWithTwoRxQueuesAndTwoWorkers() throws Exception
+    {
+        final XdpNetwork network = XdpNetwork.create(2);
+        assumeTrue(null != network && null != binary("openssl"));
+        try (network)
+        {
+            final String bind = XdpNetwork.SERVER_V4 + ":" + PORT;
+            final List<String> openssl = List.of(binary("openssl"), "s_client", "-dtls1_2", "-quiet", "-connect", bind);
+            // Eight clients, eight source ports, hashed over both queues by the client's kernel: each one's handshake
+            // after verification must reach the worker that verified it (RxQueueSteering), or it would get no echo.
+            final String xdp = serveAndEcho(network, XdpNetwork.SERVER_V4, bind, List.of("--workers", "2"), (line) ->
+            {
+                for (int i = 0; i < 8; i++)
+                {
+                    final String echoed = echoThroughProcess(network, openssl, line + " " + i);
+                    if (!echoed.equals(line + " " + i))
+                    {
+                        return "client " + i + ": " + echoed;
+                    }
+                }
+                return line;
+            });
+            assertTrue(ServeCommandTest.jsonLong(xdp, "rx") >= 16, xdp);
+            assertTrue(ServeCommandTest.jsonLong(xdp, "tx") >= 8, xdp);
+        }
+    }
+
     /**
      * A client that sends a line through the server and returns what came back (or why nothing did).
      */
@@ -241,9 +270,13 @@ class ServeXdpTest
             new PrintStream(new ByteArrayOutputStream(), true), new PrintStream(err, true, StandardCharsets.UTF_8));
         final AtomicInteger exit = new AtomicInteger(-1);
         final AtomicReference<Throwable> failure = new AtomicReference<>();
-        final List<String> args = new java.util.ArrayList<>(List.of("--bind", bind, "--workers", "1", "--xdp",
-            network.serverInterface(), "--echo", "--stats", stats.toString(), "--duration", "60"));
+        final List<String> args = new java.util.ArrayList<>(List.of("--bind", bind, "--xdp",
+            network.serverInterface(), "--echo", "--stats", stats.toString(), "--duration", "90"));
         args.addAll(extraArgs);
+        if (!args.contains("--workers"))
+        {
+            args.addAll(List.of("--workers", "1"));
+        }
         final Thread serving = new Thread(() ->
         {
             try

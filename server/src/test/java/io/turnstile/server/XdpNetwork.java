@@ -45,6 +45,14 @@ final class XdpNetwork implements AutoCloseable
 
     static XdpNetwork create()
     {
+        return create(1);
+    }
+
+    /**
+     * The namespaces with a veth pair of this many RX and TX queues each side: the sender hashes flows over them.
+     */
+    static XdpNetwork create(final int queues)
+    {
         if (!"root".equals(System.getProperty("user.name")) || !System.getProperty("os.name").startsWith("Linux"))
         {
             return null;
@@ -53,7 +61,9 @@ final class XdpNetwork implements AutoCloseable
         final String c = network.clientNs;
         final String s = network.serverNs;
         final boolean made = run("ip", "netns", "add", c) && run("ip", "netns", "add", s) &&
-            run("ip", "link", "add", s, "netns", s, "type", "veth", "peer", "name", c, "netns", c) &&
+            run("ip", "link", "add", s, "netns", s, "numtxqueues", String.valueOf(queues), "numrxqueues",
+                String.valueOf(queues), "type", "veth", "peer", "name", c, "netns", c, "numtxqueues",
+                String.valueOf(queues), "numrxqueues", String.valueOf(queues)) &&
             run("ip", "-n", c, "addr", "add", CLIENT_V4 + "/24", "dev", c) &&
             run("ip", "-n", s, "addr", "add", SERVER_V4 + "/24", "dev", s) &&
             run("ip", "-n", c, "addr", "add", CLIENT_V6 + "/64", "dev", c, "nodad") &&
