@@ -15,13 +15,26 @@ public final class ReceivedDatagram
     private UnsafeBuffer buffer;
     private int length;
 
-    ReceivedDatagram(final UnsafeBuffer buffer, final DirectBuffer peers, final int peerOffset)
+    /**
+     * A slot view, made once per receive slot by a {@link BatchSocket} implementation (also one in another package,
+     * such as the AF_XDP socket).
+     *
+     * @param buffer     the slot's buffer, re-wrapped by the socket as it likes.
+     * @param peers      the socket's memory of decoded peers.
+     * @param peerOffset of this slot's 18 bytes in it.
+     */
+    public ReceivedDatagram(final UnsafeBuffer buffer, final DirectBuffer peers, final int peerOffset)
     {
         this.buffer = buffer;
         this.peer.wrap(peers, peerOffset);
     }
 
-    void length(final int length)
+    /**
+     * Set by the socket on each receive.
+     *
+     * @param length bytes of the datagram now in the slot.
+     */
+    public void length(final int length)
     {
         this.length = length;
     }

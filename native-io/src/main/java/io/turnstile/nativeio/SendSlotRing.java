@@ -8,16 +8,23 @@ package io.turnstile.nativeio;
  *   head ---&gt; [staged][staged][staged][ free ][ free ] ---&gt; wraps to slot 0
  *             &lt;------- count -------&gt;
  * </pre>
- * Package private: one per socket, on the socket's thread.
+ * Public for {@link BatchSocket} implementations in other packages (the AF_XDP socket); one per socket, on the
+ * socket's thread.
  */
-final class SendSlotRing
+public final class SendSlotRing
 {
     private final int capacity;
     private final int slotBytes;
     private int head;
     private int count;
 
-    SendSlotRing(final int capacity, final int slotBytes)
+    /**
+     * An empty ring.
+     *
+     * @param capacity  send slots.
+     * @param slotBytes bytes per slot, the most a reply may have.
+     */
+    public SendSlotRing(final int capacity, final int slotBytes)
     {
         this.capacity = capacity;
         this.slotBytes = slotBytes;
@@ -28,7 +35,7 @@ final class SendSlotRing
      *
      * @return the slot, or -1 when every slot holds a reply not yet sent.
      */
-    int next()
+    public int next()
     {
         if (count == capacity)
         {
@@ -44,7 +51,7 @@ final class SendSlotRing
      * @param slot   the caller staged into.
      * @param length of the reply.
      */
-    void checkStage(final int slot, final int length)
+    public void checkStage(final int slot, final int length)
     {
         if (slot != next() || slot < 0)
         {
@@ -59,7 +66,7 @@ final class SendSlotRing
     /**
      * The slot from {@link #next()} now holds a reply.
      */
-    void commit()
+    public void commit()
     {
         count++;
     }
@@ -69,7 +76,7 @@ final class SendSlotRing
      *
      * @return the head slot.
      */
-    int head()
+    public int head()
     {
         return head;
     }
@@ -79,7 +86,7 @@ final class SendSlotRing
      *
      * @return the count.
      */
-    int count()
+    public int count()
     {
         return count;
     }
@@ -89,7 +96,7 @@ final class SendSlotRing
      *
      * @return the contiguous count.
      */
-    int contiguous()
+    public int contiguous()
     {
         return Math.min(count, capacity - head);
     }
@@ -99,7 +106,7 @@ final class SendSlotRing
      *
      * @param released how many, at most {@link #count()}.
      */
-    void advance(final int released)
+    public void advance(final int released)
     {
         count -= released;
         if (count == 0)

@@ -7,6 +7,12 @@ import io.turnstile.verifier.ClientHelloVerifier;
 import io.turnstile.status.CounterTypes;
 import io.turnstile.verifier.DropReason;
 import io.turnstile.verifier.VerifierCounters;
+import io.turnstile.nativeio.xdp.RxQueueSteering;
+import io.turnstile.nativeio.xdp.XdpBatchSocket;
+import io.turnstile.nativeio.xdp.XdpCounter;
+import io.turnstile.nativeio.xdp.XdpFilter;
+import io.turnstile.nativeio.xdp.XdpWorkerSocket;
+import io.turnstile.nativeio.xdp.XskCounter;
 import org.agrona.BufferUtil;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentRunner;
@@ -53,6 +59,15 @@ import static org.agrona.BitUtil.CACHE_LINE_LENGTH;
  * a {@link CountersFile} that another process maps read-only ({@code turnstile stat}); without, in direct memory.
  * Where the native socket is unavailable the workers use NIO ({@link BatchSockets#open}), and say so once.
  * <p>
+ * With {@link Context#xdpInterface(String)}, {@link #start()} first loads and attaches the DTLS XDP program
+ * ({@link XdpFilter}) to the device, then worker i opens an {@link XdpWorkerSocket}: the AF_XDP socket of RX queue i,
+ * registered in the program's XSKMAP, plus the SO_REUSEPORT kernel socket for what the program passes; the workers
+ * bind one after the other and {@link RxQueueSteering} makes the kernel pick worker i's kernel socket for a datagram
+ * of RX queue i, so a peer verified through AF_XDP finds its session when its handshake arrives. Each worker
+ * adds its {@link XskCounter}s; the program's per-verdict counts are copied into server-wide counters (type ids
+ * {@code XDP_FIRST + 50 + id}) on each {@link #snapshot} and at close. {@link #close()} detaches the program after
+ * the workers stopped (the attachment is a link fd, so it also goes when the process dies).
+ * <p>
  * <b>Note:</b> workers idle with the {@link Context#idleStrategy(Supplier)} strategy, by default a backoff that
  * spins briefly, yields, then parks up to a millisecond: a quiet server costs next to no CPU, at the price of up to a
  * millisecond of extra latency for the first datagram after a quiet spell.
@@ -65,6 +80,8 @@ public final class VerifierServer implements AutoCloseable
     public static final int ERRORS_TYPE_ID = CounterTypes.ERRORS;
     /** Bytes of the distinct error log: room for a few dozen distinct stack traces. */
     public static final int ERROR_LOG_BYTES = 64 * 1024;
+    /** Offset in the XDP kind of the program's verdict counters: the socket counters ({@link XskCounter}) come first. */
+    public static final int XDP_PROGRAM_OFFSET = 50;
 
     private enum State
     {
@@ -88,6 +105,8 @@ public final class VerifierServer implements AutoCloseable
 
     private State state = State.NEW;
     private volatile int localPort = -1;
+    private volatile XdpFilter xdpFilter;
+    private final AtomicCounter[] xdpProgramCounters;
 
     /**
      * A server, not yet started: the workers' agents are built (calling the configurators) but nothing is bound.
@@ -98,8 +117,9 @@ public final class VerifierServer implements AutoCloseable
     {
         this.context = context.conclude();
         final int workerCount = context.workers();
-        final int counterCount =
-            workerCount * (WorkerCounter.values().length + VerifierCounters.LENGTH) + context.spareCounters() + 1;
+        final boolean xdp = null != context.xdpInterface();
+        final int counterCount = workerCount * (WorkerCounter.values().length + VerifierCounters.LENGTH +
+            (xdp ? XskCounter.values().length : 0)) + (xdp ? XdpCounter.COUNT : 0) + context.spareCounters() + 1;
         if (null != context.countersDirectory())
         {
             this.countersFile = CountersFile.create(context.countersDirectory(), counterCount);
@@ -116,6 +136,15 @@ public final class VerifierServer implements AutoCloseable
                 new CountersManager(new UnsafeBuffer(metadataMemory), new UnsafeBuffer(valuesMemory));
         }
         this.errors = CounterTypes.newCounter(countersManager, ERRORS_TYPE_ID, "worker errors", CounterTypes.SERVER_WIDE);
+        this.xdpProgramCounters = xdp ? new AtomicCounter[XdpCounter.COUNT] : null;
+        if (xdp)
+        {
+            for (final XdpCounter counter : XdpCounter.values())
+            {
+                xdpProgramCounters[counter.id()] = CounterTypes.newCounter(countersManager,
+                    xdpProgramTypeId(counter), "XDP program " + counter.label(), CounterTypes.SERVER_WIDE);
+            }
+        }
         this.workers = new Worker[workerCount];
         try
         {
@@ -150,15 +179,33 @@ public final class VerifierServer implements AutoCloseable
         }
         try
         {
+            if (null != context.xdpInterface())
+            {
+                // Before any socket: a missing privilege or kernel feature fails here, naming it, with nothing bound.
+                xdpFilter = openXdpFilter();
+            }
             workers[0].start();
             localPort = workers[0].awaitBound(context.port());
-            for (int i = 1; i < workers.length; i++)
+            if (null != context.xdpInterface())
             {
-                workers[i].start();
+                // One at a time: the reuseport group's order is the binding order, which the RX queue steering
+                // program (worker i's kernel socket for queue i) relies on.
+                for (int i = 1; i < workers.length; i++)
+                {
+                    workers[i].start();
+                    workers[i].awaitBound(localPort);
+                }
             }
-            for (int i = 1; i < workers.length; i++)
+            else
             {
-                workers[i].awaitBound(localPort);
+                for (int i = 1; i < workers.length; i++)
+                {
+                    workers[i].start();
+                }
+                for (int i = 1; i < workers.length; i++)
+                {
+                    workers[i].awaitBound(localPort);
+                }
             }
         }
         catch (final RuntimeException ex)
@@ -167,6 +214,26 @@ public final class VerifierServer implements AutoCloseable
             throw ex;
         }
         return this;
+    }
+
+    private XdpFilter openXdpFilter()
+    {
+        final String device = context.xdpInterface();
+        XdpFilter filter = null;
+        try
+        {
+            filter = XdpFilter.open(context.xdpFilter());
+            return filter.attach(device);
+        }
+        catch (final RuntimeException ex)
+        {
+            if (null != filter)
+            {
+                filter.close();
+            }
+            // A start failure like a bind error: the caller reports it as such (serve exits 2 with this message).
+            throw new IllegalStateException("cannot attach the XDP program to " + device + ": " + ex.getMessage(), ex);
+        }
     }
 
     /**
@@ -293,7 +360,32 @@ public final class VerifierServer implements AutoCloseable
             into.copyFrom(finalCounts);
             return into;
         }
+        refreshXdpProgramCounters();
         return sum(into);
+    }
+
+    /**
+     * The type id of the server-wide counter holding one of the XDP program's verdict counts.
+     *
+     * @param counter the verdict.
+     * @return {@code CounterTypes.XDP_FIRST + 50 + counter.id()}.
+     */
+    public static int xdpProgramTypeId(final XdpCounter counter)
+    {
+        return CounterTypes.XDP_FIRST + XDP_PROGRAM_OFFSET + counter.id();
+    }
+
+    private void refreshXdpProgramCounters()
+    {
+        final XdpFilter filter = xdpFilter;
+        if (null != filter && null != xdpProgramCounters)
+        {
+            // A bpf(2) map lookup per verdict: once a second from the stats thread, never on a worker.
+            for (final XdpCounter counter : XdpCounter.values())
+            {
+                xdpProgramCounters[counter.id()].setRelease(filter.counters().get(counter));
+            }
+        }
     }
 
     private Snapshot sum(final Snapshot into)
@@ -321,6 +413,19 @@ public final class VerifierServer implements AutoCloseable
                     if (null != worker)
                     {
                         worker.runner.close();
+                    }
+                }
+                final XdpFilter filter = xdpFilter;
+                if (null != filter)
+                {
+                    try
+                    {
+                        refreshXdpProgramCounters();
+                    }
+                    finally
+                    {
+                        xdpFilter = null;
+                        filter.close();
                     }
                 }
                 if (null != workers[workers.length - 1])
@@ -386,6 +491,7 @@ public final class VerifierServer implements AutoCloseable
         private final int id;
         private final AtomicCounter[] counters;
         private final BatchSocket.Context socketContext;
+        private final AtomicCounter[] xskCounters;
         private final VerifierAgent agent;
         private final AgentRunner runner;
         private final CountDownLatch bound = new CountDownLatch(1);
@@ -400,6 +506,7 @@ public final class VerifierServer implements AutoCloseable
             // A copy of the server's socket template, made now rather than when the worker opens its socket, so the
             // agent knows its slot size before anything starts (an outbox that does not fit is refused then).
             this.socketContext = context.socket().copy();
+            this.xskCounters = null == context.xdpInterface() ? null : XskCounter.allocate(countersManager, id);
             final ClientHelloVerifier verifier = new ClientHelloVerifier(
                 context.verifier().copy().counters(new VerifierCounters(countersManager, id)));
             final VerifierAgent.Context agentContext = new VerifierAgent.Context()
@@ -453,8 +560,34 @@ public final class VerifierServer implements AutoCloseable
         private BatchSocket openSocket()
         {
             // The first worker binds the configured port (0: the kernel picks); the others join it.
-            final BatchSocket socket = BatchSockets.open(socketContext.port(0 == id ? context.port() : localPort));
-            isNative = socket instanceof MmsgBatchSocket;
+            final BatchSocket.Context socketContext = this.socketContext.port(0 == id ? context.port() : localPort);
+            final BatchSocket socket;
+            if (null != context.xdpInterface())
+            {
+                final XdpWorkerSocket xdpSocket =
+                    new XdpWorkerSocket(context.xdpSocket().copy().queueId(id), socketContext, xskCounters);
+                try
+                {
+                    if (0 == id && context.workers() > 1)
+                    {
+                        // Later datagrams of a peer verified here must reach this worker's kernel socket too.
+                        RxQueueSteering.attach(xdpSocket.kernelSocket().fd(),
+                            RxQueueSteering.offsetFor(context.xdpInterface()));
+                    }
+                    xdpFilter.registerSocket(id, xdpSocket.xdpSocket().fd());
+                }
+                catch (final RuntimeException ex)
+                {
+                    xdpSocket.close();
+                    throw ex;
+                }
+                socket = xdpSocket;
+            }
+            else
+            {
+                socket = BatchSockets.open(socketContext);
+            }
+            isNative = socket instanceof MmsgBatchSocket || socket instanceof XdpWorkerSocket;
             port = socket.localPort();
             bound.countDown();
             return socket;
@@ -486,8 +619,10 @@ public final class VerifierServer implements AutoCloseable
         private final long[] verifierTotals = new long[VerifierCounters.Total.values().length];
         private final long[] dropReasons = new long[DropReason.count()];
         private final long[] cookieChecks = new long[CookieCheck.values().length];
+        private final long[] xdpTotals = new long[CounterTypes.KIND_RANGE];
         private int workers;
         private long errors;
+        private boolean xdp;
 
         /**
          * An empty holder.
@@ -502,8 +637,10 @@ public final class VerifierServer implements AutoCloseable
             Arrays.fill(verifierTotals, 0);
             Arrays.fill(dropReasons, 0);
             Arrays.fill(cookieChecks, 0);
+            Arrays.fill(xdpTotals, 0);
             workers = 0;
             errors = 0;
+            xdp = false;
         }
 
         /**
@@ -546,6 +683,11 @@ public final class VerifierServer implements AutoCloseable
                     add(verifierTotals, typeId - CounterTypes.VERIFIER_FIRST, value);
                     add(dropReasons, typeId - CounterTypes.DROP_REASON_FIRST, value);
                     add(cookieChecks, typeId - CounterTypes.COOKIE_CHECK_FIRST, value);
+                    if (typeId >= CounterTypes.XDP_FIRST && typeId < CounterTypes.XDP_FIRST + CounterTypes.KIND_RANGE)
+                    {
+                        xdpTotals[typeId - CounterTypes.XDP_FIRST] += value;
+                        xdp = true;
+                    }
                 }
             }
             return this;
@@ -644,6 +786,38 @@ public final class VerifierServer implements AutoCloseable
         }
 
         /**
+         * Whether the server runs the AF_XDP path ({@code --xdp}): it has XDP counters.
+         *
+         * @return true when any counter of the XDP kind was summed.
+         */
+        public boolean hasXdp()
+        {
+            return xdp;
+        }
+
+        /**
+         * One of the workers' AF_XDP socket counters, summed over the workers.
+         *
+         * @param counter which.
+         * @return the total; 0 without XDP.
+         */
+        public long get(final XskCounter counter)
+        {
+            return xdpTotals[counter.typeId() - CounterTypes.XDP_FIRST];
+        }
+
+        /**
+         * One of the XDP program's verdict counts, as of the last refresh (each {@link VerifierServer#snapshot}).
+         *
+         * @param counter which.
+         * @return the count; 0 without XDP.
+         */
+        public long get(final XdpCounter counter)
+        {
+            return xdpTotals[xdpProgramTypeId(counter) - CounterTypes.XDP_FIRST];
+        }
+
+        /**
          * Number of workers summed.
          *
          * @return workers.
@@ -675,8 +849,10 @@ public final class VerifierServer implements AutoCloseable
             System.arraycopy(other.verifierTotals, 0, verifierTotals, 0, verifierTotals.length);
             System.arraycopy(other.dropReasons, 0, dropReasons, 0, dropReasons.length);
             System.arraycopy(other.cookieChecks, 0, cookieChecks, 0, cookieChecks.length);
+            System.arraycopy(other.xdpTotals, 0, xdpTotals, 0, xdpTotals.length);
             workers = other.workers;
             errors = other.errors;
+            xdp = other.xdp;
             return this;
         }
     }
@@ -697,6 +873,9 @@ public final class VerifierServer implements AutoCloseable
         // One template per child component: each worker gets a copy, and each value is checked by its owner.
         private final BatchSocket.Context socket = new BatchSocket.Context();
         private final ClientHelloVerifier.Context verifier = new ClientHelloVerifier.Context();
+        private final XdpBatchSocket.Context xdpSocket = new XdpBatchSocket.Context();
+        private final XdpFilter.Context xdpFilter = new XdpFilter.Context();
+        private String xdpInterface;
         private int workers = Configuration.workers();
         private MacAlgorithm macAlgorithm;
         private int[] cpus;
@@ -797,6 +976,22 @@ public final class VerifierServer implements AutoCloseable
             // The workers share the port: every socket of this server is bound with SO_REUSEPORT.
             socket.reusePort(true).notice(notice).conclude();
             verifier.conclude();
+            if (null != xdpInterface)
+            {
+                if (0 == socket.port())
+                {
+                    throw new IllegalArgumentException("port must be given with xdpInterface: the XDP program " +
+                        "matches the port, so it cannot be one the kernel picks");
+                }
+                // One worker per RX queue: worker i owns the AF_XDP socket of queue i. A reply must fit a UMEM frame
+                // after its headers as it fits a kernel socket's slot (the echo's outbox sends up to a slot).
+                if (xdpSocket.frameBytes() - XdpBatchSocket.HEADROOM < socket.slotBytes())
+                {
+                    xdpSocket.frameBytes(XdpBatchSocket.Context.MAX_FRAME_BYTES);
+                }
+                xdpSocket.interfaceName(xdpInterface).batchSize(socket.batchSize()).conclude();
+                xdpFilter.address(socket.bindAddress()).port(socket.port()).queues(Math.max(workers, 1)).conclude();
+            }
             concluded = true;
             return this;
         }
@@ -821,6 +1016,52 @@ public final class VerifierServer implements AutoCloseable
         public InetAddress bindAddress()
         {
             return socket.bindAddress();
+        }
+
+        /**
+         * Serve through AF_XDP on a network device ({@code turnstile serve --xdp IFACE}): the DTLS XDP program is
+         * attached to it, and worker i takes the AF_XDP socket of its RX queue i (so give one worker per queue used)
+         * beside its kernel socket. Needs a fixed {@link #port(int)}, CAP_NET_ADMIN, CAP_BPF and CAP_NET_RAW.
+         *
+         * @param xdpInterface the device, e.g. {@code eth0}; null (the default) for kernel sockets only.
+         * @return this.
+         */
+        public Context xdpInterface(final String xdpInterface)
+        {
+            this.xdpInterface = xdpInterface;
+            return this;
+        }
+
+        /**
+         * The AF_XDP device.
+         *
+         * @return its name, or null without AF_XDP.
+         */
+        public String xdpInterface()
+        {
+            return xdpInterface;
+        }
+
+        /**
+         * The AF_XDP sockets' template (ring sizes, UMEM frames, zero-copy); each worker gets a copy with its queue.
+         * The device and batch size come from this context.
+         *
+         * @return the template, to configure in place.
+         */
+        public XdpBatchSocket.Context xdpSocket()
+        {
+            return xdpSocket;
+        }
+
+        /**
+         * The XDP program's configuration (attach mode, the cookie-less hello rate limit, first-byte pass ranges);
+         * its address, port and queue count come from this context.
+         *
+         * @return the configuration, to set in place.
+         */
+        public XdpFilter.Context xdpFilter()
+        {
+            return xdpFilter;
         }
 
         /**

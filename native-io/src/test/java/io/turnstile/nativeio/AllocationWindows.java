@@ -13,12 +13,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * while the window allocated anything. A late JIT deoptimisation can send a loop through lower-tier code for a
  * moment, where the FFM linker's errno-capture slice is not scalar-replaced, so one window may allocate; a real
  * allocation per datagram or per batch shows in every window, so the test asserts {@link #lastAllocated()} is zero.
- * Built after warm-up; measures on the calling thread only.
+ * Built after warm-up; measures on the calling thread only. Public for the tests of the {@code xdp} package.
  */
-final class AllocationWindows
+public final class AllocationWindows
 {
     /** Windows measured at most. */
-    static final int MAX_WINDOWS = 3;
+    public static final int MAX_WINDOWS = 3;
 
     private final com.sun.management.ThreadMXBean threads;
     private final long[] allocated = new long[MAX_WINDOWS];
@@ -34,7 +34,7 @@ final class AllocationWindows
      *
      * @return a meter with no window measured yet.
      */
-    static AllocationWindows assumeSupported()
+    public static AllocationWindows assumeSupported()
     {
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
@@ -48,7 +48,7 @@ final class AllocationWindows
      * @param window one window of work, returning whatever the test sums over windows (a checksum, bytes).
      * @return the sum of what the windows returned.
      */
-    long measure(final LongSupplier window)
+    public long measure(final LongSupplier window)
     {
         final long overhead = measureOverhead();
         long sum = 0;
@@ -67,7 +67,7 @@ final class AllocationWindows
      *
      * @return 1 to {@value #MAX_WINDOWS}.
      */
-    int windows()
+    public int windows()
     {
         return windows;
     }
@@ -77,7 +77,7 @@ final class AllocationWindows
      *
      * @return 0 when the work allocates nothing in steady state.
      */
-    long lastAllocated()
+    public long lastAllocated()
     {
         return allocated[windows - 1];
     }

@@ -208,6 +208,7 @@ final class ServeAssembly implements AutoCloseable
             context.cpus(options.cpus());
         }
         context.socket().dtlsFilter(options.bpfFilter());
+        context.xdpInterface(options.xdp());
         context.countersDirectory(
             null != options.countersDirectory() ? options.countersDirectory() : CountersFile.defaultDirectory());
         return context;

@@ -47,6 +47,7 @@ import java.util.Locale;
  * @param logVerified           verified hellos logged to stderr.
  * @param echo                  the {@code --echo} settings, or null without {@code --echo}.
  * @param clockToleranceMs      largest clock difference between fleet servers tolerated, milliseconds.
+ * @param xdp                   the {@code --xdp} network device, or null for kernel sockets only.
  */
 record ServeOptions(
     InetAddress host,
@@ -69,7 +70,8 @@ record ServeOptions(
     boolean nio,
     int logVerified,
     Echo echo,
-    long clockToleranceMs)
+    long clockToleranceMs,
+    String xdp)
 {
     /** Most CPUs {@code --cpus} may list, and most {@code --workers}: one worker per CPU. */
     private static final int MAX_CPUS = VerifierServer.Context.MAX_WORKERS;
@@ -252,7 +254,8 @@ record ServeOptions(
                 "\"send_eagain\":..,",
             "\"send_failed\":..,\"reply_queue_full\":..,\"rx_truncated\":..,\"sent\":..,\"errors\":..," +
                 "\"drop_reasons\":{..},",
-            "\"cookie_checks\":{..}}, and with --echo \"echo\":{..,\"failed\":..,",
+            "\"cookie_checks\":{..}}, with --xdp \"xdp\":{\"rx\":..,\"tx\":..,\"dropped_in_kernel\":..,\"passed\":..,",
+            "\"ring_full\":..,\"fill_empty\":..,..}, and with --echo \"echo\":{..,\"failed\":..,",
             "\"failures\":{\"handshake_failure\":..,\"timeout\":..,\"other\":..},..}: failed handshakes by the " +
                 "fatal alert sent or",
             "received (non-zero ones, RFC names), timeout and other; each distinct failure is also written once to " +
@@ -340,6 +343,12 @@ record ServeOptions(
 
         @Option(names = "--nio", description = "use NIO DatagramChannels even where recvmmsg/sendmmsg are available")
         boolean nio;
+
+        @Option(names = "--xdp", paramLabel = "IFACE", description = "serve ClientHellos through AF_XDP on network " +
+            "device IFACE: an XDP program drops what cannot be DTLS and redirects first hellos to one AF_XDP socket " +
+            "per RX queue (worker i: queue i), the rest reaching each worker's UDP socket; needs root (CAP_NET_ADMIN, " +
+            "CAP_BPF, CAP_NET_RAW) and a fixed port")
+        String xdp;
 
         @Option(names = "--log-verified", paramLabel = "N", description = "log the first N verified hellos (peer, " +
             "record and message sequence numbers) to stderr, 0 to 1000000 (default 5)")
@@ -434,7 +443,7 @@ record ServeOptions(
                 address.host, address.port, bind, workerCount, batch,
                 null == mac ? MacAlgorithm.defaultAlgorithm() : mac, secretFile, masterKeyFile,
                 null == rotateSeconds ? 0 : rotateSeconds, maxCookieAgeSeconds, maxHelloLength, durationNs, stats,
-                countersDirectory, cpuList, bpfFilter, receiveBufferBytes, nio, logVerified, echo(), toleranceMs);
+                countersDirectory, cpuList, bpfFilter, receiveBufferBytes, nio, logVerified, echo(), toleranceMs, xdp());
         }
 
         /**
@@ -456,6 +465,23 @@ record ServeOptions(
                     halfPeriodMs / 1000.0 + " s), got " + value);
             }
             return ms;
+        }
+
+        private String xdp()
+        {
+            if (null == xdp)
+            {
+                return null;
+            }
+            if (xdp.isEmpty() || xdp.length() > 15 || xdp.contains("/") || xdp.isBlank())
+            {
+                throw new UsageException("--xdp must name a network device (1 to 15 characters), got '" + xdp + "'");
+            }
+            if (nio)
+            {
+                throw new UsageException("--xdp and --nio are exclusive");
+            }
+            return xdp;
         }
 
         private Echo echo()

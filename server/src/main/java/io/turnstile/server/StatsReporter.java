@@ -3,6 +3,8 @@ package io.turnstile.server;
 import io.turnstile.cookie.CookieCheck;
 import io.turnstile.nativeio.VerifierServer;
 import io.turnstile.nativeio.WorkerCounter;
+import io.turnstile.nativeio.xdp.XdpCounter;
+import io.turnstile.nativeio.xdp.XskCounter;
 import io.turnstile.verifier.DropReason;
 
 import java.io.PrintStream;
@@ -116,6 +118,10 @@ public final class StatsReporter
                 .append(current.cookieChecks(checks[i]));
         }
         sb.append('}');
+        if (current.hasXdp())
+        {
+            appendXdp(sb, current);
+        }
         memory.sample().appendJson(sb);
         if (null != extra)
         {
@@ -194,6 +200,17 @@ public final class StatsReporter
             }
             sb.append(System.lineSeparator());
         }
+        if (s.hasXdp())
+        {
+            sb.append(String.format(Locale.ROOT,
+                "  xdp: %d in and %d out through AF_XDP, %d through the kernel sockets; the program dropped %d " +
+                "(not DTLS %d, rate limited %d) and passed %d; ring full %d, fill empty %d%n",
+                s.get(XskCounter.RX), s.get(XskCounter.TX), s.get(XskCounter.PASSED),
+                s.get(XdpCounter.DROPPED_NOT_DTLS) + s.get(XdpCounter.DROPPED_RATE_LIMITED),
+                s.get(XdpCounter.DROPPED_NOT_DTLS), s.get(XdpCounter.DROPPED_RATE_LIMITED),
+                s.get(XdpCounter.PASSED_OTHER) + s.get(XdpCounter.PASSED_DEMUX) + s.get(XdpCounter.PASSED_DTLS) +
+                s.get(XdpCounter.PASSED_HELLO_NO_SOCKET), s.get(XskCounter.RING_FULL), s.get(XskCounter.FILL_EMPTY)));
+        }
         sb.append(String.format(Locale.ROOT,
             "  send: %d refused by the kernel, %d flushes cut short by EAGAIN, %d replies dropped (queue full); " +
             "%d errors",
@@ -215,6 +232,30 @@ public final class StatsReporter
                 m.directBytes() / 1048576.0, m.gcCount(), m.gcMs()));
         }
         return sb.toString();
+    }
+
+    /**
+     * The {@code --xdp} object: the AF_XDP sockets' counts summed over the workers (rx, tx, malformed, ring_full,
+     * fill_empty, kernel_dropped, kick_busy, socket_passed: datagrams through the kernel sockets) and the XDP
+     * program's verdicts (dropped_in_kernel: not DTLS or over the hello rate; passed: to the kernel's stack;
+     * redirected: hellos sent to an AF_XDP socket; rate_limited).
+     */
+    private static void appendXdp(final StringBuilder sb, final VerifierServer.Snapshot s)
+    {
+        sb.append(",\"xdp\":{\"rx\":").append(s.get(XskCounter.RX));
+        field(sb, "tx", s.get(XskCounter.TX));
+        field(sb, "dropped_in_kernel", s.get(XdpCounter.DROPPED_NOT_DTLS) + s.get(XdpCounter.DROPPED_RATE_LIMITED));
+        field(sb, "passed", s.get(XdpCounter.PASSED_OTHER) + s.get(XdpCounter.PASSED_DEMUX) +
+            s.get(XdpCounter.PASSED_DTLS) + s.get(XdpCounter.PASSED_HELLO_NO_SOCKET));
+        field(sb, "redirected", s.get(XdpCounter.REDIRECTED_HELLO));
+        field(sb, "rate_limited", s.get(XdpCounter.DROPPED_RATE_LIMITED));
+        field(sb, "ring_full", s.get(XskCounter.RING_FULL));
+        field(sb, "fill_empty", s.get(XskCounter.FILL_EMPTY));
+        field(sb, "malformed", s.get(XskCounter.MALFORMED));
+        field(sb, "kernel_dropped", s.get(XskCounter.KERNEL_DROPPED));
+        field(sb, "kick_busy", s.get(XskCounter.KICK_BUSY));
+        field(sb, "socket_passed", s.get(XskCounter.PASSED));
+        sb.append('}');
     }
 
     /**

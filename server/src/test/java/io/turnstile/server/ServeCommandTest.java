@@ -43,7 +43,7 @@ class ServeCommandTest
     private static final List<String> OPTIONS = List.of(
         "--bind", "--workers", "--batch", "--mac", "--secret-file", "--master-key-file", "--clock-tolerance",
         "--rotate", "--duration",
-        "--stats", "--cpus", "--bpf-filter", "--rcvbuf", "--nio", "--max-cookie-age", "--max-hello-length",
+        "--stats", "--cpus", "--bpf-filter", "--rcvbuf", "--nio", "--xdp", "--max-cookie-age", "--max-hello-length",
         "--log-verified", "--counters-dir", "--help",
         "--echo", "--cert", "--key", "--psk-identity", "--psk-hex", "--max-handshakes", "--max-sessions",
         "--max-sessions-per-address", "--handshake-timeout", "--idle-timeout", "--require-secure-renegotiation");
