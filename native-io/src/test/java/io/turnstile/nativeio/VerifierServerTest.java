@@ -385,7 +385,9 @@ class VerifierServerTest
         final BufferPoolMXBean direct = directPool();
         final int spareCounters = 4096;
         final long counterBytes = (long)spareCounters * 640;
-        final long before = direct.getMemoryUsed();
+        // Earlier tests' direct buffers are freed by their cleaners after a GC: let that happen first, or a free
+        // between the two readings hides this server's allocation.
+        final long before = settledMemoryUsed(direct);
 
         final VerifierServer server = new VerifierServer(
             serverContext(loopback).workers(2).spareCounters(spareCounters));
@@ -490,6 +492,23 @@ class VerifierServerTest
         });
         assertEquals(server.workerCount(), found.get(), "one received counter per worker");
         return received;
+    }
+
+    private static long settledMemoryUsed(final BufferPoolMXBean pool) throws InterruptedException
+    {
+        long last = -1;
+        for (int i = 0; i < 20; i++)
+        {
+            System.gc();
+            Thread.sleep(20);
+            final long used = pool.getMemoryUsed();
+            if (used == last)
+            {
+                return used;
+            }
+            last = used;
+        }
+        return last;
     }
 
     private static BufferPoolMXBean directPool()
