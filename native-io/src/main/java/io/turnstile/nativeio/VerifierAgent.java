@@ -1,9 +1,11 @@
 package io.turnstile.nativeio;
 
+import io.turnstile.codec.DatagramClass;
 import io.turnstile.codec.PeerAddress;
 import io.turnstile.verifier.ClientHelloVerifier;
 import io.turnstile.verifier.VerifierCounters;
 import io.turnstile.verifier.VerifyOutcome;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.SystemEpochClock;
@@ -22,6 +24,8 @@ import java.util.function.Supplier;
  *   doWork():  nowMs = clock.time()            once per batch: cookies need millisecond time, not per packet
  *              n = socket.receive()            recvmmsg: up to batchSize datagrams, 0 on EAGAIN
  *              for each datagram i:
+ *                  demux handler and first byte not DTLS (RFC 7983)?
+ *                                           -> yes       handed to the {@link DemuxHandler}, counted by class
  *                  source i accepted?       -> yes       handed to the {@link PeerDatagramHandler}, not verified
  *                  verify(slot i, source i) -> REPLY     HVR written into send slot, staged to source i
  *                                           -> VERIFIED  handed to the {@link VerifiedHelloHandler}
@@ -41,6 +45,12 @@ import java.util.function.Supplier;
  * peers; the worker drains at most {@link BatchSocket#batchSize()} messages per cycle, so a busy outbox cannot
  * starve the receive side. Without them the cycle is exactly the verifier loop above.
  * <p>
+ * With a {@link DemuxHandler} (one port for STUN, DTLS and media, RFC 7983 with RFC 9443's ranges), each datagram's
+ * first byte is classified first ({@link DatagramClass}): STUN, ZRTP, TURN channel, QUIC and RTP/RTCP go to the
+ * handler, which may answer through the worker's send slots ({@link DatagramReply}); DTLS and the unassigned 4..15
+ * go on as without one. Without a handler nothing is classified: such datagrams reach the verifier, which drops and
+ * counts them by reason as it always did.
+ * <p>
  * <b>Note:</b> the socket is opened in {@link #onStart()} and closed in {@link #onClose()}, on the agent's thread,
  * because {@link MmsgBatchSocket} is confined to the thread that opens it.
  */
@@ -53,6 +63,10 @@ public final class VerifierAgent implements Agent
     private final AcceptedPeers acceptedPeers;
     private final PeerDatagramHandler peerHandler;
     private final Outbox outbox;
+    private final DemuxHandler demuxHandler;
+    private final DemuxCounters demuxCounters;
+    private final long[] demuxed = new long[DatagramClass.values().length];
+    private final DatagramReply demuxReply = new DatagramReply();
     private final AtomicCounter[] counters;
     private final VerifierCounters verifierCounters;
     private final int cpu;
@@ -64,6 +78,8 @@ public final class VerifierAgent implements Agent
     private long publishedSendFailed;
     private long publishedSendWouldBlock;
     private long publishedReceiveTruncated;
+    private long publishedDemuxReplies;
+    private long publishedDemuxRefused;
 
     /**
      * A worker, not yet started.
@@ -80,6 +96,8 @@ public final class VerifierAgent implements Agent
         this.acceptedPeers = context.acceptedPeers();
         this.peerHandler = context.peerHandler();
         this.outbox = context.outbox();
+        this.demuxHandler = context.demuxHandler();
+        this.demuxCounters = context.demuxCounters();
         this.counters = context.counters();
         this.verifierCounters = verifier.counters();
         this.cpu = context.cpu();
@@ -147,9 +165,14 @@ public final class VerifierAgent implements Agent
         int queueFull = 0;
         int peerDatagrams = 0;
         final AcceptedPeers acceptedPeers = this.acceptedPeers;
+        final DemuxHandler demuxHandler = this.demuxHandler;
         for (int i = 0; i < received; i++)
         {
             final ReceivedDatagram datagram = socket.received(i);
+            if (null != demuxHandler && demultiplex(demuxHandler, socket, datagram, i))
+            {
+                continue;
+            }
             final PeerAddress peer = datagram.peer();
             if (null != acceptedPeers && acceptedPeers.contains(peer))
             {
@@ -198,6 +221,29 @@ public final class VerifierAgent implements Agent
         return received + drained + sent;
     }
 
+    /**
+     * RFC 7983 / RFC 9443: one byte decides; everything but DTLS and the unassigned range is the handler's.
+     */
+    private boolean demultiplex(
+        final DemuxHandler demuxHandler, final BatchSocket socket, final ReceivedDatagram datagram, final int index)
+    {
+        final int length = datagram.length();
+        if (length == 0)
+        {
+            return false;
+        }
+        final DirectBuffer buffer = datagram.buffer();
+        final DatagramClass type = DatagramClass.of(buffer.getByte(0));
+        if (type == DatagramClass.DTLS || type == DatagramClass.UNASSIGNED)
+        {
+            return false;
+        }
+        demuxed[type.ordinal()]++;
+        demuxReply.wrap(socket, index);
+        demuxHandler.onDatagram(type, buffer, length, datagram.peer(), demuxReply);
+        return true;
+    }
+
     private int drainOutbox(final BatchSocket socket)
     {
         final Outbox outbox = this.outbox;
@@ -235,6 +281,14 @@ public final class VerifierAgent implements Agent
 
         // The verifier counted this batch in plain fields; published counters get it now, in one add each.
         verifierCounters.publish();
+        if (null != demuxCounters)
+        {
+            final long demuxReplies = demuxReply.sent();
+            final long demuxRefused = demuxReply.refused();
+            demuxCounters.add(demuxed, demuxReplies - publishedDemuxReplies, demuxRefused - publishedDemuxRefused);
+            publishedDemuxReplies = demuxReplies;
+            publishedDemuxRefused = demuxRefused;
+        }
     }
 
     private static void add(final AtomicCounter counter, final long delta)
@@ -290,6 +344,8 @@ public final class VerifierAgent implements Agent
         private AcceptedPeers acceptedPeers;
         private PeerDatagramHandler peerHandler;
         private Outbox outbox;
+        private DemuxHandler demuxHandler;
+        private DemuxCounters demuxCounters;
         private int cpu = -1;
 
         /**
@@ -330,6 +386,11 @@ public final class VerifierAgent implements Agent
             if (null == handler)
             {
                 handler = VerifiedHelloHandler.NONE;
+            }
+            if (null != demuxHandler && null == demuxCounters)
+            {
+                throw new IllegalArgumentException("demuxCounters must be set with a demuxHandler: " +
+                    "DemuxCounters.allocate(countersManager, workerId) (VerifierServer does it)");
             }
             if ((null == acceptedPeers) != (null == peerHandler))
             {
@@ -537,6 +598,50 @@ public final class VerifierAgent implements Agent
         public Outbox outbox()
         {
             return outbox;
+        }
+
+        /**
+         * The application's handler of datagrams that are not DTLS on a shared port (RFC 7983, RFC 9443).
+         *
+         * @param demuxHandler default null: nothing is classified, every datagram goes the verifier's way.
+         * @return this.
+         */
+        public Context demuxHandler(final DemuxHandler demuxHandler)
+        {
+            this.demuxHandler = demuxHandler;
+            return this;
+        }
+
+        /**
+         * The demultiplexing handler.
+         *
+         * @return the handler, or null.
+         */
+        public DemuxHandler demuxHandler()
+        {
+            return demuxHandler;
+        }
+
+        /**
+         * Where the demultiplexed datagrams and replies are counted; required with a handler.
+         *
+         * @param demuxCounters from {@link DemuxCounters#allocate}; {@link VerifierServer} allocates them itself.
+         * @return this.
+         */
+        public Context demuxCounters(final DemuxCounters demuxCounters)
+        {
+            this.demuxCounters = demuxCounters;
+            return this;
+        }
+
+        /**
+         * The demultiplexer's counters.
+         *
+         * @return the counters, or null.
+         */
+        public DemuxCounters demuxCounters()
+        {
+            return demuxCounters;
         }
 
         /**

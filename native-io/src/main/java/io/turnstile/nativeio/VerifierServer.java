@@ -99,7 +99,8 @@ public final class VerifierServer implements AutoCloseable
         this.context = context.conclude();
         final int workerCount = context.workers();
         final int counterCount =
-            workerCount * (WorkerCounter.values().length + VerifierCounters.LENGTH) + context.spareCounters() + 1;
+            workerCount * (WorkerCounter.values().length + VerifierCounters.LENGTH + DemuxCounters.LENGTH) +
+            context.spareCounters() + 1;
         if (null != context.countersDirectory())
         {
             this.countersFile = CountersFile.create(context.countersDirectory(), counterCount);
@@ -406,6 +407,10 @@ public final class VerifierServer implements AutoCloseable
                 .handler(context.handlerFactory().apply(id))
                 .cpu(null == context.cpus() ? -1 : context.cpus()[id]);
             context.agentConfigurator().accept(id, agentContext);
+            if (null != agentContext.demuxHandler() && null == agentContext.demuxCounters())
+            {
+                agentContext.demuxCounters(DemuxCounters.allocate(countersManager, id));
+            }
             this.agent = new VerifierAgent(agentContext);
             this.runner = new AgentRunner(context.idleStrategy().get(), this::onError, null, agent);
         }

@@ -1,5 +1,6 @@
 package io.turnstile.nativeio;
 
+import io.turnstile.codec.DatagramClass;
 import io.turnstile.codec.HelloVerifyRequestEncoder;
 import io.turnstile.cookie.CookieKeys;
 import io.turnstile.verifier.ClientHelloVerifier;
@@ -218,6 +219,117 @@ class VerifierAgentTest
             assertEquals(2, counters[WorkerCounter.REPLIES.ordinal()].get());
             assertEquals(1, counters[WorkerCounter.VERIFIED.ordinal()].get());
             assertEquals(0, counters[WorkerCounter.DROPPED.ordinal()].get());
+            assertTrue(errors.isEmpty(), errors::toString);
+        }
+    }
+
+    /** An ICE connectivity check: STUN binding request (RFC 8489), no attributes, transaction id 1..12. */
+    static final byte[] STUN_BINDING_REQUEST = HexFormat.of().parseHex(
+        "000100002112a442" + "0102030405060708090a0b0c");
+    /** An RTP packet (RFC 3550): version 2, payload type 0 (PCMU), sequence 1, timestamp 160, SSRC, 4 bytes. */
+    static final byte[] RTP_PACKET = HexFormat.of().parseHex(
+        "80000001000000a0deadbeef" + "7f7f7f7f");
+
+    @ParameterizedTest(name = "nio={0}")
+    @ValueSource(booleans = {false, true})
+    @Timeout(30)
+    void shouldHandStunAndRtpToTheDemuxHandlerCountThemAndReplyThroughTheWorker(final boolean nio)
+        throws IOException
+    {
+        assumeTrue(nio || LibC.isAvailable());
+        final InetAddress loopback = InetAddress.getLoopbackAddress();
+        final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
+        final DemuxCounters demuxCounters = DemuxCounters.allocate(countersManager, 0);
+        final ClientHelloVerifier verifier = new ClientHelloVerifier();
+        final List<DatagramClass> types = new ArrayList<>();
+        final List<byte[]> handed = new ArrayList<>();
+        final UnsafeBuffer response = new UnsafeBuffer(new byte[STUN_BINDING_REQUEST.length]);
+        final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
+            .sockets(() -> BatchSockets.open(new BatchSocket.Context().bindAddress(loopback).forceNio(nio)))
+            .verifier(verifier)
+            .counters(counters)
+            .demuxCounters(demuxCounters)
+            .demuxHandler((type, datagram, length, peer, reply) ->
+            {
+                types.add(type);
+                final byte[] bytes = new byte[length];
+                datagram.getBytes(0, bytes);
+                handed.add(bytes);
+                if (type == DatagramClass.STUN)
+                {
+                    // An ICE-lite agent's binding success response: class 0x0101, the request's transaction id.
+                    response.putBytes(0, datagram, 0, length);
+                    response.putByte(0, (byte)0x01);
+                    response.putByte(1, (byte)0x01);
+                    assertTrue(reply.send(response, 0, length));
+                }
+            }));
+
+        try (AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
+            DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
+        {
+            invoker.start();
+            client.configureBlocking(false);
+            client.bind(new InetSocketAddress(loopback, 0));
+            final InetSocketAddress server = new InetSocketAddress(loopback, agent.socket().localPort());
+
+            client.send(ByteBuffer.wrap(STUN_BINDING_REQUEST), server);
+            final ByteBuffer answer = ByteBuffer.allocate(2048);
+            assertEquals(server.getPort(), awaitFrom(invoker, client, answer).getPort());
+            answer.flip();
+            assertEquals(0x0101, answer.getShort(0), "the handler's binding response, from the worker's socket");
+            client.send(ByteBuffer.wrap(RTP_PACKET), server);
+            client.send(ByteBuffer.wrap(HELLO), server);
+            assertEquals(3, awaitDatagram(invoker, client).get(13), "DTLS still gets its HelloVerifyRequest");
+            invokeUntil(invoker, () -> counters[WorkerCounter.RECEIVED.ordinal()].get() == 3);
+
+            assertEquals(List.of(DatagramClass.STUN, DatagramClass.RTP_RTCP), types);
+            assertArrayEquals(STUN_BINDING_REQUEST, handed.get(0));
+            assertArrayEquals(RTP_PACKET, handed.get(1));
+            assertEquals(1, demuxCounters.handled(DatagramClass.STUN));
+            assertEquals(1, demuxCounters.handled(DatagramClass.RTP_RTCP));
+            assertEquals(0, demuxCounters.handled(DatagramClass.QUIC));
+            assertEquals(1, demuxCounters.replies());
+            assertEquals(0, demuxCounters.repliesRefused());
+            assertEquals(0, counters[WorkerCounter.DROPPED.ordinal()].get(), "handed over, not dropped");
+            assertEquals(1, counters[WorkerCounter.REPLIES.ordinal()].get());
+            assertEquals(0, verifier.counters().dropped(DropReason.NOT_HANDSHAKE));
+            assertTrue(errors.isEmpty(), errors::toString);
+        }
+    }
+
+    @ParameterizedTest(name = "nio={0}")
+    @ValueSource(booleans = {false, true})
+    @Timeout(30)
+    void shouldDropAndCountStunAndRtpAsBeforeWithoutADemuxHandler(final boolean nio) throws IOException
+    {
+        assumeTrue(nio || LibC.isAvailable());
+        final InetAddress loopback = InetAddress.getLoopbackAddress();
+        final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
+        final ClientHelloVerifier verifier = new ClientHelloVerifier();
+        final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
+            .sockets(() -> BatchSockets.open(new BatchSocket.Context().bindAddress(loopback).forceNio(nio)))
+            .verifier(verifier)
+            .counters(counters));
+
+        try (AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
+            DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
+        {
+            invoker.start();
+            client.configureBlocking(false);
+            client.bind(new InetSocketAddress(loopback, 0));
+            final InetSocketAddress server = new InetSocketAddress(loopback, agent.socket().localPort());
+            client.send(ByteBuffer.wrap(STUN_BINDING_REQUEST), server);
+            client.send(ByteBuffer.wrap(RTP_PACKET), server);
+            invokeUntil(invoker, () -> counters[WorkerCounter.RECEIVED.ordinal()].get() == 2);
+            for (int i = 0; i < 100; i++)
+            {
+                invoker.invoke();
+            }
+
+            assertEquals(2, counters[WorkerCounter.DROPPED.ordinal()].get());
+            assertEquals(2, verifier.counters().dropped(DropReason.NOT_HANDSHAKE), "the STUN request, the RTP packet");
+            assertNull(client.receive(ByteBuffer.allocate(2048)), "nothing answers them");
             assertTrue(errors.isEmpty(), errors::toString);
         }
     }
