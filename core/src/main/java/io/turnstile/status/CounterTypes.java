@@ -78,7 +78,7 @@ public final class CounterTypes
      * First id of the demultiplexer (RFC 7983): datagrams handed to the application, by {@code DatagramClass}
      * ordinal, then its replies ({@code DEMUX_FIRST + 10}) and the replies that found no send slot ({@code + 11}).
      */
-    public static final int DEMUX_FIRST = 4600;
+    public static final int DEMUX_FIRST = 4700;
     /** First id of handshake failures by alert: {@code ALERT_FIRST + AlertDescription}, 0 to 255. */
     public static final int ALERT_FIRST = 5000;
     /** Ids of the alert kind: one per alert value. */
@@ -116,7 +116,7 @@ public final class CounterTypes
             case 3 -> "cookie_check";
             case 4 -> "session";
             case 5 -> "xdp";
-            case 6 -> "demux";
+            case 7 -> "demux";
             default -> "other";
         };
     }

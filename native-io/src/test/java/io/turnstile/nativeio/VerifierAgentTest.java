@@ -298,6 +298,59 @@ class VerifierAgentTest
         }
     }
 
+    @Test
+    @Timeout(60)
+    void shouldHandEveryStunAndRtpDatagramToTheHandlerWhileHellosFloodTheSamePort() throws IOException
+    {
+        assumeTrue(LibC.isAvailable());
+        final InetAddress loopback = InetAddress.getLoopbackAddress();
+        final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
+        final DemuxCounters demuxCounters = DemuxCounters.allocate(countersManager, 0);
+        final long[] handled = new long[DatagramClass.values().length];
+        final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
+            .sockets(() -> BatchSockets.open(new BatchSocket.Context().bindAddress(loopback)))
+            .verifier(new ClientHelloVerifier())
+            .counters(counters)
+            .demuxCounters(demuxCounters)
+            .demuxHandler((type, datagram, length, peer, reply) -> handled[type.ordinal()]++));
+        final int rounds = 500;
+        final int floodPerRound = 62;
+
+        try (AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
+            DatagramChannel media = DatagramChannel.open(StandardProtocolFamily.INET);
+            DatagramChannel flood = DatagramChannel.open(StandardProtocolFamily.INET))
+        {
+            invoker.start();
+            media.bind(new InetSocketAddress(loopback, 0));
+            flood.bind(new InetSocketAddress(loopback, 0));
+            final InetSocketAddress server = new InetSocketAddress(loopback, agent.socket().localPort());
+            // A DTLS-looking application-data record from a stranger: the verifier's to drop.
+            final byte[] garbage = new byte[64];
+            garbage[0] = 23;
+            for (int round = 0; round < rounds; round++)
+            {
+                for (int i = 0; i < floodPerRound; i++)
+                {
+                    flood.send(ByteBuffer.wrap((i & 1) == 0 ? HELLO : garbage), server);
+                }
+                media.send(ByteBuffer.wrap(STUN_BINDING_REQUEST), server);
+                media.send(ByteBuffer.wrap(RTP_PACKET), server);
+                final long target = (long)(round + 1) * (floodPerRound + 2);
+                invokeUntil(invoker, () -> counters[WorkerCounter.RECEIVED.ordinal()].get() == target);
+            }
+
+            assertEquals(rounds, handled[DatagramClass.STUN.ordinal()], "every binding request, none lost");
+            assertEquals(rounds, handled[DatagramClass.RTP_RTCP.ordinal()]);
+            assertEquals(rounds, demuxCounters.handled(DatagramClass.STUN));
+            assertEquals(rounds, demuxCounters.handled(DatagramClass.RTP_RTCP));
+            assertEquals((long)rounds * floodPerRound / 2, counters[WorkerCounter.REPLIES.ordinal()].get(),
+                "the flood's hellos still get their HelloVerifyRequests");
+            assertEquals((long)rounds * floodPerRound / 2, counters[WorkerCounter.DROPPED.ordinal()].get(),
+                "the flood's records that are not hellos: dropped by the verifier, as without a handler");
+            assertTrue(errors.isEmpty(), errors::toString);
+        }
+    }
+
     @ParameterizedTest(name = "nio={0}")
     @ValueSource(booleans = {false, true})
     @Timeout(30)
