@@ -386,6 +386,7 @@ public final class VerifierServer implements AutoCloseable
     {
         private final int id;
         private final AtomicCounter[] counters;
+        private final boolean demuxing;
         private final VerifierAgent agent;
         private final AgentRunner runner;
         private final CountDownLatch bound = new CountDownLatch(1);
@@ -407,7 +408,8 @@ public final class VerifierServer implements AutoCloseable
                 .handler(context.handlerFactory().apply(id))
                 .cpu(null == context.cpus() ? -1 : context.cpus()[id]);
             context.agentConfigurator().accept(id, agentContext);
-            if (null != agentContext.demuxHandler() && null == agentContext.demuxCounters())
+            demuxing = null != agentContext.demuxHandler();
+            if (demuxing && null == agentContext.demuxCounters())
             {
                 agentContext.demuxCounters(DemuxCounters.allocate(countersManager, id));
             }
@@ -453,8 +455,10 @@ public final class VerifierServer implements AutoCloseable
         private BatchSocket openSocket()
         {
             // The first worker binds the configured port (0: the kernel picks); the others join it.
-            final BatchSocket socket =
-                BatchSockets.open(context.socket().copy().port(0 == id ? context.port() : localPort));
+            // A demultiplexing worker's kernel filter must let STUN and media through to its handler.
+            final BatchSocket socket = BatchSockets.open(context.socket().copy()
+                .port(0 == id ? context.port() : localPort)
+                .demuxFilter(demuxing || context.socket().demuxFilter()));
             isNative = socket instanceof MmsgBatchSocket;
             port = socket.localPort();
             bound.countDown();
