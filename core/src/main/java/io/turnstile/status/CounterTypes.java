@@ -74,6 +74,11 @@ public final class CounterTypes
     public static final int SESSION_END_FIRST = SESSION_FIRST + 50;
     /** First id of the XDP kind, reserved. */
     public static final int XDP_FIRST = 4500;
+    /**
+     * First id of the demultiplexer (RFC 7983): datagrams handed to the application, by {@code DatagramClass}
+     * ordinal, then its replies ({@code DEMUX_FIRST + 10}) and the replies that found no send slot ({@code + 11}).
+     */
+    public static final int DEMUX_FIRST = 4700;
     /** First id of handshake failures by alert: {@code ALERT_FIRST + AlertDescription}, 0 to 255. */
     public static final int ALERT_FIRST = 5000;
     /** Ids of the alert kind: one per alert value. */
@@ -91,7 +96,7 @@ public final class CounterTypes
      * The kind a type id belongs to, as a stable lower-case name.
      *
      * @param typeId of a counter.
-     * @return errors, worker, verifier, drop_reason, cookie_check, session, xdp, alert, or other.
+     * @return errors, worker, verifier, drop_reason, cookie_check, session, xdp, demux, alert, or other.
      */
     public static String kind(final int typeId)
     {
@@ -111,6 +116,7 @@ public final class CounterTypes
             case 3 -> "cookie_check";
             case 4 -> "session";
             case 5 -> "xdp";
+            case 7 -> "demux";
             default -> "other";
         };
     }

@@ -21,6 +21,8 @@ class CounterTypesTest
         assertEquals("cookie_check", CounterTypes.kind(CounterTypes.COOKIE_CHECK_FIRST + 6));
         assertEquals("session", CounterTypes.kind(CounterTypes.RECORDS_ECHOED));
         assertEquals("xdp", CounterTypes.kind(CounterTypes.XDP_FIRST));
+        assertEquals("demux", CounterTypes.kind(CounterTypes.DEMUX_FIRST));
+        assertEquals("demux", CounterTypes.kind(CounterTypes.DEMUX_FIRST + 11));
         assertEquals("alert", CounterTypes.kind(CounterTypes.ALERT_FIRST + 40));
         assertEquals("other", CounterTypes.kind(1));
         assertEquals("other", CounterTypes.kind(4600));

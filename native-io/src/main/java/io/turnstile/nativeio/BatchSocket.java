@@ -223,6 +223,7 @@ public interface BatchSocket extends AutoCloseable
         private boolean reusePort = true;
         private boolean forceNio = false;
         private boolean dtlsFilter = false;
+        private boolean demuxFilter = false;
         private Consumer<String> notice;
 
         /**
@@ -302,6 +303,7 @@ public interface BatchSocket extends AutoCloseable
             copy.reusePort = reusePort;
             copy.forceNio = forceNio;
             copy.dtlsFilter = dtlsFilter;
+            copy.demuxFilter = demuxFilter;
             copy.notice = notice;
             return copy;
         }
@@ -508,6 +510,30 @@ public interface BatchSocket extends AutoCloseable
         public boolean dtlsFilter()
         {
             return dtlsFilter;
+        }
+
+        /**
+         * With {@link #dtlsFilter(boolean)}: let the non-DTLS classes of a shared port (STUN, ZRTP, TURN channel,
+         * QUIC, RTP/RTCP; RFC 7983, RFC 9443) through to a {@link DemuxHandler}, by attaching
+         * {@link SocketFilter#dtlsRecordOrDemuxed()} instead of {@link SocketFilter#dtlsRecord()}.
+         *
+         * @param demuxFilter default false.
+         * @return this.
+         */
+        public Context demuxFilter(final boolean demuxFilter)
+        {
+            this.demuxFilter = demuxFilter;
+            return this;
+        }
+
+        /**
+         * Whether the pre-filter lets the demultiplexed classes through.
+         *
+         * @return true for {@link SocketFilter#dtlsRecordOrDemuxed()}.
+         */
+        public boolean demuxFilter()
+        {
+            return demuxFilter;
         }
 
         /**

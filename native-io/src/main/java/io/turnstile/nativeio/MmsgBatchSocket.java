@@ -237,7 +237,7 @@ public final class MmsgBatchSocket implements BatchSocket
         if (context.dtlsFilter())
         {
             // Before bind: no datagram can be queued to the socket before the filter would have seen it.
-            SocketFilter.dtlsRecord().attach(fd);
+            (context.demuxFilter() ? SocketFilter.dtlsRecordOrDemuxed() : SocketFilter.dtlsRecord()).attach(fd);
         }
     }
 

@@ -143,6 +143,37 @@ public final class SocketFilter
     }
 
     /**
+     * The DTLS record pre-filter for a port shared with STUN and media (RFC 7983, RFC 9443's ranges): a datagram
+     * whose first byte is DTLS (20..63) must pass {@link #dtlsRecord()}'s test; one whose first byte is STUN (0..3),
+     * ZRTP (16..19), TURN channel (64..79), QUIC (80..127, 192..255) or RTP/RTCP (128..191) passes for the
+     * application's {@link DemuxHandler}; empty datagrams and the unassigned 4..15 are dropped.
+     *
+     * @return the program.
+     */
+    public static SocketFilter dtlsRecordOrDemuxed()
+    {
+        final int accept = 12;
+        final int drop = 13;
+        final int low = 10;
+        return new SocketFilter(
+            "dtls-record-or-demuxed",
+            /* 0 */ statement(BPF_LD | BPF_W | BPF_LEN, 0),
+            /* 1 */ jump(BPF_JGE, UDP_PAYLOAD_OFFSET + 1, 0, drop - 2),
+            /* 2 */ statement(BPF_LD | BPF_B | BPF_ABS, UDP_PAYLOAD_OFFSET),
+            /* 3 */ jump(BPF_JGE, 64, accept - 4, 0),
+            /* 4 */ jump(BPF_JGE, CONTENT_TYPE_CHANGE_CIPHER_SPEC, 0, low - 5),
+            /* 5 */ jump(BPF_JGT, CONTENT_TYPE_TLS12_CID, drop - 6, 0),
+            /* 6 */ statement(BPF_LD | BPF_W | BPF_LEN, 0),
+            /* 7 */ jump(BPF_JGE, UDP_PAYLOAD_OFFSET + RECORD_HEADER_LENGTH, 0, drop - 8),
+            /* 8 */ statement(BPF_LD | BPF_B | BPF_ABS, UDP_PAYLOAD_OFFSET + 1),
+            /* 9 */ jump(BPF_JEQ, DTLS_MAJOR_VERSION, accept - 10, drop - 10),
+            /* 10: below 20 */ jump(BPF_JGE, 16, accept - 11, 0),
+            /* 11 */ jump(BPF_JGE, 4, drop - 12, accept - 12),
+            /* 12 */ statement(BPF_RET | BPF_K, ACCEPT_ALL),
+            /* 13 */ statement(BPF_RET | BPF_K, 0));
+    }
+
+    /**
      * Drops every datagram: for sink sockets that exist only so that replies to their port are not answered with an
      * ICMP port-unreachable, and must not fill a receive buffer either.
      *

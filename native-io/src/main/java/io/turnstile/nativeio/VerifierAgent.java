@@ -1,10 +1,12 @@
 package io.turnstile.nativeio;
 
+import io.turnstile.codec.DatagramClass;
 import io.turnstile.codec.PeerAddress;
 import io.turnstile.verifier.ClientHelloVerifier;
 import io.turnstile.verifier.VerifierCounters;
 import io.turnstile.verifier.VerifyOutcome;
 import org.agrona.LangUtil;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.SystemEpochClock;
@@ -23,6 +25,8 @@ import java.util.function.Supplier;
  *   doWork():  nowMs = clock.time()            once per batch: cookies need millisecond time, not per packet
  *              n = socket.receive()            recvmmsg: up to batchSize datagrams, 0 on EAGAIN
  *              for each datagram i:
+ *                  demux handler and first byte not DTLS (RFC 7983)?
+ *                                           -> yes       handed to the {@link DemuxHandler}, counted by class
  *                  source i accepted?       -> yes       handed to the {@link PeerDatagramHandler}, not verified
  *                  verify(slot i, source i) -> REPLY     HVR written into send slot, staged to source i
  *                                           -> VERIFIED  handed to the {@link VerifiedHelloHandler}
@@ -46,6 +50,12 @@ import java.util.function.Supplier;
  * most {@link BatchSocket#batchSize()} messages of each per cycle, so neither can starve the receive side. Without
  * them the cycle is exactly the verifier loop above.
  * <p>
+ * With a {@link DemuxHandler} (one port for STUN, DTLS and media, RFC 7983 with RFC 9443's ranges), each datagram's
+ * first byte is classified first ({@link DatagramClass}): STUN, ZRTP, TURN channel, QUIC and RTP/RTCP go to the
+ * handler, which may answer through the worker's send slots ({@link DatagramReply}); DTLS and the unassigned 4..15
+ * go on as without one. Without a handler nothing is classified: such datagrams reach the verifier, which drops and
+ * counts them by reason as it always did.
+ * <p>
  * <b>Note:</b> the socket is opened in {@link #onStart()} and closed in {@link #onClose()}, on the agent's thread,
  * because {@link MmsgBatchSocket} is confined to the thread that opens it.
  */
@@ -60,6 +70,10 @@ public final class VerifierAgent implements Agent
     private final Outbox outbox;
     private final PeerCommands commands;
     private final Agent sharedAgent;
+    private final DemuxHandler demuxHandler;
+    private final DemuxCounters demuxCounters;
+    private final long[] demuxed = new long[DatagramClass.values().length];
+    private final DatagramReply demuxReply = new DatagramReply();
     private final AtomicCounter[] counters;
     private final VerifierCounters verifierCounters;
     private final int cpu;
@@ -71,6 +85,8 @@ public final class VerifierAgent implements Agent
     private long publishedSendFailed;
     private long publishedSendWouldBlock;
     private long publishedReceiveTruncated;
+    private long publishedDemuxReplies;
+    private long publishedDemuxRefused;
 
     /**
      * A worker, not yet started.
@@ -89,6 +105,8 @@ public final class VerifierAgent implements Agent
         this.outbox = context.outbox();
         this.commands = context.commands();
         this.sharedAgent = context.sharedAgent();
+        this.demuxHandler = context.demuxHandler();
+        this.demuxCounters = context.demuxCounters();
         this.counters = context.counters();
         this.verifierCounters = verifier.counters();
         this.cpu = context.cpu();
@@ -187,9 +205,14 @@ public final class VerifierAgent implements Agent
         int queueFull = 0;
         int peerDatagrams = 0;
         final AcceptedPeers acceptedPeers = this.acceptedPeers;
+        final DemuxHandler demuxHandler = this.demuxHandler;
         for (int i = 0; i < received; i++)
         {
             final ReceivedDatagram datagram = socket.received(i);
+            if (null != demuxHandler && demultiplex(demuxHandler, socket, datagram, i))
+            {
+                continue;
+            }
             final PeerAddress peer = datagram.peer();
             final int value = null == acceptedPeers ? AcceptedPeers.ABSENT : acceptedPeers.valueOf(peer);
             if (value != AcceptedPeers.ABSENT)
@@ -239,6 +262,29 @@ public final class VerifierAgent implements Agent
         return received + drained + sent;
     }
 
+    /**
+     * RFC 7983 / RFC 9443: one byte decides; everything but DTLS and the unassigned range is the handler's.
+     */
+    private boolean demultiplex(
+        final DemuxHandler demuxHandler, final BatchSocket socket, final ReceivedDatagram datagram, final int index)
+    {
+        final int length = datagram.length();
+        if (length == 0)
+        {
+            return false;
+        }
+        final DirectBuffer buffer = datagram.buffer();
+        final DatagramClass type = DatagramClass.of(buffer.getByte(0));
+        if (type == DatagramClass.DTLS || type == DatagramClass.UNASSIGNED)
+        {
+            return false;
+        }
+        demuxed[type.ordinal()]++;
+        demuxReply.wrap(socket, index);
+        demuxHandler.onDatagram(type, buffer, length, datagram.peer(), demuxReply);
+        return true;
+    }
+
     private int drainOutbox(final BatchSocket socket)
     {
         final Outbox outbox = this.outbox;
@@ -276,6 +322,14 @@ public final class VerifierAgent implements Agent
 
         // The verifier counted this batch in plain fields; published counters get it now, in one add each.
         verifierCounters.publish();
+        if (null != demuxCounters)
+        {
+            final long demuxReplies = demuxReply.sent();
+            final long demuxRefused = demuxReply.refused();
+            demuxCounters.add(demuxed, demuxReplies - publishedDemuxReplies, demuxRefused - publishedDemuxRefused);
+            publishedDemuxReplies = demuxReplies;
+            publishedDemuxRefused = demuxRefused;
+        }
     }
 
     private static void add(final AtomicCounter counter, final long delta)
@@ -344,6 +398,8 @@ public final class VerifierAgent implements Agent
         private PeerCommands commands;
         private Agent sharedAgent;
         private int slotBytes;
+        private DemuxHandler demuxHandler;
+        private DemuxCounters demuxCounters;
         private int cpu = -1;
 
         /**
@@ -384,6 +440,11 @@ public final class VerifierAgent implements Agent
             if (null == handler)
             {
                 handler = VerifiedHelloHandler.NONE;
+            }
+            if (null != demuxHandler && null == demuxCounters)
+            {
+                throw new IllegalArgumentException("demuxCounters must be set with a demuxHandler: " +
+                    "DemuxCounters.allocate(countersManager, workerId) (VerifierServer does it)");
             }
             if ((null == acceptedPeers) != (null == peerHandler))
             {
@@ -617,6 +678,18 @@ public final class VerifierAgent implements Agent
         }
 
         /**
+         * The application's handler of datagrams that are not DTLS on a shared port (RFC 7983, RFC 9443).
+         *
+         * @param demuxHandler default null: nothing is classified, every datagram goes the verifier's way.
+         * @return this.
+         */
+        public Context demuxHandler(final DemuxHandler demuxHandler)
+        {
+            this.demuxHandler = demuxHandler;
+            return this;
+        }
+
+        /**
          * Commands that change the accepted peers.
          *
          * @return the queue, or null.
@@ -637,6 +710,28 @@ public final class VerifierAgent implements Agent
         public Context sharedAgent(final Agent sharedAgent)
         {
             this.sharedAgent = sharedAgent;
+            return this;
+        }
+
+        /**
+         * The demultiplexing handler.
+         *
+         * @return the handler, or null.
+         */
+        public DemuxHandler demuxHandler()
+        {
+            return demuxHandler;
+        }
+
+        /**
+         * Where the demultiplexed datagrams and replies are counted; required with a handler.
+         *
+         * @param demuxCounters from {@link DemuxCounters#allocate}; {@link VerifierServer} allocates them itself.
+         * @return this.
+         */
+        public Context demuxCounters(final DemuxCounters demuxCounters)
+        {
+            this.demuxCounters = demuxCounters;
             return this;
         }
 
@@ -671,6 +766,16 @@ public final class VerifierAgent implements Agent
         public int slotBytes()
         {
             return slotBytes;
+        }
+
+        /**
+         * The demultiplexer's counters.
+         *
+         * @return the counters, or null.
+         */
+        public DemuxCounters demuxCounters()
+        {
+            return demuxCounters;
         }
 
         /**

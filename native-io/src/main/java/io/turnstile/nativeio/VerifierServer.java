@@ -119,7 +119,8 @@ public final class VerifierServer implements AutoCloseable
         final int workerCount = context.workers();
         final boolean xdp = null != context.xdpInterface();
         final int counterCount = workerCount * (WorkerCounter.values().length + VerifierCounters.LENGTH +
-            (xdp ? XskCounter.values().length : 0)) + (xdp ? XdpCounter.COUNT : 0) + context.spareCounters() + 1;
+            DemuxCounters.LENGTH + (xdp ? XskCounter.values().length : 0)) + (xdp ? XdpCounter.COUNT : 0) +
+            context.spareCounters() + 1;
         if (null != context.countersDirectory())
         {
             this.countersFile = CountersFile.create(context.countersDirectory(), counterCount);
@@ -492,6 +493,7 @@ public final class VerifierServer implements AutoCloseable
         private final AtomicCounter[] counters;
         private final BatchSocket.Context socketContext;
         private final AtomicCounter[] xskCounters;
+        private final boolean demuxing;
         private final VerifierAgent agent;
         private final AgentRunner runner;
         private final CountDownLatch bound = new CountDownLatch(1);
@@ -518,6 +520,11 @@ public final class VerifierServer implements AutoCloseable
                 .handler(context.handlerFactory().apply(id))
                 .cpu(null == context.cpus() ? -1 : context.cpus()[id]);
             context.agentConfigurator().accept(id, agentContext);
+            demuxing = null != agentContext.demuxHandler();
+            if (demuxing && null == agentContext.demuxCounters())
+            {
+                agentContext.demuxCounters(DemuxCounters.allocate(countersManager, id));
+            }
             this.agent = new VerifierAgent(agentContext);
             this.runner = new AgentRunner(context.idleStrategy().get(), this::onError, null, agent);
         }
@@ -560,7 +567,9 @@ public final class VerifierServer implements AutoCloseable
         private BatchSocket openSocket()
         {
             // The first worker binds the configured port (0: the kernel picks); the others join it.
-            final BatchSocket.Context socketContext = this.socketContext.port(0 == id ? context.port() : localPort);
+            // A demultiplexing worker's kernel filter must let STUN and media through to its handler.
+            final BatchSocket.Context socketContext = this.socketContext.port(0 == id ? context.port() : localPort)
+                .demuxFilter(demuxing || context.socket().demuxFilter());
             final BatchSocket socket;
             if (null != context.xdpInterface())
             {

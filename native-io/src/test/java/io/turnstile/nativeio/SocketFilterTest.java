@@ -151,6 +151,41 @@ class SocketFilterTest
 
     @Test
     @Timeout(10)
+    void shouldPassDtlsRecordsAndTheDemultiplexedClassesWithTheDemuxFilter() throws IOException
+    {
+        try (BatchSocket socket = BatchSockets.open(
+            new BatchSocket.Context().bindAddress(LOOPBACK).dtlsFilter(true).demuxFilter(true));
+            DatagramChannel sender = sender())
+        {
+            assertTrue(socket instanceof MmsgBatchSocket);
+            send(sender, socket, new byte[0]);
+            send(sender, socket, new byte[]{ 4, 0, 0, 0 });
+            send(sender, socket, new byte[]{ 15, 1 });
+            send(sender, socket, record(26, 0xFE, 40));
+            send(sender, socket, record(22, 0x03, 40));
+            send(sender, socket, record(23, 0xFE, 12));
+            final byte[] stun = VerifierAgentTest.STUN_BINDING_REQUEST;
+            final byte[] zrtp = { 16, 0, 0x50, 0x5A };
+            final byte[] turnChannel = { 0x40, 0x00, 0x00, 0x04, 1, 2, 3, 4 };
+            final byte[] quicShort = { 0x50, 1, 2, 3 };
+            final byte[] rtp = VerifierAgentTest.RTP_PACKET;
+            final byte[] quicLong = { (byte)0xC0, 0, 0, 0, 1 };
+            final byte[] applicationData = record(23, 0xFE, 60);
+            for (final byte[] datagram : List.of(stun, zrtp, turnChannel, quicShort, rtp, quicLong, applicationData))
+            {
+                send(sender, socket, datagram);
+            }
+
+            final List<byte[]> received = receiveUntil(socket, applicationData.length);
+            assertEquals(7, received.size(), "the five classes and the record, none of the rest");
+            assertArrayEquals(stun, received.get(0));
+            assertArrayEquals(rtp, received.get(4));
+            assertArrayEquals(applicationData, received.get(6));
+        }
+    }
+
+    @Test
+    @Timeout(10)
     void shouldFilterIpv4DatagramsOnADualStackSocketAtTheSameOffsets() throws IOException
     {
         try (BatchSocket socket = BatchSockets.open(new BatchSocket.Context()

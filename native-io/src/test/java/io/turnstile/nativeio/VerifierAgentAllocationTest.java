@@ -173,6 +173,107 @@ class VerifierAgentAllocationTest
     }
 
     /**
+     * The same with a {@link DemuxHandler}: per batch half the datagrams are STUN binding requests, which the handler
+     * answers through the worker's {@link DatagramReply}, and half are hellos the verifier answers. Over a million
+     * datagrams nothing is allocated after warm-up: the classification and the hand-over are allocation-free.
+     */
+    @Test
+    @Timeout(240)
+    void shouldAllocateNothingDemultiplexingStunBesideTheVerifier()
+    {
+        assumeTrue(LibC.isAvailable());
+        final AllocationWindows allocation = AllocationWindows.assumeSupported();
+
+        final InetAddress loopback = InetAddress.getLoopbackAddress();
+        final CountersManager countersManager = new CountersManager(
+            new UnsafeBuffer(ByteBuffer.allocateDirect(64 * 1024)),
+            new UnsafeBuffer(ByteBuffer.allocateDirect(16 * 1024)));
+        final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
+        final DemuxCounters demuxCounters = DemuxCounters.allocate(countersManager, 0);
+        final UnsafeBuffer response = new UnsafeBuffer(ByteBuffer.allocateDirect(64));
+        final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
+            .sockets(() -> new MmsgBatchSocket(new BatchSocket.Context().bindAddress(loopback).batchSize(BATCH)))
+            .verifier(new ClientHelloVerifier())
+            .clock(() -> NOW_MS)
+            .counters(counters)
+            .demuxCounters(demuxCounters)
+            .demuxHandler((type, datagram, length, peer, reply) ->
+            {
+                response.putBytes(0, datagram, 0, length);
+                response.putShort(0, (short)0x0101);
+                reply.send(response, 0, length);
+            }));
+        final List<Throwable> errors = new ArrayList<>();
+
+        try (AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
+            MmsgBatchSocket client = new MmsgBatchSocket(
+                new BatchSocket.Context().bindAddress(loopback).batchSize(BATCH)))
+        {
+            invoker.start();
+            final UnsafeBuffer serverAddress = new UnsafeBuffer(loopback.getAddress());
+            final int serverPort = agent.socket().localPort();
+            final UnsafeBuffer hello = new UnsafeBuffer(VerifierAgentTest.HELLO);
+            final UnsafeBuffer stun = new UnsafeBuffer(VerifierAgentTest.STUN_BINDING_REQUEST);
+            final AtomicCounter received = counters[WorkerCounter.RECEIVED.ordinal()];
+
+            for (int i = 0; i < WARM_UP_RUNS; i++)
+            {
+                runMixed(invoker, received, client, hello, stun, serverAddress, serverPort, WARM_UP_HELLOS);
+            }
+            allocation.measure(
+                () -> runMixed(invoker, received, client, hello, stun, serverAddress, serverPort, HELLOS));
+
+            assertEquals(0, allocation.lastAllocated(), "bytes allocated over " + HELLOS + " datagrams, per window: " +
+                allocation + " (is the JVM running with LibC.JIT_FLAGS?)");
+            final long datagrams = (long)WARM_UP_RUNS * WARM_UP_HELLOS + (long)allocation.windows() * HELLOS;
+            assertEquals(datagrams, received.get());
+            assertEquals(datagrams / 2, demuxCounters.handled(io.turnstile.codec.DatagramClass.STUN));
+            assertEquals(datagrams / 2, demuxCounters.replies());
+            assertEquals(datagrams / 2, counters[WorkerCounter.REPLIES.ordinal()].get());
+            assertEquals(0, counters[WorkerCounter.DROPPED.ordinal()].get());
+            assertTrue(errors.isEmpty(), errors::toString);
+        }
+    }
+
+    /**
+     * Half hellos, half STUN requests per batch; the agent works until it has them all; the client takes every
+     * answer. Returns the answers received.
+     */
+    private static long runMixed(
+        final AgentInvoker invoker,
+        final AtomicCounter received,
+        final BatchSocket client,
+        final UnsafeBuffer hello,
+        final UnsafeBuffer stun,
+        final UnsafeBuffer serverAddress,
+        final int serverPort,
+        final int datagrams)
+    {
+        long answers = 0;
+        for (int sent = 0; sent < datagrams; sent += BATCH)
+        {
+            for (int i = 0; i < BATCH; i++)
+            {
+                final UnsafeBuffer datagram = (i & 1) == 0 ? hello : stun;
+                final int slot = client.nextSendSlot();
+                client.sendBuffer(slot).putBytes(0, datagram, 0, datagram.capacity());
+                client.stage(slot, datagram.capacity(), SCRATCH.at(serverAddress, 0, 4, serverPort));
+            }
+            Round.flush(client);
+            final long target = received.get() + BATCH;
+            for (int emptyPolls = 0; received.get() < target; )
+            {
+                if (invoker.invoke() == 0 && ++emptyPolls > MAX_EMPTY_POLLS)
+                {
+                    throw new AssertionError("agent stalled");
+                }
+            }
+            answers += Round.receive(client, BATCH, -1);
+        }
+        return answers;
+    }
+
+    /**
      * One lock-step round of the peers-and-outbox test, with everything it needs held in fields so that a round
      * allocates nothing.
      */

@@ -1,5 +1,6 @@
 package io.turnstile.nativeio;
 
+import io.turnstile.codec.DatagramClass;
 import io.turnstile.codec.HelloVerifyRequestEncoder;
 import io.turnstile.cookie.CookieKeys;
 import io.turnstile.verifier.ClientHelloVerifier;
@@ -269,6 +270,170 @@ class VerifierAgentTest
         invoker.close();
         assertEquals(List.of(calls.get(0), "work", "work", "close"), calls);
         assertTrue(errors.isEmpty(), errors::toString);
+    }
+
+    /** An ICE connectivity check: STUN binding request (RFC 8489), no attributes, transaction id 1..12. */
+    static final byte[] STUN_BINDING_REQUEST = HexFormat.of().parseHex(
+        "000100002112a442" + "0102030405060708090a0b0c");
+    /** An RTP packet (RFC 3550): version 2, payload type 0 (PCMU), sequence 1, timestamp 160, SSRC, 4 bytes. */
+    static final byte[] RTP_PACKET = HexFormat.of().parseHex(
+        "80000001000000a0deadbeef" + "7f7f7f7f");
+
+    @ParameterizedTest(name = "nio={0}")
+    @ValueSource(booleans = {false, true})
+    @Timeout(30)
+    void shouldHandStunAndRtpToTheDemuxHandlerCountThemAndReplyThroughTheWorker(final boolean nio)
+        throws IOException
+    {
+        assumeTrue(nio || LibC.isAvailable());
+        final InetAddress loopback = InetAddress.getLoopbackAddress();
+        final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
+        final DemuxCounters demuxCounters = DemuxCounters.allocate(countersManager, 0);
+        final ClientHelloVerifier verifier = new ClientHelloVerifier();
+        final List<DatagramClass> types = new ArrayList<>();
+        final List<byte[]> handed = new ArrayList<>();
+        final UnsafeBuffer response = new UnsafeBuffer(new byte[STUN_BINDING_REQUEST.length]);
+        final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
+            .sockets(() -> BatchSockets.open(new BatchSocket.Context().bindAddress(loopback).forceNio(nio)))
+            .verifier(verifier)
+            .counters(counters)
+            .demuxCounters(demuxCounters)
+            .demuxHandler((type, datagram, length, peer, reply) ->
+            {
+                types.add(type);
+                final byte[] bytes = new byte[length];
+                datagram.getBytes(0, bytes);
+                handed.add(bytes);
+                if (type == DatagramClass.STUN)
+                {
+                    // An ICE-lite agent's binding success response: class 0x0101, the request's transaction id.
+                    response.putBytes(0, datagram, 0, length);
+                    response.putByte(0, (byte)0x01);
+                    response.putByte(1, (byte)0x01);
+                    assertTrue(reply.send(response, 0, length));
+                }
+            }));
+
+        try (AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
+            DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
+        {
+            invoker.start();
+            client.configureBlocking(false);
+            client.bind(new InetSocketAddress(loopback, 0));
+            final InetSocketAddress server = new InetSocketAddress(loopback, agent.socket().localPort());
+
+            client.send(ByteBuffer.wrap(STUN_BINDING_REQUEST), server);
+            final ByteBuffer answer = ByteBuffer.allocate(2048);
+            assertEquals(server.getPort(), awaitFrom(invoker, client, answer).getPort());
+            answer.flip();
+            assertEquals(0x0101, answer.getShort(0), "the handler's binding response, from the worker's socket");
+            client.send(ByteBuffer.wrap(RTP_PACKET), server);
+            client.send(ByteBuffer.wrap(HELLO), server);
+            assertEquals(3, awaitDatagram(invoker, client).get(13), "DTLS still gets its HelloVerifyRequest");
+            invokeUntil(invoker, () -> counters[WorkerCounter.RECEIVED.ordinal()].get() == 3);
+
+            assertEquals(List.of(DatagramClass.STUN, DatagramClass.RTP_RTCP), types);
+            assertArrayEquals(STUN_BINDING_REQUEST, handed.get(0));
+            assertArrayEquals(RTP_PACKET, handed.get(1));
+            assertEquals(1, demuxCounters.handled(DatagramClass.STUN));
+            assertEquals(1, demuxCounters.handled(DatagramClass.RTP_RTCP));
+            assertEquals(0, demuxCounters.handled(DatagramClass.QUIC));
+            assertEquals(1, demuxCounters.replies());
+            assertEquals(0, demuxCounters.repliesRefused());
+            assertEquals(0, counters[WorkerCounter.DROPPED.ordinal()].get(), "handed over, not dropped");
+            assertEquals(1, counters[WorkerCounter.REPLIES.ordinal()].get());
+            assertEquals(0, verifier.counters().dropped(DropReason.NOT_HANDSHAKE));
+            assertTrue(errors.isEmpty(), errors::toString);
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldHandEveryStunAndRtpDatagramToTheHandlerWhileHellosFloodTheSamePort() throws IOException
+    {
+        assumeTrue(LibC.isAvailable());
+        final InetAddress loopback = InetAddress.getLoopbackAddress();
+        final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
+        final DemuxCounters demuxCounters = DemuxCounters.allocate(countersManager, 0);
+        final long[] handled = new long[DatagramClass.values().length];
+        final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
+            .sockets(() -> BatchSockets.open(new BatchSocket.Context().bindAddress(loopback)))
+            .verifier(new ClientHelloVerifier())
+            .counters(counters)
+            .demuxCounters(demuxCounters)
+            .demuxHandler((type, datagram, length, peer, reply) -> handled[type.ordinal()]++));
+        final int rounds = 500;
+        final int floodPerRound = 62;
+
+        try (AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
+            DatagramChannel media = DatagramChannel.open(StandardProtocolFamily.INET);
+            DatagramChannel flood = DatagramChannel.open(StandardProtocolFamily.INET))
+        {
+            invoker.start();
+            media.bind(new InetSocketAddress(loopback, 0));
+            flood.bind(new InetSocketAddress(loopback, 0));
+            final InetSocketAddress server = new InetSocketAddress(loopback, agent.socket().localPort());
+            // A DTLS-looking application-data record from a stranger: the verifier's to drop.
+            final byte[] garbage = new byte[64];
+            garbage[0] = 23;
+            for (int round = 0; round < rounds; round++)
+            {
+                for (int i = 0; i < floodPerRound; i++)
+                {
+                    flood.send(ByteBuffer.wrap((i & 1) == 0 ? HELLO : garbage), server);
+                }
+                media.send(ByteBuffer.wrap(STUN_BINDING_REQUEST), server);
+                media.send(ByteBuffer.wrap(RTP_PACKET), server);
+                final long target = (long)(round + 1) * (floodPerRound + 2);
+                invokeUntil(invoker, () -> counters[WorkerCounter.RECEIVED.ordinal()].get() == target);
+            }
+
+            assertEquals(rounds, handled[DatagramClass.STUN.ordinal()], "every binding request, none lost");
+            assertEquals(rounds, handled[DatagramClass.RTP_RTCP.ordinal()]);
+            assertEquals(rounds, demuxCounters.handled(DatagramClass.STUN));
+            assertEquals(rounds, demuxCounters.handled(DatagramClass.RTP_RTCP));
+            assertEquals((long)rounds * floodPerRound / 2, counters[WorkerCounter.REPLIES.ordinal()].get(),
+                "the flood's hellos still get their HelloVerifyRequests");
+            assertEquals((long)rounds * floodPerRound / 2, counters[WorkerCounter.DROPPED.ordinal()].get(),
+                "the flood's records that are not hellos: dropped by the verifier, as without a handler");
+            assertTrue(errors.isEmpty(), errors::toString);
+        }
+    }
+
+    @ParameterizedTest(name = "nio={0}")
+    @ValueSource(booleans = {false, true})
+    @Timeout(30)
+    void shouldDropAndCountStunAndRtpAsBeforeWithoutADemuxHandler(final boolean nio) throws IOException
+    {
+        assumeTrue(nio || LibC.isAvailable());
+        final InetAddress loopback = InetAddress.getLoopbackAddress();
+        final AtomicCounter[] counters = WorkerCounter.allocate(countersManager, 0);
+        final ClientHelloVerifier verifier = new ClientHelloVerifier();
+        final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
+            .sockets(() -> BatchSockets.open(new BatchSocket.Context().bindAddress(loopback).forceNio(nio)))
+            .verifier(verifier)
+            .counters(counters));
+
+        try (AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
+            DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
+        {
+            invoker.start();
+            client.configureBlocking(false);
+            client.bind(new InetSocketAddress(loopback, 0));
+            final InetSocketAddress server = new InetSocketAddress(loopback, agent.socket().localPort());
+            client.send(ByteBuffer.wrap(STUN_BINDING_REQUEST), server);
+            client.send(ByteBuffer.wrap(RTP_PACKET), server);
+            invokeUntil(invoker, () -> counters[WorkerCounter.RECEIVED.ordinal()].get() == 2);
+            for (int i = 0; i < 100; i++)
+            {
+                invoker.invoke();
+            }
+
+            assertEquals(2, counters[WorkerCounter.DROPPED.ordinal()].get());
+            assertEquals(2, verifier.counters().dropped(DropReason.NOT_HANDSHAKE), "the STUN request, the RTP packet");
+            assertNull(client.receive(ByteBuffer.allocate(2048)), "nothing answers them");
+            assertTrue(errors.isEmpty(), errors::toString);
+        }
     }
 
     @ParameterizedTest(name = "nio={0}")

@@ -1,12 +1,15 @@
 package io.turnstile.nativeio;
 
+import io.turnstile.codec.DatagramClass;
 import io.turnstile.codec.HelloVerifyRequestEncoder;
 import io.turnstile.cookie.CookieCheck;
 import io.turnstile.cookie.CookieKeys;
 import io.turnstile.cookie.GeneratorParameters;
 import io.turnstile.cookie.MacAlgorithm;
+import io.turnstile.status.CounterTypes;
 import io.turnstile.verifier.DropReason;
 import io.turnstile.verifier.VerifierCounters;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -306,6 +309,40 @@ class VerifierServerTest
             assertEquals(20, snapshot.dropped(DropReason.HELLO_TOO_LONG), "whichever worker the kernel picked");
             assertEquals(0, snapshot.replies());
         }
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldLetStunThroughTheKernelFilterToAWorkersDemuxHandlerAndCountIt() throws Exception
+    {
+        assumeTrue(LibC.isAvailable());
+        final InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        final UnsafeBuffer response = new UnsafeBuffer(new byte[64]);
+        final VerifierServer.Context context = serverContext(loopback)
+            .agentConfigurator((id, agent) -> agent.demuxHandler((type, datagram, length, peer, reply) ->
+            {
+                response.putBytes(0, datagram, 0, length);
+                response.putShort(0, (short)0x0101);
+                reply.send(response, 0, length);
+            }));
+        context.socket().dtlsFilter(true);
+        final VerifierServer server = new VerifierServer(context);
+        final int stunCounterId = counterId(server, CounterTypes.DEMUX_FIRST + DatagramClass.STUN.ordinal());
+        try (DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
+        {
+            server.start();
+            client.bind(new InetSocketAddress(loopback, 0));
+            client.configureBlocking(false);
+            client.send(ByteBuffer.wrap(VerifierAgentTest.STUN_BINDING_REQUEST),
+                new InetSocketAddress(loopback, server.localPort()));
+            final ByteBuffer answer = awaitDatagram(client);
+            assertEquals(0x0101, answer.getShort(0), "the handler answered through the worker, past the BPF filter");
+        }
+        finally
+        {
+            server.close();
+        }
+        assertEquals(1, server.counterValue(stunCounterId));
     }
 
     @Test

@@ -7,6 +7,7 @@ import io.turnstile.nativeio.DistinctErrorPrinter;
 import io.turnstile.nativeio.VerifiedHelloHandler;
 import io.turnstile.nativeio.VerifierServer;
 import io.turnstile.server.handshake.EchoServer;
+import io.turnstile.server.handshake.EchoSessionReport;
 import io.turnstile.server.handshake.ServerCredentials;
 import io.turnstile.server.handshake.SessionTable;
 
@@ -293,10 +294,21 @@ final class ServeAssembly implements AutoCloseable
         {
             throw new UsageException("--echo credentials: " + ex.getMessage(), ex);
         }
+        final ServerCredentials configured;
+        if (null != options.srtp() || null != options.clientCertFingerprint())
+        {
+            // Each session's profile (and, when asked, its keys) is reported; the counts go into the stats.
+            configured = credentials.srtp(options.srtp()).clientCertificates(options.clientCertFingerprint())
+                .listener(new EchoSessionReport(options.srtpDebugKeys(), failureLog));
+        }
+        else
+        {
+            configured = credentials;
+        }
         try
         {
             return new EchoServer(new SessionTable.Context()
-                .credentials(credentials)
+                .credentials(configured)
                 .maxHandshakes(options.maxHandshakes())
                 .maxSessions(options.maxSessions())
                 .maxSessionsPerAddress(options.maxSessionsPerAddress())

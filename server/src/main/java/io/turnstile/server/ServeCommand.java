@@ -235,6 +235,13 @@ public final class ServeCommand
                 echoContext.credentials().cipherSuites().length + " cipher suites, CCM on BouncyCastle's " +
                 "lightweight AES; secure renegotiation indication " +
                 (echoContext.requireSecureRenegotiation() ? "required" : "not required"));
+            final io.turnstile.server.dtls.TurnstileDtlsServer.Context dtls = echoContext.credentials().config();
+            if (null != dtls.srtp() || null != dtls.clientCertificates())
+            {
+                err.println("turnstile: echo DTLS-SRTP " + (null == dtls.srtp() ? "off" : dtls.srtp()) +
+                    "; client certificates " + (null == dtls.clientCertificates() ? "not requested" :
+                    "requested, SHA-256 " + dtls.clientCertificates()));
+            }
         }
         err.println("turnstile: counters in " + server.countersDirectory() + " ('turnstile stat --dir " +
             server.countersDirectory() + "' reads them)");

@@ -3,6 +3,8 @@ package io.turnstile.server;
 import io.turnstile.cookie.CookieKeys;
 import io.turnstile.cookie.MacAlgorithm;
 import io.turnstile.nativeio.VerifierServer;
+import io.turnstile.server.dtls.CertificateFingerprint;
+import io.turnstile.server.dtls.SrtpPolicy;
 import io.turnstile.server.handshake.SessionTable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -196,6 +198,9 @@ record ServeOptions(
      * @param handshakeTimeoutMs         verification to completed handshake.
      * @param idleTimeoutMs              an established session receiving nothing this long is closed.
      * @param requireSecureRenegotiation refuse clients without a secure renegotiation indication.
+     * @param srtp                       DTLS-SRTP profiles and rules, or null for none.
+     * @param srtpDebugKeys              print each session's exported SRTP keying material (debugging only).
+     * @param clientCertFingerprint      the SHA-256 fingerprint a client certificate must have, or null for none.
      */
     record Echo(
         Path certFile,
@@ -207,7 +212,10 @@ record ServeOptions(
         int maxSessionsPerAddress,
         long handshakeTimeoutMs,
         long idleTimeoutMs,
-        boolean requireSecureRenegotiation)
+        boolean requireSecureRenegotiation,
+        SrtpPolicy srtp,
+        boolean srtpDebugKeys,
+        CertificateFingerprint clientCertFingerprint)
     {
         /**
          * Copies the key, so the record stays immutable.
@@ -398,6 +406,29 @@ record ServeOptions(
             "default they are accepted, since the DTLS server never renegotiates")
         boolean requireSecureRenegotiation;
 
+        @Option(names = "--srtp", paramLabel = "PROFILES", description = "--echo: negotiate DTLS-SRTP (RFC 5764): " +
+            "comma-separated profiles in server preference, IANA names (SRTP_AES128_CM_HMAC_SHA1_80, " +
+            "SRTP_AES128_CM_HMAC_SHA1_32, SRTP_AEAD_AES_128_GCM, SRTP_AEAD_AES_256_GCM, SRTP_NULL_HMAC_SHA1_80, " +
+            "SRTP_NULL_HMAC_SHA1_32) or OpenSSL's (SRTP_AES128_CM_SHA1_80, ...); each session's profile is reported")
+        String srtp;
+
+        @Option(names = "--srtp-required", description = "--echo --srtp: refuse (handshake_failure) a client that " +
+            "offers none of the profiles; without it such a client gets a plain DTLS session")
+        boolean srtpRequired;
+
+        @Option(names = "--srtp-echo-mki", description = "--echo --srtp: echo the client's srtp_mki (RFC 5764 " +
+            "section 4.1.1: the server will use the MKI); by default the server answers with an empty MKI")
+        boolean srtpEchoMki;
+
+        @Option(names = "--srtp-debug-keys", description = "--echo --srtp: print each session's exported SRTP " +
+            "keying material (EXTRACTOR-dtls_srtp) in hex on stderr; for debugging only, these are secrets")
+        boolean srtpDebugKeys;
+
+        @Option(names = "--client-cert-fingerprint", paramLabel = "SHA256", description = "--echo: request the " +
+            "client's certificate and accept only the one with this SHA-256 fingerprint (64 hex digits, colons " +
+            "optional); others fail with bad_certificate, none with handshake_failure. Certificate credentials only")
+        String clientCertFingerprint;
+
         @Option(names = { "-h", "--help" }, usageHelp = true, description = "this text")
         boolean help;
 
@@ -490,14 +521,50 @@ record ServeOptions(
             final boolean preShared = null != pskIdentity || null != pskHex;
             final boolean tuned = null != maxHandshakes || null != maxSessions || null != maxSessionsPerAddress ||
                 null != handshakeTimeout || null != idleTimeout || requireSecureRenegotiation;
+            final boolean voip = null != srtp || srtpRequired || srtpEchoMki || srtpDebugKeys ||
+                null != clientCertFingerprint;
             if (!echo)
             {
-                if (certificate || preShared || tuned)
+                if (certificate || preShared || tuned || voip)
                 {
                     throw new UsageException("--cert, --key, --psk-*, --max-handshakes, --max-sessions*, " +
-                        "--handshake-timeout, --idle-timeout and --require-secure-renegotiation apply to --echo only");
+                        "--handshake-timeout, --idle-timeout, --require-secure-renegotiation, --srtp* and " +
+                        "--client-cert-fingerprint apply to --echo only");
                 }
                 return null;
+            }
+            if (null == srtp && (srtpRequired || srtpEchoMki || srtpDebugKeys))
+            {
+                throw new UsageException("--srtp-required, --srtp-echo-mki and --srtp-debug-keys need --srtp PROFILES");
+            }
+            SrtpPolicy srtpPolicy = null;
+            if (null != srtp)
+            {
+                try
+                {
+                    srtpPolicy = SrtpPolicy.parse(srtp).required(srtpRequired).echoMki(srtpEchoMki);
+                }
+                catch (final IllegalArgumentException ex)
+                {
+                    throw new UsageException("--srtp: " + ex.getMessage(), ex);
+                }
+            }
+            CertificateFingerprint fingerprint = null;
+            if (null != clientCertFingerprint)
+            {
+                if (preShared)
+                {
+                    throw new UsageException("--client-cert-fingerprint needs certificate credentials: PSK suites " +
+                        "carry no client certificate (RFC 4279)");
+                }
+                try
+                {
+                    fingerprint = CertificateFingerprint.parse(clientCertFingerprint);
+                }
+                catch (final IllegalArgumentException ex)
+                {
+                    throw new UsageException("--client-cert-fingerprint: " + ex.getMessage(), ex);
+                }
             }
             if ((null == certFile) != (null == keyFile))
             {
@@ -532,7 +599,10 @@ record ServeOptions(
                 echoMillis("--handshake-timeout", handshakeTimeout,
                     SessionTable.Context.DEFAULT_HANDSHAKE_TIMEOUT_MS, 600),
                 echoMillis("--idle-timeout", idleTimeout, SessionTable.Context.DEFAULT_IDLE_TIMEOUT_MS, 86_400),
-                requireSecureRenegotiation);
+                requireSecureRenegotiation,
+                srtpPolicy,
+                srtpDebugKeys,
+                fingerprint);
         }
 
         private static int echoInt(final String name, final Integer value, final int defaultValue, final long max)

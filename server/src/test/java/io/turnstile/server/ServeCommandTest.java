@@ -46,7 +46,8 @@ class ServeCommandTest
         "--stats", "--cpus", "--bpf-filter", "--rcvbuf", "--nio", "--xdp", "--max-cookie-age", "--max-hello-length",
         "--log-verified", "--counters-dir", "--help",
         "--echo", "--cert", "--key", "--psk-identity", "--psk-hex", "--max-handshakes", "--max-sessions",
-        "--max-sessions-per-address", "--handshake-timeout", "--idle-timeout", "--require-secure-renegotiation");
+        "--max-sessions-per-address", "--handshake-timeout", "--idle-timeout", "--require-secure-renegotiation",
+        "--srtp", "--srtp-required", "--srtp-echo-mki", "--srtp-debug-keys", "--client-cert-fingerprint");
     private static final Path SECRET = Path.of("target", "serve-command-test", "secret.hex");
 
     @TempDir

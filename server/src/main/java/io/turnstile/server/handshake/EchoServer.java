@@ -249,6 +249,10 @@ public final class EchoServer implements AutoCloseable
             .append(",\"outbox_rejected\":").append(sendRejected)
             .append(",\"failures\":");
         t.failures().appendJson(sb);
+        if (t.context().credentials().config().listener() instanceof EchoSessionReport report)
+        {
+            report.appendJson(sb);
+        }
         sb.append(",\"ends\":{");
         final PeerSession.End[] ends = PeerSession.End.values();
         for (int i = 1; i < ends.length; i++)

@@ -1,5 +1,10 @@
 package io.turnstile.server.handshake;
 
+import io.turnstile.server.dtls.ClientCertificateCheck;
+import io.turnstile.server.dtls.HandshakeListener;
+import io.turnstile.server.dtls.SrtpPolicy;
+import io.turnstile.server.dtls.TurnstileDtlsServer;
+
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
@@ -9,25 +14,16 @@ import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.Certificate;
-import org.bouncycastle.tls.CipherSuite;
-import org.bouncycastle.tls.DefaultTlsServer;
 import org.bouncycastle.tls.HashAlgorithm;
-import org.bouncycastle.tls.PSKTlsServer;
-import org.bouncycastle.tls.ProtocolVersion;
 import org.bouncycastle.tls.SignatureAlgorithm;
 import org.bouncycastle.tls.SignatureAndHashAlgorithm;
 import org.bouncycastle.tls.TlsCredentialedSigner;
-import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.TlsPSKIdentityManager;
 import org.bouncycastle.tls.TlsServer;
-import org.bouncycastle.tls.TlsServerContext;
-import org.bouncycastle.tls.TlsUtils;
 import org.bouncycastle.tls.crypto.TlsCertificate;
 import org.bouncycastle.tls.crypto.TlsCryptoParameters;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaDefaultTlsCredentialedSigner;
-import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -49,79 +45,17 @@ import java.util.Objects;
  * What the echo server proves itself with, and the factory of one BouncyCastle {@link TlsServer} per handshake:
  * an ECDSA or RSA certificate (generated self-signed ECDSA P-256 at start, or PEM files), or a pre-shared key.
  * <p>
- * Crypto is {@link JcaTlsCryptoWithCcm}: BouncyCastle's {@link JcaTlsCrypto} over the JDK providers (the JDK's
- * AES-GCM, SHA and EC code have intrinsics, which made JcaTlsCrypto about twice as fast as BcTlsCrypto in this
- * project's cookie benchmarks), with BouncyCastle's lightweight AES-CCM for the CCM and CCM_8 suites the JDK cannot
- * run. Every server speaks DTLS 1.2 only and negotiates so that every standard-conforming DTLS 1.2 client gets through:
- * <ul>
- *     <li><b>Cipher suites</b> in the server's order: the JDK suites (GCM, ChaCha20-Poly1305, CBC) first, then AES-CCM
- *     and CCM_8 (RFC 6655, RFC 7251, RFC 8442), which CoAP devices (RFC 7252 section 9.1.3) often offer alone. No
- *     static-RSA suites.</li>
- *     <li><b>Groups</b>: only those {@link NamedGroupPolicy} proved at start, chosen in the server's order.</li>
- *     <li><b>Secure renegotiation indication</b> (RFC 5746) is not required by default: BouncyCastle's DTLS server
- *     never renegotiates, so the attack the indication prevents (a renegotiation spliced onto an attacker's
- *     connection) cannot happen, and clients that send neither the SCSV nor the extension (Debian's wolfSSL 5.5.4)
- *     would otherwise get handshake_failure. RFC 5746 section 3.6 leaves the choice to the server.
- *     {@code requireSecureRenegotiation} restores BouncyCastle's strict rule.</li>
- * </ul>
- * Each server also records the fatal alert it sent or received into a {@link FatalAlertRecord}, so a failed
- * handshake can be counted by its cause.
+ * Both kinds of server extend {@link TurnstileDtlsServer}, the public base applications extend too, so they carry its
+ * interop defaults (DTLS 1.2 only; suites in the server's order, the JDK's first, then AES-CCM and CCM_8 through
+ * {@link JcaTlsCryptoWithCcm}; only the groups {@link NamedGroupPolicy} proved, in the server's order; no secure
+ * renegotiation indication required unless asked) and record the fatal alert they sent or received into a
+ * {@link FatalAlertRecord}, so a failed handshake can be counted by its cause. DTLS-SRTP, client certificates and a
+ * completion listener are set with {@link #srtp}, {@link #clientCertificates} and {@link #listener}, each giving new
+ * credentials that share the crypto and the probed groups.
  */
 public final class ServerCredentials
 {
-    private static final int[] ECDSA_SUITES =
-    {
-        CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-        CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-        CipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-        CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256,
-        CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
-    };
-    private static final int[] RSA_SUITES =
-    {
-        CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-        CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-        CipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-        CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
-        CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
-    };
-    /** ECDHE_ECDSA with AES-CCM (RFC 7251), after the JDK suites: BouncyCastle's software AES runs them. */
-    private static final int[] ECDSA_CCM_SUITES =
-    {
-        CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CCM,
-        CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_CCM,
-        CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8,
-        CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_CCM_8,
-    };
-    private static final int[] PSK_SUITES =
-    {
-        CipherSuite.TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256,
-        CipherSuite.TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA256,
-        CipherSuite.TLS_PSK_WITH_AES_128_GCM_SHA256,
-        CipherSuite.TLS_PSK_WITH_CHACHA20_POLY1305_SHA256,
-        CipherSuite.TLS_PSK_WITH_AES_128_CBC_SHA256,
-    };
-    /**
-     * PSK with AES-CCM (RFC 6655, RFC 8442), after the JDK suites: forward-secret ECDHE_PSK first, then plain PSK,
-     * then DHE_PSK (the dearest key exchange, for clients that offer nothing else).
-     */
-    private static final int[] PSK_CCM_SUITES =
-    {
-        CipherSuite.TLS_ECDHE_PSK_WITH_AES_128_CCM_SHA256,
-        CipherSuite.TLS_ECDHE_PSK_WITH_AES_128_CCM_8_SHA256,
-        CipherSuite.TLS_PSK_WITH_AES_128_CCM,
-        CipherSuite.TLS_PSK_WITH_AES_256_CCM,
-        CipherSuite.TLS_PSK_WITH_AES_128_CCM_8,
-        CipherSuite.TLS_PSK_WITH_AES_256_CCM_8,
-        CipherSuite.TLS_DHE_PSK_WITH_AES_128_CCM,
-        CipherSuite.TLS_DHE_PSK_WITH_AES_256_CCM,
-        CipherSuite.TLS_PSK_DHE_WITH_AES_128_CCM_8,
-        CipherSuite.TLS_PSK_DHE_WITH_AES_256_CCM_8,
-    };
-
-    private final JcaTlsCryptoWithCcm crypto;
-    private final NamedGroupPolicy groups;
-    private final int[] suites;
+    private final TurnstileDtlsServer.Context config;
     private final PrivateKey privateKey;
     private final Certificate certificate;
     private final byte[] pskIdentity;
@@ -129,38 +63,29 @@ public final class ServerCredentials
     private final String description;
 
     private ServerCredentials(
-        final JcaTlsCryptoWithCcm crypto,
+        final TurnstileDtlsServer.Context config,
         final PrivateKey privateKey,
         final Certificate certificate,
-        final boolean rsa,
         final byte[] pskIdentity,
         final byte[] psk,
         final String description)
     {
-        this.crypto = crypto;
+        this.config = config.conclude();
         this.privateKey = privateKey;
         this.certificate = certificate;
         this.pskIdentity = pskIdentity;
         this.psk = psk;
         this.description = description;
-        final int[] offered = null != psk ? concat(PSK_SUITES, PSK_CCM_SUITES) :
-            rsa ? RSA_SUITES : concat(ECDSA_SUITES, ECDSA_CCM_SUITES);
-        this.suites = TlsUtils.getSupportedCipherSuites(crypto, offered);
-        // Finite-field groups matter only to the DHE_PSK suites; probing them costs a few ms of 2048+ bit DH.
-        this.groups = NamedGroupPolicy.probe(crypto, NamedGroupPolicy.EC_PREFERENCE,
-            null != psk ? NamedGroupPolicy.FINITE_FIELD_PREFERENCE : new int[0]);
+    }
+
+    private static TurnstileDtlsServer.Context config(final JcaTlsCryptoWithCcm crypto, final int[] suites)
+    {
+        return new TurnstileDtlsServer.Context().crypto(crypto).cipherSuites(suites);
     }
 
     private static JcaTlsCryptoWithCcm newCrypto()
     {
         return JcaTlsCryptoWithCcm.create(new SecureRandom());
-    }
-
-    private static int[] concat(final int[] first, final int[] second)
-    {
-        final int[] all = java.util.Arrays.copyOf(first, first.length + second.length);
-        System.arraycopy(second, 0, all, first.length, second.length);
-        return all;
     }
 
     /**
@@ -185,8 +110,8 @@ public final class ServerCredentials
             final X509CertificateHolder holder =
                 builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keyPair.getPrivate()));
             final JcaTlsCryptoWithCcm crypto = newCrypto();
-            return new ServerCredentials(crypto, keyPair.getPrivate(), certificate(crypto, holder), false, null,
-                null, "self-signed ECDSA P-256 certificate CN=" + commonName + ", SHA-256 " +
+            return new ServerCredentials(config(crypto, TurnstileDtlsServer.ecdsaSuites()), keyPair.getPrivate(),
+                certificate(crypto, holder), null, null, "self-signed ECDSA P-256 certificate CN=" + commonName + ", SHA-256 " +
                 fingerprint(holder.getEncoded()));
         }
         catch (final org.bouncycastle.operator.OperatorCreationException | IOException ex)
@@ -241,7 +166,9 @@ public final class ServerCredentials
             throw new IOException("private key in " + keyFile + " must be EC or RSA, got " + key.getAlgorithm());
         }
         final JcaTlsCryptoWithCcm crypto = newCrypto();
-        return new ServerCredentials(crypto, key, certificate(crypto, holder), rsa, null, null,
+        return new ServerCredentials(
+            config(crypto, rsa ? TurnstileDtlsServer.rsaSuites() : TurnstileDtlsServer.ecdsaSuites()), key,
+            certificate(crypto, holder), null, null,
             (rsa ? "RSA" : "ECDSA") + " certificate " + holder.getSubject() + " from " + certificateFile +
             ", SHA-256 " + fingerprint(holder.getEncoded()));
     }
@@ -266,7 +193,8 @@ public final class ServerCredentials
         {
             throw new IllegalArgumentException("PSK key must be at least 16 bytes, got " + key.length);
         }
-        return new ServerCredentials(newCrypto(), null, null, false, identity.clone(), key.clone(),
+        return new ServerCredentials(config(newCrypto(), TurnstileDtlsServer.pskSuites()), null, null,
+            identity.clone(), key.clone(),
             "PSK identity \"" + new String(identity, StandardCharsets.UTF_8) + "\"");
     }
 
@@ -313,13 +241,61 @@ public final class ServerCredentials
     public TlsServer newServer(
         final int handshakeTimeoutMillis, final boolean requireSecureRenegotiation, final FatalAlertRecord alerts)
     {
-        final Negotiation negotiation = new Negotiation(handshakeTimeoutMillis, requireSecureRenegotiation,
-            Objects.requireNonNull(alerts, "alerts must not be null"));
+        Objects.requireNonNull(alerts, "alerts must not be null");
         if (null != psk)
         {
-            return new EchoPskServer(this, negotiation);
+            return new EchoPskServer(this, handshakeTimeoutMillis, requireSecureRenegotiation, alerts);
         }
-        return new EchoCertificateServer(this, negotiation);
+        return new EchoCertificateServer(this, handshakeTimeoutMillis, requireSecureRenegotiation, alerts);
+    }
+
+    /**
+     * The same credentials negotiating DTLS-SRTP (RFC 5764).
+     *
+     * @param srtp the profiles and rules, or null for none.
+     * @return new credentials sharing the crypto and the groups.
+     */
+    public ServerCredentials srtp(final SrtpPolicy srtp)
+    {
+        return with(config.copy().srtp(srtp));
+    }
+
+    /**
+     * The same credentials requesting the client's certificate (certificate suites only) and letting the check
+     * decide.
+     *
+     * @param check the decision, or null to request none.
+     * @return new credentials sharing the crypto and the groups.
+     */
+    public ServerCredentials clientCertificates(final ClientCertificateCheck check)
+    {
+        return with(config.copy().clientCertificates(check));
+    }
+
+    /**
+     * The same credentials telling a listener of every completed handshake.
+     *
+     * @param listener the listener, or null.
+     * @return new credentials sharing the crypto and the groups.
+     */
+    public ServerCredentials listener(final HandshakeListener listener)
+    {
+        return with(config.copy().listener(listener));
+    }
+
+    private ServerCredentials with(final TurnstileDtlsServer.Context changed)
+    {
+        return new ServerCredentials(changed, privateKey, certificate, pskIdentity, psk, description);
+    }
+
+    /**
+     * The configuration every server made here shares.
+     *
+     * @return the concluded context.
+     */
+    public TurnstileDtlsServer.Context config()
+    {
+        return config;
     }
 
     /**
@@ -329,7 +305,7 @@ public final class ServerCredentials
      */
     public int[] cipherSuites()
     {
-        return suites.clone();
+        return config.cipherSuites();
     }
 
     /**
@@ -339,7 +315,7 @@ public final class ServerCredentials
      */
     public NamedGroupPolicy groups()
     {
-        return groups;
+        return config.groups();
     }
 
     /**
@@ -369,243 +345,63 @@ public final class ServerCredentials
      */
     public JcaTlsCryptoWithCcm crypto()
     {
-        return crypto;
+        return config.crypto();
     }
 
-    /**
-     * What both kinds of server negotiate alike: version, suites in server order, groups by the policy, the
-     * renegotiation rule, the handshake timeout, and the alert record.
-     */
-    private static final class Negotiation
-    {
-        private final int handshakeTimeoutMillis;
-        private final boolean requireSecureRenegotiation;
-        private final FatalAlertRecord alerts;
-
-        Negotiation(
-            final int handshakeTimeoutMillis, final boolean requireSecureRenegotiation, final FatalAlertRecord alerts)
-        {
-            this.handshakeTimeoutMillis = handshakeTimeoutMillis;
-            this.requireSecureRenegotiation = requireSecureRenegotiation;
-            this.alerts = alerts;
-        }
-
-        void notifySecureRenegotiation(final boolean secureRenegotiation) throws IOException
-        {
-            if (!secureRenegotiation && requireSecureRenegotiation)
-            {
-                throw new TlsFatalAlert(AlertDescription.handshake_failure, "the client sent neither " +
-                    "TLS_EMPTY_RENEGOTIATION_INFO_SCSV nor renegotiation_info (RFC 5746) and secure renegotiation " +
-                    "is required");
-            }
-        }
-
-        static int[] clientGroups(final TlsServerContext context)
-        {
-            return context.getSecurityParametersHandshake().getClientSupportedGroups();
-        }
-    }
-
-    private static final class EchoCertificateServer extends DefaultTlsServer
+    /** A certificate server: the base's negotiation, signing with the configured key. */
+    private static final class EchoCertificateServer extends TurnstileDtlsServer
     {
         private final ServerCredentials credentials;
-        private final Negotiation negotiation;
 
-        EchoCertificateServer(final ServerCredentials credentials, final Negotiation negotiation)
+        EchoCertificateServer(
+            final ServerCredentials credentials,
+            final int handshakeTimeoutMillis,
+            final boolean requireSecureRenegotiation,
+            final FatalAlertRecord alerts)
         {
-            super(credentials.crypto);
+            super(credentials.config, handshakeTimeoutMillis, requireSecureRenegotiation, alerts);
             this.credentials = credentials;
-            this.negotiation = negotiation;
         }
 
         @Override
-        protected ProtocolVersion[] getSupportedVersions()
-        {
-            return ProtocolVersion.DTLSv12.only();
-        }
-
-        @Override
-        protected int[] getSupportedCipherSuites()
-        {
-            return credentials.suites.clone();
-        }
-
-        @Override
-        protected boolean preferLocalCipherSuites()
-        {
-            return true;
-        }
-
-        @Override
-        public int[] getSupportedGroups()
-        {
-            return credentials.groups.groups();
-        }
-
-        @Override
-        public boolean preferLocalSupportedGroups()
-        {
-            return true;
-        }
-
-        @Override
-        protected int getMaximumNegotiableCurveBits()
-        {
-            return credentials.groups.maximumCurveBits(Negotiation.clientGroups(context));
-        }
-
-        @Override
-        protected int getMaximumNegotiableFiniteFieldBits()
-        {
-            return credentials.groups.maximumFiniteFieldBits(Negotiation.clientGroups(context));
-        }
-
-        @Override
-        protected int selectECDH(final int minimumCurveBits)
-        {
-            return credentials.groups.selectEcdh(Negotiation.clientGroups(context), minimumCurveBits);
-        }
-
-        @Override
-        protected int selectDH(final int minimumFiniteFieldBits)
-        {
-            return credentials.groups.selectFiniteField(Negotiation.clientGroups(context), minimumFiniteFieldBits);
-        }
-
-        @Override
-        public void notifySecureRenegotiation(final boolean secureRenegotiation) throws IOException
-        {
-            negotiation.notifySecureRenegotiation(secureRenegotiation);
-        }
-
-        @Override
-        public void notifyAlertRaised(
-            final short alertLevel, final short alertDescription, final String message, final Throwable cause)
-        {
-            negotiation.alerts.onRaised(alertLevel, alertDescription);
-        }
-
-        @Override
-        public void notifyAlertReceived(final short alertLevel, final short alertDescription)
-        {
-            negotiation.alerts.onReceived(alertLevel, alertDescription);
-        }
-
-        @Override
-        public int getHandshakeTimeoutMillis()
-        {
-            return negotiation.handshakeTimeoutMillis;
-        }
-
-        @Override
-        protected TlsCredentialedSigner getECDSASignerCredentials() throws IOException
+        protected TlsCredentialedSigner getECDSASignerCredentials()
         {
             return signer(SignatureAlgorithm.ecdsa);
         }
 
         @Override
-        protected TlsCredentialedSigner getRSASignerCredentials() throws IOException
+        protected TlsCredentialedSigner getRSASignerCredentials()
         {
             return signer(SignatureAlgorithm.rsa);
         }
 
         private TlsCredentialedSigner signer(final short signatureAlgorithm)
         {
-            return new JcaDefaultTlsCredentialedSigner(new TlsCryptoParameters(context), credentials.crypto,
+            return new JcaDefaultTlsCredentialedSigner(new TlsCryptoParameters(context), credentials.crypto(),
                 credentials.privateKey, credentials.certificate,
                 SignatureAndHashAlgorithm.getInstance(HashAlgorithm.sha256, signatureAlgorithm));
         }
     }
 
-    private static final class EchoPskServer extends PSKTlsServer
+    /** A PSK server: the base's negotiation, one identity and key. */
+    private static final class EchoPskServer extends TurnstileDtlsServer
     {
-        private final ServerCredentials credentials;
-        private final Negotiation negotiation;
+        private final TlsPSKIdentityManager identities;
 
-        EchoPskServer(final ServerCredentials credentials, final Negotiation negotiation)
+        EchoPskServer(
+            final ServerCredentials credentials,
+            final int handshakeTimeoutMillis,
+            final boolean requireSecureRenegotiation,
+            final FatalAlertRecord alerts)
         {
-            super(credentials.crypto, new SingleIdentity(credentials.pskIdentity, credentials.psk));
-            this.credentials = credentials;
-            this.negotiation = negotiation;
+            super(credentials.config, handshakeTimeoutMillis, requireSecureRenegotiation, alerts);
+            this.identities = new SingleIdentity(credentials.pskIdentity, credentials.psk);
         }
 
         @Override
-        protected ProtocolVersion[] getSupportedVersions()
+        public TlsPSKIdentityManager getPSKIdentityManager()
         {
-            return ProtocolVersion.DTLSv12.only();
-        }
-
-        @Override
-        protected int[] getSupportedCipherSuites()
-        {
-            return credentials.suites.clone();
-        }
-
-        @Override
-        protected boolean preferLocalCipherSuites()
-        {
-            return true;
-        }
-
-        @Override
-        public int[] getSupportedGroups()
-        {
-            return credentials.groups.groups();
-        }
-
-        @Override
-        public boolean preferLocalSupportedGroups()
-        {
-            return true;
-        }
-
-        @Override
-        protected int getMaximumNegotiableCurveBits()
-        {
-            return credentials.groups.maximumCurveBits(Negotiation.clientGroups(context));
-        }
-
-        @Override
-        protected int getMaximumNegotiableFiniteFieldBits()
-        {
-            return credentials.groups.maximumFiniteFieldBits(Negotiation.clientGroups(context));
-        }
-
-        @Override
-        protected int selectECDH(final int minimumCurveBits)
-        {
-            return credentials.groups.selectEcdh(Negotiation.clientGroups(context), minimumCurveBits);
-        }
-
-        @Override
-        protected int selectDH(final int minimumFiniteFieldBits)
-        {
-            return credentials.groups.selectFiniteField(Negotiation.clientGroups(context), minimumFiniteFieldBits);
-        }
-
-        @Override
-        public void notifySecureRenegotiation(final boolean secureRenegotiation) throws IOException
-        {
-            negotiation.notifySecureRenegotiation(secureRenegotiation);
-        }
-
-        @Override
-        public void notifyAlertRaised(
-            final short alertLevel, final short alertDescription, final String message, final Throwable cause)
-        {
-            negotiation.alerts.onRaised(alertLevel, alertDescription);
-        }
-
-        @Override
-        public void notifyAlertReceived(final short alertLevel, final short alertDescription)
-        {
-            negotiation.alerts.onReceived(alertLevel, alertDescription);
-        }
-
-        @Override
-        public int getHandshakeTimeoutMillis()
-        {
-            return negotiation.handshakeTimeoutMillis;
+            return identities;
         }
     }
 
