@@ -1,12 +1,5 @@
 package io.turnstile.nativeio;
 
-import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -14,8 +7,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * Test support: a network namespace of the test's own, whose loopback sends through a rate-limiting qdisc, so that a
@@ -29,9 +20,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  */
 final class PrivateNetwork implements AutoCloseable
 {
-    private static final int CLONE_NEWNET = 0x4000_0000;
-    private static final int O_RDONLY_CLOEXEC = 0x8_0000;
-    private static final AtomicInteger NAMES = new AtomicInteger();
+        private static final AtomicInteger NAMES = new AtomicInteger();
 
     private final String name;
 
@@ -53,14 +42,15 @@ final class PrivateNetwork implements AutoCloseable
             return null;
         }
         final String name = "turnstile-test-" + ProcessHandle.current().pid() + "-" + NAMES.incrementAndGet();
-        if (!run("ip", "netns", "add", name))
+        if (!NetworkNamespaces.run("ip", "netns", "add", name))
         {
             return null;
         }
         final PrivateNetwork network = new PrivateNetwork(name);
         final List<String> tc = new ArrayList<>(List.of("tc", "-n", name, "qdisc", "add", "dev", "lo", "root"));
         tc.addAll(List.of(qdisc.split(" ")));
-        if (!run("ip", "-n", name, "link", "set", "lo", "up") || !run(tc.toArray(new String[0])))
+        if (!NetworkNamespaces.run("ip", "-n", name, "link", "set", "lo", "up") ||
+            !NetworkNamespaces.run(tc.toArray(new String[0])))
         {
             network.close();
             return null;
@@ -85,7 +75,7 @@ final class PrivateNetwork implements AutoCloseable
         {
             try
             {
-                enter();
+                NetworkNamespaces.enter(name);
                 result.set(body.call());
             }
             catch (final Throwable t)
@@ -113,63 +103,12 @@ final class PrivateNetwork implements AutoCloseable
         return result.get();
     }
 
-    @SuppressWarnings("restricted")
-    private void enter() throws Throwable
-    {
-        final Linker linker = Linker.nativeLinker();
-        final MethodHandle open = linker.downcallHandle(linker.defaultLookup().find("open").orElseThrow(),
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-        final MethodHandle setns = linker.downcallHandle(linker.defaultLookup().find("setns").orElseThrow(),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-        final MethodHandle close = linker.downcallHandle(linker.defaultLookup().find("close").orElseThrow(),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-        try (Arena arena = Arena.ofConfined())
-        {
-            final MemorySegment path = arena.allocateFrom("/run/netns/" + name, StandardCharsets.US_ASCII);
-            final int fd = (int)open.invokeExact(path, O_RDONLY_CLOEXEC);
-            if (fd < 0)
-            {
-                throw new IOException("open /run/netns/" + name + " failed");
-            }
-            final int result = (int)setns.invokeExact(fd, CLONE_NEWNET);
-            final int closed = (int)close.invokeExact(fd);
-            if (result != 0 || closed != 0)
-            {
-                throw new IOException("setns into " + name + " failed");
-            }
-        }
-    }
-
     /**
      * Delete the namespace; sockets still open in it keep it alive until they close.
      */
     @Override
     public void close()
     {
-        run("ip", "netns", "del", name);
-    }
-
-    private static boolean run(final String... command)
-    {
-        try
-        {
-            final Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            if (!process.waitFor(10, TimeUnit.SECONDS))
-            {
-                process.destroyForcibly();
-                return false;
-            }
-            return process.exitValue() == 0;
-        }
-        catch (final IOException ex)
-        {
-            return false;
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        NetworkNamespaces.run("ip", "netns", "del", name);
     }
 }

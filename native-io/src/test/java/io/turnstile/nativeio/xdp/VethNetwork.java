@@ -1,11 +1,7 @@
 package io.turnstile.nativeio.xdp;
 
-import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
+import io.turnstile.nativeio.NetworkNamespaces;
+
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -13,8 +9,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * Test support: two network namespaces of the test's own, a client and a server, joined by a veth pair, with IPv4
@@ -32,9 +26,7 @@ final class VethNetwork implements AutoCloseable
     static final String CLIENT_V6 = "fd77::1";
     static final String SERVER_V6 = "fd77::2";
 
-    private static final int CLONE_NEWNET = 0x4000_0000;
-    private static final int O_RDONLY_CLOEXEC = 0x8_0000;
-    private static final AtomicInteger NAMES = new AtomicInteger();
+        private static final AtomicInteger NAMES = new AtomicInteger();
 
     private final String clientNs;
     private final String serverNs;
@@ -73,20 +65,20 @@ final class VethNetwork implements AutoCloseable
         final String tag = "tsb" + ProcessHandle.current().pid() + "x" + NAMES.incrementAndGet();
         final VethNetwork network = new VethNetwork(tag + "c", tag + "s", tag + "s");
         final String clientIf = tag + "c";
-        final boolean made = run("ip", "netns", "add", network.clientNs) &&
-            run("ip", "netns", "add", network.serverNs) &&
-            run("ip", "link", "add", network.serverIf, "netns", network.serverNs,
+        final boolean made = NetworkNamespaces.run("ip", "netns", "add", network.clientNs) &&
+            NetworkNamespaces.run("ip", "netns", "add", network.serverNs) &&
+            NetworkNamespaces.run("ip", "link", "add", network.serverIf, "netns", network.serverNs,
                 "numtxqueues", String.valueOf(queues), "numrxqueues", String.valueOf(queues), "type", "veth",
                 "peer", "name", clientIf, "netns", network.clientNs,
                 "numtxqueues", String.valueOf(queues), "numrxqueues", String.valueOf(queues)) &&
-            run("ip", "-n", network.clientNs, "addr", "add", CLIENT_V4 + "/24", "dev", clientIf) &&
-            run("ip", "-n", network.serverNs, "addr", "add", SERVER_V4 + "/24", "dev", network.serverIf) &&
-            run("ip", "-n", network.clientNs, "addr", "add", CLIENT_V6 + "/64", "dev", clientIf, "nodad") &&
-            run("ip", "-n", network.serverNs, "addr", "add", SERVER_V6 + "/64", "dev", network.serverIf, "nodad") &&
-            run("ip", "-n", network.clientNs, "link", "set", clientIf, "up") &&
-            run("ip", "-n", network.serverNs, "link", "set", network.serverIf, "up") &&
-            run("ip", "-n", network.clientNs, "link", "set", "lo", "up") &&
-            run("ip", "-n", network.serverNs, "link", "set", "lo", "up");
+            NetworkNamespaces.run("ip", "-n", network.clientNs, "addr", "add", CLIENT_V4 + "/24", "dev", clientIf) &&
+            NetworkNamespaces.run("ip", "-n", network.serverNs, "addr", "add", SERVER_V4 + "/24", "dev", network.serverIf) &&
+            NetworkNamespaces.run("ip", "-n", network.clientNs, "addr", "add", CLIENT_V6 + "/64", "dev", clientIf, "nodad") &&
+            NetworkNamespaces.run("ip", "-n", network.serverNs, "addr", "add", SERVER_V6 + "/64", "dev", network.serverIf, "nodad") &&
+            NetworkNamespaces.run("ip", "-n", network.clientNs, "link", "set", clientIf, "up") &&
+            NetworkNamespaces.run("ip", "-n", network.serverNs, "link", "set", network.serverIf, "up") &&
+            NetworkNamespaces.run("ip", "-n", network.clientNs, "link", "set", "lo", "up") &&
+            NetworkNamespaces.run("ip", "-n", network.serverNs, "link", "set", "lo", "up");
         if (!made)
         {
             network.close();
@@ -156,7 +148,7 @@ final class VethNetwork implements AutoCloseable
         {
             try
             {
-                enter(namespace);
+                NetworkNamespaces.enter(namespace);
                 result.set(body.call());
             }
             catch (final Throwable t)
@@ -184,64 +176,13 @@ final class VethNetwork implements AutoCloseable
         return result.get();
     }
 
-    @SuppressWarnings("restricted")
-    private static void enter(final String namespace) throws Throwable
-    {
-        final Linker linker = Linker.nativeLinker();
-        final MethodHandle open = linker.downcallHandle(linker.defaultLookup().find("open").orElseThrow(),
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-        final MethodHandle setns = linker.downcallHandle(linker.defaultLookup().find("setns").orElseThrow(),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-        final MethodHandle close = linker.downcallHandle(linker.defaultLookup().find("close").orElseThrow(),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-        try (Arena arena = Arena.ofConfined())
-        {
-            final MemorySegment path = arena.allocateFrom("/run/netns/" + namespace, StandardCharsets.US_ASCII);
-            final int fd = (int)open.invokeExact(path, O_RDONLY_CLOEXEC);
-            if (fd < 0)
-            {
-                throw new IOException("open /run/netns/" + namespace + " failed");
-            }
-            final int result = (int)setns.invokeExact(fd, CLONE_NEWNET);
-            final int closed = (int)close.invokeExact(fd);
-            if (result != 0 || closed != 0)
-            {
-                throw new IOException("setns into " + namespace + " failed");
-            }
-        }
-    }
-
     /**
      * Delete both namespaces, and with them the veth pair.
      */
     @Override
     public void close()
     {
-        run("ip", "netns", "del", clientNs);
-        run("ip", "netns", "del", serverNs);
-    }
-
-    private static boolean run(final String... command)
-    {
-        try
-        {
-            final Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            if (!process.waitFor(10, TimeUnit.SECONDS))
-            {
-                process.destroyForcibly();
-                return false;
-            }
-            return process.exitValue() == 0;
-        }
-        catch (final IOException ex)
-        {
-            return false;
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        NetworkNamespaces.run("ip", "netns", "del", clientNs);
+        NetworkNamespaces.run("ip", "netns", "del", serverNs);
     }
 }

@@ -70,14 +70,29 @@ public final class EchoServer implements AutoCloseable
     private boolean conductorPlaced;
     private final List<HandshakeHandoff> handoffs = new CopyOnWriteArrayList<>();
 
+    /** System property for the default {@link Threading}: {@code shared} (default) or {@code dedicated}. */
+    public static final String THREADING_PROP_NAME = "turnstile.conductor.threading";
+
     /**
-     * An echo server with no workers yet, whose conductor runs in the first worker ({@link Threading#SHARED}).
+     * An echo server with no workers yet, whose conductor runs where {@value #THREADING_PROP_NAME} says, by default
+     * in the first worker ({@link Threading#SHARED}).
      *
      * @param context the sessions' configuration, concluded here.
      */
     public EchoServer(final SessionTable.Context context)
     {
-        this(context, Threading.SHARED);
+        this(context, threading(System.getProperty(THREADING_PROP_NAME, "shared")));
+    }
+
+    private static Threading threading(final String value)
+    {
+        return switch (value.toLowerCase(Locale.ROOT))
+        {
+            case "shared" -> Threading.SHARED;
+            case "dedicated" -> Threading.DEDICATED;
+            default -> throw new IllegalArgumentException(
+                THREADING_PROP_NAME + " must be shared or dedicated, got '" + value + "'");
+        };
     }
 
     /**
