@@ -1,5 +1,6 @@
 package io.turnstile.bench;
 
+import io.turnstile.codec.DatagramClass;
 import io.turnstile.codec.PeerAddress;
 import io.turnstile.cookie.CookieCheck;
 import io.turnstile.cookie.CookieGenerator;
@@ -164,6 +165,25 @@ public class VerifierBenchmark
     @Benchmark
     public int hvr()
     {
+        verifier.verify(hello, 0, helloLength, peer, NOW_MS, reply, 0, reply.capacity());
+        return verifier.replyLength();
+    }
+
+    /**
+     * The flood path on a demultiplexed port (RFC 7983, issue 13): the worker classifies the first byte as the
+     * {@code VerifierAgent} does with a {@code DemuxHandler}, finds DTLS, and answers as {@link #hvr()}: the
+     * difference between the two is what demultiplexing costs a spoofed hello.
+     *
+     * @return the reply's length, or -1 when the datagram is not DTLS.
+     */
+    @Benchmark
+    public int hvrDemultiplexed()
+    {
+        final DatagramClass type = DatagramClass.of(hello.getByte(0));
+        if (type != DatagramClass.DTLS && type != DatagramClass.UNASSIGNED)
+        {
+            return -1;
+        }
         verifier.verify(hello, 0, helloLength, peer, NOW_MS, reply, 0, reply.capacity());
         return verifier.replyLength();
     }

@@ -80,12 +80,14 @@ class FleetScriptSystemTest
         final long foreignRefused = foreign.get("unknown_key") + foreign.get("bad_mac");
         // A spray sends a cookie hello to the node that made its cookie one time in three: the others' refuse it.
         assertTrue(foreignRefused > foreign.get("valid"), "the foreign node refuses most cookies: " + report);
+        // Which node gets the foreign node's cookie hellos depends on how the clients' packets interleave in the
+        // spray (strictly sequential traffic sends them all to one neighbour): together the others refuse them.
+        long othersRefused = 0;
         for (int i = 0; i < 2; i++)
         {
-            final Map<String, Long> node = nodes.get(i);
-            assertTrue(node.get("unknown_key") + node.get("bad_mac") > 0,
-                "node " + (i + 1) + " refuses the foreign node's cookies: " + report);
+            othersRefused += nodes.get(i).get("unknown_key") + nodes.get(i).get("bad_mac");
         }
+        assertTrue(othersRefused > 0, "the other nodes refuse the foreign node's cookies: " + report);
     }
 
     @Test
