@@ -525,6 +525,32 @@ public final class LibC
     }
 
     /**
+     * Wait until one descriptor is readable: {@code poll(2)} on one {@link #POLLFD} whose events the caller set, the
+     * returned events cleared first. The batch sockets' {@code awaitReceive}.
+     *
+     * @param errnoState capture segment.
+     * @param pollFd     one {@link #POLLFD}.
+     * @param timeoutMs  milliseconds to wait; negative waits for ever.
+     * @return true when readable; false on timeout or when a signal interrupted the wait.
+     * @throws NativeIoException when poll fails otherwise.
+     */
+    public static boolean awaitReadable(final MemorySegment errnoState, final MemorySegment pollFd, final int timeoutMs)
+    {
+        pollFd.set(JAVA_SHORT, POLL_REVENTS_OFFSET, (short)0);
+        final int result = poll(errnoState, pollFd, 1, timeoutMs < 0 ? -1 : timeoutMs);
+        if (result < 0)
+        {
+            final int errno = errno(errnoState);
+            if (errno == Errno.EINTR)
+            {
+                return false;
+            }
+            throw new NativeIoException("poll", errno);
+        }
+        return result > 0;
+    }
+
+    /**
      * {@code close(2)}.
      *
      * @param errnoState capture segment.

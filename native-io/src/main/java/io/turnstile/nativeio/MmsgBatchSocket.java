@@ -336,18 +336,7 @@ public final class MmsgBatchSocket implements BatchSocket
     @Override
     public boolean awaitReceive(final int timeoutMs)
     {
-        pollFd.set(JAVA_SHORT, LibC.POLL_REVENTS_OFFSET, (short)0);
-        final int result = LibC.poll(errnoState, pollFd, 1, timeoutMs < 0 ? -1 : timeoutMs);
-        if (result < 0)
-        {
-            final int errno = LibC.errno(errnoState);
-            if (errno == Errno.EINTR)
-            {
-                return false;
-            }
-            throw new NativeIoException("poll", errno);
-        }
-        return result > 0;
+        return LibC.awaitReadable(errnoState, pollFd, timeoutMs);
     }
 
     /**
