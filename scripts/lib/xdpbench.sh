@@ -29,19 +29,33 @@ XB_SPOOFED=10.201.0.0
 XB_PIDS=()
 XB_NAMESPACES=()
 
-# xdpbench_down: kill what xdpbench_bg started (by PID, the tree below it too), delete the namespaces. Idempotent.
+# xdpbench_down: kill what xdpbench_bg started, by PID, with the processes below each (a launcher script's JVM, the
+# command /usr/bin/time runs), then delete the namespaces. Idempotent.
 xdpbench_down() {
-  local pid i
+  local pid child all=() queue i
   for pid in "${XB_PIDS[@]+"${XB_PIDS[@]}"}"; do
-    kill -0 "$pid" 2> /dev/null || continue
-    kill -TERM "$pid" 2> /dev/null || true
-    for ((i = 0; i < 50; i++)); do
-      kill -0 "$pid" 2> /dev/null || break
-      sleep 0.1
+    queue=("$pid")
+    while [[ ${#queue[@]} -gt 0 ]]; do
+      kill -0 "${queue[0]}" 2> /dev/null && all+=("${queue[0]}")
+      for child in $(ps -o pid= --ppid "${queue[0]}" 2> /dev/null); do
+        queue+=("$child")
+      done
+      queue=("${queue[@]:1}")
     done
-    kill -KILL "$pid" 2> /dev/null || true
   done
   XB_PIDS=()
+  if [[ ${#all[@]} -gt 0 ]]; then
+    kill -TERM "${all[@]}" 2> /dev/null || true
+    for ((i = 0; i < 50; i++)); do
+      for pid in "${all[@]}"; do
+        kill -0 "$pid" 2> /dev/null && break
+        pid=""
+      done
+      [[ -z "$pid" ]] && break
+      sleep 0.1
+    done
+    kill -KILL "${all[@]}" 2> /dev/null || true
+  fi
   for pid in "${XB_NAMESPACES[@]+"${XB_NAMESPACES[@]}"}"; do
     ip netns del "$pid" 2> /dev/null || true
   done

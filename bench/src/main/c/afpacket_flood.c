@@ -234,7 +234,11 @@ int main(int argc, char **argv)
         messages[i].msg_hdr.msg_iovlen = 1;
     }
 
-    signal(SIGINT, on_signal);
+    /* A signal ignored on entry (a non-interactive shell's background job and SIGINT) stays ignored. */
+    if (signal(SIGINT, on_signal) == SIG_IGN)
+    {
+        signal(SIGINT, SIG_IGN);
+    }
     signal(SIGTERM, on_signal);
     rng_state ^= (uint64_t)getpid() << 17 ^ (uint64_t)(now_s() * 1e9);
 
