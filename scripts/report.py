@@ -1168,9 +1168,11 @@ def xdp_targets(summary, legit):
         below = [c for c in rx1 if c["socket_goodput"] is not None and c["socket_goodput"] >= 0.95 and
                  c["xdp_goodput"] is not None and c["xdp_goodput"] >= 0.95]
         for c in below:
-            ratio = c["ratio_replies_per_cpu0_s"]
-            out.append({"target": f"below saturation ({c['rate']} pps): replies per CPU-second of CPU 0 >= 1.7x",
-                        "value": ratio, "met": ratio is not None and ratio >= XDP_TARGETS["per_cpu_ratio"]})
+            for key, what in (("ratio_replies_per_cpu0_s", "CPU 0 (/proc/stat)"),
+                              ("ratio_replies_per_task_cpu_s", "the server core's tasks")):
+                ratio = c[key]
+                out.append({"target": f"below saturation ({c['rate']} pps): replies per CPU-second of {what} >= 1.7x",
+                            "value": ratio, "met": ratio is not None and ratio >= XDP_TARGETS["per_cpu_ratio"]})
         if not below:
             out.append({"target": "below saturation: replies per CPU-second >= 1.7x", "value": None, "met": None,
                         "note": "no offered load had both modes at >= 95 % goodput"})
@@ -1180,7 +1182,7 @@ def xdp_targets(summary, legit):
         out.append({"target": f"xdp goodput at the highest offered load ({top['rate']}) >= 0.7x its peak", "value": value,
                     "met": value is not None and value >= XDP_TARGETS["overload_goodput"]})
     out.append({"target": "xdp >= 0.85x a C AF_XDP responder with ~250 ns of work per request", "value": None,
-                "met": None, "note": "not measured: no C reference responder in this harness"})
+                "met": None, "note": "no C reference responder in this harness"})
     for entry in legit:
         if entry["mode"] != "xdp" or not entry.get("clients"):
             continue
