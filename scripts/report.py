@@ -1127,15 +1127,22 @@ def rate_key(rate):
     return float("inf") if rate == "max" else float(rate)
 
 
+MODES = ("xdp", "socket", "c")
+MODE_NAMES = {"xdp": "Turnstile --xdp", "socket": "Turnstile socket", "c": "C AF_XDP ceiling"}
+# Ratios: Turnstile --xdp over each baseline, same repeat.
+BASELINES = (("socket", "ratio"), ("c", "ratio_c"))
+
+
 def xdp_summary(rows):
     """Per placement and offered load: medians over the repeats of each mode, and the medians of the same-repeat
-    xdp/socket ratios (the machine drifts between rounds; a ratio within one round does not)."""
+    ratios of Turnstile --xdp to the socket path and to the C ceiling (the machine drifts between rounds; a ratio
+    within one round does not)."""
     summary = []
     for placement in sorted({r["placement"] for r in rows}, reverse=True):
         for rate in sorted({r["rate"] for r in rows if r["placement"] == placement}, key=rate_key):
             cell = {"placement": placement, "rate": rate}
             by_mode = {}
-            for mode in ("xdp", "socket"):
+            for mode in MODES:
                 runs = [r for r in rows if (r["placement"], r["rate"], r["mode"]) == (placement, rate, mode)]
                 by_mode[mode] = {r["repeat"]: r for r in runs}
                 for key in ("offered_pps", "replies_pps", "goodput", "cpu0_util", "replies_per_cpu0_s",
@@ -1143,55 +1150,58 @@ def xdp_summary(rows):
                             "cpu1_util"):
                     cell[f"{mode}_{key}"] = median([r[key] for r in runs]) if runs else None
                 cell[f"{mode}_runs"] = len(runs)
-            for key in ("replies_pps", "replies_per_cpu0_s", "replies_per_task_cpu_s"):
-                ratios = [x[key] / by_mode["socket"][rep][key] for rep, x in by_mode["xdp"].items()
-                          if rep in by_mode["socket"] and x[key] and by_mode["socket"][rep][key]]
-                cell[f"ratio_{key}"] = median(ratios)
-                cell[f"ratio_{key}_all"] = ratios
+            for baseline, prefix in BASELINES:
+                for key in ("replies_pps", "replies_per_cpu0_s", "replies_per_task_cpu_s"):
+                    ratios = [x[key] / by_mode[baseline][rep][key] for rep, x in by_mode["xdp"].items()
+                              if rep in by_mode[baseline] and x[key] and by_mode[baseline][rep][key]]
+                    cell[f"{prefix}_{key}"] = median(ratios)
+                    cell[f"{prefix}_{key}_all"] = ratios
             summary.append(cell)
     return summary
 
 
 def xdp_targets(summary, legit):
-    """The issue's targets, rx1 (receive work on the server core), each with the figure and a verdict."""
+    """Issue 11's targets with receive work on the server core (rx1), each with its figure and a verdict."""
     rx1 = [c for c in summary if c["placement"] == "rx1"]
     out = []
+
+    def add(target, value, threshold, note=None, below=False):
+        met = None if value is None else (value < threshold if below else value >= threshold)
+        entry = {"target": target, "value": value, "met": met}
+        if note:
+            entry["note"] = note
+        out.append(entry)
+
     if rx1:
         top = max(rx1, key=lambda c: rate_key(c["rate"]))
-        ratio = top["ratio_replies_pps"]
-        if top["rate"] == "max":
-            out.append({"target": "max-rate flood: xdp replies/s >= 2.5x socket's", "value": ratio,
-                        "met": ratio is not None and ratio >= XDP_TARGETS["max_ratio"]})
-        else:
-            out.append({"target": "max-rate flood: xdp replies/s >= 2.5x socket's", "value": None, "met": None,
-                        "note": "no max-rate run in --rates"})
-        below = [c for c in rx1 if c["socket_goodput"] is not None and c["socket_goodput"] >= 0.95 and
-                 c["xdp_goodput"] is not None and c["xdp_goodput"] >= 0.95]
+        note = None if top["rate"] == "max" else "no max-rate run in --rates"
+        value = top["ratio_replies_pps"] if top["rate"] == "max" else None
+        add("max-rate flood: Turnstile --xdp replies/s >= 2.5x its socket path's", value,
+            XDP_TARGETS["max_ratio"], note)
+        value = top["ratio_c_replies_pps"] if top["rate"] == "max" else None
+        add("max-rate flood: Turnstile --xdp replies/s >= 0.85x the C AF_XDP ceiling's", value, 0.85,
+            note or (None if value is not None else "no c runs (--modes)"))
+        below = [c for c in rx1 if (c["socket_goodput"] or 0) >= 0.95 and (c["xdp_goodput"] or 0) >= 0.95]
         for c in below:
-            for key, what in (("ratio_replies_per_cpu0_s", "CPU 0 (/proc/stat)"),
-                              ("ratio_replies_per_task_cpu_s", "the server core's tasks")):
-                ratio = c[key]
-                out.append({"target": f"below saturation ({c['rate']} pps): replies per CPU-second of {what} >= 1.7x",
-                            "value": ratio, "met": ratio is not None and ratio >= XDP_TARGETS["per_cpu_ratio"]})
+            add(f"below saturation ({c['rate']} pps): replies per CPU-second of CPU 0 (/proc/stat) >= 1.7x",
+                c["ratio_replies_per_cpu0_s"], XDP_TARGETS["per_cpu_ratio"])
+            add(f"below saturation ({c['rate']} pps): replies per CPU-second of the server core's tasks >= 1.7x",
+                c["ratio_replies_per_task_cpu_s"], XDP_TARGETS["per_cpu_ratio"])
         if not below:
-            out.append({"target": "below saturation: replies per CPU-second >= 1.7x", "value": None, "met": None,
-                        "note": "no offered load had both modes at >= 95 % goodput"})
+            add("below saturation: replies per CPU-second >= 1.7x", None, 0,
+                "no offered load had both Turnstile modes at >= 95 % goodput")
         peak = max((c["xdp_replies_pps"] or 0) for c in rx1)
         last = top["xdp_replies_pps"]
-        value = last / peak if peak and last is not None else None
-        out.append({"target": f"xdp goodput at the highest offered load ({top['rate']}) >= 0.7x its peak", "value": value,
-                    "met": value is not None and value >= XDP_TARGETS["overload_goodput"]})
-    out.append({"target": "xdp >= 0.85x a C AF_XDP responder with ~250 ns of work per request", "value": None,
-                "met": None, "note": "no C reference responder in this harness"})
+        add(f"Turnstile --xdp goodput at the highest offered load ({top['rate']}) >= 0.7x its peak",
+            last / peak if peak and last is not None else None, XDP_TARGETS["overload_goodput"])
     for entry in legit:
         if entry["mode"] != "xdp" or not entry.get("clients"):
             continue
         clients = entry["clients"]
-        p99 = clients["hvr_latency_us"]["p99"]
-        out.append({"target": "legit clients under the flood (xdp): success >= 99 %", "value": clients["success_ratio"],
-                    "met": clients["success_ratio"] >= XDP_TARGETS["legit_success"]})
-        out.append({"target": "legit clients under the flood (xdp): HVR p99 < 5 ms", "value": p99 / 1000.0,
-                    "met": p99 < XDP_TARGETS["legit_p99_us"]})
+        add("legit clients under the flood (--xdp): cookie-exchange success >= 99 %", clients["success_ratio"],
+            XDP_TARGETS["legit_success"])
+        add("legit clients under the flood (--xdp): HVR p99 < 5 ms (value in ms)",
+            clients["hvr_latency_us"]["p99"] / 1000.0, XDP_TARGETS["legit_p99_us"] / 1000.0, below=True)
     return out
 
 
@@ -1210,48 +1220,67 @@ def percent(value):
 def xdp_markdown(data):
     config = data["config"]
     out = ["# AF_XDP against the socket path (scripts/bench --xdp)", "",
-           f"Kernel {data['kernel']}, {data['cpus']} CPUs. `turnstile serve --workers 1 --cpus {config['server_cpu']}` "
-           f"with and without `--xdp`, in a veth pair between two namespaces; the flooder (AF_PACKET + "
-           f"PACKET_QDISC_BYPASS, spoofed 10.201.0.0/16) on CPU {config['flood_cpu']}; reply sink on the flooder's "
-           f"veth: {'XDP drop' if data['sink'] else 'none (blackhole route)'}. {config['duration_s']} s per offered "
-           f"load after a {config['warmup_s']} s warm-up, {config['repeat']} repeats, medians; ratios are medians of "
-           "same-repeat ratios.", "",
-           "Replies: emitted by the server (its veth's tx_packets + tx_dropped). CPU 0: busy time of the server's "
-           "core from /proc/stat (user, system, irq, softirq; tick-sampled; includes any other task that ran there). "
-           "Tasks: the worker thread + AF_XDP's NAPI thread + ksoftirqd/0 (exact per-task times; the socket path's "
+           f"Kernel {data['kernel']}, {data['cpus']} CPUs. One worker on CPU {config['server_cpu']}: "
+           "`turnstile serve --workers 1 --cpus 0 --xdp DEV` (xdp), the same without `--xdp` (socket: "
+           f"recvmmsg/sendmmsg), and a C AF_XDP responder with {config.get('c_work_ns', 250)} ns of busy work per "
+           "request (c), in a veth pair between two namespaces. Flooder: AF_PACKET + PACKET_QDISC_BYPASS, spoofed "
+           f"10.201.0.0/16, CPU {config['flood_cpu']}; reply sink on the flooder's veth: "
+           f"{'XDP drop, NAPI thread on the flooder CPU' if data['sink'] else 'none (blackhole route)'}. "
+           f"{config['duration_s']} s per offered load after a {config['warmup_s']} s warm-up, {config['repeat']} "
+           "repeats, medians; ratios are medians of same-repeat ratios.", "",
+           "Replies: emitted by the server (its veth's tx_packets + tx_dropped). CPU0: the server core's busy time "
+           "from /proc/stat (user + system + irq + softirq, tick-sampled, any task on it). Tasks: worker thread + "
+           "the AF_XDP NAPI thread + ksoftirqd/0 (exact per-task times; no IRQ time accounting on this kernel, so "
            "softirq work that interrupts the worker is charged to the worker).", "",
-           "| placement | offered | xdp offered pps | xdp replies/s | socket offered pps | socket replies/s | ratio "
-           "replies/s | xdp replies per CPU0-s | socket replies per CPU0-s | ratio per CPU0-s | ratio per task-CPU-s "
-           "| CPU0 xdp / socket |",
-           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           "| placement | offered | mode | offered pps | replies/s | goodput | CPU0 busy | replies per CPU0-s | "
+           "replies per task-CPU-s |", "|---|---|---|---:|---:|---:|---:|---:|---:|"]
     for c in data["summary"]:
-        out.append(f"| {c['placement']} | {c['rate']} | {kpps(c['xdp_offered_pps'])} | {kpps(c['xdp_replies_pps'])} "
-                   f"| {kpps(c['socket_offered_pps'])} | {kpps(c['socket_replies_pps'])} "
-                   f"| {times(c['ratio_replies_pps'])} | {kpps(c['xdp_replies_per_cpu0_s'])} "
-                   f"| {kpps(c['socket_replies_per_cpu0_s'])} | {times(c['ratio_replies_per_cpu0_s'])} "
-                   f"| {times(c['ratio_replies_per_task_cpu_s'])} | {percent(c['xdp_cpu0_util'])} / "
-                   f"{percent(c['socket_cpu0_util'])} |")
+        for mode in MODES:
+            if not c[f"{mode}_runs"]:
+                continue
+            out.append(f"| {c['placement']} | {c['rate']} | {mode} | {kpps(c[f'{mode}_offered_pps'])} "
+                       f"| {kpps(c[f'{mode}_replies_pps'])} | {percent(c[f'{mode}_goodput'])} "
+                       f"| {percent(c[f'{mode}_cpu0_util'])} | {kpps(c[f'{mode}_replies_per_cpu0_s'])} "
+                       f"| {kpps(c[f'{mode}_replies_per_task_cpu_s'])} |")
+    out += ["", "Ratios (median of same-repeat ratios; all repeats in brackets):", "",
+            "| placement | offered | xdp/socket replies/s | xdp/socket per CPU0-s | xdp/socket per task-CPU-s "
+            "| xdp/c replies/s | xdp/c per CPU0-s | xdp/c per task-CPU-s |", "|---|---|---:|---:|---:|---:|---:|---:|"]
+
+    def ratio_cell(c, key):
+        values = c.get(f"{key}_all") or []
+        spread = " (" + ", ".join(f"{v:.2f}" for v in values) + ")" if len(values) > 1 else ""
+        return times(c[key]) + spread
+
+    for c in data["summary"]:
+        out.append(f"| {c['placement']} | {c['rate']} | " + " | ".join(
+            ratio_cell(c, f"{prefix}_{key}") for _, prefix in BASELINES
+            for key in ("replies_pps", "replies_per_cpu0_s", "replies_per_task_cpu_s")) + " |")
     out += ["", "Every run:", "",
             "| placement | mode | repeat | offered | offered pps | replies/s | goodput | CPU0 | worker s | NAPI s | "
-            "ksoftirqd s | process s | CPU1 |", "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            "ksoftirqd s | process s | sink NAPI s | CPU1 |",
+            "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in data["rows"]:
         out.append(f"| {r['placement']} | {r['mode']} | {r['repeat']} | {r['rate']} | {kpps(r['offered_pps'])} "
                    f"| {kpps(r['replies_pps'])} | {percent(r['goodput'])} | {percent(r['cpu0_util'])} "
                    f"| {r['worker_cpu_s']:.2f} | {r['napi_cpu_s']:.2f} | {r['ksoftirqd_cpu_s']:.2f} "
-                   f"| {r['server_process_cpu_s']:.2f} | {percent(r['cpu1_util'])} |")
-    servers = [r for r in data["records"] if r["kind"] == "server" and r.get("stats") and r["stats"].get("xdp")]
-    if servers:
-        out += ["", "The xdp servers' last stats line (cumulative, warm-up included):", ""]
-        keys = list(servers[0]["stats"]["xdp"].keys())
-        out += ["| placement | repeat | " + " | ".join(keys) + " |", "|---|---:|" + "---:|" * len(keys)]
-        for r in servers:
-            out.append(f"| {r['placement']} | {r['repeat']} | " +
-                       " | ".join(str(r["stats"]["xdp"][k]) for k in keys) + " |")
+                   f"| {r['server_process_cpu_s']:.2f} | {r['sink_napi_cpu_s']:.2f} | {percent(r['cpu1_util'])} |")
+    for mode, field, title in (("xdp", "xdp", "Turnstile --xdp servers' last stats line, `xdp` object"),
+                               ("c", None, "C ceiling's counters at exit")):
+        servers = [r for r in data["records"] if r["kind"] == "server" and r["mode"] == mode and r.get("stats")]
+        objects = [(r, r["stats"].get(field) if field else r["stats"]) for r in servers]
+        objects = [(r, o) for r, o in objects if o]
+        if not objects:
+            continue
+        keys = list(objects[0][1].keys())
+        out += ["", f"{title} (cumulative, warm-up included):", "",
+                "| placement | repeat | " + " | ".join(keys) + " |", "|---|---:|" + "---:|" * len(keys)]
+        for r, o in objects:
+            out.append(f"| {r['placement']} | {r['repeat']} | " + " | ".join(str(o.get(k)) for k in keys) + " |")
     legit = data.get("legit", [])
     if legit:
         out += ["", f"Legit clients (scripts/legit-clients, {config['legit_rate']} cookie exchanges/s for "
-                f"{config.get('legit_duration_s', '?')} s, CPU {config['flood_cpu']}, flooder's namespace) during a "
-                f"{config['legit_flood_pps']} pps flood, rx1:", "",
+                f"{config.get('legit_duration_s', '?')} s, on CPU {config['flood_cpu']} in the flooder's namespace) "
+                f"during a {config['legit_flood_pps']} pps flood, rx1:", "",
                 "| mode | flood pps reached | attempts | success | retransmits | HVR p50 ms | p99 ms | max ms | "
                 "client CPU share |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for entry in legit:

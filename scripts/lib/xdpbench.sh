@@ -8,11 +8,12 @@
 #
 # One RX and one TX queue per side (a veth defaults to one per CPU, and worker 0 serves queue 0 only). Static
 # permanent neighbour entries both ways (no ARP under a flood), rp_filter 0 and IPv6 off in both namespaces. The
-# replies to the spoofed sources go back to the flooder's veth, where a 13-instruction XDP program drops them before
-# any skb exists (legit clients in the flooder's namespace use 10.200.0.1, which it passes); the flooder's namespace
-# also blackholes 10.201.0.0/16 in case the sink is missing. The sink's threaded NAPI is pinned to the flooder's CPU,
-# so its cost (about 0.8 us per reply, XDP.md pitfall 3) is not charged to the server's core: replies are counted as
-# emitted by the server (its veth's tx_packets + tx_dropped), not as delivered.
+# replies to the spoofed sources go back to the flooder's veth, where a 13-instruction XDP program drops them ahead
+# of the IP stack (legit clients in the flooder's namespace use 10.200.0.1, which it passes); the flooder's namespace
+# also blackholes 10.201.0.0/16 in case the sink is missing. veth still copies each reply before its XDP program
+# runs (about 0.8 us, XDP.md pitfall 3): the sink's NAPI thread is pinned to the flooder's CPU, so that cost is not
+# the server core's, and replies are counted as emitted by the server (its veth's tx_packets + tx_dropped), since
+# the sink's ring may drop some at max load.
 #
 # Names carry XB_PREFIX (default tsq<PID>), so parallel runs do not collide; xdpbench_down (also the EXIT trap)
 # kills what xdpbench_bg started, by PID, and deletes both namespaces.

@@ -19,10 +19,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code scripts/bench --xdp} end to end, at a low rate for one second: the harness builds its flooder and reply
- * sink, makes its namespaces, runs {@code serve --xdp} and plain {@code serve} one after the other, and writes a JSON
- * with one row per mode whose replies all came from the server, and the markdown. Root only (namespaces, XDP,
- * AF_PACKET), with gcc; skipped elsewhere. Uses the server and tools jars the reactor packaged before this module.
+ * {@code scripts/bench --xdp} end to end, at a low rate for one second: the harness builds its flooder, reply sink
+ * and C ceiling, makes its namespaces, runs {@code serve --xdp}, plain {@code serve} and the C AF_XDP responder one
+ * after the other, writes a JSON with one row per mode whose replies came from the server and the markdown, and
+ * leaves no namespace behind. Root only (namespaces, XDP, AF_PACKET), with gcc; skipped elsewhere. Uses the server
+ * and tools jars the reactor packaged before this module.
  */
 class BenchXdpScriptTest
 {
@@ -52,7 +53,7 @@ class BenchXdpScriptTest
         final String json = Files.readString(results.get(0));
         assertTrue(Files.readString(Path.of(results.get(0).toString().replace(".json", ".md")))
             .contains("| rx1 | " + RATE + " |"), output);
-        for (final String mode : List.of("xdp", "socket"))
+        for (final String mode : List.of("xdp", "socket", "c"))
         {
             final Matcher row = Pattern.compile("\"placement\": \"rx1\",\\s*\"mode\": \"" + mode +
                 "\",\\s*\"repeat\": 1,\\s*\"rate\": \"" + RATE + "\",\\s*\"offered\": (\\d+),.*?\"emitted\": (\\d+),",
@@ -66,6 +67,7 @@ class BenchXdpScriptTest
                 offered);
         }
         assertTrue(json.contains("\"redirected\""), "the xdp server's stats line carries the xdp object");
+        assertTrue(json.contains("\"kicks\""), "the C ceiling's counters are recorded");
         final String pid = Pattern.compile("bench: xdp: namespaces (tsq\\d+)").matcher(output).results()
             .map((m) -> m.group(1)).findFirst().orElseThrow(() -> new AssertionError(output));
         final Process list = new ProcessBuilder("ip", "netns", "list").redirectErrorStream(true).start();
