@@ -12,6 +12,9 @@ person reads. Python 3 standard library only.
                                                     column per scenario
     scripts/report.py demo RUN_DIR OUT_PREFIX      scripts/demo's raw outputs -> OUT.md (also printed), OUT.json and
                                                     OUT.svg (pps and legit-client latency over time)
+    scripts/report.py xdp RESULT.json              scripts/bench --xdp's raw counters -> derived rows added to
+                                                    RESULT.json ("rows", "summary", "targets") and RESULT.md (also
+                                                    printed): AF_XDP against the socket path per offered load
 
 Demo memory: the issue's target is "heap and RSS flat (+-5 %) across >= 10 M spoofed sources; 0 GC cycles during a
 60 s flood". The server's stats lines carry its JVM's rss_kb, heap_used_bytes, heap_committed_bytes, gc_count, gc_ms
@@ -1078,7 +1081,247 @@ def demo(run, out):
     print(text)
 
 
-USAGE = "usage: report.py jmh RESULT.json | pps RESULT.json | handshake RESULT.json | demo RUN_DIR OUT_PREFIX"
+# --- AF_XDP against the socket path (scripts/bench --xdp) ------------------------------------------------------------
+
+# The fields of one xdpbench_snapshot line (scripts/lib/xdpbench.sh), in order.
+SNAPSHOT = ("wall_ns", "tx_packets", "tx_dropped", "rx_packets", "rx_dropped", "server_ticks", "napi_ticks",
+            "sink_ticks", "ksoftirqd_ticks", "worker_ticks", "cpu0_busy", "cpu1_busy")
+XDP_TARGETS = {"max_ratio": 2.5, "per_cpu_ratio": 1.7, "overload_goodput": 0.7, "legit_success": 0.99,
+               "legit_p99_us": 5000}
+
+
+def median(values):
+    values = sorted(v for v in values if v is not None)
+    if not values:
+        return None
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+def xdp_row(record, ticks):
+    """Derived figures of one measured offered load: the deltas of its two snapshots and the flooder's report."""
+    before = dict(zip(SNAPSHOT, map(int, record["before"].split())))
+    after = dict(zip(SNAPSHOT, map(int, record["after"].split())))
+    d = {key: after[key] - before[key] for key in SNAPSHOT}
+    flood = record["flood"]
+    seconds = flood["duration_s"] or d["wall_ns"] / 1e9
+    emitted = d["tx_packets"] + d["tx_dropped"]
+    cpu0 = d["cpu0_busy"] / ticks
+    tasks = (d["worker_ticks"] + d["napi_ticks"] + d["ksoftirqd_ticks"]) / ticks
+    return {
+        "placement": record["placement"], "mode": record["mode"], "repeat": record["repeat"], "rate": record["rate"],
+        "offered": flood["sent"], "offered_pps": flood["sent"] / seconds, "seconds": seconds,
+        "received": d["rx_packets"] + d["rx_dropped"], "rx_dropped": d["rx_dropped"],
+        "emitted": emitted, "replies_pps": emitted / seconds, "goodput": emitted / flood["sent"] if flood["sent"] else 0,
+        "cpu0_busy_s": cpu0, "cpu0_util": d["cpu0_busy"] / ticks / (d["wall_ns"] / 1e9),
+        "cpu1_util": d["cpu1_busy"] / ticks / (d["wall_ns"] / 1e9),
+        "worker_cpu_s": d["worker_ticks"] / ticks, "server_process_cpu_s": d["server_ticks"] / ticks,
+        "napi_cpu_s": d["napi_ticks"] / ticks, "ksoftirqd_cpu_s": d["ksoftirqd_ticks"] / ticks,
+        "sink_napi_cpu_s": d["sink_ticks"] / ticks, "tasks_cpu_s": tasks,
+        "replies_per_cpu0_s": emitted / cpu0 if cpu0 else None,
+        "replies_per_task_cpu_s": emitted / tasks if tasks else None,
+    }
+
+
+def rate_key(rate):
+    return float("inf") if rate == "max" else float(rate)
+
+
+MODES = ("xdp", "socket", "c")
+MODE_NAMES = {"xdp": "Turnstile --xdp", "socket": "Turnstile socket", "c": "C AF_XDP ceiling"}
+# Ratios: Turnstile --xdp over each baseline, same repeat.
+BASELINES = (("socket", "ratio"), ("c", "ratio_c"))
+
+
+def xdp_summary(rows):
+    """Per placement and offered load: medians over the repeats of each mode, and the medians of the same-repeat
+    ratios of Turnstile --xdp to the socket path and to the C ceiling (the machine drifts between rounds; a ratio
+    within one round does not)."""
+    summary = []
+    for placement in sorted({r["placement"] for r in rows}, reverse=True):
+        for rate in sorted({r["rate"] for r in rows if r["placement"] == placement}, key=rate_key):
+            cell = {"placement": placement, "rate": rate}
+            by_mode = {}
+            for mode in MODES:
+                runs = [r for r in rows if (r["placement"], r["rate"], r["mode"]) == (placement, rate, mode)]
+                by_mode[mode] = {r["repeat"]: r for r in runs}
+                for key in ("offered_pps", "replies_pps", "goodput", "cpu0_util", "replies_per_cpu0_s",
+                            "replies_per_task_cpu_s", "tasks_cpu_s", "server_process_cpu_s", "napi_cpu_s",
+                            "cpu1_util"):
+                    cell[f"{mode}_{key}"] = median([r[key] for r in runs]) if runs else None
+                cell[f"{mode}_runs"] = len(runs)
+            for baseline, prefix in BASELINES:
+                for key in ("replies_pps", "replies_per_cpu0_s", "replies_per_task_cpu_s"):
+                    ratios = [x[key] / by_mode[baseline][rep][key] for rep, x in by_mode["xdp"].items()
+                              if rep in by_mode[baseline] and x[key] and by_mode[baseline][rep][key]]
+                    cell[f"{prefix}_{key}"] = median(ratios)
+                    cell[f"{prefix}_{key}_all"] = ratios
+            summary.append(cell)
+    return summary
+
+
+def xdp_targets(summary, legit):
+    """Issue 11's targets with receive work on the server core (rx1), each with its figure and a verdict."""
+    rx1 = [c for c in summary if c["placement"] == "rx1"]
+    out = []
+
+    def add(target, value, threshold, note=None, below=False):
+        met = None if value is None else (value < threshold if below else value >= threshold)
+        entry = {"target": target, "value": value, "met": met}
+        if note:
+            entry["note"] = note
+        out.append(entry)
+
+    if rx1:
+        top = max(rx1, key=lambda c: rate_key(c["rate"]))
+        note = None if top["rate"] == "max" else "no max-rate run in --rates"
+        value = top["ratio_replies_pps"] if top["rate"] == "max" else None
+        add("max-rate flood: Turnstile --xdp replies/s >= 2.5x its socket path's", value,
+            XDP_TARGETS["max_ratio"], note)
+        value = top["ratio_c_replies_pps"] if top["rate"] == "max" else None
+        add("max-rate flood: Turnstile --xdp replies/s >= 0.85x the C AF_XDP ceiling's", value, 0.85,
+            note or (None if value is not None else "no c runs (--modes)"))
+        below = [c for c in rx1 if (c["socket_goodput"] or 0) >= 0.95 and (c["xdp_goodput"] or 0) >= 0.95]
+        for c in below:
+            add(f"below saturation ({c['rate']} pps): replies per CPU-second of CPU 0 (/proc/stat) >= 1.7x",
+                c["ratio_replies_per_cpu0_s"], XDP_TARGETS["per_cpu_ratio"])
+            add(f"below saturation ({c['rate']} pps): replies per CPU-second of the server core's tasks >= 1.7x",
+                c["ratio_replies_per_task_cpu_s"], XDP_TARGETS["per_cpu_ratio"])
+        if not below:
+            add("below saturation: replies per CPU-second >= 1.7x", None, 0,
+                "no offered load had both Turnstile modes at >= 95 % goodput")
+        peak = max((c["xdp_replies_pps"] or 0) for c in rx1)
+        last = top["xdp_replies_pps"]
+        add(f"Turnstile --xdp goodput at the highest offered load ({top['rate']}) >= 0.7x its peak",
+            last / peak if peak and last is not None else None, XDP_TARGETS["overload_goodput"])
+    for entry in legit:
+        if entry["mode"] != "xdp" or not entry.get("clients"):
+            continue
+        clients = entry["clients"]
+        add("legit clients under the flood (--xdp): cookie-exchange success >= 99 %", clients["success_ratio"],
+            XDP_TARGETS["legit_success"])
+        add("legit clients under the flood (--xdp): HVR p99 < 5 ms (value in ms)",
+            clients["hvr_latency_us"]["p99"] / 1000.0, XDP_TARGETS["legit_p99_us"] / 1000.0, below=True)
+    return out
+
+
+def kpps(value):
+    return "-" if value is None else f"{value / 1000:,.0f}k"
+
+
+def times(value):
+    return "-" if value is None else f"{value:.2f}x"
+
+
+def percent(value):
+    return "-" if value is None else f"{100 * value:.0f} %"
+
+
+def xdp_markdown(data):
+    config = data["config"]
+    out = ["# AF_XDP against the socket path (scripts/bench --xdp)", "",
+           f"Kernel {data['kernel']}, {data['cpus']} CPUs. One worker on CPU {config['server_cpu']}: "
+           "`turnstile serve --workers 1 --cpus 0 --xdp DEV` (xdp), the same without `--xdp` (socket: "
+           f"recvmmsg/sendmmsg), and a C AF_XDP responder with {config.get('c_work_ns', 250)} ns of busy work per "
+           "request (c), in a veth pair between two namespaces. Flooder: AF_PACKET + PACKET_QDISC_BYPASS, spoofed "
+           f"10.201.0.0/16, CPU {config['flood_cpu']}; reply sink on the flooder's veth: "
+           f"{'XDP drop, NAPI thread on the flooder CPU' if data['sink'] else 'none (blackhole route)'}. "
+           f"{config['duration_s']} s per offered load after a {config['warmup_s']} s warm-up, {config['repeat']} "
+           "repeats, medians; ratios are medians of same-repeat ratios.", "",
+           "Replies: emitted by the server (its veth's tx_packets + tx_dropped). CPU0: the server core's busy time "
+           "from /proc/stat (user + system + irq + softirq, tick-sampled, any task on it). Tasks: worker thread + "
+           "the AF_XDP NAPI thread + ksoftirqd/0 (exact per-task times; no IRQ time accounting on this kernel, so "
+           "softirq work that interrupts the worker is charged to the worker).", "",
+           "| placement | offered | mode | offered pps | replies/s | goodput | CPU0 busy | replies per CPU0-s | "
+           "replies per task-CPU-s |", "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+    for c in data["summary"]:
+        for mode in MODES:
+            if not c[f"{mode}_runs"]:
+                continue
+            out.append(f"| {c['placement']} | {c['rate']} | {mode} | {kpps(c[f'{mode}_offered_pps'])} "
+                       f"| {kpps(c[f'{mode}_replies_pps'])} | {percent(c[f'{mode}_goodput'])} "
+                       f"| {percent(c[f'{mode}_cpu0_util'])} | {kpps(c[f'{mode}_replies_per_cpu0_s'])} "
+                       f"| {kpps(c[f'{mode}_replies_per_task_cpu_s'])} |")
+    out += ["", "Ratios (median of same-repeat ratios; all repeats in brackets):", "",
+            "| placement | offered | xdp/socket replies/s | xdp/socket per CPU0-s | xdp/socket per task-CPU-s "
+            "| xdp/c replies/s | xdp/c per CPU0-s | xdp/c per task-CPU-s |", "|---|---|---:|---:|---:|---:|---:|---:|"]
+
+    def ratio_cell(c, key):
+        values = c.get(f"{key}_all") or []
+        spread = " (" + ", ".join(f"{v:.2f}" for v in values) + ")" if len(values) > 1 else ""
+        return times(c[key]) + spread
+
+    for c in data["summary"]:
+        out.append(f"| {c['placement']} | {c['rate']} | " + " | ".join(
+            ratio_cell(c, f"{prefix}_{key}") for _, prefix in BASELINES
+            for key in ("replies_pps", "replies_per_cpu0_s", "replies_per_task_cpu_s")) + " |")
+    out += ["", "Every run:", "",
+            "| placement | mode | repeat | offered | offered pps | replies/s | goodput | CPU0 | worker s | NAPI s | "
+            "ksoftirqd s | process s | sink NAPI s | CPU1 |",
+            "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in data["rows"]:
+        out.append(f"| {r['placement']} | {r['mode']} | {r['repeat']} | {r['rate']} | {kpps(r['offered_pps'])} "
+                   f"| {kpps(r['replies_pps'])} | {percent(r['goodput'])} | {percent(r['cpu0_util'])} "
+                   f"| {r['worker_cpu_s']:.2f} | {r['napi_cpu_s']:.2f} | {r['ksoftirqd_cpu_s']:.2f} "
+                   f"| {r['server_process_cpu_s']:.2f} | {r['sink_napi_cpu_s']:.2f} | {percent(r['cpu1_util'])} |")
+    for mode, field, title in (("xdp", "xdp", "Turnstile --xdp servers' last stats line, `xdp` object"),
+                               ("c", None, "C ceiling's counters at exit")):
+        servers = [r for r in data["records"] if r["kind"] == "server" and r["mode"] == mode and r.get("stats")]
+        objects = [(r, r["stats"].get(field) if field else r["stats"]) for r in servers]
+        objects = [(r, o) for r, o in objects if o]
+        if not objects:
+            continue
+        keys = list(objects[0][1].keys())
+        out += ["", f"{title} (cumulative, warm-up included):", "",
+                "| placement | repeat | " + " | ".join(keys) + " |", "|---|---:|" + "---:|" * len(keys)]
+        for r, o in objects:
+            out.append(f"| {r['placement']} | {r['repeat']} | " + " | ".join(str(o.get(k)) for k in keys) + " |")
+    legit = data.get("legit", [])
+    if legit:
+        out += ["", f"Legit clients (scripts/legit-clients, {config['legit_rate']} cookie exchanges/s for "
+                f"{config.get('legit_duration_s', '?')} s, on CPU {config['flood_cpu']} in the flooder's namespace) "
+                f"during a {config['legit_flood_pps']} pps flood, rx1:", "",
+                "| mode | flood pps reached | attempts | success | retransmits | HVR p50 ms | p99 ms | max ms | "
+                "client CPU share |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for entry in legit:
+            clients = entry.get("clients") or {}
+            latency = clients.get("hvr_latency_us", {})
+            flood = entry.get("flood") or {}
+            share = (entry["client_cpu_s"] / entry["client_wall_s"]) if entry.get("client_cpu_s") is not None and \
+                entry.get("client_wall_s") else None
+            out.append(f"| {entry['mode']} | {kpps(flood.get('pps'))} | {clients.get('attempts', '-')} "
+                       f"| {percent(clients.get('success_ratio'))} | {clients.get('retransmits', '-')} "
+                       f"| {latency.get('p50', 0) / 1000:.1f} | {latency.get('p99', 0) / 1000:.1f} "
+                       f"| {latency.get('max', 0) / 1000:.1f} | {percent(share)} (JVM start included) |")
+    out += ["", "Targets (issue 11, receive work on the server core):", ""]
+    for t in data["targets"]:
+        verdict = "not measured" if t["met"] is None else ("met" if t["met"] else "NOT met")
+        value = "-" if t["value"] is None else f"{t['value']:.2f}"
+        out.append(f"- {t['target']}: {value}, {verdict}" + (f" ({t['note']})" if t.get("note") else ""))
+    return "\n".join(out) + "\n"
+
+
+def xdp(path):
+    """Derive the rows, summary and targets of a scripts/bench --xdp result, add them to its JSON, write RESULT.md and
+    print it."""
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    ticks = data.get("clock_ticks", 100)
+    data["rows"] = [xdp_row(r, ticks) for r in data["records"] if r["kind"] == "run"]
+    data["legit"] = [r for r in data["records"] if r["kind"] == "legit"]
+    data["summary"] = xdp_summary(data["rows"])
+    data["targets"] = xdp_targets(data["summary"], data["legit"])
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=1)
+        f.write("\n")
+    markdown = xdp_markdown(data)
+    with open(os.path.splitext(path)[0] + ".md", "w", encoding="utf-8") as f:
+        f.write(markdown)
+    print(markdown, end="")
+
+
+USAGE = ("usage: report.py jmh RESULT.json | pps RESULT.json | handshake RESULT.json | demo RUN_DIR OUT_PREFIX | "
+         "xdp RESULT.json")
 
 
 def main():
@@ -1091,6 +1334,8 @@ def main():
         handshake(args[1])
     elif len(args) == 3 and args[0] == "demo":
         demo(args[1], args[2])
+    elif len(args) == 2 and args[0] == "xdp":
+        xdp(args[1])
     else:
         sys.exit(USAGE)
 

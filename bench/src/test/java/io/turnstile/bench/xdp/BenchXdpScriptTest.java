@@ -1,0 +1,90 @@
+package io.turnstile.bench.xdp;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code scripts/bench --xdp} end to end, at a low rate for one second: the harness builds its flooder, reply sink
+ * and C ceiling, makes its namespaces, runs {@code serve --xdp}, plain {@code serve} and the C AF_XDP responder one
+ * after the other, writes a JSON with one row per mode whose replies came from the server and the markdown, and
+ * leaves no namespace behind. Root only (namespaces, XDP, AF_PACKET), with gcc; skipped elsewhere. Uses the server
+ * and tools jars the reactor packaged before this module.
+ */
+class BenchXdpScriptTest
+{
+    private static final int RATE = 20_000;
+
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void shouldMeasureBothModesAndLeaveNoNamespace(@TempDir final Path out) throws Exception
+    {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root");
+        Assumptions.assumeTrue(onPath("gcc") && onPath("ip") && onPath("python3"), "needs gcc, iproute2, python3");
+        Assumptions.assumeTrue(Files.isRegularFile(Path.of("../server/target/turnstile.jar")) &&
+            Files.isRegularFile(Path.of("../tools/target/tools.jar")), "needs the packaged server and tools jars");
+
+        final Process bench = new ProcessBuilder("../scripts/bench", "--xdp", "--no-build", "--duration", "1",
+            "--warmup", "0", "--repeat", "1", "--rates", String.valueOf(RATE), "--out", out.toString())
+            .redirectErrorStream(true).start();
+        final String output = new String(bench.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, bench.waitFor(), output);
+
+        final List<Path> results;
+        try (Stream<Path> files = Files.list(out))
+        {
+            results = files.filter((p) -> p.toString().endsWith(".json")).toList();
+        }
+        assertEquals(1, results.size(), output);
+        final String json = Files.readString(results.get(0));
+        assertTrue(Files.readString(Path.of(results.get(0).toString().replace(".json", ".md")))
+            .contains("| rx1 | " + RATE + " |"), output);
+        for (final String mode : List.of("xdp", "socket", "c"))
+        {
+            final Matcher row = Pattern.compile("\"placement\": \"rx1\",\\s*\"mode\": \"" + mode +
+                "\",\\s*\"repeat\": 1,\\s*\"rate\": \"" + RATE + "\",\\s*\"offered\": (\\d+),.*?\"emitted\": (\\d+),",
+                Pattern.DOTALL).matcher(json);
+            assertTrue(row.find(), () -> mode + " row missing: " + json);
+            final long offered = Long.parseLong(row.group(1));
+            final long emitted = Long.parseLong(row.group(2));
+            assertTrue(offered >= RATE / 2, () -> mode + " offered " + offered);
+            // Every hello is answered at this rate, give or take what the ring drops while the JIT warms up.
+            assertTrue(emitted >= offered / 2 && emitted <= offered, () -> mode + " emitted " + emitted + " of " +
+                offered);
+        }
+        assertTrue(json.contains("\"redirected\""), "the xdp server's stats line carries the xdp object");
+        assertTrue(json.contains("\"kicks\""), "the C ceiling's counters are recorded");
+        final String pid = Pattern.compile("bench: xdp: namespaces (tsq\\d+)").matcher(output).results()
+            .map((m) -> m.group(1)).findFirst().orElseThrow(() -> new AssertionError(output));
+        final Process list = new ProcessBuilder("ip", "netns", "list").redirectErrorStream(true).start();
+        final String namespaces = new String(list.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        list.waitFor();
+        assertTrue(!namespaces.contains(pid), namespaces);
+    }
+
+    private static boolean onPath(final String command)
+    {
+        for (final String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
+        {
+            if (Files.isExecutable(Path.of(dir, command)))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}

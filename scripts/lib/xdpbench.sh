@@ -1,0 +1,207 @@
+# The two-namespace veth topology of scripts/bench --xdp (../shared/XDP.md, "Topology"). Source it; nothing happens
+# until a function is called.
+#
+#   flooder namespace                                   server namespace
+#   XB_FLOOD_DEV 10.200.0.1  <------- veth pair ------>  XB_SERVER_DEV 10.200.0.2
+#   afpacket_flood (CPU 1): spoofed 10.201.0.0/16       turnstile serve (worker on CPU 0)
+#   xdp_sink: replies to 10.201/16 dropped (XDP)        route 10.201.0.0/16 via 10.200.0.1
+#
+# One RX and one TX queue per side (a veth defaults to one per CPU, and worker 0 serves queue 0 only). Static
+# permanent neighbour entries both ways (no ARP under a flood), rp_filter 0 and IPv6 off in both namespaces. The
+# replies to the spoofed sources go back to the flooder's veth, where a 13-instruction XDP program drops them ahead
+# of the IP stack (legit clients in the flooder's namespace use 10.200.0.1, which it passes); the flooder's namespace
+# also blackholes 10.201.0.0/16 in case the sink is missing. veth still copies each reply before its XDP program
+# runs (about 0.8 us, XDP.md pitfall 3): the sink's NAPI thread is pinned to the flooder's CPU, so that cost is not
+# the server core's, and replies are counted as emitted by the server (its veth's tx_packets + tx_dropped), since
+# the sink's ring may drop some at max load.
+#
+# Names carry XB_PREFIX (default tsq<PID>), so parallel runs do not collide; xdpbench_down (also the EXIT trap)
+# kills what xdpbench_bg started, by PID, and deletes both namespaces.
+
+XB_PREFIX="${XB_PREFIX:-tsq$$}"
+XB_FLOOD_NS="${XB_PREFIX}f"
+XB_SERVER_NS="${XB_PREFIX}s"
+# Device names: the role letter first after "tsq", so the 15-character kernel thread name napi/<dev>-<id> keeps it.
+XB_FLOOD_DEV="tsqa${XB_PREFIX#tsq}"
+XB_SERVER_DEV="tsqs${XB_PREFIX#tsq}"
+XB_FLOOD_IP=10.200.0.1
+XB_SERVER_IP=10.200.0.2
+XB_SPOOFED=10.201.0.0
+XB_PIDS=()
+XB_NAMESPACES=()
+
+# xdpbench_down: kill what xdpbench_bg started, by PID, with the processes below each (a launcher script's JVM, the
+# command /usr/bin/time runs), then delete the namespaces. Idempotent.
+xdpbench_down() {
+  local pid child all=() queue i
+  for pid in "${XB_PIDS[@]+"${XB_PIDS[@]}"}"; do
+    queue=("$pid")
+    while [[ ${#queue[@]} -gt 0 ]]; do
+      kill -0 "${queue[0]}" 2> /dev/null && all+=("${queue[0]}")
+      for child in $(ps -o pid= --ppid "${queue[0]}" 2> /dev/null); do
+        queue+=("$child")
+      done
+      queue=("${queue[@]:1}")
+    done
+  done
+  XB_PIDS=()
+  if [[ ${#all[@]} -gt 0 ]]; then
+    kill -TERM "${all[@]}" 2> /dev/null || true
+    for ((i = 0; i < 50; i++)); do
+      for pid in "${all[@]}"; do
+        kill -0 "$pid" 2> /dev/null && break
+        pid=""
+      done
+      [[ -z "$pid" ]] && break
+      sleep 0.1
+    done
+    kill -KILL "${all[@]}" 2> /dev/null || true
+  fi
+  for pid in "${XB_NAMESPACES[@]+"${XB_NAMESPACES[@]}"}"; do
+    ip netns del "$pid" 2> /dev/null || true
+  done
+  XB_NAMESPACES=()
+}
+
+# xdpbench_bg NS CMD...: start a command in a namespace in the background; XB_LAST_PID is its PID ('ip netns exec'
+# execs, so it is the command's own), killed by xdpbench_down if still running.
+xdpbench_bg() {
+  local ns="$1"
+  shift
+  ip netns exec "$ns" "$@" &
+  XB_LAST_PID=$!
+  XB_PIDS+=("$XB_LAST_PID")
+}
+
+# xdpbench_forget PID: a process that ended by itself (a server's --duration) is no longer ours to kill.
+xdpbench_forget() {
+  local pid keep=()
+  for pid in "${XB_PIDS[@]+"${XB_PIDS[@]}"}"; do
+    [[ "$pid" == "$1" ]] || keep+=("$pid")
+  done
+  XB_PIDS=("${keep[@]+"${keep[@]}"}")
+}
+
+_xb_sysctl() {
+  ip netns exec "$1" sysctl -q -w "$2" > /dev/null 2>&1 || true
+}
+
+# xdpbench_up SINK_BINARY FLOOD_CPU: build the topology, start the reply sink (skipped with a notice when
+# SINK_BINARY is empty or fails), install the traps.
+xdpbench_up() {
+  local sink="$1" flood_cpu="$2" ns
+  trap xdpbench_down EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  for ns in "$XB_FLOOD_NS" "$XB_SERVER_NS"; do
+    ip netns add "$ns"
+    XB_NAMESPACES+=("$ns")
+    ip -n "$ns" link set lo up
+    _xb_sysctl "$ns" net.ipv6.conf.all.disable_ipv6=1
+    _xb_sysctl "$ns" net.ipv6.conf.default.disable_ipv6=1
+    _xb_sysctl "$ns" net.ipv4.conf.all.rp_filter=0
+    _xb_sysctl "$ns" net.ipv4.conf.default.rp_filter=0
+  done
+  ip link add "$XB_FLOOD_DEV" netns "$XB_FLOOD_NS" numtxqueues 1 numrxqueues 1 type veth \
+    peer name "$XB_SERVER_DEV" netns "$XB_SERVER_NS" numtxqueues 1 numrxqueues 1
+  _xb_sysctl "$XB_FLOOD_NS" "net.ipv4.conf.$XB_FLOOD_DEV.rp_filter=0"
+  _xb_sysctl "$XB_SERVER_NS" "net.ipv4.conf.$XB_SERVER_DEV.rp_filter=0"
+  ip -n "$XB_FLOOD_NS" addr add "$XB_FLOOD_IP/24" dev "$XB_FLOOD_DEV"
+  ip -n "$XB_SERVER_NS" addr add "$XB_SERVER_IP/24" dev "$XB_SERVER_DEV"
+  ip -n "$XB_FLOOD_NS" link set "$XB_FLOOD_DEV" up
+  ip -n "$XB_SERVER_NS" link set "$XB_SERVER_DEV" up
+  XB_FLOOD_MAC=$(ip netns exec "$XB_FLOOD_NS" cat "/sys/class/net/$XB_FLOOD_DEV/address")
+  XB_SERVER_MAC=$(ip netns exec "$XB_SERVER_NS" cat "/sys/class/net/$XB_SERVER_DEV/address")
+  ip -n "$XB_FLOOD_NS" neigh replace "$XB_SERVER_IP" lladdr "$XB_SERVER_MAC" dev "$XB_FLOOD_DEV" nud permanent
+  ip -n "$XB_SERVER_NS" neigh replace "$XB_FLOOD_IP" lladdr "$XB_FLOOD_MAC" dev "$XB_SERVER_DEV" nud permanent
+  ip -n "$XB_SERVER_NS" route add "$XB_SPOOFED/16" via "$XB_FLOOD_IP"
+  ip -n "$XB_FLOOD_NS" route add blackhole "$XB_SPOOFED/16"
+  XB_SINK=false
+  if [[ -n "$sink" ]]; then
+    local out
+    out=$(mktemp)
+    xdpbench_bg "$XB_FLOOD_NS" "$sink" --dev "$XB_FLOOD_DEV" --prefix "${XB_SPOOFED%.0.0}" > "$out" 2>&1
+    local i
+    for ((i = 0; i < 50; i++)); do
+      grep -q attached "$out" && { XB_SINK=true; break; }
+      kill -0 "$XB_LAST_PID" 2> /dev/null || break
+      sleep 0.1
+    done
+    [[ "$XB_SINK" == true ]] || echo "bench: no reply sink ($(cat "$out")); replies go to a blackhole route" >&2
+    rm -f "$out"
+  fi
+  # Where the flooder's veth receives (the sink's NAPI, or its backlog without one): the flooder's CPU.
+  xdpbench_rps "$XB_FLOOD_NS" "$XB_FLOOD_DEV" "$flood_cpu"
+  if [[ "$XB_SINK" == true ]]; then
+    XB_SINK_NAPI=$(xdpbench_napi "$XB_FLOOD_NS" "$XB_FLOOD_DEV" "$flood_cpu")
+  fi
+}
+
+# xdpbench_rps NS DEV CPU: steer the device's receive (backlog) work to CPU with RPS.
+xdpbench_rps() {
+  ip netns exec "$1" sh -c "printf '%x' $((1 << $3)) > /sys/class/net/$2/queues/rx-0/rps_cpus"
+}
+
+# xdpbench_napi NS DEV CPU: switch the device's NAPI to a kernel thread, pin it to CPU and print its PID (nothing
+# when the device has no NAPI). Needed after every XDP attach: veth creates the NAPI, and its thread, on attach with
+# the default affinity, and the threaded flag outlives a detach (XDP.md pitfall 1).
+xdpbench_napi() {
+  local ns="$1" dev="$2" cpu="$3" name pid i
+  ip netns exec "$ns" sh -c "echo 1 > /sys/class/net/$dev/threaded" 2> /dev/null || return 0
+  # The thread is napi/<dev>-<napi id>, its name cut at 15 characters.
+  name="napi/$dev-"
+  name=${name:0:15}
+  for ((i = 0; i < 20; i++)); do
+    pid=$(ps -eo pid=,comm= | awk -v n="$name" 'index($2, n) == 1 { print $1; exit }')
+    [[ -n "$pid" ]] && break
+    sleep 0.05
+  done
+  [[ -n "$pid" ]] || return 0
+  taskset -pc "$cpu" "$pid" > /dev/null
+  echo "$pid"
+}
+
+# xdpbench_unthread NS DEV: back to softirq NAPI (the flag survives detach and would mislead a later run).
+xdpbench_unthread() {
+  ip netns exec "$1" sh -c "echo 0 > /sys/class/net/$2/threaded" 2> /dev/null || true
+}
+
+# _xb_ticks PID|PID/task/TID: utime + stime of a process (all its threads) or of one thread, in clock ticks; 0 when
+# there is no such task.
+_xb_ticks() {
+  [[ -n "$1" && -r "/proc/$1/stat" ]] || { echo 0; return; }
+  # The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+  sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
+# xdpbench_thread PID NAME: "PID/task/TID" of the process's first thread whose name starts with NAME (cut at 15
+# characters, as the kernel keeps it), or nothing.
+xdpbench_thread() {
+  local task name="${2:0:15}"
+  for task in /proc/"$1"/task/*; do
+    if [[ "$(cat "$task/comm" 2> /dev/null)" == "$name"* ]]; then
+      echo "$1/task/${task##*/}"
+      return
+    fi
+  done
+}
+
+# xdpbench_snapshot SERVER_PID NAPI_PID SOFTIRQ_PID WORKER_TASK: one line of counters, read by scripts/report.py xdp:
+#   wall_ns tx_packets tx_dropped rx_packets rx_dropped server_ticks napi_ticks sink_napi_ticks ksoftirqd_ticks
+#   worker_ticks cpu0_busy cpu1_busy
+# (the server veth's counters; task times in clock ticks, exact per task; /proc/stat busy = user + nice + system +
+# irq + softirq, sampled by the tick, the only place where softirq work that interrupted an idle or foreign task
+# shows: see XDP.md pitfall 7. Its idle count is not used: it lags in this VM, so the wall clock is the total.)
+xdpbench_snapshot() {
+  local stats
+  stats=$(ip netns exec "$XB_SERVER_NS" cat /sys/class/net/"$XB_SERVER_DEV"/statistics/{tx_packets,tx_dropped,rx_packets,rx_dropped} | tr '\n' ' ')
+  echo "$(date +%s%N) $stats$(_xb_ticks "$1") $(_xb_ticks "$2") $(_xb_ticks "${XB_SINK_NAPI:-}") $(_xb_ticks "$3")" \
+    "$(_xb_ticks "$4")" \
+    "$(awk '/^cpu0 / || /^cpu1 / { printf "%d ", $2 + $3 + $4 + $7 + $8 }' /proc/stat)"
+}
+
+# xdpbench_ksoftirqd CPU: the PID of that CPU's softirq thread, where the socket path's receive work goes when it
+# outlasts an interrupt exit (livelock's last stage).
+xdpbench_ksoftirqd() {
+  ps -eo pid=,comm= | awk -v n="ksoftirqd/$1" '$2 == n { print $1; exit }'
+}
