@@ -7,7 +7,9 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -57,6 +59,52 @@ public final class NetworkNamespaces
                 throw new IOException("setns into " + namespace + " failed");
             }
         }
+    }
+
+    /**
+     * Run a body on a new thread inside a namespace, and wait for it: every socket it opens is in the namespace.
+     *
+     * @param namespace its name under /run/netns.
+     * @param body      what to run.
+     * @param timeout   seconds to wait for it.
+     * @param <T>       what the body returns.
+     * @return what the body returned.
+     * @throws Exception what the body threw, or an {@link AssertionError} on timeout.
+     */
+    public static <T> T runIn(final String namespace, final Callable<T> body, final long timeout) throws Exception
+    {
+        final AtomicReference<T> result = new AtomicReference<>();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        final Thread thread = new Thread(() ->
+        {
+            try
+            {
+                enter(namespace);
+                result.set(body.call());
+            }
+            catch (final Throwable t)
+            {
+                failure.set(t);
+            }
+        }, namespace);
+        thread.setDaemon(true);
+        thread.start();
+        thread.join(TimeUnit.SECONDS.toMillis(timeout));
+        if (thread.isAlive())
+        {
+            thread.interrupt();
+            throw new AssertionError("the body in " + namespace + " did not finish in " + timeout + " s");
+        }
+        final Throwable thrown = failure.get();
+        if (thrown instanceof Exception ex)
+        {
+            throw ex;
+        }
+        if (thrown instanceof Error error)
+        {
+            throw error;
+        }
+        return result.get();
     }
 
     /**

@@ -3,9 +3,7 @@ package io.turnstile.nativeio;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 
 /**
@@ -69,38 +67,7 @@ final class PrivateNetwork implements AutoCloseable
      */
     <T> T run(final Callable<T> body, final long timeout) throws Exception
     {
-        final AtomicReference<T> result = new AtomicReference<>();
-        final AtomicReference<Throwable> failure = new AtomicReference<>();
-        final Thread thread = new Thread(() ->
-        {
-            try
-            {
-                NetworkNamespaces.enter(name);
-                result.set(body.call());
-            }
-            catch (final Throwable t)
-            {
-                failure.set(t);
-            }
-        }, name);
-        thread.setDaemon(true);
-        thread.start();
-        thread.join(TimeUnit.SECONDS.toMillis(timeout));
-        if (thread.isAlive())
-        {
-            thread.interrupt();
-            throw new AssertionError("the body in " + name + " did not finish in " + timeout + " s");
-        }
-        final Throwable thrown = failure.get();
-        if (thrown instanceof Exception ex)
-        {
-            throw ex;
-        }
-        if (thrown instanceof Error error)
-        {
-            throw error;
-        }
-        return result.get();
+        return NetworkNamespaces.runIn(name, body, timeout);
     }
 
     /**

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 
 /**
@@ -142,38 +141,7 @@ final class VethNetwork implements AutoCloseable
 
     private static <T> T runIn(final String namespace, final Callable<T> body, final long timeout) throws Exception
     {
-        final AtomicReference<T> result = new AtomicReference<>();
-        final AtomicReference<Throwable> failure = new AtomicReference<>();
-        final Thread thread = new Thread(() ->
-        {
-            try
-            {
-                NetworkNamespaces.enter(namespace);
-                result.set(body.call());
-            }
-            catch (final Throwable t)
-            {
-                failure.set(t);
-            }
-        }, namespace);
-        thread.setDaemon(true);
-        thread.start();
-        thread.join(TimeUnit.SECONDS.toMillis(timeout));
-        if (thread.isAlive())
-        {
-            thread.interrupt();
-            throw new AssertionError("the body in " + namespace + " did not finish in " + timeout + " s");
-        }
-        final Throwable thrown = failure.get();
-        if (thrown instanceof Exception ex)
-        {
-            throw ex;
-        }
-        if (thrown instanceof Error error)
-        {
-            throw error;
-        }
-        return result.get();
+        return NetworkNamespaces.runIn(namespace, body, timeout);
     }
 
     /**

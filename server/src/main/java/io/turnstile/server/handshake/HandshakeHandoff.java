@@ -44,6 +44,7 @@ public final class HandshakeHandoff implements VerifiedHelloHandler, PeerDatagra
     private final SessionSlots slots;
     private final int receiveLimit;
     private long conductorPosition;
+    private boolean conductorBehind;
 
     HandshakeHandoff(
         final int worker,
@@ -83,6 +84,7 @@ public final class HandshakeHandoff implements VerifiedHelloHandler, PeerDatagra
             return;
         }
         conductorPosition = conductor.producerPosition();
+        conductorBehind = true;
     }
 
     /**
@@ -100,7 +102,12 @@ public final class HandshakeHandoff implements VerifiedHelloHandler, PeerDatagra
         // gave it, or it could overtake an earlier one of the same peer (an epoch-1 Finished ahead of its epoch-0
         // ClientKeyExchange, which BouncyCastle drops: a one-second retransmission). Rare: records go to the
         // conductor only around a verification, and a conductor sharing this worker's cycle has read them by the next.
-        if (value != AcceptedPeers.NO_VALUE && conductor.consumerPosition() >= conductorPosition)
+        if (conductorBehind && conductor.consumerPosition() >= conductorPosition)
+        {
+            // Read the conductor's position (a line another thread writes) only until it has caught up.
+            conductorBehind = false;
+        }
+        if (value != AcceptedPeers.NO_VALUE && !conductorBehind)
         {
             final PeerTransport transport = slots.get(value, peer);
             if (null == transport)
@@ -120,6 +127,7 @@ public final class HandshakeHandoff implements VerifiedHelloHandler, PeerDatagra
             return;
         }
         conductorPosition = conductor.producerPosition();
+        conductorBehind = true;
     }
 
     /**

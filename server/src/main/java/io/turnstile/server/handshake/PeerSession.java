@@ -309,19 +309,6 @@ public final class PeerSession implements Runnable
     }
 
     /**
-     * Queue a datagram from the peer (the producer thread: the conductor).
-     *
-     * @param buffer holding the datagram.
-     * @param offset of the datagram.
-     * @param length of the datagram.
-     * @return false when dropped.
-     */
-    public boolean offer(final byte[] buffer, final int offset, final int length)
-    {
-        return transport.offer(buffer, offset, length);
-    }
-
-    /**
      * Stop the session because the server shuts down: its thread wakes and ends {@link End#SHUTDOWN}. Any thread.
      */
     public void close()
