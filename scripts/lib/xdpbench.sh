@@ -205,3 +205,147 @@ xdpbench_snapshot() {
 xdpbench_ksoftirqd() {
   ps -eo pid=,comm= | awk -v n="ksoftirqd/$1" '$2 == n { print $1; exit }'
 }
+
+# --- the runs: flooder, servers and legit clients, shared by scripts/bench --xdp and scripts/demo --xdp ---------------
+# The caller sets XB_WORK (a temporary directory: the built programs and raw outputs) and may change the rest.
+XB_PORT=4433
+XB_SERVER_CPU=0
+XB_FLOOD_CPU=1
+XB_HELLO=core/src/test/resources/corpus/openssl-dtls12-ch1-nocookie.bin
+XB_C_WORK_NS=250   # the C ceiling's busy work per request
+XB_JVM_CPUS=""     # taskset -c for the server JVM's threads other than the worker (empty: they float)
+XB_LEGIT_ARGS=()   # more scripts/legit-clients options for xdpbench_legit
+XB_LEGIT_HOOK=""   # a command run as HOOK LABEL SECONDS while xdpbench_legit's clients run (its stdout is discarded)
+
+# xdpbench_build PROGRAM...: gcc each bench/src/main/c/PROGRAM.c into XB_WORK.
+xdpbench_build() {
+  local program
+  for program in "$@"; do
+    gcc -O2 -Wall -o "$XB_WORK/$program" "bench/src/main/c/$program.c"
+  done
+}
+
+# xdpbench_flood OUT RATE SECONDS [bg]: the flooder in the flooder's namespace, bounded in time and packets, its JSON
+# line into OUT. In the background (a PID of ours, killed on exit) and waited for, so that Ctrl-C runs the INT trap at
+# once (bash defers a trap while a foreground child runs, and skips it when that child handles SIGINT itself); with
+# "bg", XB_FLOOD_PID is left to the caller to wait for. SIGTERM stops it early, with its JSON line.
+xdpbench_flood() {
+  local file="$1" rate="$2" seconds="$3" pps packets
+  if [[ "$rate" == max ]]; then pps=0; packets=$(awk -v s="$seconds" 'BEGIN { printf "%d", s * 2000000 }')
+  else pps="$rate"; packets=$(awk -v r="$rate" -v s="$seconds" 'BEGIN { printf "%d", r * s * 1.1 + 256 }'); fi
+  xdpbench_bg "$XB_FLOOD_NS" "$XB_WORK/afpacket_flood" --dev "$XB_FLOOD_DEV" --src-mac "$XB_FLOOD_MAC" \
+    --dst-mac "$XB_SERVER_MAC" --dst "$XB_SERVER_IP" --port "$XB_PORT" --payload "$XB_HELLO" \
+    --sources "$XB_SPOOFED" --rate "$pps" --duration "$seconds" --packets "$packets" --cpu "$XB_FLOOD_CPU" > "$file"
+  XB_FLOOD_PID=$XB_LAST_PID
+  [[ "${4:-}" == bg ]] && return 0
+  wait "$XB_FLOOD_PID" || true
+  xdpbench_forget "$XB_FLOOD_PID"
+}
+
+# xdpbench_start_server MODE PLACEMENT SECONDS STATS [SERVE_ARG...]: the responder of MODE in the server namespace
+# (xdp: turnstile serve --xdp, socket: turnstile serve, c: the C AF_XDP ceiling), its JSON stats lines into STATS,
+# receive work placed (rx1: on the server CPU, rx0: on the flooder's); sets XB_SERVER_PID, XB_WORKER_TASK (the thread
+# pinned to the server CPU) and XB_NAPI_PID (the AF_XDP modes' NAPI thread, empty for the socket path).
+xdpbench_start_server() {
+  local mode="$1" placement="$2" seconds="$3" stats="$4" rx_cpu i ready args=() jvm=()
+  shift 4
+  [[ "$placement" == rx1 ]] && rx_cpu=$XB_SERVER_CPU || rx_cpu=$XB_FLOOD_CPU
+  if [[ "$mode" == c ]]; then
+    ready="ready on"
+    xdpbench_bg "$XB_SERVER_NS" "$XB_WORK/xsk_responder" --dev "$XB_SERVER_DEV" --port "$XB_PORT" \
+      --cpu "$XB_SERVER_CPU" --work-ns "$XB_C_WORK_NS" --duration "$seconds" > "$stats" 2> "$stats.err"
+  else
+    ready="listening on"
+    [[ "$mode" == xdp ]] && args=(--xdp "$XB_SERVER_DEV")
+    [[ -n "$XB_JVM_CPUS" ]] && jvm=(taskset -c "$XB_JVM_CPUS")
+    xdpbench_bg "$XB_SERVER_NS" "${jvm[@]+"${jvm[@]}"}" scripts/turnstile serve --bind "$XB_SERVER_IP:$XB_PORT" \
+      --workers 1 --cpus "$XB_SERVER_CPU" "${args[@]+"${args[@]}"}" --stats "$stats" --duration "$seconds" \
+      --log-verified 0 "$@" 2> "$stats.err"
+  fi
+  XB_SERVER_PID=$XB_LAST_PID
+  for ((i = 0; i < 300; i++)); do
+    grep -q "$ready" "$stats.err" 2> /dev/null && break
+    kill -0 "$XB_SERVER_PID" 2> /dev/null || break
+    sleep 0.1
+  done
+  grep -q "$ready" "$stats.err" || { cat "$stats.err" >&2; echo "xdpbench: the $mode server did not start" >&2; exit 1; }
+  # The worker's own thread (pinned to the server CPU): the JVM's other threads float. The C responder is one.
+  if [[ "$mode" == c ]]; then
+    XB_WORKER_TASK=$XB_SERVER_PID
+  else
+    # Under taskset the JVM is the child of the PID started.
+    XB_WORKER_TASK=$(xdpbench_thread "$(_xb_java "$XB_SERVER_PID")" turnstile-verifier-0)
+  fi
+  XB_NAPI_PID=""
+  xdpbench_rps "$XB_SERVER_NS" "$XB_SERVER_DEV" "$rx_cpu"
+  if [[ "$mode" != socket ]]; then
+    XB_NAPI_PID=$(xdpbench_napi "$XB_SERVER_NS" "$XB_SERVER_DEV" "$rx_cpu")
+    [[ -n "$XB_NAPI_PID" ]] || echo "xdpbench: no NAPI thread found for $XB_SERVER_DEV" >&2
+  fi
+}
+
+# _xb_java PID: PID, or the java process below it (a launcher script that did not exec, taskset does exec).
+_xb_java() {
+  local pid="$1" i
+  for ((i = 0; i < 3; i++)); do
+    [[ "$(cat "/proc/$pid/comm" 2> /dev/null)" == java ]] && break
+    pid=$(ps -o pid= --ppid "$pid" | head -1 | tr -d ' ')
+    [[ -n "$pid" ]] || { echo "$1"; return; }
+  done
+  echo "$pid"
+}
+
+# xdpbench_stop_server: SIGTERM, wait for its summary, back to softirq NAPI.
+xdpbench_stop_server() {
+  kill -TERM "$XB_SERVER_PID" 2> /dev/null || true
+  wait "$XB_SERVER_PID" 2> /dev/null || true
+  xdpbench_forget "$XB_SERVER_PID"
+  xdpbench_unthread "$XB_SERVER_NS" "$XB_SERVER_DEV"
+}
+
+# xdpbench_legit MODE LABEL FLOOD_PPS LEGIT_RATE SECONDS WARMUP [SERVE_ARG...]: a MODE server (rx1: receive work on
+# the server core), WARMUP seconds of flood, then scripts/legit-clients (LEGIT_RATE cookie exchanges/s for SECONDS,
+# pinned to the flooder's CPU in the flooder's namespace, XB_LEGIT_ARGS added) during a FLOOD_PPS flood, which
+# starts 1 s before them and stops when they are done. Prints one JSON record: the flood's and the clients' reports,
+# the clients' CPU time (/usr/bin/time) and wall time, xdpbench_snapshot lines around the clients' run and the
+# server's last stats line.
+xdpbench_legit() {
+  local mode="$1" label="$2" flood_pps="$3" rate="$4" seconds="$5" warmup="$6" stats clients start_ns end_ns
+  local before after flood_json clients_json client_cpu last softirq
+  shift 6
+  softirq=$(xdpbench_ksoftirqd "$XB_SERVER_CPU")
+  stats="$XB_WORK/server-$label.jsonl"
+  xdpbench_start_server "$mode" rx1 "$(awk -v d="$seconds" -v w="$warmup" 'BEGIN { printf "%d", w + d + 100 }')" \
+    "$stats" "$@"
+  if [[ "$warmup" != 0 ]]; then xdpbench_flood /dev/null "$flood_pps" "$warmup"; fi
+  # Bounded above by the clients' run, their JVM's start and 1 + 2 + 4 s of retransmission timeouts, plus slack.
+  xdpbench_flood "$XB_WORK/flood-$label.json" "$flood_pps" "$(awk -v d="$seconds" 'BEGIN { print d + 15 }')" bg
+  local flood_pid=$XB_FLOOD_PID
+  sleep 1
+  clients="$XB_WORK/legit-$label.json"
+  before=$(xdpbench_snapshot "$XB_SERVER_PID" "$XB_NAPI_PID" "$softirq" "$XB_WORKER_TASK")
+  start_ns=$(date +%s%N)
+  /usr/bin/time -f '%U %S' -o "$XB_WORK/legit-time-$label" ip netns exec "$XB_FLOOD_NS" \
+    taskset -c "$XB_FLOOD_CPU" scripts/legit-clients --target "$XB_SERVER_IP:$XB_PORT" --bind "$XB_FLOOD_IP" \
+    --rate "$rate" --duration "$seconds" "${XB_LEGIT_ARGS[@]+"${XB_LEGIT_ARGS[@]}"}" > "$clients" \
+    2> "$XB_WORK/legit-$label.err" &
+  local clients_pid=$!
+  XB_PIDS+=("$clients_pid")
+  if [[ -n "$XB_LEGIT_HOOK" ]]; then $XB_LEGIT_HOOK "$label" "$seconds" > /dev/null || true; fi
+  wait "$clients_pid" || true
+  xdpbench_forget "$clients_pid"
+  end_ns=$(date +%s%N)
+  after=$(xdpbench_snapshot "$XB_SERVER_PID" "$XB_NAPI_PID" "$softirq" "$XB_WORKER_TASK")
+  kill -TERM "$flood_pid" 2> /dev/null || true
+  wait "$flood_pid" || true
+  xdpbench_forget "$flood_pid"
+  xdpbench_stop_server
+  last=$(tail -n 1 "$stats")
+  flood_json=$(head -n 1 "$XB_WORK/flood-$label.json" 2> /dev/null || true)
+  clients_json=$(head -n 1 "$clients" 2> /dev/null || true)
+  client_cpu=$(awk '{ print $1 + $2 }' "$XB_WORK/legit-time-$label" 2> /dev/null || true)
+  printf '{"kind":"legit","mode":"%s","label":"%s","flood_target":"%s","flood":%s,"clients":%s,"client_cpu_s":%s,"client_wall_s":%s,"before":"%s","after":"%s","stats":%s}\n' \
+    "$mode" "$label" "$flood_pps" "${flood_json:-null}" "${clients_json:-null}" "${client_cpu:-null}" \
+    "$(awk -v a="$start_ns" -v b="$end_ns" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')" "$before" "$after" "${last:-null}"
+  tail -n 1 "$XB_WORK/legit-$label.err" >&2 || true
+}
