@@ -44,7 +44,9 @@ final class ServeAssembly implements AutoCloseable
         new String[]{ "cpus ", "--cpus " },
         new String[]{ "batchSize ", "--batch " },
         new String[]{ "receiveBufferBytes ", "--rcvbuf " },
-        new String[]{ "maxHelloLength ", "--max-hello-length " });
+        new String[]{ "maxHelloLength ", "--max-hello-length " },
+        new String[]{ "hello rate ", "--xdp-hello-rate " },
+        new String[]{ "hello burst ", "--xdp-hello-burst " });
 
     private final CookieKeys keys;
     private final VerifierServer.Context context;
@@ -209,7 +211,11 @@ final class ServeAssembly implements AutoCloseable
             context.cpus(options.cpus());
         }
         context.socket().dtlsFilter(options.bpfFilter());
-        context.xdpInterface(options.xdp());
+        if (null != options.xdp())
+        {
+            context.xdpInterface(options.xdp().device());
+            context.xdpFilter().helloRateLimit(options.xdp().helloRate(), options.xdp().helloBurst());
+        }
         context.countersDirectory(
             null != options.countersDirectory() ? options.countersDirectory() : CountersFile.defaultDirectory());
         return context;

@@ -3,6 +3,7 @@ package io.turnstile.server;
 import io.turnstile.cookie.CookieKeys;
 import io.turnstile.cookie.MacAlgorithm;
 import io.turnstile.nativeio.VerifierServer;
+import io.turnstile.nativeio.xdp.XdpFilter;
 import io.turnstile.server.dtls.CertificateFingerprint;
 import io.turnstile.server.dtls.SrtpPolicy;
 import io.turnstile.server.handshake.SessionTable;
@@ -49,7 +50,7 @@ import java.util.Locale;
  * @param logVerified           verified hellos logged to stderr.
  * @param echo                  the {@code --echo} settings, or null without {@code --echo}.
  * @param clockToleranceMs      largest clock difference between fleet servers tolerated, milliseconds.
- * @param xdp                   the {@code --xdp} network device, or null for kernel sockets only.
+ * @param xdp                   the {@code --xdp} settings, or null for kernel sockets only.
  */
 record ServeOptions(
     InetAddress host,
@@ -73,7 +74,7 @@ record ServeOptions(
     int logVerified,
     Echo echo,
     long clockToleranceMs,
-    String xdp)
+    Xdp xdp)
 {
     /** Most CPUs {@code --cpus} may list, and most {@code --workers}: one worker per CPU. */
     private static final int MAX_CPUS = VerifierServer.Context.MAX_WORKERS;
@@ -183,6 +184,17 @@ record ServeOptions(
         final long period = rotateSeconds > 0 ? rotateSeconds : CookieKeys.DEFAULT_ROTATION_PERIOD_MS / 1000;
         return (null != masterKeyFile ? "fleet keys from " + masterKeyFile : "random keys") +
             " rotating every " + period + " s";
+    }
+
+    /**
+     * The {@code --xdp} settings.
+     *
+     * @param device         the network device whose RX queues the workers serve.
+     * @param helloRate      cookie-less ClientHellos let through per second per RX queue, 0 for no limit.
+     * @param helloBurst     how many of them may come at once.
+     */
+    record Xdp(String device, long helloRate, int helloBurst)
+    {
     }
 
     /**
@@ -358,6 +370,17 @@ record ServeOptions(
             "CAP_BPF, CAP_NET_RAW) and a fixed port")
         String xdp;
 
+        @Option(names = "--xdp-hello-rate", paramLabel = "PPS", description = "--xdp: let at most PPS cookie-less " +
+            "ClientHellos per second per RX queue reach the worker, dropping the rest in the XDP program (hellos " +
+            "with a cookie always pass), so that under a flood the queue stays short and returning clients are " +
+            "answered at once; 0 for no limit (default). Set it a little below what one worker answers per second")
+        Long xdpHelloRate;
+
+        @Option(names = "--xdp-hello-burst", paramLabel = "N", description = "--xdp-hello-rate: cookie-less " +
+            "hellos let through at once above the rate, 1 to 1000000 (default " + XdpFilter.Context.HELLO_BURST_DEFAULT +
+            ")")
+        Integer xdpHelloBurst;
+
         @Option(names = "--log-verified", paramLabel = "N", description = "log the first N verified hellos (peer, " +
             "record and message sequence numbers) to stderr, 0 to 1000000 (default 5)")
         int logVerified = 5;
@@ -498,10 +521,14 @@ record ServeOptions(
             return ms;
         }
 
-        private String xdp()
+        private Xdp xdp()
         {
             if (null == xdp)
             {
+                if (null != xdpHelloRate || null != xdpHelloBurst)
+                {
+                    throw new UsageException("--xdp-hello-rate and --xdp-hello-burst need --xdp");
+                }
                 return null;
             }
             if (xdp.isEmpty() || xdp.length() > 15 || xdp.contains("/") || xdp.isBlank())
@@ -512,7 +539,14 @@ record ServeOptions(
             {
                 throw new UsageException("--xdp and --nio are exclusive");
             }
-            return xdp;
+            final long helloRate = null == xdpHelloRate ? 0 : xdpHelloRate;
+            final int helloBurst = null == xdpHelloBurst ? XdpFilter.Context.HELLO_BURST_DEFAULT : xdpHelloBurst;
+            // The XDP filter's context owns the limits; ServeAssembly reports its refusals under these options.
+            if (0 == helloRate && null != xdpHelloBurst)
+            {
+                throw new UsageException("--xdp-hello-burst needs --xdp-hello-rate");
+            }
+            return new Xdp(xdp, helloRate, helloBurst);
         }
 
         private Echo echo()
