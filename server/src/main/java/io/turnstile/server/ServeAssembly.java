@@ -10,6 +10,8 @@ import io.turnstile.server.handshake.EchoServer;
 import io.turnstile.server.handshake.EchoSessionReport;
 import io.turnstile.server.handshake.ServerCredentials;
 import io.turnstile.server.handshake.SessionTable;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.BusySpinIdleStrategy;
 
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -20,6 +22,7 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -211,6 +214,13 @@ final class ServeAssembly implements AutoCloseable
             context.cpus(options.cpus());
         }
         context.socket().dtlsFilter(options.bpfFilter());
+        switch (options.idle())
+        {
+            case BACKOFF -> context.idleStrategy(() -> new BackoffIdleStrategy(
+                64, 16, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1)));
+            case SPIN -> context.idleStrategy(BusySpinIdleStrategy::new);
+            case POLL -> context.idleStrategy(null);
+        }
         if (null != options.xdp())
         {
             context.xdpInterface(options.xdp().device());

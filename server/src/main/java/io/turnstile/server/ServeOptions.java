@@ -51,6 +51,7 @@ import java.util.Locale;
  * @param echo                  the {@code --echo} settings, or null without {@code --echo}.
  * @param clockToleranceMs      largest clock difference between fleet servers tolerated, milliseconds.
  * @param xdp                   the {@code --xdp} settings, or null for kernel sockets only.
+ * @param idle                  how an idle worker waits.
  */
 record ServeOptions(
     InetAddress host,
@@ -74,7 +75,8 @@ record ServeOptions(
     int logVerified,
     Echo echo,
     long clockToleranceMs,
-    Xdp xdp)
+    Xdp xdp,
+    WorkerIdle idle)
 {
     /** Most CPUs {@code --cpus} may list, and most {@code --workers}: one worker per CPU. */
     private static final int MAX_CPUS = VerifierServer.Context.MAX_WORKERS;
@@ -184,6 +186,19 @@ record ServeOptions(
         final long period = rotateSeconds > 0 ? rotateSeconds : CookieKeys.DEFAULT_ROTATION_PERIOD_MS / 1000;
         return (null != masterKeyFile ? "fleet keys from " + masterKeyFile : "random keys") +
             " rotating every " + period + " s";
+    }
+
+    /**
+     * How an idle worker waits ({@code --idle}).
+     */
+    enum WorkerIdle
+    {
+        /** Sleep in poll(2) on the worker's socket after a few empty cycles: the server's default. */
+        POLL,
+        /** Agrona's backoff: spins, yields, then parks from 1 us up to 1 ms (the default before poll). */
+        BACKOFF,
+        /** Never sleep: a core per worker for the lowest latency. */
+        SPIN
     }
 
     /**
@@ -381,6 +396,11 @@ record ServeOptions(
             ")")
         Integer xdpHelloBurst;
 
+        @Option(names = "--idle", paramLabel = "HOW", description = "how an idle worker waits: poll (sleep in " +
+            "poll(2) on its socket until a datagram comes; default), backoff (spin, yield, then park up to 1 ms) or " +
+            "spin (never sleep: a whole core per worker for the last microseconds of latency)")
+        String idle;
+
         @Option(names = "--log-verified", paramLabel = "N", description = "log the first N verified hellos (peer, " +
             "record and message sequence numbers) to stderr, 0 to 1000000 (default 5)")
         int logVerified = 5;
@@ -497,7 +517,8 @@ record ServeOptions(
                 address.host, address.port, bind, workerCount, batch,
                 null == mac ? MacAlgorithm.defaultAlgorithm() : mac, secretFile, masterKeyFile,
                 null == rotateSeconds ? 0 : rotateSeconds, maxCookieAgeSeconds, maxHelloLength, durationNs, stats,
-                countersDirectory, cpuList, bpfFilter, receiveBufferBytes, nio, logVerified, echo(), toleranceMs, xdp());
+                countersDirectory, cpuList, bpfFilter, receiveBufferBytes, nio, logVerified, echo(), toleranceMs, xdp(),
+                idle());
         }
 
         /**
@@ -519,6 +540,22 @@ record ServeOptions(
                     halfPeriodMs / 1000.0 + " s), got " + value);
             }
             return ms;
+        }
+
+        private WorkerIdle idle()
+        {
+            if (null == idle)
+            {
+                return WorkerIdle.POLL;
+            }
+            for (final WorkerIdle value : WorkerIdle.values())
+            {
+                if (value.name().equalsIgnoreCase(idle))
+                {
+                    return value;
+                }
+            }
+            throw new UsageException("--idle must be poll, backoff or spin, got '" + idle + "'");
         }
 
         private Xdp xdp()
