@@ -1127,10 +1127,11 @@ def rate_key(rate):
     return float("inf") if rate == "max" else float(rate)
 
 
-MODES = ("xdp", "socket", "c")
-MODE_NAMES = {"xdp": "Turnstile --xdp", "socket": "Turnstile socket", "c": "C AF_XDP ceiling"}
-# Ratios: Turnstile --xdp over each baseline, same repeat.
-BASELINES = (("socket", "ratio"), ("c", "ratio_c"))
+MODES = ("xdp", "xdp-limited", "xdp-backoff", "socket", "socket-backoff", "c")
+# Ratios of one mode over another, same repeat, when both ran: the prefix names them in the summary.
+PAIRS = (("xdp", "socket", "ratio"), ("xdp", "c", "ratio_c"),
+         ("xdp-limited", "socket", "ratio_limited"), ("xdp-limited", "c", "ratio_limited_c"),
+         ("xdp", "xdp-backoff", "ratio_idle_xdp"), ("socket", "socket-backoff", "ratio_idle_socket"))
 
 
 def xdp_summary(rows):
@@ -1150,9 +1151,9 @@ def xdp_summary(rows):
                             "cpu1_util"):
                     cell[f"{mode}_{key}"] = median([r[key] for r in runs]) if runs else None
                 cell[f"{mode}_runs"] = len(runs)
-            for baseline, prefix in BASELINES:
+            for mode, baseline, prefix in PAIRS:
                 for key in ("replies_pps", "replies_per_cpu0_s", "replies_per_task_cpu_s"):
-                    ratios = [x[key] / by_mode[baseline][rep][key] for rep, x in by_mode["xdp"].items()
+                    ratios = [x[key] / by_mode[baseline][rep][key] for rep, x in by_mode[mode].items()
                               if rep in by_mode[baseline] and x[key] and by_mode[baseline][rep][key]]
                     cell[f"{prefix}_{key}"] = median(ratios)
                     cell[f"{prefix}_{key}_all"] = ratios
@@ -1181,6 +1182,10 @@ def xdp_targets(summary, legit):
         value = top["ratio_c_replies_pps"] if top["rate"] == "max" else None
         add("max-rate flood: Turnstile --xdp replies/s >= 0.85x the C AF_XDP ceiling's", value, 0.85,
             note or (None if value is not None else "no c runs (--modes)"))
+        if top["xdp-limited_runs"]:
+            value = top["ratio_limited_c_replies_pps"] if top["rate"] == "max" else None
+            add("max-rate flood: Turnstile --xdp --xdp-hello-rate replies/s >= 0.85x the C AF_XDP ceiling's", value,
+                0.85, note or (None if value is not None else "no c runs (--modes)"))
         below = [c for c in rx1 if (c["socket_goodput"] or 0) >= 0.95 and (c["xdp_goodput"] or 0) >= 0.95]
         for c in below:
             add(f"below saturation ({c['rate']} pps): replies per CPU-second of CPU 0 (/proc/stat) >= 1.7x",
@@ -1195,12 +1200,12 @@ def xdp_targets(summary, legit):
         add(f"Turnstile --xdp goodput at the highest offered load ({top['rate']}) >= 0.7x its peak",
             last / peak if peak and last is not None else None, XDP_TARGETS["overload_goodput"])
     for entry in legit:
-        if entry["mode"] != "xdp" or not entry.get("clients"):
+        if entry["mode"] not in ("xdp", "xdp-limited") or not entry.get("clients"):
             continue
         clients = entry["clients"]
-        add("legit clients under the flood (--xdp): cookie-exchange success >= 99 %", clients["success_ratio"],
-            XDP_TARGETS["legit_success"])
-        add("legit clients under the flood (--xdp): HVR p99 < 5 ms (value in ms)",
+        add(f"legit clients under the flood ({entry['mode']}): cookie-exchange success >= 99 %",
+            clients["success_ratio"], XDP_TARGETS["legit_success"])
+        add(f"legit clients under the flood ({entry['mode']}): HVR p99 < 5 ms (value in ms)",
             clients["hvr_latency_us"]["p99"] / 1000.0, XDP_TARGETS["legit_p99_us"] / 1000.0, below=True)
     return out
 
@@ -1243,8 +1248,7 @@ def xdp_markdown(data):
                        f"| {percent(c[f'{mode}_cpu0_util'])} | {kpps(c[f'{mode}_replies_per_cpu0_s'])} "
                        f"| {kpps(c[f'{mode}_replies_per_task_cpu_s'])} |")
     out += ["", "Ratios (median of same-repeat ratios; all repeats in brackets):", "",
-            "| placement | offered | xdp/socket replies/s | xdp/socket per CPU0-s | xdp/socket per task-CPU-s "
-            "| xdp/c replies/s | xdp/c per CPU0-s | xdp/c per task-CPU-s |", "|---|---|---:|---:|---:|---:|---:|---:|"]
+            "| placement | offered | ratio | replies/s | per CPU0-s | per task-CPU-s |", "|---|---|---|---:|---:|---:|"]
 
     def ratio_cell(c, key):
         values = c.get(f"{key}_all") or []
@@ -1252,9 +1256,12 @@ def xdp_markdown(data):
         return times(c[key]) + spread
 
     for c in data["summary"]:
-        out.append(f"| {c['placement']} | {c['rate']} | " + " | ".join(
-            ratio_cell(c, f"{prefix}_{key}") for _, prefix in BASELINES
-            for key in ("replies_pps", "replies_per_cpu0_s", "replies_per_task_cpu_s")) + " |")
+        for mode, baseline, prefix in PAIRS:
+            if not c[f"{mode}_runs"] or not c[f"{baseline}_runs"]:
+                continue
+            out.append(f"| {c['placement']} | {c['rate']} | {mode} / {baseline} | " + " | ".join(
+                ratio_cell(c, f"{prefix}_{key}")
+                for key in ("replies_pps", "replies_per_cpu0_s", "replies_per_task_cpu_s")) + " |")
     out += ["", "Every run:", "",
             "| placement | mode | repeat | offered | offered pps | replies/s | goodput | CPU0 | worker s | NAPI s | "
             "ksoftirqd s | process s | sink NAPI s | CPU1 |",
@@ -1265,6 +1272,7 @@ def xdp_markdown(data):
                    f"| {r['worker_cpu_s']:.2f} | {r['napi_cpu_s']:.2f} | {r['ksoftirqd_cpu_s']:.2f} "
                    f"| {r['server_process_cpu_s']:.2f} | {r['sink_napi_cpu_s']:.2f} | {percent(r['cpu1_util'])} |")
     for mode, field, title in (("xdp", "xdp", "Turnstile --xdp servers' last stats line, `xdp` object"),
+                               ("xdp-limited", "xdp", "Turnstile --xdp --xdp-hello-rate servers' `xdp` object"),
                                ("c", None, "C ceiling's counters at exit")):
         servers = [r for r in data["records"] if r["kind"] == "server" and r["mode"] == mode and r.get("stats")]
         objects = [(r, r["stats"].get(field) if field else r["stats"]) for r in servers]
@@ -1332,8 +1340,9 @@ def demo_xdp(path, run):
             phase["replies_pps"] = (d["tx_packets"] + d["tx_dropped"]) / (d["wall_ns"] / 1e9)
         cpu, wall = phase.get("client_cpu_s"), phase.get("client_wall_s")
         phase["client_cpu_share"] = cpu / wall if cpu is not None and wall else None
-        traces = sorted(glob.glob(f"{run}/openssl-{phase['label']}-*.txt"),
-                        key=lambda p: int(re.findall(r"(\d+)\.txt$", p)[0]))
+        name = re.compile(rf"openssl-{re.escape(phase['mode'])}-(\d+)\.txt")
+        traces = sorted((p for p in glob.glob(f"{run}/openssl-*.txt") if name.fullmatch(os.path.basename(p))),
+                        key=lambda p: int(name.fullmatch(os.path.basename(p)).group(1)))
         phase["openssl"] = [openssl_run(read(t), data["echo"]) for t in traces]
     with open(path, "w", encoding="utf-8") as f:
         json.dump(data, f, indent=1)
@@ -1346,19 +1355,21 @@ def demo_xdp(path, run):
           f"{config['flood_cpu']}: a spoofed ClientHello flood at {config['flood']} pps (AF_PACKET, sources "
           f"10.201.0.0/16, {config['warmup_s']} s warm-up first), {config['legit_rate']} legit cookie exchanges/s "
           f"for {config['duration_s']} s (scripts/legit-clients {config['legit_args']}) and "
-          f"{config['openssl_runs']} x `openssl s_client -dtls1_2`.", "",
+          f"{config['openssl_runs']} x `openssl s_client -dtls1_2`."
+          + (f" xdp-limited: `serve --xdp DEV --xdp-hello-rate {config['hello_rate']}`." if config["hello_rate"] else ""),
+          "",
           "| phase | flood pps reached | legit attempts | success | retransmits | HVR p50 ms | HVR p99 ms "
           "| server replies/s | openssl ok | client CPU share |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for phase in data["phases"]:
         clients = phase.get("clients") or {}
         latency = clients.get("hvr_latency_us", {})
         openssl = phase["openssl"]
-        md.append(f"| {phase['label']} | {kpps((phase.get('flood') or {}).get('pps'))} "
+        md.append(f"| {phase['mode']} | {kpps((phase.get('flood') or {}).get('pps'))} "
                   f"| {clients.get('attempts', '-')} | {percent(clients.get('success_ratio'))} "
                   f"| {clients.get('retransmits', '-')} | {latency.get('p50', 0) / 1000:.1f} "
                   f"| {latency.get('p99', 0) / 1000:.1f} | {kpps(phase.get('replies_pps'))} "
                   f"| {sum(1 for r in openssl if r['ok'])} / {len(openssl)} | {percent(phase['client_cpu_share'])} |")
-    objects = [(p["label"], (p.get("stats") or {}).get("xdp")) for p in data["phases"]]
+    objects = [(p["mode"], (p.get("stats") or {}).get("xdp")) for p in data["phases"]]
     objects = [(label, o) for label, o in objects if o]
     if objects:
         keys = list(dict.fromkeys(k for _, o in objects for k in o))

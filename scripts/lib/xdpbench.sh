@@ -215,7 +215,7 @@ XB_HELLO=core/src/test/resources/corpus/openssl-dtls12-ch1-nocookie.bin
 XB_C_WORK_NS=250   # the C ceiling's busy work per request
 XB_JVM_CPUS=""     # taskset -c for the server JVM's threads other than the worker (empty: they float)
 XB_LEGIT_ARGS=()   # more scripts/legit-clients options for xdpbench_legit
-XB_LEGIT_HOOK=""   # a command run as HOOK LABEL SECONDS while xdpbench_legit's clients run (its stdout is discarded)
+XB_LEGIT_HOOK=""   # a command run as HOOK MODE SECONDS while xdpbench_legit's clients run (its stdout is discarded)
 
 # xdpbench_build PROGRAM...: gcc each bench/src/main/c/PROGRAM.c into XB_WORK.
 xdpbench_build() {
@@ -243,7 +243,8 @@ xdpbench_flood() {
 }
 
 # xdpbench_start_server MODE PLACEMENT SECONDS STATS [SERVE_ARG...]: the responder of MODE in the server namespace
-# (xdp: turnstile serve --xdp, socket: turnstile serve, c: the C AF_XDP ceiling), its JSON stats lines into STATS,
+# (xdp*: turnstile serve --xdp, socket*: turnstile serve, c: the C AF_XDP ceiling; a variant's own serve options
+# are among the SERVE_ARGs), its JSON stats lines into STATS,
 # receive work placed (rx1: on the server CPU, rx0: on the flooder's); sets XB_SERVER_PID, XB_WORKER_TASK (the thread
 # pinned to the server CPU) and XB_NAPI_PID (the AF_XDP modes' NAPI thread, empty for the socket path).
 xdpbench_start_server() {
@@ -256,7 +257,7 @@ xdpbench_start_server() {
       --cpu "$XB_SERVER_CPU" --work-ns "$XB_C_WORK_NS" --duration "$seconds" > "$stats" 2> "$stats.err"
   else
     ready="listening on"
-    [[ "$mode" == xdp ]] && args=(--xdp "$XB_SERVER_DEV")
+    [[ "$mode" == xdp* ]] && args=(--xdp "$XB_SERVER_DEV")
     [[ -n "$XB_JVM_CPUS" ]] && jvm=(taskset -c "$XB_JVM_CPUS")
     xdpbench_bg "$XB_SERVER_NS" "${jvm[@]+"${jvm[@]}"}" scripts/turnstile serve --bind "$XB_SERVER_IP:$XB_PORT" \
       --workers 1 --cpus "$XB_SERVER_CPU" "${args[@]+"${args[@]}"}" --stats "$stats" --duration "$seconds" \
@@ -278,7 +279,7 @@ xdpbench_start_server() {
   fi
   XB_NAPI_PID=""
   xdpbench_rps "$XB_SERVER_NS" "$XB_SERVER_DEV" "$rx_cpu"
-  if [[ "$mode" != socket ]]; then
+  if [[ "$mode" != socket* ]]; then
     XB_NAPI_PID=$(xdpbench_napi "$XB_SERVER_NS" "$XB_SERVER_DEV" "$rx_cpu")
     [[ -n "$XB_NAPI_PID" ]] || echo "xdpbench: no NAPI thread found for $XB_SERVER_DEV" >&2
   fi
@@ -303,35 +304,35 @@ xdpbench_stop_server() {
   xdpbench_unthread "$XB_SERVER_NS" "$XB_SERVER_DEV"
 }
 
-# xdpbench_legit MODE LABEL FLOOD_PPS LEGIT_RATE SECONDS WARMUP [SERVE_ARG...]: a MODE server (rx1: receive work on
+# xdpbench_legit MODE FLOOD_PPS LEGIT_RATE SECONDS WARMUP [SERVE_ARG...]: a MODE server (rx1: receive work on
 # the server core), WARMUP seconds of flood, then scripts/legit-clients (LEGIT_RATE cookie exchanges/s for SECONDS,
 # pinned to the flooder's CPU in the flooder's namespace, XB_LEGIT_ARGS added) during a FLOOD_PPS flood, which
 # starts 1 s before them and stops when they are done. Prints one JSON record: the flood's and the clients' reports,
 # the clients' CPU time (/usr/bin/time) and wall time, xdpbench_snapshot lines around the clients' run and the
 # server's last stats line.
 xdpbench_legit() {
-  local mode="$1" label="$2" flood_pps="$3" rate="$4" seconds="$5" warmup="$6" stats clients start_ns end_ns
+  local mode="$1" flood_pps="$2" rate="$3" seconds="$4" warmup="$5" stats clients start_ns end_ns
   local before after flood_json clients_json client_cpu last softirq
-  shift 6
+  shift 5
   softirq=$(xdpbench_ksoftirqd "$XB_SERVER_CPU")
-  stats="$XB_WORK/server-$label.jsonl"
+  stats="$XB_WORK/server-$mode.jsonl"
   xdpbench_start_server "$mode" rx1 "$(awk -v d="$seconds" -v w="$warmup" 'BEGIN { printf "%d", w + d + 100 }')" \
     "$stats" "$@"
   if [[ "$warmup" != 0 ]]; then xdpbench_flood /dev/null "$flood_pps" "$warmup"; fi
   # Bounded above by the clients' run, their JVM's start and 1 + 2 + 4 s of retransmission timeouts, plus slack.
-  xdpbench_flood "$XB_WORK/flood-$label.json" "$flood_pps" "$(awk -v d="$seconds" 'BEGIN { print d + 15 }')" bg
+  xdpbench_flood "$XB_WORK/flood-$mode.json" "$flood_pps" "$(awk -v d="$seconds" 'BEGIN { print d + 15 }')" bg
   local flood_pid=$XB_FLOOD_PID
   sleep 1
-  clients="$XB_WORK/legit-$label.json"
+  clients="$XB_WORK/legit-$mode.json"
   before=$(xdpbench_snapshot "$XB_SERVER_PID" "$XB_NAPI_PID" "$softirq" "$XB_WORKER_TASK")
   start_ns=$(date +%s%N)
-  /usr/bin/time -f '%U %S' -o "$XB_WORK/legit-time-$label" ip netns exec "$XB_FLOOD_NS" \
+  /usr/bin/time -f '%U %S' -o "$XB_WORK/legit-time-$mode" ip netns exec "$XB_FLOOD_NS" \
     taskset -c "$XB_FLOOD_CPU" scripts/legit-clients --target "$XB_SERVER_IP:$XB_PORT" --bind "$XB_FLOOD_IP" \
     --rate "$rate" --duration "$seconds" "${XB_LEGIT_ARGS[@]+"${XB_LEGIT_ARGS[@]}"}" > "$clients" \
-    2> "$XB_WORK/legit-$label.err" &
+    2> "$XB_WORK/legit-$mode.err" &
   local clients_pid=$!
   XB_PIDS+=("$clients_pid")
-  if [[ -n "$XB_LEGIT_HOOK" ]]; then $XB_LEGIT_HOOK "$label" "$seconds" > /dev/null || true; fi
+  if [[ -n "$XB_LEGIT_HOOK" ]]; then $XB_LEGIT_HOOK "$mode" "$seconds" > /dev/null || true; fi
   wait "$clients_pid" || true
   xdpbench_forget "$clients_pid"
   end_ns=$(date +%s%N)
@@ -341,11 +342,11 @@ xdpbench_legit() {
   xdpbench_forget "$flood_pid"
   xdpbench_stop_server
   last=$(tail -n 1 "$stats")
-  flood_json=$(head -n 1 "$XB_WORK/flood-$label.json" 2> /dev/null || true)
+  flood_json=$(head -n 1 "$XB_WORK/flood-$mode.json" 2> /dev/null || true)
   clients_json=$(head -n 1 "$clients" 2> /dev/null || true)
-  client_cpu=$(awk '{ print $1 + $2 }' "$XB_WORK/legit-time-$label" 2> /dev/null || true)
-  printf '{"kind":"legit","mode":"%s","label":"%s","flood_target":"%s","flood":%s,"clients":%s,"client_cpu_s":%s,"client_wall_s":%s,"before":"%s","after":"%s","stats":%s}\n' \
-    "$mode" "$label" "$flood_pps" "${flood_json:-null}" "${clients_json:-null}" "${client_cpu:-null}" \
+  client_cpu=$(awk '{ print $1 + $2 }' "$XB_WORK/legit-time-$mode" 2> /dev/null || true)
+  printf '{"kind":"legit","mode":"%s","flood_target":"%s","flood":%s,"clients":%s,"client_cpu_s":%s,"client_wall_s":%s,"before":"%s","after":"%s","stats":%s}\n' \
+    "$mode" "$flood_pps" "${flood_json:-null}" "${clients_json:-null}" "${client_cpu:-null}" \
     "$(awk -v a="$start_ns" -v b="$end_ns" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')" "$before" "$after" "${last:-null}"
-  tail -n 1 "$XB_WORK/legit-$label.err" >&2 || true
+  tail -n 1 "$XB_WORK/legit-$mode.err" >&2 || true
 }

@@ -15,6 +15,8 @@ import org.agrona.concurrent.status.AtomicCounter;
 
 import java.nio.ByteBuffer;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 /**
@@ -337,6 +339,32 @@ public final class VerifierAgent implements Agent
         if (delta != 0)
         {
             counter.getAndAddRelease(delta);
+        }
+    }
+
+    /**
+     * Wait until the socket has something to receive, for an idle strategy that sleeps in the kernel
+     * ({@link SocketIdleStrategy}); on the agent's thread, between duty cycles.
+     * <p>
+     * Returns at once, after a spin hint, while replies are queued but not yet sent (the kernel had no room): those
+     * are flushed by the next duty cycle, not after a timeout. Before the socket is open it parks for the timeout.
+     *
+     * @param timeoutMs how long to wait at most, milliseconds.
+     */
+    public void awaitWork(final int timeoutMs)
+    {
+        final BatchSocket socket = this.socket;
+        if (null == socket)
+        {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(timeoutMs));
+        }
+        else if (socket.sendQueued() > 0)
+        {
+            Thread.onSpinWait();
+        }
+        else
+        {
+            socket.awaitReceive(timeoutMs);
         }
     }
 

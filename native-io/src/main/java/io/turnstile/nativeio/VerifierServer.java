@@ -16,7 +16,6 @@ import io.turnstile.nativeio.xdp.XskCounter;
 import org.agrona.BufferUtil;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -68,9 +67,10 @@ import static org.agrona.BitUtil.CACHE_LINE_LENGTH;
  * {@code XDP_FIRST + 50 + id}) on each {@link #snapshot} and at close. {@link #close()} detaches the program after
  * the workers stopped (the attachment is a link fd, so it also goes when the process dies).
  * <p>
- * <b>Note:</b> workers idle with the {@link Context#idleStrategy(Supplier)} strategy, by default a backoff that
- * spins briefly, yields, then parks up to a millisecond: a quiet server costs next to no CPU, at the price of up to a
- * millisecond of extra latency for the first datagram after a quiet spell.
+ * <b>Note:</b> workers idle with the {@link Context#idleStrategy(Supplier)} strategy, by default a
+ * {@link SocketIdleStrategy}: after a few empty cycles the worker sleeps in {@code poll(2)} on its socket, so a quiet
+ * server costs next to no CPU and the kernel wakes the worker as the next datagram arrives. Work that does not come
+ * through the socket (replies another thread queued in the outbox, a shared agent's timers) waits up to 1 ms then.
  */
 public final class VerifierServer implements AutoCloseable
 {
@@ -526,7 +526,9 @@ public final class VerifierServer implements AutoCloseable
                 agentContext.demuxCounters(DemuxCounters.allocate(countersManager, id));
             }
             this.agent = new VerifierAgent(agentContext);
-            this.runner = new AgentRunner(context.idleStrategy().get(), this::onError, null, agent);
+            final IdleStrategy idleStrategy = null == context.idleStrategy() ?
+                new SocketIdleStrategy(agent::awaitWork) : context.idleStrategy().get();
+            this.runner = new AgentRunner(idleStrategy, this::onError, null, agent);
         }
 
         void start()
@@ -961,11 +963,6 @@ public final class VerifierServer implements AutoCloseable
                     " disagrees with cookieKeys, which use " + cookieKeys.algorithm().label());
             }
             macAlgorithm = verifier.cookieKeys().algorithm();
-            if (null == idleStrategy)
-            {
-                idleStrategy = () -> new BackoffIdleStrategy(
-                    64, 16, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1));
-            }
             if (null == handlerFactory)
             {
                 handlerFactory = (workerId) -> VerifiedHelloHandler.NONE;
@@ -1280,7 +1277,9 @@ public final class VerifierServer implements AutoCloseable
         /**
          * Makes each worker's idle strategy (strategies keep state, so one each).
          *
-         * @param idleStrategy default a {@link BackoffIdleStrategy} parking up to 1 ms.
+         * @param idleStrategy null (the default) for a {@link SocketIdleStrategy} on each worker's socket, which
+         *                     sleeps in {@code poll(2)} until a datagram comes or 1 ms passes; a
+         *                     {@code BusySpinIdleStrategy} here trades a core for the last microseconds of latency.
          * @return this.
          */
         public Context idleStrategy(final Supplier<? extends IdleStrategy> idleStrategy)
@@ -1292,7 +1291,7 @@ public final class VerifierServer implements AutoCloseable
         /**
          * Makes each worker's idle strategy.
          *
-         * @return the supplier.
+         * @return the supplier, or null for a {@link SocketIdleStrategy} on each worker's socket.
          */
         public Supplier<? extends IdleStrategy> idleStrategy()
         {

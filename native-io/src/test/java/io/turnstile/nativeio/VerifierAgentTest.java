@@ -115,6 +115,47 @@ class VerifierAgentTest
     @ParameterizedTest(name = "nio={0}")
     @ValueSource(booleans = {false, true})
     @Timeout(30)
+    void shouldSleepInAwaitWorkUntilADatagramArrives(final boolean nio) throws Exception
+    {
+        assumeTrue(nio || LibC.isAvailable());
+        final InetAddress loopback = InetAddress.getLoopbackAddress();
+        final VerifierAgent agent = new VerifierAgent(new VerifierAgent.Context()
+            .sockets(() -> BatchSockets.open(new BatchSocket.Context().bindAddress(loopback).forceNio(nio)))
+            .verifier(new ClientHelloVerifier())
+            .counters(WorkerCounter.allocate(countersManager, 0))
+            .handler(VerifiedHelloHandler.NONE));
+
+        try (AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
+            DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
+        {
+            invoker.start();
+            agent.awaitWork(1);
+            assertEquals(0, invoker.invoke(), "nothing came: the short wait returned empty-handed");
+
+            // Blocks on the socket (the test would time out if it did not wake) until the hello arrives.
+            final InetSocketAddress server = new InetSocketAddress(loopback, agent.socket().localPort());
+            final Thread sender = Thread.ofVirtual().start(() ->
+            {
+                try
+                {
+                    Thread.sleep(200);
+                    client.send(ByteBuffer.wrap(HELLO), server);
+                }
+                catch (final Exception ex)
+                {
+                    errors.add(ex);
+                }
+            });
+            agent.awaitWork(20_000);
+            sender.join();
+            assertEquals(2, invoker.invoke(), "received the hello and sent its HelloVerifyRequest");
+            assertTrue(errors.isEmpty(), errors::toString);
+        }
+    }
+
+    @ParameterizedTest(name = "nio={0}")
+    @ValueSource(booleans = {false, true})
+    @Timeout(30)
     void shouldDropGarbageCountItAndSendNothing(final boolean nio) throws IOException
     {
         assumeTrue(nio || LibC.isAvailable());

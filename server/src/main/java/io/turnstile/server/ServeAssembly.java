@@ -10,6 +10,8 @@ import io.turnstile.server.handshake.EchoServer;
 import io.turnstile.server.handshake.EchoSessionReport;
 import io.turnstile.server.handshake.ServerCredentials;
 import io.turnstile.server.handshake.SessionTable;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.BusySpinIdleStrategy;
 
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -20,6 +22,7 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -44,7 +47,9 @@ final class ServeAssembly implements AutoCloseable
         new String[]{ "cpus ", "--cpus " },
         new String[]{ "batchSize ", "--batch " },
         new String[]{ "receiveBufferBytes ", "--rcvbuf " },
-        new String[]{ "maxHelloLength ", "--max-hello-length " });
+        new String[]{ "maxHelloLength ", "--max-hello-length " },
+        new String[]{ "hello rate ", "--xdp-hello-rate " },
+        new String[]{ "hello burst ", "--xdp-hello-burst " });
 
     private final CookieKeys keys;
     private final VerifierServer.Context context;
@@ -209,7 +214,18 @@ final class ServeAssembly implements AutoCloseable
             context.cpus(options.cpus());
         }
         context.socket().dtlsFilter(options.bpfFilter());
-        context.xdpInterface(options.xdp());
+        switch (options.idle())
+        {
+            case BACKOFF -> context.idleStrategy(() -> new BackoffIdleStrategy(
+                64, 16, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1)));
+            case SPIN -> context.idleStrategy(BusySpinIdleStrategy::new);
+            case POLL -> context.idleStrategy(null);
+        }
+        if (null != options.xdp())
+        {
+            context.xdpInterface(options.xdp().device());
+            context.xdpFilter().helloRateLimit(options.xdp().helloRate(), options.xdp().helloBurst());
+        }
         context.countersDirectory(
             null != options.countersDirectory() ? options.countersDirectory() : CountersFile.defaultDirectory());
         return context;

@@ -218,7 +218,7 @@ public final class ServeCommand
             Runtime.getRuntime().addShutdownHook(hook);
         }
         err.println("turnstile: " + server.workerCount() + " worker" + (server.workerCount() == 1 ? "" : "s") +
-            ", " + (null != options.xdp() ? "AF_XDP on " + options.xdp() + " (queue = worker) + recvmmsg/sendmmsg" :
+            ", " + (null != options.xdp() ? "AF_XDP on " + options.xdp().device() + " (queue = worker) + recvmmsg/sendmmsg" :
             server.isNative() ? "recvmmsg/sendmmsg" : "NIO DatagramChannel") +
             ", batch " + assembly.context().batchSize() + ", mac " + assembly.keys().algorithm().label() + ", " +
             options.keysText());

@@ -3,6 +3,7 @@ package io.turnstile.server;
 import io.turnstile.cookie.CookieKeys;
 import io.turnstile.cookie.MacAlgorithm;
 import io.turnstile.nativeio.VerifierServer;
+import io.turnstile.nativeio.xdp.XdpFilter;
 import io.turnstile.server.dtls.CertificateFingerprint;
 import io.turnstile.server.dtls.SrtpPolicy;
 import io.turnstile.server.handshake.SessionTable;
@@ -49,7 +50,8 @@ import java.util.Locale;
  * @param logVerified           verified hellos logged to stderr.
  * @param echo                  the {@code --echo} settings, or null without {@code --echo}.
  * @param clockToleranceMs      largest clock difference between fleet servers tolerated, milliseconds.
- * @param xdp                   the {@code --xdp} network device, or null for kernel sockets only.
+ * @param xdp                   the {@code --xdp} settings, or null for kernel sockets only.
+ * @param idle                  how an idle worker waits.
  */
 record ServeOptions(
     InetAddress host,
@@ -73,7 +75,8 @@ record ServeOptions(
     int logVerified,
     Echo echo,
     long clockToleranceMs,
-    String xdp)
+    Xdp xdp,
+    WorkerIdle idle)
 {
     /** Most CPUs {@code --cpus} may list, and most {@code --workers}: one worker per CPU. */
     private static final int MAX_CPUS = VerifierServer.Context.MAX_WORKERS;
@@ -183,6 +186,30 @@ record ServeOptions(
         final long period = rotateSeconds > 0 ? rotateSeconds : CookieKeys.DEFAULT_ROTATION_PERIOD_MS / 1000;
         return (null != masterKeyFile ? "fleet keys from " + masterKeyFile : "random keys") +
             " rotating every " + period + " s";
+    }
+
+    /**
+     * How an idle worker waits ({@code --idle}).
+     */
+    enum WorkerIdle
+    {
+        /** Sleep in poll(2) on the worker's socket after a few empty cycles: the server's default. */
+        POLL,
+        /** Agrona's backoff: spins, yields, then parks from 1 us up to 1 ms (the default before poll). */
+        BACKOFF,
+        /** Never sleep: a core per worker for the lowest latency. */
+        SPIN
+    }
+
+    /**
+     * The {@code --xdp} settings.
+     *
+     * @param device         the network device whose RX queues the workers serve.
+     * @param helloRate      cookie-less ClientHellos let through per second per RX queue, 0 for no limit.
+     * @param helloBurst     how many of them may come at once.
+     */
+    record Xdp(String device, long helloRate, int helloBurst)
+    {
     }
 
     /**
@@ -358,6 +385,22 @@ record ServeOptions(
             "CAP_BPF, CAP_NET_RAW) and a fixed port")
         String xdp;
 
+        @Option(names = "--xdp-hello-rate", paramLabel = "PPS", description = "--xdp: let at most PPS cookie-less " +
+            "ClientHellos per second per RX queue reach the worker, dropping the rest in the XDP program (hellos " +
+            "with a cookie always pass), so that under a flood the queue stays short and returning clients are " +
+            "answered at once; 0 for no limit (default). Set it a little below what one worker answers per second")
+        Long xdpHelloRate;
+
+        @Option(names = "--xdp-hello-burst", paramLabel = "N", description = "--xdp-hello-rate: cookie-less " +
+            "hellos let through at once above the rate, 1 to 1000000 (default " + XdpFilter.Context.HELLO_BURST_DEFAULT +
+            ")")
+        Integer xdpHelloBurst;
+
+        @Option(names = "--idle", paramLabel = "HOW", description = "how an idle worker waits: poll (sleep in " +
+            "poll(2) on its socket until a datagram comes; default), backoff (spin, yield, then park up to 1 ms) or " +
+            "spin (never sleep: a whole core per worker for the last microseconds of latency)")
+        String idle;
+
         @Option(names = "--log-verified", paramLabel = "N", description = "log the first N verified hellos (peer, " +
             "record and message sequence numbers) to stderr, 0 to 1000000 (default 5)")
         int logVerified = 5;
@@ -474,7 +517,8 @@ record ServeOptions(
                 address.host, address.port, bind, workerCount, batch,
                 null == mac ? MacAlgorithm.defaultAlgorithm() : mac, secretFile, masterKeyFile,
                 null == rotateSeconds ? 0 : rotateSeconds, maxCookieAgeSeconds, maxHelloLength, durationNs, stats,
-                countersDirectory, cpuList, bpfFilter, receiveBufferBytes, nio, logVerified, echo(), toleranceMs, xdp());
+                countersDirectory, cpuList, bpfFilter, receiveBufferBytes, nio, logVerified, echo(), toleranceMs, xdp(),
+                idle());
         }
 
         /**
@@ -498,10 +542,30 @@ record ServeOptions(
             return ms;
         }
 
-        private String xdp()
+        private WorkerIdle idle()
+        {
+            if (null == idle)
+            {
+                return WorkerIdle.POLL;
+            }
+            for (final WorkerIdle value : WorkerIdle.values())
+            {
+                if (value.name().equalsIgnoreCase(idle))
+                {
+                    return value;
+                }
+            }
+            throw new UsageException("--idle must be poll, backoff or spin, got '" + idle + "'");
+        }
+
+        private Xdp xdp()
         {
             if (null == xdp)
             {
+                if (null != xdpHelloRate || null != xdpHelloBurst)
+                {
+                    throw new UsageException("--xdp-hello-rate and --xdp-hello-burst need --xdp");
+                }
                 return null;
             }
             if (xdp.isEmpty() || xdp.length() > 15 || xdp.contains("/") || xdp.isBlank())
@@ -512,7 +576,14 @@ record ServeOptions(
             {
                 throw new UsageException("--xdp and --nio are exclusive");
             }
-            return xdp;
+            final long helloRate = null == xdpHelloRate ? 0 : xdpHelloRate;
+            final int helloBurst = null == xdpHelloBurst ? XdpFilter.Context.HELLO_BURST_DEFAULT : xdpHelloBurst;
+            // The XDP filter's context owns the limits; ServeAssembly reports its refusals under these options.
+            if (0 == helloRate && null != xdpHelloBurst)
+            {
+                throw new UsageException("--xdp-hello-burst needs --xdp-hello-rate");
+            }
+            return new Xdp(xdp, helloRate, helloBurst);
         }
 
         private Echo echo()

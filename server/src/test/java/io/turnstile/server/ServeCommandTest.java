@@ -3,6 +3,10 @@ package io.turnstile.server;
 import io.turnstile.cookie.MacAlgorithm;
 import io.turnstile.nativeio.CountersFile;
 import io.turnstile.nativeio.LibC;
+import io.turnstile.nativeio.VerifierServer;
+import io.turnstile.nativeio.xdp.XdpFilter;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,6 +31,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -43,7 +48,8 @@ class ServeCommandTest
     private static final List<String> OPTIONS = List.of(
         "--bind", "--workers", "--batch", "--mac", "--secret-file", "--master-key-file", "--clock-tolerance",
         "--rotate", "--duration",
-        "--stats", "--cpus", "--bpf-filter", "--rcvbuf", "--nio", "--xdp", "--max-cookie-age", "--max-hello-length",
+        "--stats", "--cpus", "--bpf-filter", "--rcvbuf", "--nio", "--idle", "--xdp", "--xdp-hello-rate",
+        "--xdp-hello-burst", "--max-cookie-age", "--max-hello-length",
         "--log-verified", "--counters-dir", "--help",
         "--echo", "--cert", "--key", "--psk-identity", "--psk-hex", "--max-handshakes", "--max-sessions",
         "--max-sessions-per-address", "--handshake-timeout", "--idle-timeout", "--require-secure-renegotiation",
@@ -175,6 +181,14 @@ class ServeCommandTest
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--bogus"), "Unknown option: '--bogus'"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "stray"), "Unmatched argument at index 2: 'stray'"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--nio=yes"), "Invalid value for option '--nio': 'yes' is not a boolean"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--idle", "sleep"), "--idle must be poll, backoff or spin"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--xdp-hello-rate", "1000"), "need --xdp"),
+            Arguments.of(List.of("--bind", "127.0.0.1:0", "--xdp", "lo", "--xdp-hello-burst", "8"),
+                "--xdp-hello-burst needs --xdp-hello-rate"),
+            Arguments.of(List.of("--bind", "127.0.0.1:4433", "--xdp", "lo", "--xdp-hello-rate", "-5"),
+                "--xdp-hello-rate must be 0 to"),
+            Arguments.of(List.of("--bind", "127.0.0.1:4433", "--xdp", "lo", "--xdp-hello-rate", "10",
+                "--xdp-hello-burst", "0"), "--xdp-hello-burst must be 1 to"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--cpus", "1,x"), "--cpus must be a whole number"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--cpus", "3-1"), "runs backwards"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--cpus", "5000"), "--cpus must be 0 to 1023"),
@@ -251,6 +265,37 @@ class ServeCommandTest
         assertTrue(options.bpfFilter());
         assertEquals(262_144, options.receiveBufferBytes());
         assertNull(ServeOptions.parse("--bind", "127.0.0.1:0").receiveBufferBytes(), "the server's default");
+    }
+
+    @Test
+    @Timeout(10)
+    void shouldTakeTheXdpDeviceAndItsHelloRateLimit()
+    {
+        final ServeOptions limited = ServeOptions.parse(
+            "--bind", "10.0.0.1:4433", "--xdp", "eth1", "--xdp-hello-rate", "250000", "--xdp-hello-burst", "512");
+        assertEquals(new ServeOptions.Xdp("eth1", 250_000, 512), limited.xdp());
+
+        final ServeOptions unlimited = ServeOptions.parse("--bind", "10.0.0.1:4433", "--xdp", "eth1");
+        assertEquals(new ServeOptions.Xdp("eth1", 0, XdpFilter.Context.HELLO_BURST_DEFAULT), unlimited.xdp());
+        assertNull(ServeOptions.parse("--bind", "10.0.0.1:4433").xdp());
+    }
+
+    @Test
+    @Timeout(10)
+    void shouldIdleInPollByDefaultAndTakeBackoffOrSpin()
+    {
+        assertEquals(ServeOptions.WorkerIdle.POLL, ServeOptions.parse("--bind", "127.0.0.1:0").idle());
+        assertNull(context("--bind", "127.0.0.1:0").idleStrategy(), "the server's own: a SocketIdleStrategy each");
+        assertInstanceOf(BackoffIdleStrategy.class,
+            context("--bind", "127.0.0.1:0", "--idle", "backoff").idleStrategy().get());
+        assertInstanceOf(BusySpinIdleStrategy.class,
+            context("--bind", "127.0.0.1:0", "--idle", "SPIN").idleStrategy().get());
+    }
+
+    private static VerifierServer.Context context(final String... args)
+    {
+        final ServeOptions options = ServeOptions.parse(args);
+        return ServeAssembly.serverContext(options, ServeAssembly.cookieKeys(options), System.err);
     }
 
     @Test

@@ -219,6 +219,34 @@ class ServeXdpTest
         }
     }
 
+    @Test
+    @Timeout(90)
+    void shouldDropCookieLessHellosOverTheRateLimitInTheKernelAndStillLetACookieHelloThrough() throws Exception
+    {
+        final XdpNetwork network = XdpNetwork.create();
+        assumeTrue(null != network && null != binary("openssl"));
+        try (network)
+        {
+            final String bind = XdpNetwork.SERVER_V4 + ":" + PORT;
+            final Path hello = Path.of("..", "core", "src", "test", "resources", "corpus",
+                "openssl-dtls12-ch1-nocookie.bin").toAbsolutePath();
+            final List<String> openssl = List.of(binary("openssl"), "s_client", "-dtls1_2", "-quiet", "-connect", bind);
+            // One cookie-less hello per second, one at once: a burst of 20 spends the token, and openssl's first
+            // hello waits for the next one (its retransmission); its cookie hello passes the bucket untouched.
+            final String xdp = serveAndEcho(network, XdpNetwork.SERVER_V4, bind,
+                List.of("--xdp-hello-rate", "1", "--xdp-hello-burst", "1"), (line) ->
+                {
+                    final Process burst = new ProcessBuilder(network.inClient(List.of("bash", "-c",
+                        "for i in $(seq 20); do cat '" + hello + "' > /dev/udp/" + XdpNetwork.SERVER_V4 + "/" + PORT +
+                        "; done"))).redirectErrorStream(true).start();
+                    assertTrue(burst.waitFor(10, TimeUnit.SECONDS));
+                    return echoThroughProcess(network, openssl, line);
+                });
+            assertTrue(ServeCommandTest.jsonLong(xdp, "rate_limited") >= 15, "the burst dropped in the kernel: " + xdp);
+            assertTrue(ServeCommandTest.jsonLong(xdp, "tx") >= 1, "openssl's HelloVerifyRequest: " + xdp);
+        }
+    }
+
     /**
      * A client that sends a line through the server and returns what came back (or why nothing did).
      */

@@ -55,7 +55,7 @@ class DemoXdpScriptTest
         for (final String phase : List.of("xdp", "socket"))
         {
             assertTrue(markdown.contains("| " + phase + " | "), () -> phase + " row missing: " + markdown);
-            final Matcher clients = Pattern.compile("\"label\": \"" + phase + "\",.*?\"attempts\": (\\d+),\\s*" +
+            final Matcher clients = Pattern.compile("\"mode\": \"" + phase + "\",.*?\"attempts\": (\\d+),\\s*" +
                 "\"succeeded\": (\\d+),", Pattern.DOTALL).matcher(json);
             assertTrue(clients.find(), () -> phase + " clients missing: " + json);
             final long attempts = Long.parseLong(clients.group(1));
@@ -65,18 +65,18 @@ class DemoXdpScriptTest
             assertTrue(succeeded * 10 >= attempts * 7, () -> phase + " succeeded " + succeeded + " of " + attempts);
             if (echo)
             {
-                final Matcher openssl = Pattern.compile("\"label\": \"" + phase + "\",.*?\"openssl\": \\[(.*?)]",
+                final Matcher openssl = Pattern.compile("\"mode\": \"" + phase + "\",.*?\"openssl\": \\[(.*?)]",
                     Pattern.DOTALL).matcher(json);
                 assertTrue(openssl.find() && openssl.group(1).contains("\"ok\": true"),
                     () -> phase + ": openssl got no ServerHello: " + json);
             }
         }
-        final Matcher xdp = Pattern.compile("\"label\": \"xdp\",.*?\"xdp\": \\{\\s*\"rx\": (\\d+),\\s*\"tx\": (\\d+),",
+        final Matcher xdp = Pattern.compile("\"mode\": \"xdp\",.*?\"xdp\": \\{\\s*\"rx\": (\\d+),\\s*\"tx\": (\\d+),",
             Pattern.DOTALL).matcher(json);
         assertTrue(xdp.find(), () -> "the xdp phase's stats carry no xdp object: " + json);
         assertTrue(Long.parseLong(xdp.group(2)) > 0, "HelloVerifyRequests sent through AF_XDP");
-        assertTrue(json.indexOf("\"label\": \"xdp\"") < json.indexOf("\"label\": \"socket\""), "phases in order");
-        assertTrue(!json.substring(json.indexOf("\"label\": \"socket\"")).contains("\"xdp\": {"),
+        assertTrue(json.indexOf("\"mode\": \"xdp\"") < json.indexOf("\"mode\": \"socket\""), "phases in order");
+        assertTrue(!json.substring(json.indexOf("\"mode\": \"socket\"")).contains("\"xdp\": {"),
             "the socket phase runs without AF_XDP");
 
         final String prefix = Pattern.compile("namespaces (tsq\\d+)f/s").matcher(output).results()
