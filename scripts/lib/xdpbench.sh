@@ -332,10 +332,21 @@ xdpbench_legit() {
     2> "$XB_WORK/legit-$mode.err" &
   local clients_pid=$!
   XB_PIDS+=("$clients_pid")
-  if [[ -n "$XB_LEGIT_HOOK" ]]; then $XB_LEGIT_HOOK "$mode" "$seconds" > /dev/null || true; fi
+  # The hook runs in the background too: a foreground child that survives SIGINT (timeout(1) moves its command to
+  # a process group of its own) would make bash skip the INT trap.
+  local hook_pid=""
+  if [[ -n "$XB_LEGIT_HOOK" ]]; then
+    $XB_LEGIT_HOOK "$mode" "$seconds" > /dev/null &
+    hook_pid=$!
+    XB_PIDS+=("$hook_pid")
+  fi
   wait "$clients_pid" || true
   xdpbench_forget "$clients_pid"
   end_ns=$(date +%s%N)
+  if [[ -n "$hook_pid" ]]; then
+    wait "$hook_pid" || true
+    xdpbench_forget "$hook_pid"
+  fi
   after=$(xdpbench_snapshot "$XB_SERVER_PID" "$XB_NAPI_PID" "$softirq" "$XB_WORKER_TASK")
   kill -TERM "$flood_pid" 2> /dev/null || true
   wait "$flood_pid" || true
