@@ -332,8 +332,8 @@ xdpbench_legit() {
     2> "$XB_WORK/legit-$mode.err" &
   local clients_pid=$!
   XB_PIDS+=("$clients_pid")
-  # The hook runs in the background too: a foreground child that survives SIGINT (timeout(1) moves its command to
-  # a process group of its own) would make bash skip the INT trap.
+  # The hook runs in the background too: bash defers the INT trap while a foreground child runs, and one under
+  # timeout(1) sits in a process group of its own that Ctrl-C does not reach.
   local hook_pid=""
   if [[ -n "$XB_LEGIT_HOOK" ]]; then
     $XB_LEGIT_HOOK "$mode" "$seconds" > /dev/null &
