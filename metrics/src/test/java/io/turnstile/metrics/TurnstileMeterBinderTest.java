@@ -7,8 +7,8 @@ import io.micrometer.core.instrument.config.NamingConvention;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.turnstile.codec.DatagramClass;
 import io.turnstile.nativeio.DemuxCounters;
-import io.turnstile.nativeio.NetworkNamespaces;
 import io.turnstile.nativeio.VerifierServer;
+import io.turnstile.nativeio.xdp.VethNetwork;
 import io.turnstile.nativeio.xdp.XdpCounter;
 import io.turnstile.nativeio.xdp.XskCounter;
 import io.turnstile.status.CounterTypes;
@@ -33,6 +33,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -45,8 +46,6 @@ class TurnstileMeterBinderTest
     /** A STUN binding request (RFC 5389): first byte 0, the demultiplexer's STUN class (RFC 7983). */
     private static final byte[] STUN_BINDING_REQUEST =
         HexFormat.of().parseHex("000100002112a442" + "0102030405060708090a0b0c");
-    private static final String CLIENT_V4 = "10.79.0.1";
-    private static final String SERVER_V4 = "10.79.0.2";
     private static final int XDP_PORT = 4433;
 
     @Test
@@ -161,28 +160,26 @@ class TurnstileMeterBinderTest
     {
         assumeTrue("root".equals(System.getProperty("user.name")) && System.getProperty("os.name").startsWith("Linux"),
             "needs root on Linux: namespaces, a veth pair and an XDP program");
-        final String tag = "tsm" + ProcessHandle.current().pid();
-        final String clientNs = tag + "c";
-        final String serverNs = tag + "s";
+        final VethNetwork network = VethNetwork.create();
+        assertNotNull(network, "root, but no namespaces, veth pair or bpf(2) here");
         final SimpleMeterRegistry registry = new SimpleMeterRegistry();
         VerifierServer server = null;
-        try
+        try (network)
         {
-            assertTrue(makeVethPair(clientNs, serverNs), "could not make the namespaces and the veth pair " + tag);
             final VerifierServer.Context context = new VerifierServer.Context()
-                .bindAddress(InetAddress.getByName(SERVER_V4)).port(XDP_PORT).workers(1).batchSize(8)
-                .xdpInterface(serverNs);
+                .bindAddress(InetAddress.getByName(VethNetwork.SERVER_V4)).port(XDP_PORT).workers(1).batchSize(8)
+                .xdpInterface(network.serverInterface());
             // The worker threads start() makes inherit the namespace of the thread that calls it.
-            server = NetworkNamespaces.runIn(serverNs, () -> new VerifierServer(context).start(), 20);
+            server = network.inServer(() -> new VerifierServer(context).start(), 20);
             new TurnstileMeterBinder(server, Tags.of("server", "xdp")).bindTo(registry);
 
             final byte[] hello = Files.readAllBytes(
                 Path.of("..", "core", "src", "test", "resources", "corpus", "openssl-dtls12-ch1-nocookie.bin"));
-            final int answer = NetworkNamespaces.runIn(clientNs, () ->
+            final int answer = network.inClient(() ->
             {
-                try (DatagramSocket client = new DatagramSocket(new InetSocketAddress(CLIENT_V4, 0)))
+                try (DatagramSocket client = new DatagramSocket(new InetSocketAddress(VethNetwork.CLIENT_V4, 0)))
                 {
-                    final InetSocketAddress to = new InetSocketAddress(SERVER_V4, XDP_PORT);
+                    final InetSocketAddress to = new InetSocketAddress(VethNetwork.SERVER_V4, XDP_PORT);
                     final byte[] junk = "not-dtls".getBytes(StandardCharsets.US_ASCII);
                     for (int i = 0; i < 3; i++)
                     {
@@ -233,8 +230,6 @@ class TurnstileMeterBinderTest
             {
                 server.close();
             }
-            NetworkNamespaces.run("ip", "netns", "del", clientNs);
-            NetworkNamespaces.run("ip", "netns", "del", serverNs);
         }
     }
 
@@ -282,21 +277,6 @@ class TurnstileMeterBinderTest
             TurnstileMeterBinder.name(CounterTypes.DEMUX_FIRST + DemuxCounters.REPLIES_OFFSET));
         assertEquals("turnstile.demux.replies.refused",
             TurnstileMeterBinder.name(CounterTypes.DEMUX_FIRST + DemuxCounters.REPLIES_REFUSED_OFFSET));
-    }
-
-    /**
-     * Two namespaces joined by a veth pair named after them, addressed and up.
-     */
-    private static boolean makeVethPair(final String clientNs, final String serverNs)
-    {
-        return NetworkNamespaces.run("ip", "netns", "add", clientNs) &&
-            NetworkNamespaces.run("ip", "netns", "add", serverNs) &&
-            NetworkNamespaces.run("ip", "link", "add", serverNs, "netns", serverNs, "type", "veth",
-                "peer", "name", clientNs, "netns", clientNs) &&
-            NetworkNamespaces.run("ip", "-n", clientNs, "addr", "add", CLIENT_V4 + "/24", "dev", clientNs) &&
-            NetworkNamespaces.run("ip", "-n", serverNs, "addr", "add", SERVER_V4 + "/24", "dev", serverNs) &&
-            NetworkNamespaces.run("ip", "-n", clientNs, "link", "set", clientNs, "up") &&
-            NetworkNamespaces.run("ip", "-n", serverNs, "link", "set", serverNs, "up");
     }
 
     private static double verdict(final SimpleMeterRegistry registry, final XdpCounter counter)
