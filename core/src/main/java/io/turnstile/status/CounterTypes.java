@@ -16,7 +16,8 @@ import org.agrona.concurrent.status.CountersManager;
  *   4200..4299   drop_reason    4200 + DropReason ordinal                                VerifierCounters (core)
  *   4300..4399   cookie_check   4300 + CookieCheck ordinal                               VerifierCounters (core)
  *   4400..4499   session        the echo hand-off's sessions and handshakes (see below)  server/handshake (hook)
- *   4500..4599   xdp            reserved for an XDP/AF_XDP front end                     not yet
+ *   4500..4599   xdp            AF_XDP socket counters (4501..), XDP verdicts (4550..)   XskCounter, VerifierServer
+ *   4700..4799   demux          RFC 7983 demultiplexer: by DatagramClass, replies        DemuxCounters (native-io)
  *   5000..5255   alert          failed handshakes by TLS alert, 5000 + AlertDescription   server/handshake (hook)
  * </pre>
  * Ids are stable: a kind only gains ids at its end, so a monitor written against one release reads the next.
@@ -72,7 +73,10 @@ public final class CounterTypes
     public static final int OUTBOX_REJECTED = SESSION_FIRST + 11;
     /** First id of sessions ended, by end ordinal. */
     public static final int SESSION_END_FIRST = SESSION_FIRST + 50;
-    /** First id of the XDP kind, reserved. */
+    /**
+     * First id of the XDP kind: the AF_XDP socket counters ({@code XskCounter}, from {@code XDP_FIRST + 1}), then the
+     * XDP program's verdicts ({@code XdpCounter}, from {@code XDP_FIRST + 50}).
+     */
     public static final int XDP_FIRST = 4500;
     /**
      * First id of the demultiplexer (RFC 7983): datagrams handed to the application, by {@code DatagramClass}

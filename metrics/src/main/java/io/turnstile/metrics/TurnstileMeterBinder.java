@@ -6,9 +6,13 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.turnstile.codec.DatagramClass;
 import io.turnstile.cookie.CookieCheck;
+import io.turnstile.nativeio.DemuxCounters;
 import io.turnstile.nativeio.VerifierServer;
 import io.turnstile.nativeio.WorkerCounter;
+import io.turnstile.nativeio.xdp.XdpCounter;
+import io.turnstile.nativeio.xdp.XskCounter;
 import io.turnstile.status.CounterTypes;
 import io.turnstile.verifier.DropReason;
 import io.turnstile.verifier.VerifierCounters;
@@ -42,14 +46,26 @@ import java.util.Objects;
  *   turnstile.sessions.live, turnstile.handshakes.in.progress   gauges                                4400, 4401
  *   turnstile.session.*              worker              the other session counters                   4402..
  *   turnstile.handshake.failures     alert               turnstile_handshake_failures_total{alert="40"} 5000..
+ *   turnstile.xdp.socket.rx, .tx,    worker              turnstile_xdp_socket_rx_total, ..._tx, ..._malformed,
+ *     .malformed, .ring.full, ...                        ..._ring_full, ..._fill_empty, ..._kernel_dropped,
+ *                                                        ..._kick_busy, ..._passed (one per XskCounter) 4501..
+ *   turnstile.xdp.program.verdicts   verdict             turnstile_xdp_program_verdicts_total
+ *                                                        {verdict="dropped_not_dtls"}, server wide     4550..
+ *   turnstile.demux.datagrams        worker, class       turnstile_demux_datagrams_total{class="stun"}  4700..
+ *   turnstile.demux.replies          worker              turnstile_demux_replies_total                  4710
+ *   turnstile.demux.replies.refused  worker              turnstile_demux_replies_refused_total          4711
  *   turnstile.counter                type_id, label      anything else, so nothing is hidden
  * </pre>
- * Reason and result values are the {@link DropReason} and {@link CookieCheck} constants in lower case, as in the
- * {@code serve} stats line. The binder registers the counters that exist when {@link #bindTo(MeterRegistry)} runs:
- * bind after the server is built (its counters are allocated in its constructor).
+ * Reason, result, verdict and class values are the {@link DropReason}, {@link CookieCheck}, {@link XdpCounter} (its
+ * label) and {@link DatagramClass} constants in lower case, as in the {@code serve} stats line; the AF_XDP socket
+ * meters are named after the {@link XskCounter} constants the same way. The xdp meters exist only for a server with
+ * {@link VerifierServer.Context#xdpInterface(String)}, the demux ones only with a demultiplexing handler. The binder
+ * registers the counters that exist when {@link #bindTo(MeterRegistry)} runs: bind after the server is built (its
+ * counters are allocated in its constructor).
  * <p>
  * <b>Note:</b> values are read through {@link VerifierServer#counterValue(int)}, so a registry that keeps scraping
- * after the server closed gets the final values rather than reading freed memory.
+ * after the server closed gets the final values rather than reading freed memory, and each scrape of a verdict reads
+ * the XDP program's count from the kernel (one {@code bpf(2)} call) rather than the copy the last snapshot made.
  */
 public final class TurnstileMeterBinder implements MeterBinder
 {
@@ -100,21 +116,9 @@ public final class TurnstileMeterBinder implements MeterBinder
                 name = PREFIX + "counter";
                 meterTags = meterTags.and("type_id", Integer.toString(typeId), "label", label);
             }
-            else if (typeId >= CounterTypes.DROP_REASON_FIRST && typeId < CounterTypes.DROP_REASON_FIRST +
-                DropReason.count())
+            else
             {
-                meterTags = meterTags.and("reason",
-                    VerifierCounters.name(DropReason.get(typeId - CounterTypes.DROP_REASON_FIRST)));
-            }
-            else if (typeId >= CounterTypes.COOKIE_CHECK_FIRST && typeId < CounterTypes.COOKIE_CHECK_FIRST +
-                CookieCheck.values().length)
-            {
-                meterTags = meterTags.and("result",
-                    VerifierCounters.name(CookieCheck.get(typeId - CounterTypes.COOKIE_CHECK_FIRST)));
-            }
-            else if (typeId >= CounterTypes.ALERT_FIRST && typeId < CounterTypes.ALERT_FIRST + CounterTypes.ALERT_RANGE)
-            {
-                meterTags = meterTags.and("alert", Integer.toString(typeId - CounterTypes.ALERT_FIRST));
+                meterTags = meterTags.and(kindTags(typeId));
             }
 
             if (typeId == CounterTypes.SESSIONS_LIVE || typeId == CounterTypes.HANDSHAKES_IN_PROGRESS)
@@ -166,8 +170,7 @@ public final class TurnstileMeterBinder implements MeterBinder
         final int verifierTotal = typeId - CounterTypes.VERIFIER_FIRST;
         if (verifierTotal >= 0 && verifierTotal < VerifierCounters.Total.values().length)
         {
-            return PREFIX + "verifier." + VerifierCounters.Total.get(verifierTotal).name().toLowerCase(Locale.ROOT)
-                .replace('_', '.');
+            return PREFIX + "verifier." + dotted(VerifierCounters.Total.get(verifierTotal).name());
         }
         if (typeId >= CounterTypes.DROP_REASON_FIRST && typeId < CounterTypes.DROP_REASON_FIRST + DropReason.count())
         {
@@ -182,7 +185,89 @@ public final class TurnstileMeterBinder implements MeterBinder
         {
             return PREFIX + "handshake.failures";
         }
-        return sessionName(typeId);
+        final XskCounter socketCounter = XskCounter.ofTypeId(typeId);
+        if (null != socketCounter)
+        {
+            return PREFIX + "xdp.socket." + dotted(socketCounter.name());
+        }
+        if (null != xdpVerdict(typeId))
+        {
+            return PREFIX + "xdp.program.verdicts";
+        }
+        if (null != demuxClass(typeId))
+        {
+            return PREFIX + "demux.datagrams";
+        }
+        return switch (typeId)
+        {
+            case CounterTypes.DEMUX_FIRST + DemuxCounters.REPLIES_OFFSET -> PREFIX + "demux.replies";
+            case CounterTypes.DEMUX_FIRST + DemuxCounters.REPLIES_REFUSED_OFFSET -> PREFIX + "demux.replies.refused";
+            default -> sessionName(typeId);
+        };
+    }
+
+    /**
+     * The tags that tell apart the counters sharing a meter name: reason, result, alert, verdict or class.
+     *
+     * @param typeId from {@link CounterTypes}, one {@link #name(int)} knows.
+     * @return those tags; none when the name alone says what is counted.
+     */
+    static Tags kindTags(final int typeId)
+    {
+        if (typeId >= CounterTypes.DROP_REASON_FIRST && typeId < CounterTypes.DROP_REASON_FIRST + DropReason.count())
+        {
+            return Tags.of("reason", VerifierCounters.name(DropReason.get(typeId - CounterTypes.DROP_REASON_FIRST)));
+        }
+        if (typeId >= CounterTypes.COOKIE_CHECK_FIRST &&
+            typeId < CounterTypes.COOKIE_CHECK_FIRST + CookieCheck.values().length)
+        {
+            return Tags.of("result",
+                VerifierCounters.name(CookieCheck.get(typeId - CounterTypes.COOKIE_CHECK_FIRST)));
+        }
+        if (typeId >= CounterTypes.ALERT_FIRST && typeId < CounterTypes.ALERT_FIRST + CounterTypes.ALERT_RANGE)
+        {
+            return Tags.of("alert", Integer.toString(typeId - CounterTypes.ALERT_FIRST));
+        }
+        final XdpCounter verdict = xdpVerdict(typeId);
+        if (null != verdict)
+        {
+            return Tags.of("verdict", verdict.label());
+        }
+        final DatagramClass demuxClass = demuxClass(typeId);
+        if (null != demuxClass)
+        {
+            return Tags.of("class", demuxClass.name().toLowerCase(Locale.ROOT));
+        }
+        return Tags.empty();
+    }
+
+    private static XdpCounter xdpVerdict(final int typeId)
+    {
+        for (final XdpCounter counter : XdpCounter.values())
+        {
+            if (VerifierServer.xdpProgramTypeId(counter) == typeId)
+            {
+                return counter;
+            }
+        }
+        return null;
+    }
+
+    private static DatagramClass demuxClass(final int typeId)
+    {
+        final int ordinal = typeId - CounterTypes.DEMUX_FIRST;
+        if (ordinal < 0 || ordinal >= DatagramClass.values().length)
+        {
+            return null;
+        }
+        // The verifier's own class and the unassigned one are never handed to the demultiplexer: no counter.
+        final DatagramClass type = DatagramClass.values()[ordinal];
+        return type == DatagramClass.DTLS || type == DatagramClass.UNASSIGNED ? null : type;
+    }
+
+    private static String dotted(final String constant)
+    {
+        return constant.toLowerCase(Locale.ROOT).replace('_', '.');
     }
 
     private static String sessionName(final int typeId)

@@ -64,8 +64,9 @@ import static org.agrona.BitUtil.CACHE_LINE_LENGTH;
  * bind one after the other and {@link RxQueueSteering} makes the kernel pick worker i's kernel socket for a datagram
  * of RX queue i, so a peer verified through AF_XDP finds its session when its handshake arrives. Each worker
  * adds its {@link XskCounter}s; the program's per-verdict counts are copied into server-wide counters (type ids
- * {@code XDP_FIRST + 50 + id}) on each {@link #snapshot} and at close. {@link #close()} detaches the program after
- * the workers stopped (the attachment is a link fd, so it also goes when the process dies).
+ * {@code XDP_FIRST + 50 + id}) on each {@link #snapshot}, on each {@link #counterValue} of one of them, and at close.
+ * {@link #close()} detaches the program after the workers stopped (the attachment is a link fd, so it also goes when
+ * the process dies).
  * <p>
  * <b>Note:</b> workers idle with the {@link Context#idleStrategy(Supplier)} strategy, by default a
  * {@link SocketIdleStrategy}: after a few empty cycles the worker sleeps in {@code poll(2)} on its socket, so a quiet
@@ -310,7 +311,9 @@ public final class VerifierServer implements AutoCloseable
     /**
      * One counter's value, safe to call at any time from any thread: after {@link #close()} it is the value the
      * counter had when the workers stopped, where {@link #countersReader()} would read freed memory. For monitors
-     * that keep polling, e.g. a metrics registry.
+     * that keep polling, e.g. a metrics registry. One of the XDP program's verdict counters (type id
+     * {@link #xdpProgramTypeId(XdpCounter)}) is read from the kernel first (one {@code bpf(2)} call) and copied into
+     * the counters, so a registry that scrapes without {@link #snapshot} sees it current.
      *
      * @param counterId as {@link CountersReader#forEach(CountersReader.MetaData)} gives it.
      * @return the value.
@@ -321,6 +324,7 @@ public final class VerifierServer implements AutoCloseable
         {
             return null == finalValues || counterId >= finalValues.length ? 0 : finalValues[counterId];
         }
+        refreshXdpProgramCounter(counterId);
         return countersManager.getCounterValue(counterId);
     }
 
@@ -385,6 +389,23 @@ public final class VerifierServer implements AutoCloseable
             for (final XdpCounter counter : XdpCounter.values())
             {
                 xdpProgramCounters[counter.id()].setRelease(filter.counters().get(counter));
+            }
+        }
+    }
+
+    private void refreshXdpProgramCounter(final int counterId)
+    {
+        final XdpFilter filter = xdpFilter;
+        if (null != filter && null != xdpProgramCounters)
+        {
+            for (final XdpCounter counter : XdpCounter.values())
+            {
+                final AtomicCounter programCounter = xdpProgramCounters[counter.id()];
+                if (programCounter.id() == counterId)
+                {
+                    programCounter.setRelease(filter.counters().get(counter));
+                    return;
+                }
             }
         }
     }

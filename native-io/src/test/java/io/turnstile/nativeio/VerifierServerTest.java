@@ -6,6 +6,8 @@ import io.turnstile.cookie.CookieCheck;
 import io.turnstile.cookie.CookieKeys;
 import io.turnstile.cookie.GeneratorParameters;
 import io.turnstile.cookie.MacAlgorithm;
+import io.turnstile.nativeio.xdp.VethNetwork;
+import io.turnstile.nativeio.xdp.XdpCounter;
 import io.turnstile.status.CounterTypes;
 import io.turnstile.verifier.DropReason;
 import io.turnstile.verifier.VerifierCounters;
@@ -447,6 +449,47 @@ class VerifierServerTest
         catch (final BindException ex)
         {
             fail("close did not release port " + port + ": " + ex);
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldReadAnXdpVerdictFromTheKernelWhenItsCounterIsReadWithoutASnapshot() throws Exception
+    {
+        final VethNetwork network = VethNetwork.create();
+        assumeTrue(null != network, "needs root, bpf(2) and iproute2");
+        VerifierServer server = null;
+        try (network)
+        {
+            final VerifierServer.Context context = new VerifierServer.Context()
+                .bindAddress(InetAddress.getByName(VethNetwork.SERVER_V4)).port(4433).workers(1).batchSize(8)
+                .xdpInterface(network.serverInterface());
+            // The workers start() makes inherit the server namespace from the thread that calls it.
+            server = network.inServer(() -> new VerifierServer(context).start(), 20);
+            final int droppedId = counterId(server, VerifierServer.xdpProgramTypeId(XdpCounter.DROPPED_NOT_DTLS));
+            network.inClient(() ->
+            {
+                try (DatagramChannel client = DatagramChannel.open(StandardProtocolFamily.INET))
+                {
+                    final InetSocketAddress to = new InetSocketAddress(VethNetwork.SERVER_V4, 4433);
+                    client.send(ByteBuffer.wrap("not-dtls".getBytes(StandardCharsets.US_ASCII)), to);
+                    client.send(ByteBuffer.wrap("not-dtls".getBytes(StandardCharsets.US_ASCII)), to);
+                }
+                return null;
+            }, 20);
+
+            // No snapshot() in between: counterValue itself asks the kernel, as a metrics registry's scrape does.
+            final VerifierServer running = server;
+            awaitCondition(() -> running.counterValue(droppedId) == 2);
+            server.close();
+            assertEquals(2, server.counterValue(droppedId), "the final count, after close");
+        }
+        finally
+        {
+            if (null != server)
+            {
+                server.close();
+            }
         }
     }
 

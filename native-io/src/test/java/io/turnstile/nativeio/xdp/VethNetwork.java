@@ -16,16 +16,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>
  * A body runs on a new thread that enters one namespace with {@code setns(2)} (a network namespace is per thread):
  * interface indexes, XDP attachments and sockets made there belong to that namespace. Needs Linux, root and iproute2;
- * {@link #create()} returns null where any is missing, for {@code assumeTrue}.
+ * {@link #create()} returns null where any is missing, for {@code assumeTrue}. Public, in native-io's test-jar, for
+ * other modules' tests of an AF_XDP server (the Micrometer binder's).
  */
-final class VethNetwork implements AutoCloseable
+public final class VethNetwork implements AutoCloseable
 {
-    static final String CLIENT_V4 = "10.77.0.1";
-    static final String SERVER_V4 = "10.77.0.2";
-    static final String CLIENT_V6 = "fd77::1";
-    static final String SERVER_V6 = "fd77::2";
+    /** The client side's IPv4 address. */
+    public static final String CLIENT_V4 = "10.77.0.1";
+    /** The server side's IPv4 address. */
+    public static final String SERVER_V4 = "10.77.0.2";
+    /** The client side's IPv6 address. */
+    public static final String CLIENT_V6 = "fd77::1";
+    /** The server side's IPv6 address. */
+    public static final String SERVER_V6 = "fd77::2";
 
-        private static final AtomicInteger NAMES = new AtomicInteger();
+    private static final AtomicInteger NAMES = new AtomicInteger();
 
     private final String clientNs;
     private final String serverNs;
@@ -43,7 +48,7 @@ final class VethNetwork implements AutoCloseable
      *
      * @return the network, or null when this machine cannot make one.
      */
-    static VethNetwork create()
+    public static VethNetwork create()
     {
         return create(1);
     }
@@ -55,7 +60,7 @@ final class VethNetwork implements AutoCloseable
      * @param queues transmit and receive queues of each end.
      * @return the network, or null when this machine cannot make one.
      */
-    static VethNetwork create(final int queues)
+    public static VethNetwork create(final int queues)
     {
         if (!BpfTest.privileged() || !"root".equals(System.getProperty("user.name")))
         {
@@ -91,7 +96,7 @@ final class VethNetwork implements AutoCloseable
      *
      * @return its name, valid in the server namespace.
      */
-    String serverInterface()
+    public String serverInterface()
     {
         return serverIf;
     }
@@ -105,7 +110,7 @@ final class VethNetwork implements AutoCloseable
      * @return what it returned.
      * @throws Exception what it threw.
      */
-    <T> T inServer(final Callable<T> body, final long timeout) throws Exception
+    public <T> T inServer(final Callable<T> body, final long timeout) throws Exception
     {
         return runIn(serverNs, body, timeout);
     }
@@ -119,7 +124,7 @@ final class VethNetwork implements AutoCloseable
      * @return what it returned.
      * @throws Exception what it threw.
      */
-    <T> T inClient(final Callable<T> body, final long timeout) throws Exception
+    public <T> T inClient(final Callable<T> body, final long timeout) throws Exception
     {
         return runIn(clientNs, body, timeout);
     }
@@ -130,7 +135,7 @@ final class VethNetwork implements AutoCloseable
      * @return the output.
      * @throws Exception when ip fails.
      */
-    String serverLinkDetails() throws Exception
+    public String serverLinkDetails() throws Exception
     {
         final Process process = new ProcessBuilder(List.of("ip", "-n", serverNs, "-d", "link", "show", serverIf))
             .redirectErrorStream(true).start();
