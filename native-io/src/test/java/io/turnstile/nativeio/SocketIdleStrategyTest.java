@@ -10,8 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The socket idle strategy: spins its empty cycles, then waits on the socket with its timeout, and starts over
- * after work.
+ * The socket idle strategy: spins its empty cycles, yields after a busy cycle, then waits on the socket with its
+ * timeout, and starts over after work.
  */
 class SocketIdleStrategyTest
 {
@@ -53,6 +53,30 @@ class SocketIdleStrategyTest
     }
 
     @Test
+    void shouldYieldBeforeWaitingOnlyAfterABusyDutyCycle()
+    {
+        final SocketIdleStrategy idle = new SocketIdleStrategy(1, 2, 10, 1, waits::add);
+
+        idle.idle(9);
+        idle.idle(0);
+        idle.idle(0);
+        assertEquals(List.of(1), waits, "a light cycle: one spin, then straight to the socket");
+
+        idle.idle(10);
+        idle.idle(0);
+        idle.idle(0);
+        idle.idle(0);
+        assertEquals(List.of(1), waits, "a busy cycle: one spin and two yields first");
+        idle.idle(0);
+        assertEquals(List.of(1, 1), waits, "then the socket");
+
+        idle.reset();
+        idle.idle();
+        idle.idle();
+        assertEquals(List.of(1, 1, 1), waits, "reset forgets the busy cycle");
+    }
+
+    @Test
     void shouldWaitAtOnceWithoutSpinsAndUseTheDefaults()
     {
         new SocketIdleStrategy(0, 1, waits::add).idle(0);
@@ -61,6 +85,8 @@ class SocketIdleStrategyTest
         final SocketIdleStrategy defaults = new SocketIdleStrategy(waits::add);
         assertEquals(SocketIdleStrategy.DEFAULT_SPINS, defaults.maxSpins());
         assertEquals(SocketIdleStrategy.DEFAULT_TIMEOUT_MS, defaults.timeoutMs());
+        assertEquals(SocketIdleStrategy.DEFAULT_YIELDS, defaults.maxYields());
+        assertEquals(SocketIdleStrategy.DEFAULT_BUSY_WORK, defaults.busyWork());
         assertEquals(SocketIdleStrategy.ALIAS, defaults.alias());
     }
 
@@ -72,5 +98,9 @@ class SocketIdleStrategyTest
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new SocketIdleStrategy(1, 0, waits::add))
             .getMessage().contains("timeoutMs must be at least 1, got 0"));
         assertThrows(NullPointerException.class, () -> new SocketIdleStrategy(1, 1, null));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new SocketIdleStrategy(0, -1, 1, 1, waits::add))
+            .getMessage().contains("maxYields must be 0 or more, got -1"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new SocketIdleStrategy(0, 0, 0, 1, waits::add))
+            .getMessage().contains("busyWork must be at least 1, got 0"));
     }
 }
