@@ -318,7 +318,21 @@ xdpbench_legit() {
   stats="$XB_WORK/server-$mode.jsonl"
   xdpbench_start_server "$mode" rx1 "$(awk -v d="$seconds" -v w="$warmup" 'BEGIN { printf "%d", w + d + 100 }')" \
     "$stats" "$@"
-  if [[ "$warmup" != 0 ]]; then xdpbench_flood /dev/null "$flood_pps" "$warmup"; fi
+  if [[ "$warmup" != 0 ]]; then
+    # The flood and a round of clients: the server's verification and hand-off code is compiled before the
+    # measured run, as it would be in a server that has been up for a while.
+    xdpbench_flood /dev/null "$flood_pps" "$warmup" bg
+    local warm_flood_pid=$XB_FLOOD_PID
+    ip netns exec "$XB_FLOOD_NS" taskset -c "$XB_FLOOD_CPU" scripts/legit-clients --target "$XB_SERVER_IP:$XB_PORT" \
+      --bind "$XB_FLOOD_IP" --rate "$rate" --duration "$warmup" "${XB_LEGIT_ARGS[@]+"${XB_LEGIT_ARGS[@]}"}" \
+      > /dev/null 2>&1 &
+    local warm_clients_pid=$!
+    XB_PIDS+=("$warm_clients_pid")
+    wait "$warm_clients_pid" || true
+    xdpbench_forget "$warm_clients_pid"
+    wait "$warm_flood_pid" || true
+    xdpbench_forget "$warm_flood_pid"
+  fi
   # Bounded above by the clients' run, their JVM's start and 1 + 2 + 4 s of retransmission timeouts, plus slack.
   xdpbench_flood "$XB_WORK/flood-$mode.json" "$flood_pps" "$(awk -v d="$seconds" 'BEGIN { print d + 15 }')" bg
   local flood_pid=$XB_FLOOD_PID
