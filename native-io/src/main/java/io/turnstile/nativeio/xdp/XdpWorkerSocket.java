@@ -28,13 +28,21 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  *                        i &gt;= a -&gt; copied into a kernel send slot, sendmmsg to the datagram's source
  *  stage(s, n, peer):    kernel socket (the AF_XDP socket has no route to a peer it has no frame from)
  * </pre>
- * A receive takes a batch from each, so a {@link #receive()} may return up to twice {@link #batchSize()}. The
- * worker's {@link XskCounter}s are published once per receive, as deltas.
+ * A receive takes a batch from the AF_XDP socket and, every {@value #KERNEL_RECEIVE_EVERY}th time or when the last
+ * {@link #awaitReceive(int)} found it readable, one from the kernel socket, so a {@link #receive()} may return up to
+ * twice {@link #batchSize()}. Why not every time: looking at the AF_XDP rings costs a few loads, the kernel socket a
+ * {@code recvmmsg} system call, which an idle or lightly loaded worker would otherwise pay on every duty cycle (about
+ * as much again as answering a hello); what the kernel socket carries (the handshake after verification) waits at
+ * most that many duty cycles under load, and not at all after a sleep, since {@code poll(2)} says which socket woke
+ * it. The worker's {@link XskCounter}s are published once per receive, as deltas.
  * <p>
  * <b>Note:</b> confined to the thread that constructs it, like both sockets inside.
  */
 public final class XdpWorkerSocket implements BatchSocket
 {
+    /** Receives between two looks at the kernel socket while nothing said it is readable. */
+    public static final int KERNEL_RECEIVE_EVERY = 8;
+
     private final XdpBatchSocket xsk;
     private final MmsgBatchSocket kernel;
     private final AtomicCounter[] counters;
@@ -43,6 +51,8 @@ public final class XdpWorkerSocket implements BatchSocket
     private final MemorySegment errnoState;
     private final MemorySegment pollFds;
     private int xskReceived;
+    private int kernelCountdown;
+    private boolean kernelReadable;
     private long kernelSlotsFull;
     private long passed;
     private boolean closed;
@@ -107,7 +117,14 @@ public final class XdpWorkerSocket implements BatchSocket
     {
         final int fromXsk = xsk.receive();
         xskReceived = fromXsk;
-        final int fromKernel = kernel.receive();
+        int fromKernel = 0;
+        if (kernelReadable || --kernelCountdown <= 0)
+        {
+            kernelCountdown = KERNEL_RECEIVE_EVERY;
+            fromKernel = kernel.receive();
+            // A full batch may have left more behind.
+            kernelReadable = fromKernel == kernel.batchSize();
+        }
         passed += fromKernel;
         if (null != counters)
         {
@@ -152,6 +169,11 @@ public final class XdpWorkerSocket implements BatchSocket
         pollFds.set(JAVA_SHORT, LibC.POLL_REVENTS_OFFSET, (short)0);
         pollFds.set(JAVA_SHORT, pollFdBytes + LibC.POLL_REVENTS_OFFSET, (short)0);
         final int result = LibC.poll(errnoState, pollFds, 2, timeoutMs < 0 ? -1 : timeoutMs);
+        if (pollFds.get(JAVA_SHORT, pollFdBytes + LibC.POLL_REVENTS_OFFSET) != 0)
+        {
+            // Readable, or an error for its next receive to report.
+            kernelReadable = true;
+        }
         if (result < 0)
         {
             final int errno = LibC.errno(errnoState);
