@@ -5,7 +5,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +33,7 @@ class BenchXdpScriptTest
     void shouldMeasureBothModesAndLeaveNoNamespace(@TempDir final Path out) throws Exception
     {
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root");
-        Assumptions.assumeTrue(onPath("gcc") && onPath("ip") && onPath("python3"), "needs gcc, iproute2, python3");
+        Assumptions.assumeTrue(ScriptChecks.onPath("gcc") && ScriptChecks.onPath("ip") && ScriptChecks.onPath("python3"), "needs gcc, iproute2, python3");
         Assumptions.assumeTrue(Files.isRegularFile(Path.of("../server/target/turnstile.jar")) &&
             Files.isRegularFile(Path.of("../tools/target/tools.jar")), "needs the packaged server and tools jars");
 
@@ -68,23 +67,6 @@ class BenchXdpScriptTest
         }
         assertTrue(json.contains("\"redirected\""), "the xdp server's stats line carries the xdp object");
         assertTrue(json.contains("\"kicks\""), "the C ceiling's counters are recorded");
-        final String pid = Pattern.compile("bench: xdp: namespaces (tsq\\d+)").matcher(output).results()
-            .map((m) -> m.group(1)).findFirst().orElseThrow(() -> new AssertionError(output));
-        final Process list = new ProcessBuilder("ip", "netns", "list").redirectErrorStream(true).start();
-        final String namespaces = new String(list.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        list.waitFor();
-        assertTrue(!namespaces.contains(pid), namespaces);
-    }
-
-    private static boolean onPath(final String command)
-    {
-        for (final String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
-        {
-            if (Files.isExecutable(Path.of(dir, command)))
-            {
-                return true;
-            }
-        }
-        return false;
+        ScriptChecks.assertNoNamespaceLeft(output, Pattern.compile("bench: xdp: namespaces (tsq\\d+)"));
     }
 }

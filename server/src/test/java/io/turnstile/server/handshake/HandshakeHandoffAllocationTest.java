@@ -47,7 +47,7 @@ class HandshakeHandoffAllocationTest
     private static final int CLIENTS = 4;
     private static final int WARM_UP_ECHOES = 20_000;
     private static final int WINDOW_ECHOES = 5_000;
-    private static final int MAX_WINDOWS = 3;
+    private static final int MAX_WINDOWS = 6;
     /**
      * What waking a parked virtual thread costs the waking thread in the JDK's scheduler, per datagram: measured 32 to
      * 48 bytes on JDK 25 (the task wrapper, and at times the timed park's cancellation). The platform-thread tests
