@@ -1127,10 +1127,11 @@ def rate_key(rate):
     return float("inf") if rate == "max" else float(rate)
 
 
-MODES = ("xdp", "xdp-limited", "xdp-backoff", "socket", "socket-backoff", "c")
+MODES = ("xdp", "xdp-limited", "xdp-ring", "xdp-backoff", "socket", "socket-backoff", "c")
 # Ratios of one mode over another, same repeat, when both ran: the prefix names them in the summary.
 PAIRS = (("xdp", "socket", "ratio"), ("xdp", "c", "ratio_c"),
          ("xdp-limited", "socket", "ratio_limited"), ("xdp-limited", "c", "ratio_limited_c"),
+         ("xdp-ring", "xdp", "ratio_ring"), ("xdp-ring", "c", "ratio_ring_c"),
          ("xdp", "xdp-backoff", "ratio_idle_xdp"), ("socket", "socket-backoff", "ratio_idle_socket"))
 
 
@@ -1200,7 +1201,7 @@ def xdp_targets(summary, legit):
         add(f"Turnstile --xdp goodput at the highest offered load ({top['rate']}) >= 0.7x its peak",
             last / peak if peak and last is not None else None, XDP_TARGETS["overload_goodput"])
     for entry in legit:
-        if entry["mode"] not in ("xdp", "xdp-limited") or not entry.get("clients"):
+        if entry["mode"] not in ("xdp", "xdp-limited", "xdp-ring") or not entry.get("clients"):
             continue
         clients = entry["clients"]
         add(f"legit clients under the flood ({entry['mode']}): cookie-exchange success >= 99 %",

@@ -49,7 +49,8 @@ final class ServeAssembly implements AutoCloseable
         new String[]{ "receiveBufferBytes ", "--rcvbuf " },
         new String[]{ "maxHelloLength ", "--max-hello-length " },
         new String[]{ "hello rate ", "--xdp-hello-rate " },
-        new String[]{ "hello burst ", "--xdp-hello-burst " });
+        new String[]{ "hello burst ", "--xdp-hello-burst " },
+        new String[]{ "rxRingSize ", "--xdp-rx-ring " });
 
     private final CookieKeys keys;
     private final VerifierServer.Context context;
@@ -225,6 +226,10 @@ final class ServeAssembly implements AutoCloseable
         {
             context.xdpInterface(options.xdp().device());
             context.xdpFilter().helloRateLimit(options.xdp().helloRate(), options.xdp().helloBurst());
+            if (null != options.xdp().rxRing())
+            {
+                context.xdpSocket().rxRingSize(options.xdp().rxRing());
+            }
         }
         context.countersDirectory(
             null != options.countersDirectory() ? options.countersDirectory() : CountersFile.defaultDirectory());

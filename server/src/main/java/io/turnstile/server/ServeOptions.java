@@ -3,6 +3,7 @@ package io.turnstile.server;
 import io.turnstile.cookie.CookieKeys;
 import io.turnstile.cookie.MacAlgorithm;
 import io.turnstile.nativeio.VerifierServer;
+import io.turnstile.nativeio.xdp.XdpBatchSocket;
 import io.turnstile.nativeio.xdp.XdpFilter;
 import io.turnstile.server.dtls.CertificateFingerprint;
 import io.turnstile.server.dtls.SrtpPolicy;
@@ -207,8 +208,9 @@ record ServeOptions(
      * @param device         the network device whose RX queues the workers serve.
      * @param helloRate      cookie-less ClientHellos let through per second per RX queue, 0 for no limit.
      * @param helloBurst     how many of them may come at once.
+     * @param rxRing         slots in the AF_XDP RX ring, or null for the socket's default.
      */
-    record Xdp(String device, long helloRate, int helloBurst)
+    record Xdp(String device, long helloRate, int helloBurst, Integer rxRing)
     {
     }
 
@@ -396,6 +398,12 @@ record ServeOptions(
             ")")
         Integer xdpHelloBurst;
 
+        @Option(names = "--xdp-rx-ring", paramLabel = "N", description = "--xdp: slots in each AF_XDP socket's RX " +
+            "ring, a power of 2 from 64 to " + XdpBatchSocket.Context.DEFAULT_RING_SIZE + " (default " +
+            XdpBatchSocket.Context.DEFAULT_RING_SIZE + "); under a flood a full RX ring is the queue a hello waits " +
+            "in: fewer slots, less delay, more loss in bursts")
+        Integer xdpRxRing;
+
         @Option(names = "--idle", paramLabel = "HOW", description = "how an idle worker waits: poll (sleep in " +
             "poll(2) on its socket until a datagram comes; default), backoff (spin, yield, then park up to 1 ms) or " +
             "spin (never sleep: a whole core per worker for the last microseconds of latency)")
@@ -562,9 +570,9 @@ record ServeOptions(
         {
             if (null == xdp)
             {
-                if (null != xdpHelloRate || null != xdpHelloBurst)
+                if (null != xdpHelloRate || null != xdpHelloBurst || null != xdpRxRing)
                 {
-                    throw new UsageException("--xdp-hello-rate and --xdp-hello-burst need --xdp");
+                    throw new UsageException("--xdp-hello-rate, --xdp-hello-burst and --xdp-rx-ring need --xdp");
                 }
                 return null;
             }
@@ -583,7 +591,7 @@ record ServeOptions(
             {
                 throw new UsageException("--xdp-hello-burst needs --xdp-hello-rate");
             }
-            return new Xdp(xdp, helloRate, helloBurst);
+            return new Xdp(xdp, helloRate, helloBurst, xdpRxRing);
         }
 
         private Echo echo()

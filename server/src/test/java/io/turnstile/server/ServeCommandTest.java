@@ -4,6 +4,7 @@ import io.turnstile.cookie.MacAlgorithm;
 import io.turnstile.nativeio.CountersFile;
 import io.turnstile.nativeio.LibC;
 import io.turnstile.nativeio.VerifierServer;
+import io.turnstile.nativeio.xdp.XdpBatchSocket;
 import io.turnstile.nativeio.xdp.XdpFilter;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
@@ -49,7 +50,7 @@ class ServeCommandTest
         "--bind", "--workers", "--batch", "--mac", "--secret-file", "--master-key-file", "--clock-tolerance",
         "--rotate", "--duration",
         "--stats", "--cpus", "--bpf-filter", "--rcvbuf", "--nio", "--idle", "--xdp", "--xdp-hello-rate",
-        "--xdp-hello-burst", "--max-cookie-age", "--max-hello-length",
+        "--xdp-hello-burst", "--xdp-rx-ring", "--max-cookie-age", "--max-hello-length",
         "--log-verified", "--counters-dir", "--help",
         "--echo", "--cert", "--key", "--psk-identity", "--psk-hex", "--max-handshakes", "--max-sessions",
         "--max-sessions-per-address", "--handshake-timeout", "--idle-timeout", "--require-secure-renegotiation",
@@ -189,6 +190,9 @@ class ServeCommandTest
                 "--xdp-hello-rate must be 0 to"),
             Arguments.of(List.of("--bind", "127.0.0.1:4433", "--xdp", "lo", "--xdp-hello-rate", "10",
                 "--xdp-hello-burst", "0"), "--xdp-hello-burst must be 1 to"),
+            Arguments.of(List.of("--bind", "127.0.0.1:4433", "--xdp", "lo", "--xdp-rx-ring", "100"),
+                "--xdp-rx-ring must be a power of 2 from 64 to ringSize 2048, got 100"),
+            Arguments.of(List.of("--bind", "127.0.0.1:4433", "--xdp-rx-ring", "512"), "need --xdp"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--cpus", "1,x"), "--cpus must be a whole number"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--cpus", "3-1"), "runs backwards"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--cpus", "5000"), "--cpus must be 0 to 1023"),
@@ -271,12 +275,16 @@ class ServeCommandTest
     @Timeout(10)
     void shouldTakeTheXdpDeviceAndItsHelloRateLimit()
     {
-        final ServeOptions limited = ServeOptions.parse(
-            "--bind", "10.0.0.1:4433", "--xdp", "eth1", "--xdp-hello-rate", "250000", "--xdp-hello-burst", "512");
-        assertEquals(new ServeOptions.Xdp("eth1", 250_000, 512), limited.xdp());
+        final ServeOptions limited = ServeOptions.parse("--bind", "10.0.0.1:4433", "--xdp", "eth1",
+            "--xdp-hello-rate", "250000", "--xdp-hello-burst", "512", "--xdp-rx-ring", "256");
+        assertEquals(new ServeOptions.Xdp("eth1", 250_000, 512, 256), limited.xdp());
+        final VerifierServer.Context context = context("--bind", "10.0.0.1:4433", "--xdp", "eth1",
+            "--xdp-rx-ring", "256");
+        assertEquals(256, context.xdpSocket().rxRingSize());
+        assertEquals(XdpBatchSocket.Context.DEFAULT_RING_SIZE, context.xdpSocket().ringSize(), "fill ring stays deep");
 
         final ServeOptions unlimited = ServeOptions.parse("--bind", "10.0.0.1:4433", "--xdp", "eth1");
-        assertEquals(new ServeOptions.Xdp("eth1", 0, XdpFilter.Context.HELLO_BURST_DEFAULT), unlimited.xdp());
+        assertEquals(new ServeOptions.Xdp("eth1", 0, XdpFilter.Context.HELLO_BURST_DEFAULT, null), unlimited.xdp());
         assertNull(ServeOptions.parse("--bind", "10.0.0.1:4433").xdp());
     }
 

@@ -144,6 +144,7 @@ public final class XdpBatchSocket implements BatchSocket
         this.needWakeup = context.needWakeup();
         final int frameCount = context.frameCount();
         final int ringSize = context.ringSize();
+        final int rxRingSize = context.rxRingSize();
 
         final Arena arena = Arena.ofConfined();
         this.arena = arena;
@@ -181,7 +182,7 @@ public final class XdpBatchSocket implements BatchSocket
             setOption(XdpLibC.XDP_UMEM_REG, reg, UMEM_REG_BYTES, "XDP_UMEM_REG");
             setRingSize(XdpLibC.XDP_UMEM_FILL_RING, ringSize, "XDP_UMEM_FILL_RING");
             setRingSize(XdpLibC.XDP_UMEM_COMPLETION_RING, ringSize, "XDP_UMEM_COMPLETION_RING");
-            setRingSize(XdpLibC.XDP_RX_RING, ringSize, "XDP_RX_RING");
+            setRingSize(XdpLibC.XDP_RX_RING, rxRingSize, "XDP_RX_RING");
             setRingSize(XdpLibC.XDP_TX_RING, ringSize, "XDP_TX_RING");
 
             scratch.fill((byte)0);
@@ -191,7 +192,7 @@ public final class XdpBatchSocket implements BatchSocket
                 throw new NativeIoException("getsockopt XDP_MMAP_OFFSETS", LibC.errno(errnoState));
             }
             // struct xdp_mmap_offsets: rx, tx, fill, completion; each {producer, consumer, desc, flags} as u64.
-            rx = map(0, ringSize, DESC_BYTES, XdpLibC.XDP_PGOFF_RX_RING, "RX");
+            rx = map(0, rxRingSize, DESC_BYTES, XdpLibC.XDP_PGOFF_RX_RING, "RX");
             tx = map(1, ringSize, DESC_BYTES, XdpLibC.XDP_PGOFF_TX_RING, "TX");
             fill = map(2, ringSize, ADDR_BYTES, XdpLibC.XDP_UMEM_PGOFF_FILL_RING, "fill");
             completion = map(3, ringSize, ADDR_BYTES, XdpLibC.XDP_UMEM_PGOFF_COMPLETION_RING, "completion");
@@ -867,6 +868,7 @@ public final class XdpBatchSocket implements BatchSocket
         private int frameBytes = DEFAULT_FRAME_BYTES;
         private int frameCount = DEFAULT_FRAME_COUNT;
         private int ringSize = DEFAULT_RING_SIZE;
+        private int rxRingSize;
         private boolean zeroCopy;
         private boolean needWakeup = true;
 
@@ -902,9 +904,19 @@ public final class XdpBatchSocket implements BatchSocket
             {
                 throw new IllegalArgumentException("ringSize must be a power of 2 from 64 to 65536, got " + ringSize);
             }
-            if (batchSize < 1 || batchSize > ringSize)
+            if (0 == rxRingSize)
             {
-                throw new IllegalArgumentException("batchSize must be 1 to ringSize " + ringSize + ", got " + batchSize);
+                rxRingSize = ringSize;
+            }
+            if (rxRingSize < 64 || Integer.bitCount(rxRingSize) != 1 || rxRingSize > ringSize)
+            {
+                throw new IllegalArgumentException("rxRingSize must be a power of 2 from 64 to ringSize " + ringSize +
+                    ", got " + rxRingSize);
+            }
+            if (batchSize < 1 || batchSize > rxRingSize)
+            {
+                throw new IllegalArgumentException(
+                    "batchSize must be 1 to rxRingSize " + rxRingSize + ", got " + batchSize);
             }
             final long needed = 3L * ringSize + batchSize;
             if (frameCount < needed || (long)frameCount * frameBytes > Integer.MAX_VALUE)
@@ -930,6 +942,7 @@ public final class XdpBatchSocket implements BatchSocket
             copy.frameBytes = frameBytes;
             copy.frameCount = frameCount;
             copy.ringSize = ringSize;
+            copy.rxRingSize = rxRingSize;
             copy.zeroCopy = zeroCopy;
             copy.needWakeup = needWakeup;
             return copy;
@@ -1046,7 +1059,7 @@ public final class XdpBatchSocket implements BatchSocket
         }
 
         /**
-         * Entries of each of the four rings.
+         * Entries of each of the four rings (the RX ring may have fewer: {@link #rxRingSize(int)}).
          *
          * @param ringSize a power of 2, 64 to 65536; default {@value #DEFAULT_RING_SIZE}.
          * @return this.
@@ -1065,6 +1078,33 @@ public final class XdpBatchSocket implements BatchSocket
         public int ringSize()
         {
             return ringSize;
+        }
+
+        /**
+         * Entries of the RX ring alone, fewer than the others'. Why: under a flood a full RX ring is the queue a
+         * hello waits in; the fill ring stays deep, or the kernel finds it empty during a burst and drops there
+         * instead. The trade, measured in {@code scripts/bench --xdp} (rx1, 400 kpps, the NIC's receive work on the
+         * worker's core, three one-repeat runs): legit HelloVerifyRequest p50 0.4-0.9 ms with 256-512 slots against
+         * 1.4-5.1 ms with 2048, but 0.59-0.86x the replies, as a short ring overflows while the receive work has the
+         * core.
+         *
+         * @param rxRingSize a power of 2 from 64 to {@link #ringSize()}; 0 (the default) for {@link #ringSize()}.
+         * @return this.
+         */
+        public Context rxRingSize(final int rxRingSize)
+        {
+            this.rxRingSize = rxRingSize;
+            return this;
+        }
+
+        /**
+         * Entries of the RX ring.
+         *
+         * @return the RX ring size; 0 before {@link #conclude()} when it follows {@link #ringSize()}.
+         */
+        public int rxRingSize()
+        {
+            return rxRingSize;
         }
 
         /**

@@ -36,6 +36,18 @@ class XdpBatchSocketTest
     @Timeout(60)
     void shouldReceiveDatagramsAndSendRepliesThroughTheRings() throws Exception
     {
+        pingPongThroughTheRings(0);
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldReceiveThroughAnRxRingSmallerThanTheFillRing() throws Exception
+    {
+        pingPongThroughTheRings(64);
+    }
+
+    private static void pingPongThroughTheRings(final int rxRingSize) throws Exception
+    {
         final VethNetwork network = VethNetwork.create();
         assumeTrue(null != network);
         try (network)
@@ -46,7 +58,7 @@ class XdpBatchSocketTest
             {
                 try
                 {
-                    return network.inServer(() -> serve(network.serverInterface(), ready, stop), 50);
+                    return network.inServer(() -> serve(network.serverInterface(), rxRingSize, ready, stop), 50);
                 }
                 catch (final Exception ex)
                 {
@@ -84,15 +96,22 @@ class XdpBatchSocketTest
             () -> new XdpBatchSocket.Context().interfaceName("eth0").ringSize(1000).conclude(), "not a power of 2");
         assertThrows(IllegalArgumentException.class,
             () -> new XdpBatchSocket.Context().interfaceName("eth0").frameBytes(3000).conclude());
+        assertTrue(assertThrows(IllegalArgumentException.class,
+            () -> new XdpBatchSocket.Context().interfaceName("eth0").ringSize(512).rxRingSize(1024).conclude())
+            .getMessage().contains("rxRingSize must be a power of 2 from 64 to ringSize 512, got 1024"));
+        assertEquals(2048, new XdpBatchSocket.Context().interfaceName("eth0").conclude().rxRingSize(),
+            "the RX ring follows the others unless told");
         assertThrows(IllegalArgumentException.class, () -> new XdpBatchSocket.Context().conclude(), "no device");
         assertThrows(IllegalArgumentException.class,
             () -> new XdpBatchSocket.Context().interfaceName("a-name-longer-than-15").conclude());
         final XdpBatchSocket.Context copy =
-            new XdpBatchSocket.Context().interfaceName("eth1").queueId(3).frameBytes(4096).zeroCopy(true).copy();
+            new XdpBatchSocket.Context().interfaceName("eth1").queueId(3).frameBytes(4096).zeroCopy(true)
+                .rxRingSize(256).copy();
         assertEquals("eth1", copy.interfaceName());
         assertEquals(3, copy.queueId());
         assertEquals(4096, copy.frameBytes());
         assertTrue(copy.zeroCopy());
+        assertEquals(256, copy.rxRingSize());
     }
 
     @Test
@@ -127,11 +146,12 @@ class XdpBatchSocketTest
         }
     }
 
-    private static long[] serve(final String interfaceName, final CountDownLatch ready, final AtomicBoolean stop)
+    private static long[] serve(
+        final String interfaceName, final int rxRingSize, final CountDownLatch ready, final AtomicBoolean stop)
     {
         final int ifindex = Bpf.ifIndex(interfaceName);
         try (XdpBatchSocket socket = new XdpBatchSocket(new XdpBatchSocket.Context()
-            .interfaceName(interfaceName).queueId(0).ringSize(512).frameCount(2048).batchSize(32));
+            .interfaceName(interfaceName).queueId(0).ringSize(512).rxRingSize(rxRingSize).frameCount(2048).batchSize(32));
             BpfMap xsks = BpfMap.xskMap(1, "test_xsks"))
         {
             xsks.putInt(0, socket.fd());
