@@ -42,18 +42,6 @@ public final class SocketIdleStrategy implements IdleStrategy
     private boolean busy;
 
     /**
-     * An idle strategy that spins {@code maxSpins} empty cycles, then waits on the socket.
-     *
-     * @param maxSpins  empty duty cycles before blocking, 0 or more.
-     * @param timeoutMs longest block in milliseconds, at least 1.
-     * @param await     blocks for up to its argument in milliseconds until the socket has something to receive.
-     */
-    public SocketIdleStrategy(final int maxSpins, final int timeoutMs, final IntConsumer await)
-    {
-        this(maxSpins, 0, DEFAULT_BUSY_WORK, timeoutMs, await);
-    }
-
-    /**
      * An idle strategy that spins {@code maxSpins} empty cycles, yields up to {@code maxYields} times when the last
      * duty cycle did at least {@code busyWork} work, then waits on the socket.
      * <p>

@@ -20,7 +20,7 @@ class SocketIdleStrategyTest
     @Test
     void shouldSpinItsEmptyCyclesThenWaitOnTheSocketWithItsTimeout()
     {
-        final SocketIdleStrategy idle = new SocketIdleStrategy(3, 5, waits::add);
+        final SocketIdleStrategy idle = new SocketIdleStrategy(3, 0, 1, 5, waits::add);
 
         for (int i = 0; i < 3; i++)
         {
@@ -35,7 +35,7 @@ class SocketIdleStrategyTest
     @Test
     void shouldSpinAgainAfterWork()
     {
-        final SocketIdleStrategy idle = new SocketIdleStrategy(2, 1, waits::add);
+        final SocketIdleStrategy idle = new SocketIdleStrategy(2, 0, 1, 1, waits::add);
         idle.idle(0);
         idle.idle(0);
         idle.idle(0);
@@ -79,7 +79,7 @@ class SocketIdleStrategyTest
     @Test
     void shouldWaitAtOnceWithoutSpinsAndUseTheDefaults()
     {
-        new SocketIdleStrategy(0, 1, waits::add).idle(0);
+        new SocketIdleStrategy(0, 0, 1, 1, waits::add).idle(0);
         assertEquals(List.of(1), waits);
 
         final SocketIdleStrategy defaults = new SocketIdleStrategy(waits::add);
@@ -93,11 +93,11 @@ class SocketIdleStrategyTest
     @Test
     void shouldRefuseNegativeSpinsAZeroTimeoutAndNoWait()
     {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new SocketIdleStrategy(-1, 1, waits::add))
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new SocketIdleStrategy(-1, 0, 1, 1, waits::add))
             .getMessage().contains("maxSpins must be 0 or more, got -1"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new SocketIdleStrategy(1, 0, waits::add))
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new SocketIdleStrategy(1, 0, 1, 0, waits::add))
             .getMessage().contains("timeoutMs must be at least 1, got 0"));
-        assertThrows(NullPointerException.class, () -> new SocketIdleStrategy(1, 1, null));
+        assertThrows(NullPointerException.class, () -> new SocketIdleStrategy(1, 0, 1, 1, null));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new SocketIdleStrategy(0, -1, 1, 1, waits::add))
             .getMessage().contains("maxYields must be 0 or more, got -1"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new SocketIdleStrategy(0, 0, 0, 1, waits::add))

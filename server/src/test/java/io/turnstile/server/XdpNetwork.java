@@ -1,19 +1,14 @@
 package io.turnstile.server;
 
+import io.turnstile.nativeio.NetworkNamespaces;
+
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * Test support for {@code serve --xdp}: a client and a server network namespace of the test's own joined by a veth
@@ -30,8 +25,6 @@ final class XdpNetwork implements AutoCloseable
     static final String CLIENT_V6 = "fd78::1";
     static final String SERVER_V6 = "fd78::2";
 
-    private static final int CLONE_NEWNET = 0x4000_0000;
-    private static final int O_RDONLY_CLOEXEC = 0x8_0000;
     private static final AtomicInteger NAMES = new AtomicInteger();
 
     private final String clientNs;
@@ -113,7 +106,7 @@ final class XdpNetwork implements AutoCloseable
      */
     void enterServer() throws Throwable
     {
-        enter(serverNs);
+        NetworkNamespaces.enter(serverNs);
     }
 
     /**
@@ -121,34 +114,7 @@ final class XdpNetwork implements AutoCloseable
      */
     void enterClient() throws Throwable
     {
-        enter(clientNs);
-    }
-
-    @SuppressWarnings("restricted")
-    private static void enter(final String namespace) throws Throwable
-    {
-        final Linker linker = Linker.nativeLinker();
-        final MethodHandle open = linker.downcallHandle(linker.defaultLookup().find("open").orElseThrow(),
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-        final MethodHandle setns = linker.downcallHandle(linker.defaultLookup().find("setns").orElseThrow(),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-        final MethodHandle close = linker.downcallHandle(linker.defaultLookup().find("close").orElseThrow(),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-        try (Arena arena = Arena.ofConfined())
-        {
-            final MemorySegment path = arena.allocateFrom("/run/netns/" + namespace, StandardCharsets.US_ASCII);
-            final int fd = (int)open.invokeExact(path, O_RDONLY_CLOEXEC);
-            if (fd < 0)
-            {
-                throw new IOException("open /run/netns/" + namespace + " failed");
-            }
-            final int result = (int)setns.invokeExact(fd, CLONE_NEWNET);
-            final int closed = (int)close.invokeExact(fd);
-            if (result != 0 || closed != 0)
-            {
-                throw new IOException("setns into " + namespace + " failed");
-            }
-        }
+        NetworkNamespaces.enter(clientNs);
     }
 
     @Override
