@@ -38,7 +38,7 @@ class MmsgNoCryptoAgentAllocationTest
     private static final int WARM_UP_RUNS = 64;
     private static final int WARM_UP_HELLOS = 4096;
     private static final int HELLOS = 1_048_576;
-    private static final int MAX_WINDOWS = 3;
+    private static final int MAX_WINDOWS = 10;
     private static final int MAX_EMPTY_POLLS = 10_000_000;
 
     @Test

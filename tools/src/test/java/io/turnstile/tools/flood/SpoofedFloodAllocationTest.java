@@ -25,7 +25,7 @@ class SpoofedFloodAllocationTest
 {
     private static final int WARM_UP_RUNS = 40;
     private static final int WARM_UP_PACKETS = 20_000;
-    private static final int MAX_WINDOWS = 3;
+    private static final int MAX_WINDOWS = 10;
     private static final int PACKETS = 1_000_000;
     private static final int SMALL = 32;
 
