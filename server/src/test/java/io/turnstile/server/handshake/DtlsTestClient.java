@@ -98,6 +98,32 @@ final class DtlsTestClient implements AutoCloseable
     }
 
     /**
+     * Send a line and wait for its echo, sending it again when no echo comes within {@code waitMillis}: for a run
+     * under a flood, where the kernel may drop the record (or its echo) in a full socket queue as it drops any
+     * datagram, and DTLS, unlike the handshake, retransmits no application data.
+     *
+     * @param line       the text.
+     * @param attempts   sends at most.
+     * @param waitMillis wait for the echo after each send.
+     * @return the first record that came back, or null when none did.
+     */
+    String echo(final String line, final int attempts, final int waitMillis) throws IOException
+    {
+        final byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+        final byte[] buffer = new byte[MTU];
+        for (int i = 0; i < attempts; i++)
+        {
+            transport.send(bytes, 0, bytes.length);
+            final int length = transport.receive(buffer, 0, buffer.length, waitMillis);
+            if (length >= 0)
+            {
+                return new String(Arrays.copyOf(buffer, length), StandardCharsets.UTF_8);
+            }
+        }
+        return null;
+    }
+
+    /**
      * Wait for the server to close the connection (close_notify): BouncyCastle then ends the receive early with -1
      * or closes its socket.
      *

@@ -305,7 +305,8 @@ class HandshakeHandoffTest
                 try (DtlsTestClient client = DtlsTestClient.connect(port, DtlsTestClient.certificateClient(20_000)))
                 {
                     final String expected = "under flood " + i;
-                    assertEquals(expected, client.echo(expected), () -> echoStats());
+                    // The kernel may drop the record in the flooded socket queue: the application resends.
+                    assertEquals(expected, client.echo(expected, 5, 1_000), () -> echoStats());
                 }
             }
         }
