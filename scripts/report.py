@@ -1127,11 +1127,13 @@ def rate_key(rate):
     return float("inf") if rate == "max" else float(rate)
 
 
-MODES = ("xdp", "xdp-limited", "xdp-ring", "xdp-backoff", "socket", "socket-backoff", "c")
+MODES = ("xdp", "xdp-limited", "xdp-ring", "xdp-busy", "xdp-backoff", "socket", "socket-backoff", "c", "c-busy")
 # Ratios of one mode over another, same repeat, when both ran: the prefix names them in the summary.
 PAIRS = (("xdp", "socket", "ratio"), ("xdp", "c", "ratio_c"),
          ("xdp-limited", "socket", "ratio_limited"), ("xdp-limited", "c", "ratio_limited_c"),
          ("xdp-ring", "xdp", "ratio_ring"), ("xdp-ring", "c", "ratio_ring_c"),
+         ("xdp-busy", "xdp", "ratio_busy"), ("xdp-busy", "c", "ratio_busy_c"),
+         ("xdp-busy", "c-busy", "ratio_busy_cbusy"), ("c-busy", "c", "ratio_cbusy"),
          ("xdp", "xdp-backoff", "ratio_idle_xdp"), ("socket", "socket-backoff", "ratio_idle_socket"))
 
 
@@ -1201,7 +1203,7 @@ def xdp_targets(summary, legit):
         add(f"Turnstile --xdp goodput at the highest offered load ({top['rate']}) >= 0.7x its peak",
             last / peak if peak and last is not None else None, XDP_TARGETS["overload_goodput"])
     for entry in legit:
-        if entry["mode"] not in ("xdp", "xdp-limited", "xdp-ring") or not entry.get("clients"):
+        if entry["mode"] not in ("xdp", "xdp-limited", "xdp-ring", "xdp-busy") or not entry.get("clients"):
             continue
         clients = entry["clients"]
         add(f"legit clients under the flood ({entry['mode']}): cookie-exchange success >= 99 %",
@@ -1274,7 +1276,9 @@ def xdp_markdown(data):
                    f"| {r['server_process_cpu_s']:.2f} | {r['sink_napi_cpu_s']:.2f} | {percent(r['cpu1_util'])} |")
     for mode, field, title in (("xdp", "xdp", "Turnstile --xdp servers' last stats line, `xdp` object"),
                                ("xdp-limited", "xdp", "Turnstile --xdp --xdp-hello-rate servers' `xdp` object"),
-                               ("c", None, "C ceiling's counters at exit")):
+                               ("xdp-busy", "xdp", "Turnstile --xdp --xdp-busy-poll servers' `xdp` object"),
+                               ("c", None, "C ceiling's counters at exit"),
+                               ("c-busy", None, "busy-polling C ceiling's counters at exit")):
         servers = [r for r in data["records"] if r["kind"] == "server" and r["mode"] == mode and r.get("stats")]
         objects = [(r, r["stats"].get(field) if field else r["stats"]) for r in servers]
         objects = [(r, o) for r, o in objects if o]

@@ -251,10 +251,12 @@ xdpbench_start_server() {
   local mode="$1" placement="$2" seconds="$3" stats="$4" rx_cpu i ready args=() jvm=()
   shift 4
   [[ "$placement" == rx1 ]] && rx_cpu=$XB_SERVER_CPU || rx_cpu=$XB_FLOOD_CPU
-  if [[ "$mode" == c ]]; then
+  if [[ "$mode" == c* ]]; then
     ready="ready on"
+    [[ "$mode" == c-busy ]] && args=(--busy-poll 50)
     xdpbench_bg "$XB_SERVER_NS" "$XB_WORK/xsk_responder" --dev "$XB_SERVER_DEV" --port "$XB_PORT" \
-      --cpu "$XB_SERVER_CPU" --work-ns "$XB_C_WORK_NS" --duration "$seconds" > "$stats" 2> "$stats.err"
+      --cpu "$XB_SERVER_CPU" --work-ns "$XB_C_WORK_NS" --duration "$seconds" "${args[@]+"${args[@]}"}" \
+      > "$stats" 2> "$stats.err"
   else
     ready="listening on"
     [[ "$mode" == xdp* ]] && args=(--xdp "$XB_SERVER_DEV")
@@ -271,7 +273,7 @@ xdpbench_start_server() {
   done
   grep -q "$ready" "$stats.err" || { cat "$stats.err" >&2; echo "xdpbench: the $mode server did not start" >&2; exit 1; }
   # The worker's own thread (pinned to the server CPU): the JVM's other threads float. The C responder is one.
-  if [[ "$mode" == c ]]; then
+  if [[ "$mode" == c* ]]; then
     XB_WORKER_TASK=$XB_SERVER_PID
   else
     # Under taskset the JVM is the child of the PID started.
@@ -283,6 +285,14 @@ xdpbench_start_server() {
     XB_NAPI_PID=$(xdpbench_napi "$XB_SERVER_NS" "$XB_SERVER_DEV" "$rx_cpu")
     [[ -n "$XB_NAPI_PID" ]] || echo "xdpbench: no NAPI thread found for $XB_SERVER_DEV" >&2
   fi
+  # Preferred busy polling (serve --xdp-busy-poll) holds only while the device defers its own polling.
+  [[ "$mode" == *-busy ]] && xdpbench_defer "$XB_SERVER_NS" "$XB_SERVER_DEV" 2 200000
+  return 0
+}
+
+# xdpbench_defer NS DEV COUNT NS_TIMEOUT: the device's napi_defer_hard_irqs and gro_flush_timeout (0 0 to undo).
+xdpbench_defer() {
+  ip netns exec "$1" sh -c "echo $3 > /sys/class/net/$2/napi_defer_hard_irqs && echo $4 > /sys/class/net/$2/gro_flush_timeout"
 }
 
 # _xb_java PID: PID, or the java process below it (a launcher script that did not exec, taskset does exec).
@@ -302,6 +312,7 @@ xdpbench_stop_server() {
   wait "$XB_SERVER_PID" 2> /dev/null || true
   xdpbench_forget "$XB_SERVER_PID"
   xdpbench_unthread "$XB_SERVER_NS" "$XB_SERVER_DEV"
+  xdpbench_defer "$XB_SERVER_NS" "$XB_SERVER_DEV" 0 0 2> /dev/null || true
 }
 
 # xdpbench_legit MODE FLOOD_PPS LEGIT_RATE SECONDS WARMUP [SERVE_ARG...]: a MODE server (rx1: receive work on

@@ -136,6 +136,7 @@ int main(int argc, char **argv)
     const char *dev = NULL;
     int port = 0, cpu = -1;
     long work_ns = 250;
+    int busy_poll_us = 0;
     double duration = 600;
     for (int i = 1; i + 1 < argc; i += 2)
     {
@@ -144,11 +145,13 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--work-ns")) work_ns = atol(argv[i + 1]);
         else if (!strcmp(argv[i], "--duration")) duration = atof(argv[i + 1]);
         else if (!strcmp(argv[i], "--cpu")) cpu = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--busy-poll")) busy_poll_us = atoi(argv[i + 1]);
         else { dev = NULL; break; }
     }
-    if (!dev || port <= 0 || port > 65535 || work_ns < 0 || duration <= 0 || duration > 3600)
+    if (!dev || port <= 0 || port > 65535 || work_ns < 0 || duration <= 0 || duration > 3600 || busy_poll_us < 0)
     {
-        fprintf(stderr, "usage: xsk_responder --dev IFACE --port N [--work-ns NS] [--duration S] [--cpu N]\n");
+        fprintf(stderr, "usage: xsk_responder --dev IFACE --port N [--work-ns NS] [--duration S] [--cpu N] "
+            "[--busy-poll USEC]\n");
         return 2;
     }
     if (cpu >= 0)
@@ -292,6 +295,18 @@ int main(int argc, char **argv)
     {
         die("bind AF_XDP");
     }
+    if (busy_poll_us > 0)
+    {
+        /* Preferred busy polling, as Turnstile's serve --xdp-busy-poll: SO_PREFER_BUSY_POLL, SO_BUSY_POLL and
+           SO_BUSY_POLL_BUDGET (asm-generic/socket.h: 69, 46, 70), then a recvfrom per loop drives the NAPI poll. */
+        const int one = 1, budget = BATCH;
+        if (setsockopt(fd, SOL_SOCKET, 69, &one, sizeof(one)) != 0 ||
+            setsockopt(fd, SOL_SOCKET, 46, &busy_poll_us, sizeof(busy_poll_us)) != 0 ||
+            setsockopt(fd, SOL_SOCKET, 70, &budget, sizeof(budget)) != 0)
+        {
+            die("setsockopt busy poll");
+        }
+    }
     uint32_t key = 0, value = (uint32_t)fd;
     memset(&attr, 0, sizeof(attr));
     attr.map_fd = (uint32_t)map;
@@ -350,6 +365,10 @@ int main(int argc, char **argv)
             store_release(fill.producer, fill_prod);
         }
 
+        if (busy_poll_us > 0)
+        {
+            recvfrom(fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
+        }
         uint32_t avail = load_acquire(rx.producer) - rx_cons;
         const uint32_t tx_free = TX_SIZE - (tx_prod - load_acquire(tx.consumer));
         if (avail > BATCH)

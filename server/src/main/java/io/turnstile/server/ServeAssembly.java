@@ -50,7 +50,8 @@ final class ServeAssembly implements AutoCloseable
         new String[]{ "maxHelloLength ", "--max-hello-length " },
         new String[]{ "hello rate ", "--xdp-hello-rate " },
         new String[]{ "hello burst ", "--xdp-hello-burst " },
-        new String[]{ "rxRingSize ", "--xdp-rx-ring " });
+        new String[]{ "rxRingSize ", "--xdp-rx-ring " },
+        new String[]{ "busyPollMicros ", "--xdp-busy-poll " });
 
     private final CookieKeys keys;
     private final VerifierServer.Context context;
@@ -230,6 +231,7 @@ final class ServeAssembly implements AutoCloseable
             {
                 context.xdpSocket().rxRingSize(options.xdp().rxRing());
             }
+            context.xdpSocket().busyPollMicros(options.xdp().busyPollMicros());
         }
         context.countersDirectory(
             null != options.countersDirectory() ? options.countersDirectory() : CountersFile.defaultDirectory());

@@ -209,8 +209,9 @@ record ServeOptions(
      * @param helloRate      cookie-less ClientHellos let through per second per RX queue, 0 for no limit.
      * @param helloBurst     how many of them may come at once.
      * @param rxRing         slots in the AF_XDP RX ring, or null for the socket's default.
+     * @param busyPollMicros the AF_XDP sockets' preferred busy polling, 0 for off.
      */
-    record Xdp(String device, long helloRate, int helloBurst, Integer rxRing)
+    record Xdp(String device, long helloRate, int helloBurst, Integer rxRing, int busyPollMicros)
     {
     }
 
@@ -404,6 +405,13 @@ record ServeOptions(
             "in: fewer slots, less delay, more loss in bursts")
         Integer xdpRxRing;
 
+        @Option(names = "--xdp-busy-poll", paramLabel = "USEC", description = "--xdp: preferred busy polling on " +
+            "each AF_XDP socket (SO_PREFER_BUSY_POLL, SO_BUSY_POLL=USEC, 1 to " +
+            XdpBatchSocket.Context.MAX_BUSY_POLL_MICROS + "): the worker runs the device's receive work for its " +
+            "queue itself, so a flood beyond it is dropped before the copy. Needs the device's " +
+            "napi_defer_hard_irqs and gro_flush_timeout set (Documentation/networking/napi.rst); default off")
+        Integer xdpBusyPoll;
+
         @Option(names = "--idle", paramLabel = "HOW", description = "how an idle worker waits: poll (sleep in " +
             "poll(2) on its socket until a datagram comes; default), backoff (spin, yield, then park up to 1 ms) or " +
             "spin (never sleep: a whole core per worker for the last microseconds of latency)")
@@ -570,9 +578,10 @@ record ServeOptions(
         {
             if (null == xdp)
             {
-                if (null != xdpHelloRate || null != xdpHelloBurst || null != xdpRxRing)
+                if (null != xdpHelloRate || null != xdpHelloBurst || null != xdpRxRing || null != xdpBusyPoll)
                 {
-                    throw new UsageException("--xdp-hello-rate, --xdp-hello-burst and --xdp-rx-ring need --xdp");
+                    throw new UsageException(
+                        "--xdp-hello-rate, --xdp-hello-burst, --xdp-rx-ring and --xdp-busy-poll need --xdp");
                 }
                 return null;
             }
@@ -591,7 +600,11 @@ record ServeOptions(
             {
                 throw new UsageException("--xdp-hello-burst needs --xdp-hello-rate");
             }
-            return new Xdp(xdp, helloRate, helloBurst, xdpRxRing);
+            if (null != xdpBusyPoll && xdpBusyPoll <= 0)
+            {
+                throw new UsageException("--xdp-busy-poll must be 1 or more microseconds, got " + xdpBusyPoll);
+            }
+            return new Xdp(xdp, helloRate, helloBurst, xdpRxRing, null == xdpBusyPoll ? 0 : xdpBusyPoll);
         }
 
         private Echo echo()

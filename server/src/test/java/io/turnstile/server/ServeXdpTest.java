@@ -105,14 +105,15 @@ class ServeXdpTest
 
     @Test
     @Timeout(90)
-    void shouldExchangeCookiesThroughAfXdpAndEchoWithTheBouncyCastleClient() throws Exception
+    void shouldExchangeCookiesThroughAfXdpAndEchoWithTheBouncyCastleClientWhileBusyPolling() throws Exception
     {
         final XdpNetwork network = XdpNetwork.create();
         assumeTrue(null != network);
         try (network)
         {
             final String xdp = serveAndEcho(network, XdpNetwork.SERVER_V4, XdpNetwork.SERVER_V4 + ":" + PORT,
-                List.of("--psk-identity", "client1", "--psk-hex", PSK_HEX), (line) -> echoWithBouncyCastle(network, line));
+                List.of("--psk-identity", "client1", "--psk-hex", PSK_HEX, "--xdp-busy-poll", "50"),
+                (line) -> echoWithBouncyCastle(network, line));
             assertTrue(ServeCommandTest.jsonLong(xdp, "rx") >= 2, xdp);
             assertTrue(ServeCommandTest.jsonLong(xdp, "tx") >= 1, xdp);
         }

@@ -78,6 +78,7 @@ public final class XdpBatchSocket implements BatchSocket
     private final int queueId;
     private final boolean zeroCopy;
     private final boolean needWakeup;
+    private final boolean busyPoll;
     private final int batchSize;
     private final int frameBytes;
     private final long frameMask;
@@ -142,6 +143,7 @@ public final class XdpBatchSocket implements BatchSocket
         this.queueId = context.queueId();
         this.zeroCopy = context.zeroCopy();
         this.needWakeup = context.needWakeup();
+        this.busyPoll = context.busyPollMicros() > 0;
         final int frameCount = context.frameCount();
         final int ringSize = context.ringSize();
         final int rxRingSize = context.rxRingSize();
@@ -241,6 +243,12 @@ public final class XdpBatchSocket implements BatchSocket
             }
             pollFd.set(JAVA_INT, 0, fd);
             pollFd.set(JAVA_SHORT, LibC.POLL_EVENTS_OFFSET, (short)LibC.POLLIN);
+            if (busyPoll)
+            {
+                setSocketOption(XdpLibC.SO_PREFER_BUSY_POLL, 1, "SO_PREFER_BUSY_POLL");
+                setSocketOption(XdpLibC.SO_BUSY_POLL, context.busyPollMicros(), "SO_BUSY_POLL");
+                setSocketOption(XdpLibC.SO_BUSY_POLL_BUDGET, batchSize, "SO_BUSY_POLL_BUDGET");
+            }
         }
         catch (final RuntimeException | Error ex)
         {
@@ -258,6 +266,15 @@ public final class XdpBatchSocket implements BatchSocket
     {
         scratchLength.set(JAVA_INT, 0, size);
         setOption(option, scratchLength, Integer.BYTES, name + "=" + size);
+    }
+
+    private void setSocketOption(final int option, final int value, final String name)
+    {
+        scratchLength.set(JAVA_INT, 0, value);
+        if (LibC.setsockopt(errnoState, fd, LibC.SOL_SOCKET, option, scratchLength, Integer.BYTES) < 0)
+        {
+            throw new NativeIoException("setsockopt " + name + "=" + value, LibC.errno(errnoState));
+        }
     }
 
     private void setOption(final int option, final MemorySegment value, final int length, final String name)
@@ -315,6 +332,13 @@ public final class XdpBatchSocket implements BatchSocket
         received = 0;
         reapCompletions();
         refill();
+        if (busyPoll)
+        {
+            // Run the device's NAPI poll here, on the worker's core, instead of in its softirq or kernel thread: the
+            // kernel then only copies what the worker is about to read, and a flood beyond it is dropped before
+            // the copy, in the device's own queue.
+            XdpLibC.wakeReceive(errnoState, fd, LibC.MSG_DONTWAIT);
+        }
 
         final XskRing rx = this.rx;
         final int available = rx.available(batchSize);
@@ -760,6 +784,28 @@ public final class XdpBatchSocket implements BatchSocket
     }
 
     /**
+     * The socket's busy polling as the kernel holds it: SO_BUSY_POLL when SO_PREFER_BUSY_POLL is on, else 0. Not for
+     * the hot path (two system calls).
+     *
+     * @return microseconds, 0 when the socket does not busy-poll.
+     */
+    public int busyPollMicros()
+    {
+        final int prefer = socketOption(XdpLibC.SO_PREFER_BUSY_POLL, "SO_PREFER_BUSY_POLL");
+        return 0 == prefer ? 0 : socketOption(XdpLibC.SO_BUSY_POLL, "SO_BUSY_POLL");
+    }
+
+    private int socketOption(final int option, final String name)
+    {
+        scratchLength.set(JAVA_INT, 0, Integer.BYTES);
+        if (XdpLibC.getsockopt(errnoState, fd, LibC.SOL_SOCKET, option, scratch, scratchLength) < 0)
+        {
+            throw new NativeIoException("getsockopt " + name, LibC.errno(errnoState));
+        }
+        return scratch.get(JAVA_INT, 0);
+    }
+
+    /**
      * The AF_XDP socket's descriptor, to put in the XSKMAP entry of its queue and in poll sets.
      *
      * @return the descriptor; invalid after {@link #close()}.
@@ -861,6 +907,8 @@ public final class XdpBatchSocket implements BatchSocket
         public static final int DEFAULT_FRAME_COUNT = 8192;
         /** Default frames per batch. */
         public static final int DEFAULT_BATCH_SIZE = 64;
+        /** Longest busy poll a receive may spin for, in microseconds. */
+        public static final int MAX_BUSY_POLL_MICROS = 1000;
 
         private String interfaceName;
         private int queueId;
@@ -871,6 +919,7 @@ public final class XdpBatchSocket implements BatchSocket
         private int rxRingSize;
         private boolean zeroCopy;
         private boolean needWakeup = true;
+        private int busyPollMicros;
 
         /**
          * Every value at its default until set; the interface must be.
@@ -918,6 +967,11 @@ public final class XdpBatchSocket implements BatchSocket
                 throw new IllegalArgumentException(
                     "batchSize must be 1 to rxRingSize " + rxRingSize + ", got " + batchSize);
             }
+            if (busyPollMicros < 0 || busyPollMicros > MAX_BUSY_POLL_MICROS)
+            {
+                throw new IllegalArgumentException("busyPollMicros must be 0 (off) to " + MAX_BUSY_POLL_MICROS +
+                    ", got " + busyPollMicros);
+            }
             final long needed = 3L * ringSize + batchSize;
             if (frameCount < needed || (long)frameCount * frameBytes > Integer.MAX_VALUE)
             {
@@ -945,6 +999,7 @@ public final class XdpBatchSocket implements BatchSocket
             copy.rxRingSize = rxRingSize;
             copy.zeroCopy = zeroCopy;
             copy.needWakeup = needWakeup;
+            copy.busyPollMicros = busyPollMicros;
             return copy;
         }
 
@@ -1150,6 +1205,33 @@ public final class XdpBatchSocket implements BatchSocket
         public boolean needWakeup()
         {
             return needWakeup;
+        }
+
+        /**
+         * Preferred busy polling (SO_PREFER_BUSY_POLL, SO_BUSY_POLL, SO_BUSY_POLL_BUDGET = {@link #batchSize()}):
+         * every receive runs the device's NAPI poll for the socket's queue in the worker's own system call, and the
+         * kernel leaves that queue to the worker while it keeps polling. It pays only where the device's receive work
+         * shares the worker's core; the device must defer its own polling for it to hold
+         * ({@code /sys/class/net/DEV/napi_defer_hard_irqs} and {@code gro_flush_timeout}, see the kernel's
+         * Documentation/networking/napi.rst), or the kernel polls the queue as before between the worker's calls.
+         *
+         * @param busyPollMicros 0 (off, the default) to {@link #MAX_BUSY_POLL_MICROS}.
+         * @return this.
+         */
+        public Context busyPollMicros(final int busyPollMicros)
+        {
+            this.busyPollMicros = busyPollMicros;
+            return this;
+        }
+
+        /**
+         * Busy polling's SO_BUSY_POLL.
+         *
+         * @return microseconds, 0 for off.
+         */
+        public int busyPollMicros()
+        {
+            return busyPollMicros;
         }
     }
 }

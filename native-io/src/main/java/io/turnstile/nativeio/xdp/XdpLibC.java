@@ -63,6 +63,12 @@ public final class XdpLibC
     public static final int MAP_SHARED_POPULATE = 0x01 | 0x8000;
     /** errno: the device cannot do what was asked (zero-copy on veth). */
     public static final int EOPNOTSUPP = 95;
+    /** SOL_SOCKET option: microseconds a blocking receive or poll busy-polls the device (asm-generic/socket.h). */
+    public static final int SO_BUSY_POLL = 46;
+    /** SOL_SOCKET option: the socket's busy polling takes the device queue over from the kernel's own polling. */
+    public static final int SO_PREFER_BUSY_POLL = 69;
+    /** SOL_SOCKET option: packets one busy poll may process. */
+    public static final int SO_BUSY_POLL_BUDGET = 70;
     /** errno: busy (a copy-mode TX kick whose frame the device dropped). */
     public static final int EBUSY = 16;
     /** errno: no such device. */

@@ -102,6 +102,19 @@ public final class VethNetwork implements AutoCloseable
     }
 
     /**
+     * Set one of the server veth's sysfs attributes, e.g. {@code napi_defer_hard_irqs}.
+     *
+     * @param attribute the file under {@code /sys/class/net/DEV/}.
+     * @param value     what to write.
+     * @return true when written.
+     */
+    public boolean serverAttribute(final String attribute, final String value)
+    {
+        return NetworkNamespaces.run("ip", "netns", "exec", serverNs, "sh", "-c",
+            "echo " + value + " > /sys/class/net/" + serverIf + "/" + attribute);
+    }
+
+    /**
      * Run a body in the server namespace.
      *
      * @param body    what to run.

@@ -36,29 +36,43 @@ class XdpBatchSocketTest
     @Timeout(60)
     void shouldReceiveDatagramsAndSendRepliesThroughTheRings() throws Exception
     {
-        pingPongThroughTheRings(0);
+        pingPongThroughTheRings(0, 0);
     }
 
     @Test
     @Timeout(60)
     void shouldReceiveThroughAnRxRingSmallerThanTheFillRing() throws Exception
     {
-        pingPongThroughTheRings(64);
+        pingPongThroughTheRings(64, 0);
     }
 
-    private static void pingPongThroughTheRings(final int rxRingSize) throws Exception
+    @Test
+    @Timeout(60)
+    void shouldReceiveAndReplyWhileBusyPollingTheDevice() throws Exception
+    {
+        pingPongThroughTheRings(0, 50);
+    }
+
+    private static void pingPongThroughTheRings(final int rxRingSize, final int busyPollMicros) throws Exception
     {
         final VethNetwork network = VethNetwork.create();
         assumeTrue(null != network);
         try (network)
         {
+            if (busyPollMicros > 0)
+            {
+                // The device defers its own polling to the socket's, as a busy-polling deployment sets it.
+                assertTrue(network.serverAttribute("napi_defer_hard_irqs", "2"));
+                assertTrue(network.serverAttribute("gro_flush_timeout", "200000"));
+            }
             final CountDownLatch ready = new CountDownLatch(1);
             final AtomicBoolean stop = new AtomicBoolean();
             final CompletableFuture<long[]> server = CompletableFuture.supplyAsync(() ->
             {
                 try
                 {
-                    return network.inServer(() -> serve(network.serverInterface(), rxRingSize, ready, stop), 50);
+                    return network.inServer(
+                        () -> serve(network.serverInterface(), rxRingSize, busyPollMicros, ready, stop), 50);
                 }
                 catch (final Exception ex)
                 {
@@ -83,6 +97,7 @@ class XdpBatchSocketTest
             assertEquals(ROUNDS, stats[0], "datagrams received through the RX ring");
             assertEquals(ROUNDS, stats[1], "replies completed through the TX and completion rings");
             assertEquals(0, stats[2], "TX descriptors the kernel found invalid");
+            assertEquals(busyPollMicros, stats[3], "SO_BUSY_POLL with SO_PREFER_BUSY_POLL, as the kernel holds them");
         }
     }
 
@@ -112,6 +127,11 @@ class XdpBatchSocketTest
         assertEquals(4096, copy.frameBytes());
         assertTrue(copy.zeroCopy());
         assertEquals(256, copy.rxRingSize());
+        assertEquals(0, new XdpBatchSocket.Context().busyPollMicros(), "busy polling is off unless asked for");
+        assertEquals(50, new XdpBatchSocket.Context().busyPollMicros(50).copy().busyPollMicros());
+        assertTrue(assertThrows(IllegalArgumentException.class,
+            () -> new XdpBatchSocket.Context().interfaceName("eth0").busyPollMicros(-1).conclude())
+            .getMessage().contains("busyPollMicros must be 0 (off) to 1000, got -1"));
     }
 
     @Test
@@ -147,11 +167,13 @@ class XdpBatchSocketTest
     }
 
     private static long[] serve(
-        final String interfaceName, final int rxRingSize, final CountDownLatch ready, final AtomicBoolean stop)
+        final String interfaceName, final int rxRingSize, final int busyPollMicros, final CountDownLatch ready,
+        final AtomicBoolean stop)
     {
         final int ifindex = Bpf.ifIndex(interfaceName);
         try (XdpBatchSocket socket = new XdpBatchSocket(new XdpBatchSocket.Context()
-            .interfaceName(interfaceName).queueId(0).ringSize(512).rxRingSize(rxRingSize).frameCount(2048).batchSize(32));
+            .interfaceName(interfaceName).queueId(0).ringSize(512).rxRingSize(rxRingSize).frameCount(2048).batchSize(32)
+            .busyPollMicros(busyPollMicros));
             BpfMap xsks = BpfMap.xskMap(1, "test_xsks"))
         {
             xsks.putInt(0, socket.fd());
@@ -193,7 +215,7 @@ class XdpBatchSocketTest
                     Thread.sleep(1);
                 }
                 socket.readStatistics();
-                return new long[]{socket.receivedFrames(), socket.sent(), socket.txInvalid()};
+                return new long[]{socket.receivedFrames(), socket.sent(), socket.txInvalid(), socket.busyPollMicros()};
             }
         }
         catch (final InterruptedException ex)
