@@ -15,6 +15,9 @@ person reads. Python 3 standard library only.
     scripts/report.py xdp RESULT.json              scripts/bench --xdp's raw counters -> derived rows added to
                                                     RESULT.json ("rows", "summary", "targets") and RESULT.md (also
                                                     printed): AF_XDP against the socket path per offered load
+    scripts/report.py pcap-rtt FILE CLIENT SERVER PORT
+                                                    a tcpdump of legit cookie exchanges -> one JSON object: per
+                                                    client port, first hello out to first reply back (kernel times)
 
 Demo memory: the issue's target is "heap and RSS flat (+-5 %) across >= 10 M spoofed sources; 0 GC cycles during a
 60 s flood". The server's stats lines carry its JVM's rss_kb, heap_used_bytes, heap_committed_bytes, gc_count, gc_ms
@@ -1127,13 +1130,14 @@ def rate_key(rate):
     return float("inf") if rate == "max" else float(rate)
 
 
-MODES = ("xdp", "xdp-limited", "xdp-ring", "xdp-busy", "xdp-backoff", "socket", "socket-backoff", "c", "c-busy")
+MODES = ("xdp", "xdp-limited", "xdp-ring", "xdp-busy", "xdp-busy-spin", "xdp-backoff", "socket", "socket-backoff", "c", "c-busy")
 # Ratios of one mode over another, same repeat, when both ran: the prefix names them in the summary.
 PAIRS = (("xdp", "socket", "ratio"), ("xdp", "c", "ratio_c"),
          ("xdp-limited", "socket", "ratio_limited"), ("xdp-limited", "c", "ratio_limited_c"),
          ("xdp-ring", "xdp", "ratio_ring"), ("xdp-ring", "c", "ratio_ring_c"),
          ("xdp-busy", "xdp", "ratio_busy"), ("xdp-busy", "c", "ratio_busy_c"),
          ("xdp-busy", "c-busy", "ratio_busy_cbusy"), ("c-busy", "c", "ratio_cbusy"),
+         ("xdp-busy-spin", "xdp", "ratio_busy_spin"), ("xdp-busy-spin", "c-busy", "ratio_busy_spin_cbusy"),
          ("xdp", "xdp-backoff", "ratio_idle_xdp"), ("socket", "socket-backoff", "ratio_idle_socket"))
 
 
@@ -1203,7 +1207,7 @@ def xdp_targets(summary, legit):
         add(f"Turnstile --xdp goodput at the highest offered load ({top['rate']}) >= 0.7x its peak",
             last / peak if peak and last is not None else None, XDP_TARGETS["overload_goodput"])
     for entry in legit:
-        if entry["mode"] not in ("xdp", "xdp-limited", "xdp-ring", "xdp-busy") or not entry.get("clients"):
+        if not entry["mode"].startswith("xdp") or not entry.get("clients"):
             continue
         clients = entry["clients"]
         add(f"legit clients under the flood ({entry['mode']}): cookie-exchange success >= 99 %",
@@ -1295,7 +1299,8 @@ def xdp_markdown(data):
                 f"{config.get('legit_duration_s', '?')} s, on CPU {config['flood_cpu']} in the flooder's namespace) "
                 f"during a {config['legit_flood_pps']} pps flood, rx1:", "",
                 "| mode | flood pps reached | attempts | success | retransmits | HVR p50 ms | p99 ms | max ms | "
-                "client CPU share |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                "client CPU share | at the veth: p50 / p99 / max ms (answered, resent) |",
+                "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for entry in legit:
             clients = entry.get("clients") or {}
             latency = clients.get("hvr_latency_us", {})
@@ -1305,13 +1310,23 @@ def xdp_markdown(data):
             out.append(f"| {entry['mode']} | {kpps(flood.get('pps'))} | {clients.get('attempts', '-')} "
                        f"| {percent(clients.get('success_ratio'))} | {clients.get('retransmits', '-')} "
                        f"| {latency.get('p50', 0) / 1000:.1f} | {latency.get('p99', 0) / 1000:.1f} "
-                       f"| {latency.get('max', 0) / 1000:.1f} | {percent(share)} (JVM start included) |")
+                       f"| {latency.get('max', 0) / 1000:.1f} | {percent(share)} (JVM start included) "
+                       f"| {capture_cell(entry.get('capture'))} |")
     out += ["", "Targets (issue 11, receive work on the server core):", ""]
     for t in data["targets"]:
         verdict = "not measured" if t["met"] is None else ("met" if t["met"] else "NOT met")
         value = "-" if t["value"] is None else f"{t['value']:.2f}"
         out.append(f"- {t['target']}: {value}, {verdict}" + (f" ({t['note']})" if t.get("note") else ""))
     return "\n".join(out) + "\n"
+
+
+def capture_cell(capture):
+    """The legit table's kernel-side latency: what a tcpdump at the clients' veth saw (--legit-capture)."""
+    if not capture or not capture.get("answered"):
+        return "-"
+    rtt = capture["rtt_us"]
+    return (f"{rtt['p50'] / 1000:.1f} / {rtt['p99'] / 1000:.1f} / {rtt['max'] / 1000:.1f} "
+            f"({capture['answered']} of {capture['exchanges']}, {capture['resent_before_answer']})")
 
 
 def xdp(path):
@@ -1395,6 +1410,51 @@ USAGE = ("usage: report.py jmh RESULT.json | pps RESULT.json | handshake RESULT.
          "xdp RESULT.json | demo-xdp RESULT.json RUN_DIR")
 
 
+# --- packet captures ------------------------------------------------------------------------------------------------
+
+def pcap_rtt(path, client_ip, server_ip, port):
+    """The legit clients' cookie exchanges as the kernel saw them (scripts/lib/xdpbench.sh's tcpdump on the flooder's
+    veth): per client port, the first ClientHello out and the first datagram back, so the network's and the server's
+    share of the clients' HelloVerifyRequest latency shows apart from the client process's own scheduling. Prints one
+    JSON object."""
+    import ipaddress
+    import struct
+    client, server = ipaddress.ip_address(client_ip).packed, ipaddress.ip_address(server_ip).packed
+    with open(path, "rb") as f:
+        data = f.read()
+    magic = data[:4]
+    order = "<" if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    nanos = magic in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
+    out_at, out_count, back_at = {}, {}, {}
+    offset = 24
+    while offset + 16 <= len(data):
+        seconds, fraction, captured, _ = struct.unpack_from(order + "IIII", data, offset)
+        packet = data[offset + 16:offset + 16 + captured]
+        offset += 16 + captured
+        t = seconds * 1_000_000_000 + (fraction if nanos else fraction * 1000)
+        if len(packet) < 14 + 20 + 8 or packet[12:14] != b"\x08\x00" or packet[14 + 9] != 17:
+            continue
+        ip = 14
+        udp = ip + (packet[ip] & 0x0F) * 4
+        source, destination = packet[ip + 12:ip + 16], packet[ip + 16:ip + 20]
+        source_port, destination_port = struct.unpack_from(">HH", packet, udp)
+        if source == client and destination == server and destination_port == port:
+            if source_port not in back_at:
+                out_at.setdefault(source_port, t)
+                out_count[source_port] = out_count.get(source_port, 0) + 1
+        elif source == server and destination == client and source_port == port:
+            if destination_port in out_at and destination_port not in back_at:
+                back_at[destination_port] = t
+    rtts = sorted((back_at[p] - out_at[p]) / 1000.0 for p in back_at)
+
+    def rank(q):
+        return round(rtts[min(len(rtts) - 1, max(0, math.ceil(q * len(rtts)) - 1))], 1) if rtts else None
+
+    print(json.dumps({"exchanges": len(out_at), "answered": len(rtts),
+                      "resent_before_answer": sum(1 for p in out_at if out_count[p] > 1),
+                      "rtt_us": {"p50": rank(0.5), "p90": rank(0.9), "p99": rank(0.99), "max": rank(1.0)}}))
+
+
 def main():
     args = sys.argv[1:]
     if len(args) == 2 and args[0] == "jmh":
@@ -1409,6 +1469,8 @@ def main():
         xdp(args[1])
     elif len(args) == 3 and args[0] == "demo-xdp":
         demo_xdp(args[1], args[2])
+    elif len(args) == 5 and args[0] == "pcap-rtt":
+        pcap_rtt(args[1], args[2], args[3], int(args[4]))
     else:
         sys.exit(USAGE)
 

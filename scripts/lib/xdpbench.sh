@@ -216,6 +216,7 @@ XB_C_WORK_NS=250   # the C ceiling's busy work per request
 XB_JVM_CPUS=""     # taskset -c for the server JVM's threads other than the worker (empty: they float)
 XB_LEGIT_ARGS=()   # more scripts/legit-clients options for xdpbench_legit
 XB_LEGIT_HOOK=""   # a command run as HOOK MODE SECONDS while xdpbench_legit's clients run (its stdout is discarded)
+XB_LEGIT_CAPTURE="" # non-empty: tcpdump the legit clients' packets on the flooder's veth (xdpbench_legit's "capture")
 
 # xdpbench_build PROGRAM...: gcc each bench/src/main/c/PROGRAM.c into XB_WORK.
 xdpbench_build() {
@@ -286,7 +287,7 @@ xdpbench_start_server() {
     [[ -n "$XB_NAPI_PID" ]] || echo "xdpbench: no NAPI thread found for $XB_SERVER_DEV" >&2
   fi
   # Preferred busy polling (serve --xdp-busy-poll) holds only while the device defers its own polling.
-  [[ "$mode" == *-busy ]] && xdpbench_defer "$XB_SERVER_NS" "$XB_SERVER_DEV" 2 200000
+  [[ "$mode" == *-busy* ]] && xdpbench_defer "$XB_SERVER_NS" "$XB_SERVER_DEV" 2 200000
   return 0
 }
 
@@ -357,6 +358,16 @@ xdpbench_legit() {
     2> "$XB_WORK/legit-$mode.err" &
   local clients_pid=$!
   XB_PIDS+=("$clients_pid")
+  # The clients' own packets at the flooder's veth, kernel-timestamped: the hello as it leaves the client's stack, the
+  # HelloVerifyRequest as the sink's NAPI passes it up, so the network's share of the clients' latency shows apart from
+  # the time the client process waits for CPU 1. The kernel's filter keeps the flood out of it.
+  local capture_pid="" capture="$XB_WORK/capture-$mode.pcap"
+  if [[ -n "$XB_LEGIT_CAPTURE" ]]; then
+    ip netns exec "$XB_FLOOD_NS" tcpdump -i "$XB_FLOOD_DEV" -nn -s 96 -B 16384 --time-stamp-precision=nano \
+      -w "$capture" "udp and host $XB_FLOOD_IP and port $XB_PORT" 2> "$capture.err" &
+    capture_pid=$!
+    XB_PIDS+=("$capture_pid")
+  fi
   # The hook runs in the background too: bash defers the INT trap while a foreground child runs, and one under
   # timeout(1) sits in a process group of its own that Ctrl-C does not reach.
   local hook_pid=""
@@ -368,6 +379,14 @@ xdpbench_legit() {
   wait "$clients_pid" || true
   xdpbench_forget "$clients_pid"
   end_ns=$(date +%s%N)
+  local capture_json=null
+  if [[ -n "$capture_pid" ]]; then
+    kill -INT "$capture_pid" 2> /dev/null || true
+    wait "$capture_pid" || true
+    xdpbench_forget "$capture_pid"
+    capture_json=$(python3 scripts/report.py pcap-rtt "$capture" "$XB_FLOOD_IP" "$XB_SERVER_IP" "$XB_PORT" \
+      2> /dev/null || echo null)
+  fi
   if [[ -n "$hook_pid" ]]; then
     wait "$hook_pid" || true
     xdpbench_forget "$hook_pid"
@@ -381,8 +400,9 @@ xdpbench_legit() {
   flood_json=$(head -n 1 "$XB_WORK/flood-$mode.json" 2> /dev/null || true)
   clients_json=$(head -n 1 "$clients" 2> /dev/null || true)
   client_cpu=$(awk '{ print $1 + $2 }' "$XB_WORK/legit-time-$mode" 2> /dev/null || true)
-  printf '{"kind":"legit","mode":"%s","flood_target":"%s","flood":%s,"clients":%s,"client_cpu_s":%s,"client_wall_s":%s,"before":"%s","after":"%s","stats":%s}\n' \
+  printf '{"kind":"legit","mode":"%s","flood_target":"%s","flood":%s,"clients":%s,"client_cpu_s":%s,"client_wall_s":%s,"before":"%s","after":"%s","stats":%s,"capture":%s}\n' \
     "$mode" "$flood_pps" "${flood_json:-null}" "${clients_json:-null}" "${client_cpu:-null}" \
-    "$(awk -v a="$start_ns" -v b="$end_ns" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')" "$before" "$after" "${last:-null}"
+    "$(awk -v a="$start_ns" -v b="$end_ns" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')" "$before" "$after" "${last:-null}" \
+    "${capture_json:-null}"
   tail -n 1 "$XB_WORK/legit-$mode.err" >&2 || true
 }

@@ -291,7 +291,18 @@ int main(int argc, char **argv)
     sxdp.sxdp_flags = XDP_COPY | XDP_USE_NEED_WAKEUP;
     sxdp.sxdp_ifindex = (uint32_t)ifindex;
     sxdp.sxdp_queue_id = 0;
-    if (bind(fd, (struct sockaddr *)&sxdp, sizeof(sxdp)) != 0)
+    /* The queue's previous socket (a responder that just exited) is released asynchronously: EBUSY for a moment. */
+    int bound = -1;
+    for (int attempt = 0; attempt < 40; attempt++)
+    {
+        bound = bind(fd, (struct sockaddr *)&sxdp, sizeof(sxdp));
+        if (bound == 0 || errno != EBUSY)
+        {
+            break;
+        }
+        usleep(50000);
+    }
+    if (bound != 0)
     {
         die("bind AF_XDP");
     }

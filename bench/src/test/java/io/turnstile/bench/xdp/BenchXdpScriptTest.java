@@ -19,26 +19,31 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code scripts/bench --xdp} end to end, at a low rate for one second: the harness builds its flooder, reply sink
- * and C ceiling, makes its namespaces, runs {@code serve --xdp}, plain {@code serve} and the C AF_XDP responder one
- * after the other, writes a JSON with one row per mode whose replies came from the server and the markdown, and
- * leaves no namespace behind. Root only (namespaces, XDP, AF_PACKET), with gcc; skipped elsewhere. Uses the server
- * and tools jars the reactor packaged before this module.
+ * and C ceiling, makes its namespaces, runs {@code serve --xdp}, plain {@code serve}, the C AF_XDP responder and the
+ * busy-polling variants of both one after the other, then legit clients against each Turnstile mode with a tcpdump of
+ * their exchanges, writes a JSON with one row per mode whose replies came from the server and the markdown, and
+ * leaves no namespace behind. Root only (namespaces, XDP, AF_PACKET), with gcc and tcpdump; skipped elsewhere. Uses
+ * the server and tools jars the reactor packaged before this module.
  */
 class BenchXdpScriptTest
 {
     private static final int RATE = 20_000;
+    private static final List<String> MODES = List.of("xdp", "socket", "c", "xdp-busy", "c-busy");
 
     @Test
-    @Timeout(value = 90, unit = TimeUnit.SECONDS)
-    void shouldMeasureBothModesAndLeaveNoNamespace(@TempDir final Path out) throws Exception
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void shouldMeasureEveryModeAndTimeLegitExchangesAndLeaveNoNamespace(@TempDir final Path out) throws Exception
     {
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root");
-        Assumptions.assumeTrue(ScriptChecks.onPath("gcc") && ScriptChecks.onPath("ip") && ScriptChecks.onPath("python3"), "needs gcc, iproute2, python3");
+        Assumptions.assumeTrue(ScriptChecks.onPath("gcc") && ScriptChecks.onPath("ip") && ScriptChecks.onPath("python3") &&
+            ScriptChecks.onPath("tcpdump"), "needs gcc, iproute2, python3, tcpdump");
         Assumptions.assumeTrue(Files.isRegularFile(Path.of("../server/target/turnstile.jar")) &&
             Files.isRegularFile(Path.of("../tools/target/tools.jar")), "needs the packaged server and tools jars");
 
         final Process bench = new ProcessBuilder("../scripts/bench", "--xdp", "--no-build", "--duration", "1",
-            "--warmup", "0", "--repeat", "1", "--rates", String.valueOf(RATE), "--out", out.toString())
+            "--warmup", "0", "--repeat", "1", "--rates", String.valueOf(RATE), "--modes", String.join(",", MODES),
+            "--legit-capture", "--legit-flood", String.valueOf(RATE), "--legit-rate", "50", "--legit-duration", "1",
+            "--out", out.toString())
             .redirectErrorStream(true).start();
         final String output = new String(bench.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, bench.waitFor(), output);
@@ -52,7 +57,7 @@ class BenchXdpScriptTest
         final String json = Files.readString(results.get(0));
         assertTrue(Files.readString(Path.of(results.get(0).toString().replace(".json", ".md")))
             .contains("| rx1 | " + RATE + " |"), output);
-        for (final String mode : List.of("xdp", "socket", "c"))
+        for (final String mode : MODES)
         {
             final Matcher row = Pattern.compile("\"placement\": \"rx1\",\\s*\"mode\": \"" + mode +
                 "\",\\s*\"repeat\": 1,\\s*\"rate\": \"" + RATE + "\",\\s*\"offered\": (\\d+),.*?\"emitted\": (\\d+),",
@@ -67,6 +72,18 @@ class BenchXdpScriptTest
         }
         assertTrue(json.contains("\"redirected\""), "the xdp server's stats line carries the xdp object");
         assertTrue(json.contains("\"kicks\""), "the C ceiling's counters are recorded");
+        for (final String mode : List.of("xdp", "socket", "xdp-busy"))
+        {
+            // The legit clients' cookie exchanges as tcpdump saw them at the clients' veth, answered ones timed.
+            final Matcher capture = Pattern.compile("\"kind\": \"legit\",\\s*\"mode\": \"" + mode +
+                "\"(?:(?!\"kind\").)*?\"capture\": \\{\\s*\"exchanges\": (\\d+),\\s*\"answered\": (\\d+)", Pattern.DOTALL)
+                .matcher(json);
+            assertTrue(capture.find(), () -> mode + " legit capture missing: " + json);
+            final long exchanges = Long.parseLong(capture.group(1));
+            final long answered = Long.parseLong(capture.group(2));
+            assertTrue(exchanges >= 10 && answered >= exchanges / 2 && answered <= exchanges,
+                () -> mode + ": " + answered + " of " + exchanges + " captured exchanges answered");
+        }
         ScriptChecks.assertNoNamespaceLeft(output, Pattern.compile("bench: xdp: namespaces (tsq\\d+)"));
     }
 }
