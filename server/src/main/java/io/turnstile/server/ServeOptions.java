@@ -406,10 +406,10 @@ record ServeOptions(
         Integer xdpRxRing;
 
         @Option(names = "--xdp-busy-poll", paramLabel = "USEC", description = "--xdp: preferred busy polling on " +
-            "each AF_XDP socket (SO_PREFER_BUSY_POLL, SO_BUSY_POLL=USEC, 1 to " +
-            XdpBatchSocket.Context.MAX_BUSY_POLL_MICROS + "): the worker runs the device's receive work for its " +
+            "each AF_XDP socket (SO_PREFER_BUSY_POLL, SO_BUSY_POLL=USEC, up to " +
+            XdpBatchSocket.Context.MAX_BUSY_POLL_MICROS + "; 0 for off, the default): the worker runs the device's receive work for its " +
             "queue itself, so a flood beyond it is dropped before the copy. Needs the device's " +
-            "napi_defer_hard_irqs and gro_flush_timeout set (Documentation/networking/napi.rst); default off")
+            "napi_defer_hard_irqs and gro_flush_timeout set (Documentation/networking/napi.rst)")
         Integer xdpBusyPoll;
 
         @Option(names = "--idle", paramLabel = "HOW", description = "how an idle worker waits: poll (sleep in " +
@@ -599,10 +599,6 @@ record ServeOptions(
             if (0 == helloRate && null != xdpHelloBurst)
             {
                 throw new UsageException("--xdp-hello-burst needs --xdp-hello-rate");
-            }
-            if (null != xdpBusyPoll && xdpBusyPoll <= 0)
-            {
-                throw new UsageException("--xdp-busy-poll must be 1 or more microseconds, got " + xdpBusyPoll);
             }
             return new Xdp(xdp, helloRate, helloBurst, xdpRxRing, null == xdpBusyPoll ? 0 : xdpBusyPoll);
         }

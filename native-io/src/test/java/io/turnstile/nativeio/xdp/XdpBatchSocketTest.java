@@ -209,9 +209,12 @@ class XdpBatchSocketTest
                     }
                     socket.flush();
                 }
-                for (int i = 0; i < 100 && socket.sendQueued() > 0; i++)
+                // A copy-mode frame completes when the peer frees its skb, after the TX ring let it go: receive()
+                // reaps the completions (the client is done, so no datagram comes).
+                for (int i = 0; i < 1000 && (socket.sendQueued() > 0 || socket.sent() < socket.receivedFrames()); i++)
                 {
                     socket.flush();
+                    socket.receive();
                     Thread.sleep(1);
                 }
                 socket.readStatistics();

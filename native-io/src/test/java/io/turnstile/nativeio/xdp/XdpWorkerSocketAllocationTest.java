@@ -8,8 +8,9 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;
 import org.agrona.concurrent.status.CountersReader;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -33,7 +34,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * the server thread answers each one through the TX ring (the worker's {@link XskCounter}s published every batch)
  * while its allocated-bytes counter is read around a window of {@value #DATAGRAMS} replies after warm-up. Up to
  * {@value AllocationWindows#MAX_WINDOWS} windows, the last must be exactly zero (see {@link AllocationWindows}).
- * Root only; skipped elsewhere.
+ * Without and with busy polling (a {@code recvfrom} per receive). Root only; skipped elsewhere.
  */
 class XdpWorkerSocketAllocationTest
 {
@@ -46,14 +47,21 @@ class XdpWorkerSocketAllocationTest
     // Not the common pool: on 2 cores it has one thread, and the blocked server task would starve the client.
     private static final Executor OWN_THREAD = (task) -> new Thread(task).start();
 
-    @Test
+    @ParameterizedTest(name = "busy poll {0} us")
+    @ValueSource(ints = {0, 50})
     @Timeout(180)
-    void shouldAllocateNothingWhileAnsweringThroughTheRings() throws Exception
+    void shouldAllocateNothingWhileAnsweringThroughTheRings(final int busyPollMicros) throws Exception
     {
         final VethNetwork network = VethNetwork.create();
         assumeTrue(null != network);
         try (network)
         {
+            if (busyPollMicros > 0)
+            {
+                // Busy polling adds a recvfrom to every receive; the device defers to it as a deployment would set it.
+                assertTrue(network.serverAttribute("napi_defer_hard_irqs", "2"));
+                assertTrue(network.serverAttribute("gro_flush_timeout", "200000"));
+            }
             final CountDownLatch ready = new CountDownLatch(1);
             final AtomicBoolean stop = new AtomicBoolean();
             final AtomicLong replies = new AtomicLong();
@@ -61,7 +69,7 @@ class XdpWorkerSocketAllocationTest
             {
                 try
                 {
-                    return network.inServer(() -> serve(network.serverInterface(), ready), 170);
+                    return network.inServer(() -> serve(network.serverInterface(), busyPollMicros, ready), 170);
                 }
                 catch (final Exception ex)
                 {
@@ -93,7 +101,7 @@ class XdpWorkerSocketAllocationTest
         }
     }
 
-    private static long[] serve(final String interfaceName, final CountDownLatch ready)
+    private static long[] serve(final String interfaceName, final int busyPollMicros, final CountDownLatch ready)
     {
         final int ifindex = Bpf.ifIndex(interfaceName);
         final CountersManager countersManager = new CountersManager(
@@ -101,7 +109,7 @@ class XdpWorkerSocketAllocationTest
             new UnsafeBuffer(ByteBuffer.allocateDirect(64 * CountersReader.COUNTER_LENGTH)));
         final AtomicCounter[] counters = XskCounter.allocate(countersManager, 0);
         try (XdpWorkerSocket socket = new XdpWorkerSocket(
-            new XdpBatchSocket.Context().interfaceName(interfaceName).queueId(0),
+            new XdpBatchSocket.Context().interfaceName(interfaceName).queueId(0).busyPollMicros(busyPollMicros),
             new BatchSocket.Context().bindAddress(InetAddress.getByName(VethNetwork.SERVER_V4)).port(PORT),
             counters);
             BpfMap xsks = BpfMap.xskMap(1, "test_xsks"))

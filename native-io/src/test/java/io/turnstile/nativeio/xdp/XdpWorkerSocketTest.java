@@ -141,12 +141,14 @@ class XdpWorkerSocketTest
                 }
                 socket.flush();
             }
-            for (int i = 0; i < 100 && socket.sendQueued() > 0; i++)
+            // A copy-mode frame completes when the peer frees its skb, after the TX ring let it go: receive() reaps
+            // the completions and publishes the counters (the client is done, so no datagram comes).
+            for (int i = 0; i < 1000 && (socket.sendQueued() > 0 || counters[XskCounter.TX.ordinal()].get() < 1); i++)
             {
                 socket.flush();
+                socket.receive();
                 Thread.sleep(1);
             }
-            socket.receive();
             return new long[]{counters[XskCounter.RX.ordinal()].get(), counters[XskCounter.PASSED.ordinal()].get(),
                 counters[XskCounter.TX.ordinal()].get(), emptyWakes};
         }
