@@ -17,7 +17,8 @@ person reads. Python 3 standard library only.
                                                     printed): AF_XDP against the socket path per offered load
     scripts/report.py pcap-rtt FILE CLIENT SERVER PORT
                                                     a tcpdump of legit cookie exchanges -> one JSON object: per
-                                                    client port, first hello out to first reply back (kernel times)
+                                                    exchange (client port and ClientHello.random), first hello out
+                                                    to first reply back (kernel times)
 
 Demo memory: the issue's target is "heap and RSS flat (+-5 %) across >= 10 M spoofed sources; 0 GC cycles during a
 60 s flood". The server's stats lines carry its JVM's rss_kb, heap_used_bytes, heap_committed_bytes, gc_count, gc_ms
@@ -1414,46 +1415,55 @@ USAGE = ("usage: report.py jmh RESULT.json | pps RESULT.json | handshake RESULT.
 
 def pcap_rtt(path, client_ip, server_ip, port):
     """The legit clients' cookie exchanges as the kernel saw them (scripts/lib/xdpbench.sh's tcpdump on the flooder's
-    veth): per client port, the first ClientHello out and the first datagram back, so the network's and the server's
-    share of the clients' HelloVerifyRequest latency shows apart from the client process's own scheduling. Prints one
-    JSON object."""
+    veth): per exchange, the first ClientHello out and the first datagram back, so the network's and the server's
+    share of the clients' HelloVerifyRequest latency shows apart from the client process's own scheduling. An exchange
+    is a client port and a ClientHello.random (RFC 6347 4.2.1: the cookie hello repeats the first one's random), since
+    the clients' ephemeral ports come round again within a run; a reply belongs to its port's newest exchange. Prints
+    one JSON object."""
     import ipaddress
     import struct
     client, server = ipaddress.ip_address(client_ip).packed, ipaddress.ip_address(server_ip).packed
     with open(path, "rb") as f:
         data = f.read()
-    magic = data[:4]
-    order = "<" if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
-    nanos = magic in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
-    out_at, out_count, back_at = {}, {}, {}
+    formats = {b"\xd4\xc3\xb2\xa1": ("<", False), b"\x4d\x3c\xb2\xa1": ("<", True),
+               b"\xa1\xb2\xc3\xd4": (">", False), b"\xa1\xb2\x3c\x4d": (">", True)}
+    if len(data) < 24 or data[:4] not in formats:
+        sys.exit(f"pcap-rtt: {path} is not a pcap file (tcpdump -w writes one)")
+    order, nanos = formats[data[:4]]
+    if struct.unpack_from(order + "I", data, 20)[0] != 1:
+        sys.exit(f"pcap-rtt: {path} is not an Ethernet capture")
+    exchanges, newest = {}, {}
     offset = 24
     while offset + 16 <= len(data):
         seconds, fraction, captured, _ = struct.unpack_from(order + "IIII", data, offset)
         packet = data[offset + 16:offset + 16 + captured]
         offset += 16 + captured
         t = seconds * 1_000_000_000 + (fraction if nanos else fraction * 1000)
-        if len(packet) < 14 + 20 + 8 or packet[12:14] != b"\x08\x00" or packet[14 + 9] != 17:
+        if len(packet) < 14 + 20 or packet[12:14] != b"\x08\x00" or packet[14 + 9] != 17:
             continue
-        ip = 14
-        udp = ip + (packet[ip] & 0x0F) * 4
-        source, destination = packet[ip + 12:ip + 16], packet[ip + 16:ip + 20]
+        udp = 14 + (packet[14] & 0x0F) * 4
+        if len(packet) < udp + 8:
+            continue
+        source, destination = packet[14 + 12:14 + 16], packet[14 + 16:14 + 20]
         source_port, destination_port = struct.unpack_from(">HH", packet, udp)
         if source == client and destination == server and destination_port == port:
-            if source_port not in back_at:
-                out_at.setdefault(source_port, t)
-                out_count[source_port] = out_count.get(source_port, 0) + 1
-        elif source == server and destination == client and source_port == port:
-            if destination_port in out_at and destination_port not in back_at:
-                back_at[destination_port] = t
-    rtts = sorted((back_at[p] - out_at[p]) / 1000.0 for p in back_at)
+            key = (source_port, packet[udp + 8 + 27:udp + 8 + 59])
+            exchange = exchanges.setdefault(key, {"out": t, "sent": 0, "back": None})
+            if exchange["back"] is None:
+                exchange["sent"] += 1
+            newest[source_port] = key
+        elif source == server and destination == client and source_port == port and destination_port in newest:
+            exchange = exchanges[newest[destination_port]]
+            if exchange["back"] is None:
+                exchange["back"] = t
+    rtts = sorted((e["back"] - e["out"]) / 1000.0 for e in exchanges.values() if e["back"] is not None)
 
     def rank(q):
         return round(rtts[min(len(rtts) - 1, max(0, math.ceil(q * len(rtts)) - 1))], 1) if rtts else None
 
-    print(json.dumps({"exchanges": len(out_at), "answered": len(rtts),
-                      "resent_before_answer": sum(1 for p in out_at if out_count[p] > 1),
+    print(json.dumps({"exchanges": len(exchanges), "answered": len(rtts),
+                      "resent_before_answer": sum(1 for e in exchanges.values() if e["sent"] > 1),
                       "rtt_us": {"p50": rank(0.5), "p90": rank(0.9), "p99": rank(0.99), "max": rank(1.0)}}))
-
 
 def main():
     args = sys.argv[1:]

@@ -350,6 +350,22 @@ xdpbench_legit() {
   local flood_pid=$XB_FLOOD_PID
   sleep 1
   clients="$XB_WORK/legit-$mode.json"
+  # The clients' own packets at the flooder's veth, kernel-timestamped: the hello as it leaves the client's stack, the
+  # HelloVerifyRequest as the sink's NAPI passes it up, so the network's share of the clients' latency shows apart from
+  # the time the client process waits for CPU 1. The kernel's filter keeps the flood out of it.
+  local capture_pid="" capture="$XB_WORK/capture-$mode.pcap"
+  if [[ -n "$XB_LEGIT_CAPTURE" ]]; then
+    # 160 bytes reach past the ClientHello.random (frame bytes 69-100) that tells exchanges on one port apart.
+    ip netns exec "$XB_FLOOD_NS" taskset -c "$XB_FLOOD_CPU" tcpdump -i "$XB_FLOOD_DEV" -nn -s 160 -B 16384 --time-stamp-precision=nano \
+      -w "$capture" "udp and host $XB_FLOOD_IP and port $XB_PORT" 2> "$capture.err" &
+    capture_pid=$!
+    XB_PIDS+=("$capture_pid")
+    local i
+    for ((i = 0; i < 50; i++)); do
+      grep -q "listening on" "$capture.err" 2> /dev/null && break
+      sleep 0.1
+    done
+  fi
   before=$(xdpbench_snapshot "$XB_SERVER_PID" "$XB_NAPI_PID" "$softirq" "$XB_WORKER_TASK")
   start_ns=$(date +%s%N)
   /usr/bin/time -f '%U %S' -o "$XB_WORK/legit-time-$mode" ip netns exec "$XB_FLOOD_NS" \
@@ -358,16 +374,6 @@ xdpbench_legit() {
     2> "$XB_WORK/legit-$mode.err" &
   local clients_pid=$!
   XB_PIDS+=("$clients_pid")
-  # The clients' own packets at the flooder's veth, kernel-timestamped: the hello as it leaves the client's stack, the
-  # HelloVerifyRequest as the sink's NAPI passes it up, so the network's share of the clients' latency shows apart from
-  # the time the client process waits for CPU 1. The kernel's filter keeps the flood out of it.
-  local capture_pid="" capture="$XB_WORK/capture-$mode.pcap"
-  if [[ -n "$XB_LEGIT_CAPTURE" ]]; then
-    ip netns exec "$XB_FLOOD_NS" tcpdump -i "$XB_FLOOD_DEV" -nn -s 96 -B 16384 --time-stamp-precision=nano \
-      -w "$capture" "udp and host $XB_FLOOD_IP and port $XB_PORT" 2> "$capture.err" &
-    capture_pid=$!
-    XB_PIDS+=("$capture_pid")
-  fi
   # The hook runs in the background too: bash defers the INT trap while a foreground child runs, and one under
   # timeout(1) sits in a process group of its own that Ctrl-C does not reach.
   local hook_pid=""
@@ -385,7 +391,7 @@ xdpbench_legit() {
     wait "$capture_pid" || true
     xdpbench_forget "$capture_pid"
     capture_json=$(python3 scripts/report.py pcap-rtt "$capture" "$XB_FLOOD_IP" "$XB_SERVER_IP" "$XB_PORT" \
-      2> /dev/null || echo null)
+      2>> "$capture.err" || echo null)
   fi
   if [[ -n "$hook_pid" ]]; then
     wait "$hook_pid" || true

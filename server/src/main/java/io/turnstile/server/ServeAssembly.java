@@ -50,8 +50,7 @@ final class ServeAssembly implements AutoCloseable
         new String[]{ "maxHelloLength ", "--max-hello-length " },
         new String[]{ "hello rate ", "--xdp-hello-rate " },
         new String[]{ "hello burst ", "--xdp-hello-burst " },
-        new String[]{ "rxRingSize ", "--xdp-rx-ring " },
-        new String[]{ "busyPollMicros ", "--xdp-busy-poll " });
+        new String[]{ "rxRingSize ", "--xdp-rx-ring " });
 
     private final CookieKeys keys;
     private final VerifierServer.Context context;
@@ -231,7 +230,7 @@ final class ServeAssembly implements AutoCloseable
             {
                 context.xdpSocket().rxRingSize(options.xdp().rxRing());
             }
-            context.xdpSocket().busyPollMicros(options.xdp().busyPollMicros());
+            context.xdpSocket().busyPoll(options.xdp().busyPoll());
         }
         context.countersDirectory(
             null != options.countersDirectory() ? options.countersDirectory() : CountersFile.defaultDirectory());

@@ -209,9 +209,9 @@ record ServeOptions(
      * @param helloRate      cookie-less ClientHellos let through per second per RX queue, 0 for no limit.
      * @param helloBurst     how many of them may come at once.
      * @param rxRing         slots in the AF_XDP RX ring, or null for the socket's default.
-     * @param busyPollMicros the AF_XDP sockets' preferred busy polling, 0 for off.
+     * @param busyPoll       the AF_XDP sockets' preferred busy polling.
      */
-    record Xdp(String device, long helloRate, int helloBurst, Integer rxRing, int busyPollMicros)
+    record Xdp(String device, long helloRate, int helloBurst, Integer rxRing, boolean busyPoll)
     {
     }
 
@@ -405,12 +405,11 @@ record ServeOptions(
             "in: fewer slots, less delay, more loss in bursts")
         Integer xdpRxRing;
 
-        @Option(names = "--xdp-busy-poll", paramLabel = "USEC", description = "--xdp: preferred busy polling on " +
-            "each AF_XDP socket (SO_PREFER_BUSY_POLL, SO_BUSY_POLL=USEC, up to " +
-            XdpBatchSocket.Context.MAX_BUSY_POLL_MICROS + "; 0 for off, the default): the worker runs the device's receive work for its " +
-            "queue itself, so a flood beyond it is dropped before the copy. Needs the device's " +
-            "napi_defer_hard_irqs and gro_flush_timeout set (Documentation/networking/napi.rst)")
-        Integer xdpBusyPoll;
+        @Option(names = "--xdp-busy-poll", description = "--xdp: preferred busy polling on each AF_XDP socket " +
+            "(SO_PREFER_BUSY_POLL): the worker runs its queue's receive work itself, in its own system calls, instead " +
+            "of a kernel thread competing for its core. Needs CAP_NET_ADMIN and the device's napi_defer_hard_irqs and " +
+            "gro_flush_timeout set (Documentation/networking/napi.rst); off by default")
+        boolean xdpBusyPoll;
 
         @Option(names = "--idle", paramLabel = "HOW", description = "how an idle worker waits: poll (sleep in " +
             "poll(2) on its socket until a datagram comes; default), backoff (spin, yield, then park up to 1 ms) or " +
@@ -578,7 +577,7 @@ record ServeOptions(
         {
             if (null == xdp)
             {
-                if (null != xdpHelloRate || null != xdpHelloBurst || null != xdpRxRing || null != xdpBusyPoll)
+                if (null != xdpHelloRate || null != xdpHelloBurst || null != xdpRxRing || xdpBusyPoll)
                 {
                     throw new UsageException(
                         "--xdp-hello-rate, --xdp-hello-burst, --xdp-rx-ring and --xdp-busy-poll need --xdp");
@@ -600,7 +599,7 @@ record ServeOptions(
             {
                 throw new UsageException("--xdp-hello-burst needs --xdp-hello-rate");
             }
-            return new Xdp(xdp, helloRate, helloBurst, xdpRxRing, null == xdpBusyPoll ? 0 : xdpBusyPoll);
+            return new Xdp(xdp, helloRate, helloBurst, xdpRxRing, xdpBusyPoll);
         }
 
         private Echo echo()

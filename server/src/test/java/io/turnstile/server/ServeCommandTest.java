@@ -193,11 +193,7 @@ class ServeCommandTest
             Arguments.of(List.of("--bind", "127.0.0.1:4433", "--xdp", "lo", "--xdp-rx-ring", "100"),
                 "--xdp-rx-ring must be a power of 2 from 64 to ringSize 2048, got 100"),
             Arguments.of(List.of("--bind", "127.0.0.1:4433", "--xdp-rx-ring", "512"), "need --xdp"),
-            Arguments.of(List.of("--bind", "127.0.0.1:4433", "--xdp-busy-poll", "50"), "need --xdp"),
-            Arguments.of(List.of("--bind", "127.0.0.1:4433", "--xdp", "lo", "--xdp-busy-poll", "5000"),
-                "--xdp-busy-poll must be 0 (off) to 1000, got 5000"),
-            Arguments.of(List.of("--bind", "127.0.0.1:4433", "--xdp", "lo", "--xdp-busy-poll", "-1"),
-                "--xdp-busy-poll must be 0 (off) to 1000, got -1"),
+            Arguments.of(List.of("--bind", "127.0.0.1:4433", "--xdp-busy-poll"), "need --xdp"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--cpus", "1,x"), "--cpus must be a whole number"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--cpus", "3-1"), "runs backwards"),
             Arguments.of(List.of("--bind", "127.0.0.1:0", "--cpus", "5000"), "--cpus must be 0 to 1023"),
@@ -281,16 +277,16 @@ class ServeCommandTest
     void shouldTakeTheXdpDeviceAndItsHelloRateLimit()
     {
         final ServeOptions limited = ServeOptions.parse("--bind", "10.0.0.1:4433", "--xdp", "eth1",
-            "--xdp-hello-rate", "250000", "--xdp-hello-burst", "512", "--xdp-rx-ring", "256", "--xdp-busy-poll", "50");
-        assertEquals(new ServeOptions.Xdp("eth1", 250_000, 512, 256, 50), limited.xdp());
+            "--xdp-hello-rate", "250000", "--xdp-hello-burst", "512", "--xdp-rx-ring", "256", "--xdp-busy-poll");
+        assertEquals(new ServeOptions.Xdp("eth1", 250_000, 512, 256, true), limited.xdp());
         final VerifierServer.Context context = context("--bind", "10.0.0.1:4433", "--xdp", "eth1",
-            "--xdp-rx-ring", "256", "--xdp-busy-poll", "20");
+            "--xdp-rx-ring", "256", "--xdp-busy-poll");
         assertEquals(256, context.xdpSocket().rxRingSize());
-        assertEquals(20, context.xdpSocket().busyPollMicros());
+        assertTrue(context.xdpSocket().busyPoll());
         assertEquals(XdpBatchSocket.Context.DEFAULT_RING_SIZE, context.xdpSocket().ringSize(), "fill ring stays deep");
 
         final ServeOptions unlimited = ServeOptions.parse("--bind", "10.0.0.1:4433", "--xdp", "eth1");
-        assertEquals(new ServeOptions.Xdp("eth1", 0, XdpFilter.Context.HELLO_BURST_DEFAULT, null, 0), unlimited.xdp());
+        assertEquals(new ServeOptions.Xdp("eth1", 0, XdpFilter.Context.HELLO_BURST_DEFAULT, null, false), unlimited.xdp());
         assertNull(ServeOptions.parse("--bind", "10.0.0.1:4433").xdp());
     }
 

@@ -112,7 +112,7 @@ class ServeXdpTest
         try (network)
         {
             final String xdp = serveAndEcho(network, XdpNetwork.SERVER_V4, XdpNetwork.SERVER_V4 + ":" + PORT,
-                List.of("--psk-identity", "client1", "--psk-hex", PSK_HEX, "--xdp-busy-poll", "50"),
+                List.of("--psk-identity", "client1", "--psk-hex", PSK_HEX, "--xdp-busy-poll"),
                 (line) -> echoWithBouncyCastle(network, line));
             assertTrue(ServeCommandTest.jsonLong(xdp, "rx") >= 2, xdp);
             assertTrue(ServeCommandTest.jsonLong(xdp, "tx") >= 1, xdp);

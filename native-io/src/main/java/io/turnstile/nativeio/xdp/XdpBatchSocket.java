@@ -72,6 +72,11 @@ public final class XdpBatchSocket implements BatchSocket
     private final MemorySegment errnoState;
     private final MemorySegment scratch;
     private final MemorySegment scratchLength;
+    /**
+     * SO_BUSY_POLL's value: any above 0 switches busy polling on, and a non-blocking receive polls once whatever it is.
+     */
+    private static final int BUSY_POLL_MICROS = 50;
+
     private final MemorySegment pollFd;
     private final int fd;
     private final int ifindex;
@@ -143,7 +148,7 @@ public final class XdpBatchSocket implements BatchSocket
         this.queueId = context.queueId();
         this.zeroCopy = context.zeroCopy();
         this.needWakeup = context.needWakeup();
-        this.busyPoll = context.busyPollMicros() > 0;
+        this.busyPoll = context.busyPoll();
         final int frameCount = context.frameCount();
         final int ringSize = context.ringSize();
         final int rxRingSize = context.rxRingSize();
@@ -246,7 +251,7 @@ public final class XdpBatchSocket implements BatchSocket
             if (busyPoll)
             {
                 setSocketOption(XdpLibC.SO_PREFER_BUSY_POLL, 1, "SO_PREFER_BUSY_POLL");
-                setSocketOption(XdpLibC.SO_BUSY_POLL, context.busyPollMicros(), "SO_BUSY_POLL");
+                setSocketOption(XdpLibC.SO_BUSY_POLL, BUSY_POLL_MICROS, "SO_BUSY_POLL");
                 setSocketOption(XdpLibC.SO_BUSY_POLL_BUDGET, batchSize, "SO_BUSY_POLL_BUDGET");
             }
         }
@@ -273,7 +278,11 @@ public final class XdpBatchSocket implements BatchSocket
         scratchLength.set(JAVA_INT, 0, value);
         if (LibC.setsockopt(errnoState, fd, LibC.SOL_SOCKET, option, scratchLength, Integer.BYTES) < 0)
         {
-            throw new NativeIoException("setsockopt " + name + "=" + value, LibC.errno(errnoState));
+            final int errno = LibC.errno(errnoState);
+            throw new NativeIoException("setsockopt " + name + "=" + value +
+                (errno == Errno.EPERM ? " (busy polling needs CAP_NET_ADMIN)" :
+                errno == Errno.ENOPROTOOPT ? " (the kernel was built without busy polling, CONFIG_NET_RX_BUSY_POLL)" :
+                ""), errno);
         }
     }
 
@@ -348,7 +357,7 @@ public final class XdpBatchSocket implements BatchSocket
             slots = readFrames(rx, available);
             rx.release(available);
         }
-        if (zeroCopy && fill.needsWakeup())
+        if (zeroCopy && !busyPoll && fill.needsWakeup())
         {
             // Zero-copy drivers receive in their own context and may sleep on an empty fill ring: wake them.
             XdpLibC.wakeReceive(errnoState, fd, LibC.MSG_DONTWAIT);
@@ -784,15 +793,15 @@ public final class XdpBatchSocket implements BatchSocket
     }
 
     /**
-     * The socket's busy polling as the kernel holds it: SO_BUSY_POLL when SO_PREFER_BUSY_POLL is on, else 0. Not for
-     * the hot path (two system calls).
+     * Whether the kernel holds the socket as busy-polling: SO_PREFER_BUSY_POLL on and SO_BUSY_POLL above 0. Not for
+     * the hot path (two system calls), and only on a kernel with busy polling.
      *
-     * @return microseconds, 0 when the socket does not busy-poll.
+     * @return true when {@link Context#busyPoll(boolean)} took.
      */
-    public int busyPollMicros()
+    public boolean busyPolling()
     {
-        final int prefer = socketOption(XdpLibC.SO_PREFER_BUSY_POLL, "SO_PREFER_BUSY_POLL");
-        return 0 == prefer ? 0 : socketOption(XdpLibC.SO_BUSY_POLL, "SO_BUSY_POLL");
+        return socketOption(XdpLibC.SO_PREFER_BUSY_POLL, "SO_PREFER_BUSY_POLL") != 0 &&
+            socketOption(XdpLibC.SO_BUSY_POLL, "SO_BUSY_POLL") > 0;
     }
 
     private int socketOption(final int option, final String name)
@@ -907,8 +916,6 @@ public final class XdpBatchSocket implements BatchSocket
         public static final int DEFAULT_FRAME_COUNT = 8192;
         /** Default frames per batch. */
         public static final int DEFAULT_BATCH_SIZE = 64;
-        /** Longest busy poll a receive may spin for, in microseconds. */
-        public static final int MAX_BUSY_POLL_MICROS = 1000;
 
         private String interfaceName;
         private int queueId;
@@ -919,7 +926,7 @@ public final class XdpBatchSocket implements BatchSocket
         private int rxRingSize;
         private boolean zeroCopy;
         private boolean needWakeup = true;
-        private int busyPollMicros;
+        private boolean busyPoll;
 
         /**
          * Every value at its default until set; the interface must be.
@@ -967,11 +974,6 @@ public final class XdpBatchSocket implements BatchSocket
                 throw new IllegalArgumentException(
                     "batchSize must be 1 to rxRingSize " + rxRingSize + ", got " + batchSize);
             }
-            if (busyPollMicros < 0 || busyPollMicros > MAX_BUSY_POLL_MICROS)
-            {
-                throw new IllegalArgumentException("busyPollMicros must be 0 (off) to " + MAX_BUSY_POLL_MICROS +
-                    ", got " + busyPollMicros);
-            }
             final long needed = 3L * ringSize + batchSize;
             if (frameCount < needed || (long)frameCount * frameBytes > Integer.MAX_VALUE)
             {
@@ -999,7 +1001,7 @@ public final class XdpBatchSocket implements BatchSocket
             copy.rxRingSize = rxRingSize;
             copy.zeroCopy = zeroCopy;
             copy.needWakeup = needWakeup;
-            copy.busyPollMicros = busyPollMicros;
+            copy.busyPoll = busyPoll;
             return copy;
         }
 
@@ -1209,29 +1211,31 @@ public final class XdpBatchSocket implements BatchSocket
 
         /**
          * Preferred busy polling (SO_PREFER_BUSY_POLL, SO_BUSY_POLL, SO_BUSY_POLL_BUDGET = {@link #batchSize()}):
-         * every receive runs the device's NAPI poll for the socket's queue in the worker's own system call, and the
-         * kernel leaves that queue to the worker while it keeps polling. It pays only where the device's receive work
-         * shares the worker's core; the device must defer its own polling for it to hold
+         * every receive runs the device's NAPI poll for the socket's queue once, in the worker's own non-blocking
+         * system call, and the kernel leaves that queue to the worker while it keeps polling. An AF_XDP receive never
+         * blocks, so SO_BUSY_POLL's microseconds play no part: busy polling is on or off. It pays only where the
+         * device's receive work shares the worker's core; the device must defer its own polling for it to hold
          * ({@code /sys/class/net/DEV/napi_defer_hard_irqs} and {@code gro_flush_timeout}, see the kernel's
          * Documentation/networking/napi.rst), or the kernel polls the queue as before between the worker's calls.
+         * Needs CAP_NET_ADMIN.
          *
-         * @param busyPollMicros 0 (off, the default) to {@link #MAX_BUSY_POLL_MICROS}.
+         * @param busyPoll default false.
          * @return this.
          */
-        public Context busyPollMicros(final int busyPollMicros)
+        public Context busyPoll(final boolean busyPoll)
         {
-            this.busyPollMicros = busyPollMicros;
+            this.busyPoll = busyPoll;
             return this;
         }
 
         /**
-         * Busy polling's SO_BUSY_POLL.
+         * Preferred busy polling.
          *
-         * @return microseconds, 0 for off.
+         * @return true when on.
          */
-        public int busyPollMicros()
+        public boolean busyPoll()
         {
-            return busyPollMicros;
+            return busyPoll;
         }
     }
 }
