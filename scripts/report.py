@@ -1131,7 +1131,9 @@ def rate_key(rate):
     return float("inf") if rate == "max" else float(rate)
 
 
-MODES = ("xdp", "xdp-limited", "xdp-ring", "xdp-busy", "xdp-busy-spin", "xdp-backoff", "socket", "socket-backoff", "c", "c-busy")
+BASE_MODES = ("xdp", "xdp-limited", "xdp-ring", "xdp-busy", "xdp-busy-spin", "xdp-backoff", "socket", "socket-backoff",
+              "c", "c-busy")
+MODES = BASE_MODES + tuple(m + "-fifo" for m in BASE_MODES)
 # Ratios of one mode over another, same repeat, when both ran: the prefix names them in the summary.
 PAIRS = (("xdp", "socket", "ratio"), ("xdp", "c", "ratio_c"),
          ("xdp-limited", "socket", "ratio_limited"), ("xdp-limited", "c", "ratio_limited_c"),
@@ -1139,6 +1141,8 @@ PAIRS = (("xdp", "socket", "ratio"), ("xdp", "c", "ratio_c"),
          ("xdp-busy", "xdp", "ratio_busy"), ("xdp-busy", "c", "ratio_busy_c"),
          ("xdp-busy", "c-busy", "ratio_busy_cbusy"), ("c-busy", "c", "ratio_cbusy"),
          ("xdp-busy-spin", "xdp", "ratio_busy_spin"), ("xdp-busy-spin", "c-busy", "ratio_busy_spin_cbusy"),
+         ("xdp-busy-fifo", "xdp-busy", "ratio_busy_fifo"), ("xdp-busy-fifo", "c-busy-fifo", "ratio_busy_fifo_cbusy"),
+         ("xdp-fifo", "xdp", "ratio_fifo"),
          ("xdp", "xdp-backoff", "ratio_idle_xdp"), ("socket", "socket-backoff", "ratio_idle_socket"))
 
 

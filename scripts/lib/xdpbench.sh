@@ -254,7 +254,7 @@ xdpbench_start_server() {
   [[ "$placement" == rx1 ]] && rx_cpu=$XB_SERVER_CPU || rx_cpu=$XB_FLOOD_CPU
   if [[ "$mode" == c* ]]; then
     ready="ready on"
-    [[ "$mode" == c-busy ]] && args=(--busy-poll 50)
+    [[ "$mode" == c-busy* ]] && args=(--busy-poll 50)
     xdpbench_bg "$XB_SERVER_NS" "$XB_WORK/xsk_responder" --dev "$XB_SERVER_DEV" --port "$XB_PORT" \
       --cpu "$XB_SERVER_CPU" --work-ns "$XB_C_WORK_NS" --duration "$seconds" "${args[@]+"${args[@]}"}" \
       > "$stats" 2> "$stats.err"
@@ -288,6 +288,9 @@ xdpbench_start_server() {
   fi
   # Preferred busy polling (serve --xdp-busy-poll) holds only while the device defers its own polling.
   [[ "$mode" == *-busy* ]] && xdpbench_defer "$XB_SERVER_NS" "$XB_SERVER_DEV" 2 200000
+  # -fifo: the worker in real time, so that nothing else on its core (the JVM's other threads, the NAPI thread)
+  # preempts it; with busy polling it does the queue's receive work itself.
+  [[ "$mode" == *-fifo ]] && chrt -f -p 5 "${XB_WORKER_TASK##*/}"
   return 0
 }
 

@@ -19,8 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code scripts/bench --xdp} end to end, at a low rate for one second: the harness builds its flooder, reply sink
- * and C ceiling, makes its namespaces, runs {@code serve --xdp}, plain {@code serve}, the C AF_XDP responder and the
- * busy-polling variants of both one after the other, then legit clients against each Turnstile mode with a tcpdump of
+ * and C ceiling, makes its namespaces, runs {@code serve --xdp}, plain {@code serve}, the C AF_XDP responder, the
+ * busy-polling variants of both and one with its worker in real time one after the other, then legit clients against each Turnstile mode with a tcpdump of
  * their exchanges, writes a JSON with one row per mode whose replies came from the server and the markdown, and
  * leaves no namespace behind. Root only (namespaces, XDP, AF_PACKET), with gcc and tcpdump; skipped elsewhere. Uses
  * the server and tools jars the reactor packaged before this module.
@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BenchXdpScriptTest
 {
     private static final int RATE = 20_000;
-    private static final List<String> MODES = List.of("xdp", "socket", "c", "xdp-busy", "c-busy");
+    private static final List<String> MODES = List.of("xdp", "socket", "c", "xdp-busy", "c-busy", "xdp-busy-fifo");
 
     @Test
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -72,7 +72,7 @@ class BenchXdpScriptTest
         }
         assertTrue(json.contains("\"redirected\""), "the xdp server's stats line carries the xdp object");
         assertTrue(json.contains("\"kicks\""), "the C ceiling's counters are recorded");
-        for (final String mode : List.of("xdp", "socket", "xdp-busy"))
+        for (final String mode : List.of("xdp", "socket", "xdp-busy", "xdp-busy-fifo"))
         {
             // The legit clients' cookie exchanges as tcpdump saw them at the clients' veth, answered ones timed.
             final Matcher capture = Pattern.compile("\"kind\": \"legit\",\\s*\"mode\": \"" + mode +
