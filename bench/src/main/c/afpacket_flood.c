@@ -16,38 +16,19 @@
  * Needs CAP_NET_RAW. Built by scripts/bench into a temporary directory (gcc -O2); it is not part of the product.
  */
 #define _GNU_SOURCE
+#define TOOL "afpacket_flood"
+#include "xdpbench.h"
+
 #include <arpa/inet.h>
-#include <errno.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <sched.h>
-#include <signal.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 #define MAX_BATCH 256
 #define MAX_PAYLOAD 1400
 #define FRAME_HEADERS 42 /* Ethernet 14 + IPv4 20 + UDP 8 */
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop = 1;
-}
-
-static void die(const char *what)
-{
-    fprintf(stderr, "afpacket_flood: %s: %s\n", what, strerror(errno));
-    exit(1);
-}
 
 static void usage(const char *why)
 {
@@ -72,9 +53,7 @@ static void parse_mac(const char *text, uint8_t *mac)
 
 static double now_s(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
+    return now_ns() / 1e9;
 }
 
 /* xorshift64*: a different source per packet without a syscall or a lock. */
@@ -86,21 +65,6 @@ static uint32_t next_random(void)
     rng_state ^= rng_state << 25;
     rng_state ^= rng_state >> 27;
     return (uint32_t)((rng_state * 0x2545f4914f6cdd1dULL) >> 32);
-}
-
-/* RFC 1071 over the 20-byte IPv4 header. */
-static uint16_t ip_checksum(const uint8_t *header)
-{
-    uint32_t sum = 0;
-    for (int i = 0; i < 20; i += 2)
-    {
-        sum += (uint32_t)header[i] << 8 | header[i + 1];
-    }
-    while (sum >> 16)
-    {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    return (uint16_t)~sum;
 }
 
 int main(int argc, char **argv)

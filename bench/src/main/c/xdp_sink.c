@@ -14,30 +14,10 @@
  *   xdp_sink --dev IFACE [--prefix A.B]      (default 10.201)
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <linux/bpf.h>
+#define TOOL "xdp_sink"
+#include "xdpbench.h"
+
 #include <net/if.h>
-#include <signal.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
-static void die(const char *what)
-{
-    fprintf(stderr, "xdp_sink: %s: %s\n", what, strerror(errno));
-    exit(1);
-}
-
-static int sys_bpf(int cmd, union bpf_attr *attr)
-{
-    return (int)syscall(SYS_bpf, cmd, attr, sizeof(*attr));
-}
-
-#define INSN(op_, dst_, src_, off_, imm_) \
-    ((struct bpf_insn){.code = (op_), .dst_reg = (dst_), .src_reg = (src_), .off = (off_), .imm = (imm_)})
 
 int main(int argc, char **argv)
 {
@@ -76,33 +56,8 @@ int main(int argc, char **argv)
         INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_DROP),   /* 11: drop */
         INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),                   /* 12 */
     };
-    static char log[65536];
-    union bpf_attr attr;
-    memset(&attr, 0, sizeof(attr));
-    attr.prog_type = BPF_PROG_TYPE_XDP;
-    attr.insn_cnt = sizeof(program) / sizeof(program[0]);
-    attr.insns = (uint64_t)(uintptr_t)program;
-    attr.license = (uint64_t)(uintptr_t)"Apache-2.0";
-    attr.log_buf = (uint64_t)(uintptr_t)log;
-    attr.log_size = sizeof(log);
-    attr.log_level = 1;
-    attr.expected_attach_type = BPF_XDP;
-    memcpy(attr.prog_name, "tsq_sink", 9);
-    const int prog = sys_bpf(BPF_PROG_LOAD, &attr);
-    if (prog < 0)
-    {
-        fprintf(stderr, "xdp_sink: BPF_PROG_LOAD: %s\n%s\n", strerror(errno), log);
-        return 1;
-    }
-    memset(&attr, 0, sizeof(attr));
-    attr.link_create.prog_fd = (uint32_t)prog;
-    attr.link_create.target_ifindex = (uint32_t)ifindex;
-    attr.link_create.attach_type = BPF_XDP;
-    attr.link_create.flags = 4; /* XDP_FLAGS_DRV_MODE */
-    if (sys_bpf(BPF_LINK_CREATE, &attr) < 0)
-    {
-        die("BPF_LINK_CREATE");
-    }
+    const int prog = load_xdp(program, sizeof(program) / sizeof(program[0]), "tsq_sink");
+    attach_xdp(prog, ifindex);
     printf("attached\n");
     fflush(stdout);
     /* The link lives as long as its fd: wait for the end. */

@@ -20,22 +20,15 @@
  * "fill_empty":..}. The program detaches when the process ends. Needs root (CAP_NET_ADMIN, CAP_BPF, CAP_NET_RAW).
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <linux/bpf.h>
+#define TOOL "xsk_responder"
+#include "xdpbench.h"
+
 #include <linux/if_xdp.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
-#include <signal.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
 
 #ifndef AF_XDP
 #define AF_XDP 44
@@ -52,32 +45,6 @@
 #define TX_SIZE 2048
 #define BATCH 64
 #define REPLY_PAYLOAD 60
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop = 1;
-}
-
-static void die(const char *what)
-{
-    fprintf(stderr, "xsk_responder: %s: %s\n", what, strerror(errno));
-    exit(1);
-}
-
-static int sys_bpf(int cmd, union bpf_attr *attr)
-{
-    return (int)syscall(SYS_bpf, cmd, attr, sizeof(*attr));
-}
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* One mmapped ring: free-running u32 producer and consumer indices shared with the kernel (acquire/release). */
 struct ring
@@ -113,23 +80,6 @@ static void store_release(uint32_t *p, uint32_t v)
 {
     __atomic_store_n(p, v, __ATOMIC_RELEASE);
 }
-
-static uint16_t ip_checksum(const uint8_t *header)
-{
-    uint32_t sum = 0;
-    for (int i = 0; i < 20; i += 2)
-    {
-        sum += (uint32_t)header[i] << 8 | header[i + 1];
-    }
-    while (sum >> 16)
-    {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    return (uint16_t)~sum;
-}
-
-#define INSN(op_, dst_, src_, off_, imm_) \
-    ((struct bpf_insn){.code = (op_), .dst_reg = (dst_), .src_reg = (src_), .off = (off_), .imm = (imm_)})
 
 int main(int argc, char **argv)
 {
@@ -211,23 +161,7 @@ int main(int argc, char **argv)
         INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, XDP_PASS),  /* 23: pass */
         INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),                  /* 24 */
     };
-    static char log[65536];
-    memset(&attr, 0, sizeof(attr));
-    attr.prog_type = BPF_PROG_TYPE_XDP;
-    attr.insn_cnt = sizeof(program) / sizeof(program[0]);
-    attr.insns = (uint64_t)(uintptr_t)program;
-    attr.license = (uint64_t)(uintptr_t)"Apache-2.0";
-    attr.log_buf = (uint64_t)(uintptr_t)log;
-    attr.log_size = sizeof(log);
-    attr.log_level = 1;
-    attr.expected_attach_type = BPF_XDP;
-    memcpy(attr.prog_name, "tsq_xsk_ceiling", 16);
-    const int prog = sys_bpf(BPF_PROG_LOAD, &attr);
-    if (prog < 0)
-    {
-        fprintf(stderr, "xsk_responder: BPF_PROG_LOAD: %s\n%s\n", strerror(errno), log);
-        return 1;
-    }
+    const int prog = load_xdp(program, sizeof(program) / sizeof(program[0]), "tsq_xsk_ceiling");
 
     const int fd = socket(AF_XDP, SOCK_RAW, 0);
     if (fd < 0)
@@ -327,15 +261,7 @@ int main(int argc, char **argv)
     {
         die("BPF_MAP_UPDATE_ELEM");
     }
-    memset(&attr, 0, sizeof(attr));
-    attr.link_create.prog_fd = (uint32_t)prog;
-    attr.link_create.target_ifindex = (uint32_t)ifindex;
-    attr.link_create.attach_type = BPF_XDP;
-    attr.link_create.flags = 4; /* XDP_FLAGS_DRV_MODE (linux/if_link.h) */
-    if (sys_bpf(BPF_LINK_CREATE, &attr) < 0)
-    {
-        die("BPF_LINK_CREATE");
-    }
+    attach_xdp(prog, ifindex);
 
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);

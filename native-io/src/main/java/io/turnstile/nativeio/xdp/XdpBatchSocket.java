@@ -57,6 +57,10 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  */
 public final class XdpBatchSocket implements BatchSocket
 {
+    /**
+     * SO_BUSY_POLL's value: any above 0 switches busy polling on, and a non-blocking receive polls once whatever it is.
+     */
+    private static final int BUSY_POLL_MICROS = 50;
     private static final int DESC_BYTES = 16;
     private static final int ADDR_BYTES = 8;
     private static final int UMEM_REG_BYTES = 32;
@@ -72,11 +76,6 @@ public final class XdpBatchSocket implements BatchSocket
     private final MemorySegment errnoState;
     private final MemorySegment scratch;
     private final MemorySegment scratchLength;
-    /**
-     * SO_BUSY_POLL's value: any above 0 switches busy polling on, and a non-blocking receive polls once whatever it is.
-     */
-    private static final int BUSY_POLL_MICROS = 50;
-
     private final MemorySegment pollFd;
     private final int fd;
     private final int ifindex;
@@ -343,9 +342,8 @@ public final class XdpBatchSocket implements BatchSocket
         refill();
         if (busyPoll)
         {
-            // Run the device's NAPI poll here, on the worker's core, instead of in its softirq or kernel thread: the
-            // kernel then only copies what the worker is about to read, and a flood beyond it is dropped before
-            // the copy, in the device's own queue.
+            // Run the device's NAPI poll here, when the worker asks, instead of in a kernel thread scheduled against
+            // it on the same core (the device defers its own polling while the worker keeps calling).
             XdpLibC.wakeReceive(errnoState, fd, LibC.MSG_DONTWAIT);
         }
 
