@@ -23,7 +23,6 @@
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
-#include <sched.h>
 #include <sys/socket.h>
 
 #define MAX_BATCH 256
@@ -124,16 +123,7 @@ int main(int argc, char **argv)
         usage("empty payload");
     }
 
-    if (cpu >= 0)
-    {
-        cpu_set_t set;
-        CPU_ZERO(&set);
-        CPU_SET(cpu, &set);
-        if (sched_setaffinity(0, sizeof(set), &set) != 0)
-        {
-            die("sched_setaffinity");
-        }
-    }
+    pin_to_cpu(cpu);
 
     int fd = socket(AF_PACKET, SOCK_RAW, 0); /* protocol 0: this socket never receives */
     if (fd < 0)

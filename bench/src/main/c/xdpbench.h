@@ -11,6 +11,7 @@
 #endif
 
 #include <errno.h>
+#include <sched.h>
 #include <linux/bpf.h>
 #include <signal.h>
 #include <stdint.h>
@@ -41,6 +42,21 @@ static inline uint64_t now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Pin the calling thread to one CPU (the scripts give each tool its own); -1 leaves it where it is. */
+static inline void pin_to_cpu(int cpu)
+{
+    if (cpu >= 0)
+    {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(cpu, &set);
+        if (sched_setaffinity(0, sizeof(set), &set) != 0)
+        {
+            die("sched_setaffinity");
+        }
+    }
 }
 
 /* RFC 1071 over the 20-byte IPv4 header. */

@@ -26,7 +26,6 @@
 #include <linux/if_xdp.h>
 #include <net/if.h>
 #include <poll.h>
-#include <sched.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 
@@ -104,16 +103,7 @@ int main(int argc, char **argv)
             "[--busy-poll USEC]\n");
         return 2;
     }
-    if (cpu >= 0)
-    {
-        cpu_set_t set;
-        CPU_ZERO(&set);
-        CPU_SET(cpu, &set);
-        if (sched_setaffinity(0, sizeof(set), &set) != 0)
-        {
-            die("sched_setaffinity");
-        }
-    }
+    pin_to_cpu(cpu);
     const int ifindex = (int)if_nametoindex(dev);
     if (ifindex == 0)
     {
