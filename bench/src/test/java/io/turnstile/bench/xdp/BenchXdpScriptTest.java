@@ -74,15 +74,21 @@ class BenchXdpScriptTest
         assertTrue(json.contains("\"kicks\""), "the C ceiling's counters are recorded");
         for (final String mode : List.of("xdp", "socket", "xdp-busy", "xdp-busy-fifo"))
         {
-            // The legit clients' cookie exchanges as tcpdump saw them at the clients' veth, answered ones timed.
+            // The legit clients' cookie exchanges as tcpdump saw them at the clients' veth, answered ones timed. How
+            // many the clients start in their one second depends on how fast their JVM warms up on a loaded machine
+            // (a slipped start is not made up), so the capture is held to the clients' own count, not a fixed one.
             final Matcher capture = Pattern.compile("\"kind\": \"legit\",\\s*\"mode\": \"" + mode +
-                "\"(?:(?!\"kind\").)*?\"capture\": \\{\\s*\"exchanges\": (\\d+),\\s*\"answered\": (\\d+)", Pattern.DOTALL)
+                "\"(?:(?!\"kind\").)*?\"attempts\": (\\d+),(?:(?!\"kind\").)*?\"capture\": \\{\\s*\"exchanges\": (\\d+)," +
+                "\\s*\"answered\": (\\d+)", Pattern.DOTALL)
                 .matcher(json);
             assertTrue(capture.find(), () -> mode + " legit capture missing: " + json);
-            final long exchanges = Long.parseLong(capture.group(1));
-            final long answered = Long.parseLong(capture.group(2));
-            assertTrue(exchanges >= 10 && answered >= exchanges / 2 && answered <= exchanges,
-                () -> mode + ": " + answered + " of " + exchanges + " captured exchanges answered");
+            final long attempts = Long.parseLong(capture.group(1));
+            final long exchanges = Long.parseLong(capture.group(2));
+            final long answered = Long.parseLong(capture.group(3));
+            assertTrue(attempts >= 1 && exchanges >= (attempts + 1) / 2 && exchanges <= attempts &&
+                answered >= (exchanges + 1) / 2 && answered <= exchanges,
+                () -> mode + ": " + answered + " of " + exchanges + " captured exchanges answered, the clients made " +
+                attempts + " attempts");
         }
         ScriptChecks.assertNoNamespaceLeft(output, Pattern.compile("bench: xdp: namespaces (tsq\\d+)"));
     }
