@@ -12,6 +12,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -61,6 +62,8 @@ public final class XdpBatchSocket implements BatchSocket
      * SO_BUSY_POLL's value: any above 0 switches busy polling on, and a non-blocking receive polls once whatever it is.
      */
     private static final int BUSY_POLL_MICROS = 50;
+    private static final long BIND_BUSY_RETRY_MS = 2_000;
+    private static final long BIND_BUSY_PAUSE_MS = 20;
     private static final int DESC_BYTES = 16;
     private static final int ADDR_BYTES = 8;
     private static final int UMEM_REG_BYTES = 32;
@@ -236,15 +239,7 @@ public final class XdpBatchSocket implements BatchSocket
                 (context.needWakeup() ? XdpLibC.XDP_USE_NEED_WAKEUP : 0)));
             address.set(JAVA_INT, 4, ifindex);
             address.set(JAVA_INT, 8, queueId);
-            if (LibC.bind(errnoState, fd, address, SOCKADDR_XDP_BYTES) < 0)
-            {
-                final int errno = LibC.errno(errnoState);
-                throw new NativeIoException("bind AF_XDP " + context.interfaceName() + " queue " + queueId +
-                    (zeroCopy ? " zero-copy" : " copy mode") +
-                    (errno == XdpLibC.EOPNOTSUPP ? " (the driver does not support it)" :
-                    errno == Errno.EINVAL ? " (does the device have that many RX queues? one worker per queue)" :
-                    errno == XdpLibC.EBUSY ? " (another AF_XDP socket is bound to that queue)" : ""), errno);
-            }
+            bind(context, address);
             pollFd.set(JAVA_INT, 0, fd);
             pollFd.set(JAVA_SHORT, LibC.POLL_EVENTS_OFFSET, (short)LibC.POLLIN);
             if (busyPoll)
@@ -270,6 +265,39 @@ public final class XdpBatchSocket implements BatchSocket
     {
         scratchLength.set(JAVA_INT, 0, size);
         setOption(option, scratchLength, Integer.BYTES, name + "=" + size);
+    }
+
+    /**
+     * Bind to the device queue. The kernel frees a queue's previous socket in a deferred work item after its last
+     * descriptor closes, so a server restarted at once (or a socket reopened in the same process) sees EBUSY for a
+     * moment: that is retried for up to {@value #BIND_BUSY_RETRY_MS} ms before it is reported, as another socket
+     * holding the queue.
+     */
+    private void bind(final Context context, final MemorySegment address)
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BIND_BUSY_RETRY_MS);
+        while (LibC.bind(errnoState, fd, address, SOCKADDR_XDP_BYTES) < 0)
+        {
+            final int errno = LibC.errno(errnoState);
+            if (errno == XdpLibC.EBUSY && System.nanoTime() - deadlineNs < 0)
+            {
+                try
+                {
+                    Thread.sleep(BIND_BUSY_PAUSE_MS);
+                    continue;
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            throw new NativeIoException("bind AF_XDP " + context.interfaceName() + " queue " + queueId +
+                (zeroCopy ? " zero-copy" : " copy mode") +
+                (errno == XdpLibC.EOPNOTSUPP ? " (the driver does not support it)" :
+                errno == Errno.EINVAL ? " (does the device have that many RX queues? one worker per queue)" :
+                errno == XdpLibC.EBUSY ? " (another AF_XDP socket is bound to that queue; still busy after " +
+                BIND_BUSY_RETRY_MS + " ms)" : ""), errno);
+        }
     }
 
     private void setSocketOption(final int option, final int value, final String name)

@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -161,6 +162,52 @@ class XdpBatchSocketTest
                 () -> new XdpBatchSocket(new XdpBatchSocket.Context().interfaceName(network.serverInterface())
                     .queueId(1).ringSize(512).frameCount(2048))).getMessage(), 20);
             assertTrue(noQueue.contains("queue 1") && noQueue.contains("RX queues"), noQueue);
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldBindAQueueAsSoonAsItsPreviousSocketLetsGoAndNameTheHolderWhenItDoesNot() throws Exception
+    {
+        final VethNetwork network = VethNetwork.create();
+        assumeTrue(null != network);
+        try (network)
+        {
+            final Supplier<XdpBatchSocket.Context> context = () -> new XdpBatchSocket.Context()
+                .interfaceName(network.serverInterface()).ringSize(512).frameCount(2048);
+            final String message = network.inServer(() ->
+            {
+                // The first socket lives on a thread of its own (a socket is confined to the thread that opened
+                // it), started here so that it shares this thread's namespace.
+                final CountDownLatch bound = new CountDownLatch(1);
+                final CompletableFuture<Integer> first = new CompletableFuture<>();
+                new Thread(() ->
+                {
+                    try (XdpBatchSocket socket = new XdpBatchSocket(context.get()))
+                    {
+                        bound.countDown();
+                        Thread.sleep(300);
+                        first.complete(socket.queueId());
+                    }
+                    catch (final Throwable ex)
+                    {
+                        first.completeExceptionally(ex);
+                    }
+                }).start();
+                assertTrue(bound.await(5, TimeUnit.SECONDS), "the first socket bound");
+                // Binds while the first socket still holds the queue: EBUSY until it is closed, then bound.
+                try (XdpBatchSocket second = new XdpBatchSocket(context.get()))
+                {
+                    assertTrue(first.isDone(), "the first socket was closed before the second could bind");
+                    assertEquals(0, first.get());
+                    assertEquals(0, second.queueId());
+                    // Held for good: reported after the retry window, with the reason.
+                    return assertThrows(io.turnstile.nativeio.NativeIoException.class,
+                        () -> new XdpBatchSocket(context.get())).getMessage();
+                }
+            }, 20);
+            assertTrue(message.contains("queue 0") && message.contains("another AF_XDP socket is bound") &&
+                message.contains("still busy after 2000 ms"), message);
         }
     }
 
