@@ -210,9 +210,20 @@ public final class ServeCommand
                 err.println("turnstile: this JVM cannot handle signals; SIGINT and SIGTERM stop it via shutdown hook");
             }
             // With fleet keys SIGHUP re-reads the master key file; otherwise it ends the server as before (129).
-            if (null != reloader && !StopSignals.installHangup(reloader::reload))
+            if (null != reloader)
             {
-                err.println("turnstile: this JVM cannot handle signals; SIGHUP will not reload the master keys");
+                switch (StopSignals.installHangup(reloader::reload))
+                {
+                    case HANDLED_AFTER_RESET -> err.println("turnstile: SIGHUP was ignored when this process " +
+                        "started (nohup?); it now re-reads the master key file and does not stop the server");
+                    case IGNORED -> err.println("turnstile: SIGHUP is ignored in this process (nohup?) and could " +
+                        "not be reset; it will not reload the master keys");
+                    case UNAVAILABLE -> err.println("turnstile: this JVM cannot handle signals; SIGHUP will not " +
+                        "reload the master keys");
+                    case HANDLED ->
+                    {
+                    }
+                }
             }
             hook = new Thread(this::onShutdown, "turnstile-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);

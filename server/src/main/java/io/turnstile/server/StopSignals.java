@@ -1,9 +1,16 @@
 package io.turnstile.server;
 
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.util.function.Consumer;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * Turns SIGINT and SIGTERM into a call the server can act on, naming the signal, so the summary it prints on the way
@@ -12,11 +19,31 @@ import java.util.function.Consumer;
  * The JDK's only handler API is {@code sun.misc.Signal} in {@code jdk.unsupported}; javac warns about it without a way
  * to suppress the warning, and the build fails on warnings, so it is reached reflectively. Where it is missing,
  * {@link #install(Consumer)} says so and the caller relies on its shutdown hook.
+ * <p>
+ * A process started with SIGHUP ignored ({@code nohup}, or a parent that ignores it) keeps it ignored: HotSpot leaves
+ * an ignored shutdown signal alone, so a handler registered for it never runs. The master key reload asks for SIGHUP
+ * explicitly, so {@link #installHangup(Consumer)} puts the default disposition back through {@code signal(2)} and
+ * registers again; the server then neither dies on a hang-up (what {@code nohup} was for) nor misses a reload.
  */
 final class StopSignals
 {
     /** The signals that stop the server. */
     static final String[] NAMES = { "INT", "TERM" };
+
+    /** What {@link #installHangup(Consumer)} managed. */
+    enum Hangup
+    {
+        /** SIGHUP calls back. */
+        HANDLED,
+        /** SIGHUP was ignored when the process started; it was reset and now calls back. */
+        HANDLED_AFTER_RESET,
+        /** SIGHUP is ignored and could not be reset: it will not call back. */
+        IGNORED,
+        /** This JVM offers no signal API. */
+        UNAVAILABLE
+    }
+
+    private static final int SIGHUP = 1;
 
     private StopSignals()
     {
@@ -30,21 +57,78 @@ final class StopSignals
      */
     static boolean install(final Consumer<String> onSignal)
     {
-        return handle(NAMES, onSignal);
+        boolean handled = true;
+        for (final String name : NAMES)
+        {
+            handled &= null != handle(name, onSignal);
+        }
+        return handled;
     }
 
     /**
-     * Handle SIGHUP by calling back with "SIGHUP" instead of exiting (the fleet's master key reload).
+     * Handle SIGHUP by calling back with "SIGHUP" instead of exiting (the fleet's master key reload), resetting it to
+     * the default disposition first when the process started with it ignored.
      *
      * @param onSignal called on the JVM's signal thread.
-     * @return true when handled; false when this JVM offers no signal API.
+     * @return what was managed; anything but {@link Hangup#HANDLED} and {@link Hangup#HANDLED_AFTER_RESET} means no
+     *         reload on SIGHUP.
      */
-    static boolean installHangup(final Consumer<String> onSignal)
+    static Hangup installHangup(final Consumer<String> onSignal)
     {
-        return handle(new String[]{ "HUP" }, onSignal);
+        final Object previous = handle("HUP", onSignal);
+        if (null == previous)
+        {
+            return Hangup.UNAVAILABLE;
+        }
+        if (!isIgnore(previous))
+        {
+            return Hangup.HANDLED;
+        }
+        if (!resetToDefault(SIGHUP))
+        {
+            return Hangup.IGNORED;
+        }
+        final Object again = handle("HUP", onSignal);
+        return null != again && !isIgnore(again) ? Hangup.HANDLED_AFTER_RESET : Hangup.IGNORED;
     }
 
-    private static boolean handle(final String[] names, final Consumer<String> onSignal)
+    private static boolean isIgnore(final Object handler)
+    {
+        try
+        {
+            return handler == Class.forName("sun.misc.SignalHandler").getField("SIG_IGN").get(null);
+        }
+        catch (final ReflectiveOperationException | RuntimeException ex)
+        {
+            return false;
+        }
+    }
+
+    @SuppressWarnings("restricted")
+    private static boolean resetToDefault(final int signal)
+    {
+        try
+        {
+            final Linker linker = Linker.nativeLinker();
+            final MethodHandle handle = linker.downcallHandle(linker.defaultLookup().find("signal").orElseThrow(),
+                FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS));
+            // SIG_DFL is the null handler; SIG_ERR is -1.
+            final MemorySegment previous = (MemorySegment)handle.invokeExact(signal, MemorySegment.NULL);
+            return previous.address() != -1L;
+        }
+        catch (final Throwable ex)
+        {
+            return false;
+        }
+    }
+
+    /**
+     * Register a handler calling back with the signal's name.
+     *
+     * @return the handler it replaced (sun.misc.SignalHandler.SIG_IGN when the signal was and stays ignored), or null
+     *         when this JVM offers no signal API.
+     */
+    private static Object handle(final String name, final Consumer<String> onSignal)
     {
         try
         {
@@ -52,29 +136,25 @@ final class StopSignals
             final Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
             final Constructor<?> newSignal = signalClass.getConstructor(String.class);
             final Method handle = signalClass.getMethod("handle", signalClass, handlerClass);
-            for (final String name : names)
-            {
-                final Object handler = Proxy.newProxyInstance(
-                    handlerClass.getClassLoader(),
-                    new Class<?>[]{ handlerClass },
-                    (proxy, method, args) -> switch (method.getName())
+            final Object handler = Proxy.newProxyInstance(
+                handlerClass.getClassLoader(),
+                new Class<?>[]{ handlerClass },
+                (proxy, method, args) -> switch (method.getName())
+                {
+                    case "handle" ->
                     {
-                        case "handle" ->
-                        {
-                            onSignal.accept("SIG" + name);
-                            yield null;
-                        }
-                        case "hashCode" -> System.identityHashCode(proxy);
-                        case "equals" -> proxy == args[0];
-                        default -> "turnstile SIG" + name + " handler";
-                    });
-                handle.invoke(null, newSignal.newInstance(name), handler);
-            }
-            return true;
+                        onSignal.accept("SIG" + name);
+                        yield null;
+                    }
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    case "equals" -> proxy == args[0];
+                    default -> "turnstile SIG" + name + " handler";
+                });
+            return handle.invoke(null, newSignal.newInstance(name), handler);
         }
         catch (final ReflectiveOperationException | RuntimeException ex)
         {
-            return false;
+            return null;
         }
     }
 }

@@ -7,6 +7,8 @@ import io.turnstile.cookie.MacAlgorithm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.ByteArrayOutputStream;
 import java.io.File;
@@ -77,20 +79,31 @@ class MasterKeyReloaderTest
         assertTrue(log.contains("line 1: not an even number of hex digits"), log);
     }
 
-    @Test
+    /**
+     * Also started under {@code nohup}, which leaves SIGHUP ignored in the JVM: the server resets it so that the
+     * reload still happens (HotSpot would otherwise register the handler and never call it).
+     */
+    @ParameterizedTest(name = "under nohup {0}")
+    @ValueSource(booleans = {false, true})
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
-    void shouldReloadOnSighupAndKeepVerifying() throws Exception
+    void shouldReloadOnSighupAndKeepVerifying(final boolean underNohup) throws Exception
     {
         final String openssl = requireBinary("openssl");
         final Path file = write("fleet.key", MasterKeyFileTest.A);
         final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         final Path errFile = tempDir.resolve("serve.err");
         final Path outFile = tempDir.resolve("serve.out");
-        final Process server = new ProcessBuilder(java,
+        final List<String> command = new ArrayList<>();
+        if (underNohup)
+        {
+            command.add(requireBinary("nohup"));
+        }
+        command.addAll(List.of(java,
             "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
             "-Xmx128m", "-cp", System.getProperty("java.class.path"), TurnstileMain.class.getName(),
             "serve", "--bind", "127.0.0.1:0", "--workers", "1", "--master-key-file", file.toString(),
-            "--stats", "-")
+            "--stats", "-"));
+        final Process server = new ProcessBuilder(command)
             .redirectError(errFile.toFile())
             .redirectOutput(outFile.toFile())
             .start();
@@ -132,6 +145,7 @@ class MasterKeyReloaderTest
         assertTrue(err.contains("clock tolerance 2000 ms (SIGHUP re-reads the file)"), err);
         assertTrue(err.contains("SIGHUP: master keys reloaded from " + file + ": 2 masters"), err);
         assertTrue(err.contains("is readable by group or others"), err);
+        assertEquals(underNohup, err.contains("SIGHUP was ignored when this process started (nohup?)"), err);
     }
 
     private Path write(final String name, final String content) throws IOException
@@ -184,14 +198,14 @@ class MasterKeyReloaderTest
         }
     }
 
-    private static void awaitCondition(final BooleanSupplier condition, final String what) throws InterruptedException
+    private void awaitCondition(final BooleanSupplier condition, final String what) throws InterruptedException
     {
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MS);
         while (!condition.getAsBoolean())
         {
             if (System.nanoTime() - deadline > 0)
             {
-                fail("timed out waiting for " + what);
+                fail("timed out waiting for " + what + "; the server's stderr: " + text(tempDir.resolve("serve.err")));
             }
             Thread.sleep(20);
         }
