@@ -218,8 +218,8 @@ public final class ServeCommand
                         "started (nohup?); it now re-reads the master key file and does not stop the server");
                     case IGNORED -> err.println("turnstile: SIGHUP is ignored in this process (nohup?) and could " +
                         "not be reset; it will not reload the master keys");
-                    case UNAVAILABLE -> err.println("turnstile: this JVM cannot handle signals; SIGHUP will not " +
-                        "reload the master keys");
+                    case UNAVAILABLE -> err.println("turnstile: this JVM cannot handle signals (-Xrs?); SIGHUP " +
+                        "will not reload the master keys");
                     case HANDLED ->
                     {
                     }

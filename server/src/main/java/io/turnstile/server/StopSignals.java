@@ -44,6 +44,10 @@ final class StopSignals
     }
 
     private static final int SIGHUP = 1;
+    // <signal.h>'s handler values: SIG_DFL 0, SIG_IGN 1, SIG_ERR -1.
+    private static final long SIG_DFL = 0;
+    private static final long SIG_IGN = 1;
+    private static final long SIG_ERR = -1;
 
     private StopSignals()
     {
@@ -80,19 +84,25 @@ final class StopSignals
         {
             return Hangup.UNAVAILABLE;
         }
-        if (!isIgnore(previous))
+        if (!isIgnored(previous))
         {
             return Hangup.HANDLED;
         }
-        if (!resetToDefault(SIGHUP))
+        if (!setDisposition(SIGHUP, SIG_DFL))
         {
             return Hangup.IGNORED;
         }
         final Object again = handle("HUP", onSignal);
-        return null != again && !isIgnore(again) ? Hangup.HANDLED_AFTER_RESET : Hangup.IGNORED;
+        if (null != again && !isIgnored(again))
+        {
+            return Hangup.HANDLED_AFTER_RESET;
+        }
+        // Not registered after all: ignore it again rather than let a hang-up end a server started under nohup.
+        setDisposition(SIGHUP, SIG_IGN);
+        return Hangup.IGNORED;
     }
 
-    private static boolean isIgnore(final Object handler)
+    private static boolean isIgnored(final Object handler)
     {
         try
         {
@@ -104,17 +114,22 @@ final class StopSignals
         }
     }
 
+    /**
+     * Set a signal's disposition with {@code signal(2)}, below the JVM: only for one HotSpot left alone.
+     *
+     * @param handler {@link #SIG_DFL} or {@link #SIG_IGN}.
+     * @return false when the call failed (SIG_ERR) or cannot be made.
+     */
     @SuppressWarnings("restricted")
-    private static boolean resetToDefault(final int signal)
+    private static boolean setDisposition(final int signal, final long handler)
     {
         try
         {
             final Linker linker = Linker.nativeLinker();
             final MethodHandle handle = linker.downcallHandle(linker.defaultLookup().find("signal").orElseThrow(),
                 FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS));
-            // SIG_DFL is the null handler; SIG_ERR is -1.
-            final MemorySegment previous = (MemorySegment)handle.invokeExact(signal, MemorySegment.NULL);
-            return previous.address() != -1L;
+            final MemorySegment previous = (MemorySegment)handle.invokeExact(signal, MemorySegment.ofAddress(handler));
+            return previous.address() != SIG_ERR;
         }
         catch (final Throwable ex)
         {

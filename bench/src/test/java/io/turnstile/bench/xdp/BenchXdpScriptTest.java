@@ -78,14 +78,15 @@ class BenchXdpScriptTest
             // many the clients start in their one second depends on how fast their JVM warms up on a loaded machine
             // (a slipped start is not made up), so the capture is held to the clients' own count, not a fixed one.
             final Matcher capture = Pattern.compile("\"kind\": \"legit\",\\s*\"mode\": \"" + mode +
-                "\"(?:(?!\"kind\").)*?\"attempts\": (\\d+),(?:(?!\"kind\").)*?\"capture\": \\{\\s*\"exchanges\": (\\d+)," +
-                "\\s*\"answered\": (\\d+)", Pattern.DOTALL)
+                "\"(?:(?!\"kind\").)*?\"attempts\": (\\d+)," +
+                "(?:(?!\"kind\").)*?\"capture\": \\{\\s*\"exchanges\": (\\d+),\\s*\"answered\": (\\d+)", Pattern.DOTALL)
                 .matcher(json);
             assertTrue(capture.find(), () -> mode + " legit capture missing: " + json);
             final long attempts = Long.parseLong(capture.group(1));
             final long exchanges = Long.parseLong(capture.group(2));
             final long answered = Long.parseLong(capture.group(3));
-            assertTrue(attempts >= 1 && exchanges >= (attempts + 1) / 2 && exchanges <= attempts &&
+            // tcpdump in immediate mode sees every exchange; the slack is for one lost under a loaded machine.
+            assertTrue(attempts >= 1 && exchanges >= attempts - 1 - attempts / 20 && exchanges <= attempts &&
                 answered >= (exchanges + 1) / 2 && answered <= exchanges,
                 () -> mode + ": " + answered + " of " + exchanges + " captured exchanges answered, the clients made " +
                 attempts + " attempts");

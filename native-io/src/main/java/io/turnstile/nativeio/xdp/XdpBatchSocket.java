@@ -62,6 +62,8 @@ public final class XdpBatchSocket implements BatchSocket
      * SO_BUSY_POLL's value: any above 0 switches busy polling on, and a non-blocking receive polls once whatever it is.
      */
     private static final int BUSY_POLL_MICROS = 50;
+    // A queue's previous socket is freed in deferred work after its close: how long a bind waits for it, and how often
+    // it tries again meanwhile.
     private static final long BIND_BUSY_RETRY_MS = 2_000;
     private static final long BIND_BUSY_PAUSE_MS = 20;
     private static final int DESC_BYTES = 16;
@@ -275,11 +277,13 @@ public final class XdpBatchSocket implements BatchSocket
      */
     private void bind(final Context context, final MemorySegment address)
     {
-        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BIND_BUSY_RETRY_MS);
+        final long startNs = System.nanoTime();
+        boolean interrupted = false;
         while (LibC.bind(errnoState, fd, address, SOCKADDR_XDP_BYTES) < 0)
         {
             final int errno = LibC.errno(errnoState);
-            if (errno == XdpLibC.EBUSY && System.nanoTime() - deadlineNs < 0)
+            final long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
+            if (errno == XdpLibC.EBUSY && waitedMs < BIND_BUSY_RETRY_MS)
             {
                 try
                 {
@@ -289,14 +293,16 @@ public final class XdpBatchSocket implements BatchSocket
                 catch (final InterruptedException ex)
                 {
                     Thread.currentThread().interrupt();
+                    interrupted = true;
                 }
             }
             throw new NativeIoException("bind AF_XDP " + context.interfaceName() + " queue " + queueId +
                 (zeroCopy ? " zero-copy" : " copy mode") +
                 (errno == XdpLibC.EOPNOTSUPP ? " (the driver does not support it)" :
                 errno == Errno.EINVAL ? " (does the device have that many RX queues? one worker per queue)" :
-                errno == XdpLibC.EBUSY ? " (another AF_XDP socket is bound to that queue; still busy after " +
-                BIND_BUSY_RETRY_MS + " ms)" : ""), errno);
+                errno == XdpLibC.EBUSY ? " (the queue is held by another AF_XDP socket" +
+                (zeroCopy ? " or a memory provider" : "") + "; still busy after " + waitedMs + " ms" +
+                (interrupted ? ", interrupted" : "") + ")" : ""), errno);
         }
     }
 
