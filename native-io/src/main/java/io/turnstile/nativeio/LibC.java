@@ -112,6 +112,12 @@ public final class LibC
     public static final int MSG_TRUNC = 0x20;
     /** poll event: data to read. */
     public static final int POLLIN = 1;
+    /** signal(2) disposition: the signal's default action. */
+    public static final long SIG_DFL = 0;
+    /** signal(2) disposition: the signal is ignored. */
+    public static final long SIG_IGN = 1;
+    /** signal(2)'s failure return. */
+    private static final long SIG_ERR = -1;
     /** Bytes of a glibc cpu_set_t: room for 1024 CPUs. */
     public static final int CPU_SET_BYTES = 128;
     /** Raw socket type: the caller writes the headers above the one named by the protocol. */
@@ -245,6 +251,7 @@ public final class LibC
     private static final MethodHandle POLL;
     private static final MethodHandle CLOSE;
     private static final MethodHandle SCHED_SETAFFINITY;
+    private static final MethodHandle SIGNAL;
     private static final boolean AVAILABLE;
 
     static
@@ -271,6 +278,8 @@ public final class LibC
         CLOSE = downcall(linker, libc, "close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
         SCHED_SETAFFINITY = downcall(linker, libc, "sched_setaffinity",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, pointer));
+        // Not needed by the sockets, so not part of AVAILABLE: signal() checks for it itself.
+        SIGNAL = downcall(linker, libc, "signal", FunctionDescriptor.of(pointer, JAVA_INT, pointer));
 
         AVAILABLE = null != SOCKET && null != BIND && null != SETSOCKOPT && null != GETSOCKNAME &&
             null != RECVMMSG && null != SENDMMSG && null != POLL && null != CLOSE && null != SCHED_SETAFFINITY &&
@@ -562,6 +571,35 @@ public final class LibC
         try
         {
             return (int)CLOSE.invokeExact(errnoState, fd);
+        }
+        catch (final Throwable t)
+        {
+            LangUtil.rethrowUnchecked(t);
+            return -1;
+        }
+    }
+
+    /**
+     * {@code signal(2)}: set a signal's disposition to {@link #SIG_DFL} or {@link #SIG_IGN} below the JVM. Only for a
+     * signal the JVM has no handler of its own for: HotSpot leaves a shutdown signal that was ignored at start alone,
+     * and the server's SIGHUP reload has to undo that.
+     *
+     * @param errnoState  capture segment.
+     * @param signum      the signal number.
+     * @param disposition {@link #SIG_DFL} or {@link #SIG_IGN}.
+     * @return 0, or -1 with errno set (or without a {@code signal} in this libc).
+     */
+    public static int signal(final MemorySegment errnoState, final int signum, final long disposition)
+    {
+        if (null == SIGNAL)
+        {
+            return -1;
+        }
+        try
+        {
+            final MemorySegment previous =
+                (MemorySegment)SIGNAL.invokeExact(errnoState, signum, MemorySegment.ofAddress(disposition));
+            return previous.address() == SIG_ERR ? -1 : 0;
         }
         catch (final Throwable t)
         {

@@ -17,6 +17,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,6 +34,26 @@ class LibCTest
         assumeTrue(os.startsWith("linux") && arch.equals("amd64"));
 
         assertTrue(LibC.isAvailable());
+    }
+
+    @Test
+    @Timeout(10)
+    void shouldSetASignalsDispositionBelowTheJvm() throws Exception
+    {
+        assumeTrue(LibC.isAvailable());
+        // SIGWINCH: one the JVM has no handler for and whose default action is to ignore it, so flipping it is safe.
+        final int sigwinch = 28;
+        try (Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment errnoState = arena.allocate(LibC.ERRNO_STATE_LAYOUT);
+            assertEquals(0, LibC.signal(errnoState, sigwinch, LibC.SIG_IGN));
+            assertTrue(SignalDispositions.ignored(sigwinch), "SigIgn has SIGWINCH after SIG_IGN");
+            assertEquals(0, LibC.signal(errnoState, sigwinch, LibC.SIG_DFL));
+            assertFalse(SignalDispositions.ignored(sigwinch), "SigIgn still has SIGWINCH after SIG_DFL");
+            // SIGKILL's disposition cannot be changed: the call fails with EINVAL.
+            assertEquals(-1, LibC.signal(errnoState, 9, LibC.SIG_IGN));
+            assertEquals(22, LibC.errno(errnoState));
+        }
     }
 
     @Test

@@ -1,16 +1,12 @@
 package io.turnstile.server;
 
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
+import io.turnstile.nativeio.LibC;
+
+import java.lang.foreign.Arena;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.util.function.Consumer;
-
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * Turns SIGINT and SIGTERM into a call the server can act on, naming the signal, so the summary it prints on the way
@@ -44,10 +40,6 @@ final class StopSignals
     }
 
     private static final int SIGHUP = 1;
-    // <signal.h>'s handler values: SIG_DFL 0, SIG_IGN 1, SIG_ERR -1.
-    private static final long SIG_DFL = 0;
-    private static final long SIG_IGN = 1;
-    private static final long SIG_ERR = -1;
 
     private StopSignals()
     {
@@ -88,7 +80,7 @@ final class StopSignals
         {
             return Hangup.HANDLED;
         }
-        if (!setDisposition(SIGHUP, SIG_DFL))
+        if (!setDisposition(SIGHUP, LibC.SIG_DFL))
         {
             return Hangup.IGNORED;
         }
@@ -98,7 +90,7 @@ final class StopSignals
             return Hangup.HANDLED_AFTER_RESET;
         }
         // Not registered after all: ignore it again rather than let a hang-up end a server started under nohup.
-        setDisposition(SIGHUP, SIG_IGN);
+        setDisposition(SIGHUP, LibC.SIG_IGN);
         return Hangup.IGNORED;
     }
 
@@ -117,21 +109,16 @@ final class StopSignals
     /**
      * Set a signal's disposition with {@code signal(2)}, below the JVM: only for one HotSpot left alone.
      *
-     * @param handler {@link #SIG_DFL} or {@link #SIG_IGN}.
-     * @return false when the call failed (SIG_ERR) or cannot be made.
+     * @param disposition {@link LibC#SIG_DFL} or {@link LibC#SIG_IGN}.
+     * @return false when the call failed or cannot be made (no FFM bindings here).
      */
-    @SuppressWarnings("restricted")
-    private static boolean setDisposition(final int signal, final long handler)
+    private static boolean setDisposition(final int signal, final long disposition)
     {
-        try
+        try (Arena arena = Arena.ofConfined())
         {
-            final Linker linker = Linker.nativeLinker();
-            final MethodHandle handle = linker.downcallHandle(linker.defaultLookup().find("signal").orElseThrow(),
-                FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS));
-            final MemorySegment previous = (MemorySegment)handle.invokeExact(signal, MemorySegment.ofAddress(handler));
-            return previous.address() != SIG_ERR;
+            return LibC.signal(arena.allocate(LibC.ERRNO_STATE_LAYOUT), signal, disposition) == 0;
         }
-        catch (final Throwable ex)
+        catch (final RuntimeException | LinkageError ex)
         {
             return false;
         }

@@ -4,6 +4,7 @@ import io.turnstile.cookie.CookieKeys;
 import io.turnstile.cookie.FleetMasters;
 import io.turnstile.cookie.KeyRing;
 import io.turnstile.cookie.MacAlgorithm;
+import io.turnstile.nativeio.SignalDispositions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,6 +41,7 @@ class MasterKeyReloaderTest
 {
     private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
     private static final long WAIT_MS = 20_000;
+    private static final int SIGHUP = 1;
 
     @TempDir
     Path tempDir;
@@ -146,23 +148,8 @@ class MasterKeyReloaderTest
         assertTrue(err.contains("SIGHUP: master keys reloaded from " + file + ": 2 masters"), err);
         assertTrue(err.contains("is readable by group or others"), err);
         // The server inherits an ignored SIGHUP from this JVM too (a test run started under nohup).
-        assertEquals(underNohup || hangupIgnoredHere(),
+        assertEquals(underNohup || SignalDispositions.ignored(SIGHUP),
             err.contains("SIGHUP was ignored when this process started (nohup?)"), err);
-    }
-
-    /**
-     * Whether this JVM runs with SIGHUP ignored: bit 0 of the SigIgn mask in /proc/self/status (proc(5)).
-     */
-    private static boolean hangupIgnoredHere() throws IOException
-    {
-        for (final String line : Files.readAllLines(Path.of("/proc/self/status")))
-        {
-            if (line.startsWith("SigIgn:"))
-            {
-                return (Long.parseUnsignedLong(line.substring("SigIgn:".length()).trim(), 16) & 1L) != 0;
-            }
-        }
-        return false;
     }
 
     private Path write(final String name, final String content) throws IOException
